@@ -1,0 +1,69 @@
+"""Command line: ``python -m dashboard [serve] | fetch TARGET | bundle TARGET -o FILE.zip``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from dataclasses import replace
+
+from . import config
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m dashboard", description="WISE Explorer")
+    sub = parser.add_subparsers(dest="command")
+    serve = sub.add_parser("serve", help="serve the dashboard (the default)")
+    serve.add_argument("--host", default=None)
+    serve.add_argument("--port", type=int, default=None)
+    serve.add_argument("--debug", action="store_true", help="Dash debug mode, for development only")
+    serve.add_argument("--offline", action="store_true", help="answer from the offline archive only")
+    for name in ("fetch", "bundle"):
+        cmd = sub.add_parser(name, help=f"{name} one target")
+        cmd.add_argument("target")
+        cmd.add_argument("--radius", default=None, help="cone radius in arcsec (default 10)")
+        cmd.add_argument("--offline", action="store_true", help="answer from the offline archive only")
+        cmd.add_argument("--source", default=None, help="AllWISE designation of the source to use")
+        if name == "bundle":
+            cmd.add_argument("-o", "--output", required=True, help="the zip file to write")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    settings = config.load()
+    command = args.command or "serve"
+    try:
+        if command == "serve":
+            return _serve(settings, args)
+        from .cli import bundle_command, fetch_command
+
+        runner = fetch_command if command == "fetch" else bundle_command
+        return runner(settings, args)
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # the CLI prints one line, never a traceback
+        from .wise.errors import WiseError
+
+        prefix = "error" if isinstance(exc, (WiseError, ValueError)) else f"unexpected error ({type(exc).__name__})"
+        print(f"{prefix}: {exc}", file=sys.stderr)
+        return 2
+
+
+def _serve(settings: config.Settings, args: argparse.Namespace) -> int:
+    settings = replace(
+        settings,
+        host=getattr(args, "host", None) or settings.host,
+        port=getattr(args, "port", None) or settings.port,
+        debug=bool(getattr(args, "debug", False)) or settings.debug,
+        offline=bool(getattr(args, "offline", False)) or settings.offline,
+    )
+    from .app import create_app
+
+    app = create_app(settings)
+    print(f"WISE Explorer on http://{settings.host}:{settings.port}/ (TAP: {settings.tap_url})")
+    app.run(host=settings.host, port=settings.port, debug=settings.debug)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

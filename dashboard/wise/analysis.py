@@ -1,0 +1,95 @@
+"""From ``Observations`` to what the user reads: the source table, the selected source, its SED
+and its light curve, with every cut counted. One function, ``analyze``, used by the page, the
+CLI and the bundle, so a download is exactly what was on screen."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+import pandas as pd
+
+from .lightcurve import Binning, LightCurve, build_lightcurve
+from .model import Observations, Target
+from .photometry import SedOptions, sed
+from .quality import CatalogCuts, EpochCuts, apply_epoch_cuts, catalog_band_reasons
+from .select import Selection, match_epochs, select_source, sources_table
+from .tables import MEP, NEOWISE, PSD
+
+
+@dataclass(frozen=True)
+class AnalysisParams:
+    """Every choice that shapes the view; all of it travels in the URL and the manifest."""
+
+    source: str | None = None
+    match_radius_arcsec: float = 3.0
+    catalog_cuts: CatalogCuts = CatalogCuts()
+    epoch_cuts: EpochCuts = EpochCuts()
+    binning: Binning = Binning()
+    sed_options: SedOptions = SedOptions()
+
+
+def default_params(source: str | None = None) -> AnalysisParams:
+    return replace(AnalysisParams(), source=source)
+
+
+@dataclass
+class View:
+    target: Target
+    observations: Observations
+    params: AnalysisParams
+    sources: pd.DataFrame
+    selection: Selection | None
+    sed: pd.DataFrame
+    lightcurve: LightCurve
+    filters: list[dict] = field(default_factory=list)
+    match_counts: dict[str, dict[str, int]] = field(default_factory=dict)
+
+
+def analyze(target: Target, observations: Observations, params: AnalysisParams) -> View:
+    sources = sources_table(observations.rows(PSD.name), target)
+    selection = select_source(sources, target, params.source)
+    sed_table = _sed_for(sources, selection, params)
+    filters: list[dict] = []
+    if not sed_table.empty:
+        removed = int((~sed_table["passed"]).sum())
+        filters.append({"table": PSD.name, "criterion": f"catalog cuts (ph_qual in {params.catalog_cuts.ph_qual}, "
+                        f"clean cc_flags={params.catalog_cuts.clean_cc_flags}, ext_flg <= "
+                        f"{params.catalog_cuts.max_ext_flg}, SNR >= {params.catalog_cuts.min_snr:g})",
+                        "column": "ph_qual,cc_flags,ext_flg,w?snr", "removed": removed,
+                        "not_recorded": int((sed_table["ph_qual"] == "not recorded").sum()),
+                        "status": "applied per band to the SED"})
+
+    ra, dec = (selection.ra, selection.dec) if selection else (target.ra, target.dec)
+    cntr = selection.cntr if selection else None
+    epoch_tables: dict[str, pd.DataFrame] = {}
+    labels: dict[str, str] = {}
+    match_counts: dict[str, dict[str, int]] = {}
+    for spec in (MEP, NEOWISE):
+        result = observations.results.get(spec.name)
+        if result is None:
+            continue
+        matched, counts = match_epochs(result.rows, ra, dec, params.match_radius_arcsec, cntr,
+                                       multi_epoch=spec is MEP)
+        match_counts[spec.name] = counts
+        cut, report = apply_epoch_cuts(matched, spec.name, params.epoch_cuts, result.provenance.server_side_filter)
+        if result.provenance.server_side_filter:
+            report.insert(0, {"table": spec.name, "criterion": result.provenance.server_side_filter,
+                              "column": "(server-side)", "removed": None, "not_recorded": 0,
+                              "status": "applied at IRSA before download; rows it removed were never received"})
+        filters.extend(report)
+        epoch_tables[spec.name] = cut
+        labels[spec.name] = result.provenance.table
+    lightcurve = build_lightcurve(epoch_tables, params.binning, labels)
+    return View(target=target, observations=observations, params=params, sources=sources, selection=selection,
+                sed=sed_table, lightcurve=lightcurve, filters=filters, match_counts=match_counts)
+
+
+def _sed_for(sources: pd.DataFrame, selection: Selection | None, params: AnalysisParams) -> pd.DataFrame:
+    if selection is None:
+        return pd.DataFrame()
+    source = sources[sources["key"] == selection.key].iloc[0]
+    table = sed(source, params.sed_options)
+    reasons = [catalog_band_reasons(source, row, params.catalog_cuts) for _, row in table.iterrows()]
+    table["reasons"] = ["; ".join(r) for r in reasons]
+    table["passed"] = [not r for r in reasons]
+    return table

@@ -1,0 +1,141 @@
+"""The offline archive: real IRSA rows for a few demo targets, shipped in ``wise/data/``.
+
+Each recording knows the cone it covers (its footprint). A cone inside a footprint is answered
+with the rows inside the cone, by true angular separation; a cone reaching past it is answered
+with what was recorded plus a warning that says how far the recording reaches. Rows, flags or
+columns that were not recorded are never made up. Built by ``scripts/build_archive.py``.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from astropy.coordinates import SkyCoord
+from astropy.table import Table
+
+from .errors import NotCovered
+from .model import Cone, Footprint, Provenance, TableResult
+from .targets import normalize_alias
+from .votable import table_to_frame
+
+DATA_DIR = Path(__file__).parent / "data"
+IRSA_CREDIT = ("Rows recorded from the NASA/IPAC Infrared Science Archive (IRSA), operated by Caltech "
+               "for NASA; WISE and NEOWISE data products.")
+
+
+@dataclass(frozen=True)
+class Recording:
+    """One table recorded for one demo target."""
+
+    target: str
+    requested_table: str
+    recorded_table: str
+    file: str
+    footprint: Footprint
+    origin: dict[str, str]
+    server_side_filter: str | None
+    note: str
+    partial: bool
+
+    def rows(self) -> pd.DataFrame:
+        return _read_rows(self.file)
+
+
+@dataclass(frozen=True)
+class DemoTarget:
+    name: str
+    aliases: tuple[str, ...]
+    ra: float
+    dec: float
+    kind: str
+    tables: tuple[str, ...]
+
+
+@lru_cache(maxsize=64)
+def _read_rows(file: str) -> pd.DataFrame:
+    table = Table.read(DATA_DIR / file, format="ascii.ecsv")
+    return table_to_frame(table)
+
+
+@lru_cache(maxsize=1)
+def _index() -> dict[str, Any]:
+    return json.loads((DATA_DIR / "archive.json").read_text())
+
+
+def demo_targets() -> list[DemoTarget]:
+    return [
+        DemoTarget(t["name"], tuple(t["aliases"]), t["ra"], t["dec"], t["kind"], tuple(sorted(t["tables"])))
+        for t in _index()["targets"]
+    ]
+
+
+def aliases() -> dict[str, tuple[float, float, str]]:
+    """Normalized demo names and aliases -> (ra, dec, name), for the target parser."""
+    out: dict[str, tuple[float, float, str]] = {}
+    for t in demo_targets():
+        for alias in (t.name, *t.aliases):
+            out[normalize_alias(alias)] = (t.ra, t.dec, t.name)
+    return out
+
+
+def recordings(table: str) -> list[Recording]:
+    out = []
+    for t in _index()["targets"]:
+        entry = t["tables"].get(table)
+        if entry is None:
+            continue
+        out.append(Recording(
+            target=t["name"], requested_table=table, recorded_table=entry["recorded_table"],
+            file=entry["file"], footprint=Footprint(**entry["footprint"]), origin=entry["origin"],
+            server_side_filter=entry.get("server_side_filter"), note=entry.get("note", ""),
+            partial=bool(entry.get("partial", False)),
+        ))
+    return out
+
+
+def _separation_arcsec(ra: np.ndarray, dec: np.ndarray, ra0: float, dec0: float) -> np.ndarray:
+    centre = SkyCoord(ra0, dec0, unit="deg")
+    return SkyCoord(ra, dec, unit="deg").separation(centre).arcsec
+
+
+def query(table: str, cone: Cone) -> TableResult:
+    """The recorded rows of ``table`` inside ``cone``; ``NotCovered`` if no recording reaches it."""
+    best: tuple[float, Recording] | None = None
+    for rec in recordings(table):
+        fp = rec.footprint
+        gap = float(_separation_arcsec(np.array([cone.ra]), np.array([cone.dec]), fp.ra, fp.dec)[0])
+        if gap < fp.radius_arcsec + cone.radius_arcsec and (best is None or gap < best[0]):
+            best = (gap, rec)
+    if best is None:
+        raise NotCovered(
+            f"not recorded in the offline archive near {cone.ra:.5f} {cone.dec:+.5f}"
+        )
+    gap, rec = best
+    rows = rec.rows()
+    if len(rows):
+        sep = _separation_arcsec(rows["ra"].to_numpy(float), rows["dec"].to_numpy(float), cone.ra, cone.dec)
+        rows = rows[sep <= cone.radius_arcsec].reset_index(drop=True)
+    warnings = []
+    if gap + cone.radius_arcsec > rec.footprint.radius_arcsec + 1e-6:
+        warnings.append(
+            f"The offline archive covers only {rec.footprint.radius_arcsec:g} arcsec around "
+            f"{rec.footprint.ra:.5f} {rec.footprint.dec:+.5f} for {rec.recorded_table}; your "
+            f"{cone.radius_arcsec:g} arcsec cone reaches beyond it, so IRSA may hold more rows."
+        )
+    if rec.partial:
+        warnings.append(rec.note)
+    if rec.recorded_table != table:
+        warnings.append(rec.note)
+    provenance = Provenance(
+        table=rec.recorded_table, source="offline", rows=len(rows),
+        retrieved_utc=rec.origin.get("retrieved_utc", "not recorded"), archive_file=rec.file,
+        origin=rec.origin, footprint=rec.footprint, server_side_filter=rec.server_side_filter,
+        warnings=warnings,
+    )
+    return TableResult(rows=rows, provenance=provenance)

@@ -1,0 +1,83 @@
+"""The query cache shared by every process on the host (diskcache on a shared directory).
+
+Keyed by table + sha256 of the canonical ADQL. Entries hold the raw VOTable as received and the
+parsed rows; they are written in one SQLite transaction, so a killed process never leaves a
+half-written entry behind. Only successful replies are stored: failures are never data.
+Freshness is decided on read (``ttl_s``), so an expired entry can still serve as a stale
+fallback when IRSA fails. A short-lived marker remembers that IRSA was unreachable.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import diskcache
+import pandas as pd
+
+UNREACHABLE_KEY = "irsa:unreachable"
+
+
+@dataclass
+class CacheEntry:
+    table: str
+    adql: str
+    raw: bytes
+    rows: pd.DataFrame
+    truncated: bool
+    retrieved_utc: str
+    stored_at: float
+
+    def age_s(self, now: float | None = None) -> float:
+        return (now or time.time()) - self.stored_at
+
+
+class QueryCache:
+    def __init__(self, directory: Path, *, ttl_s: float, size_limit: int) -> None:
+        self.ttl_s = ttl_s
+        self._cache = diskcache.Cache(str(directory), size_limit=size_limit, eviction_policy="least-recently-used")
+
+    def get(self, key: str) -> CacheEntry | None:
+        try:
+            value = self._cache.get(key, default=None, retry=True)
+        except Exception:  # an unreadable entry is a miss, never a crash
+            return None
+        return value if isinstance(value, CacheEntry) else None
+
+    def is_fresh(self, entry: CacheEntry) -> bool:
+        return entry.age_s() < self.ttl_s
+
+    def put(self, key: str, entry: CacheEntry) -> None:
+        self._cache.set(key, entry, retry=True)
+
+    @contextmanager
+    def single_flight(self, key: str, timeout_s: float) -> Iterator[None]:
+        """Hold a host-wide lock on ``key``, so concurrent identical misses make one upstream call.
+
+        The lock expires after ``timeout_s`` so that a killed holder cannot block others forever.
+        """
+        lock = diskcache.Lock(self._cache, f"lock:{key}", expire=timeout_s)
+        lock.acquire()
+        try:
+            yield
+        finally:
+            lock.release()
+
+    def remember_unreachable(self, message: str, seconds: float) -> None:
+        self._cache.set(UNREACHABLE_KEY, message, expire=seconds)
+
+    def known_unreachable(self) -> str | None:
+        value = self._cache.get(UNREACHABLE_KEY)
+        return str(value) if value is not None else None
+
+    def forget_unreachable(self) -> None:
+        self._cache.delete(UNREACHABLE_KEY)
+
+    def clear(self) -> None:
+        self._cache.clear()
+
+    def close(self) -> None:
+        self._cache.close()

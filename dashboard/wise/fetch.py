@@ -1,0 +1,126 @@
+"""Fetch the three WISE tables for one cone, concurrently, through the fallback order.
+
+Per table: fresh cache -> IRSA TAP -> on failure, the stale cache entry (with its age) -> for a
+refused or unreachable connection only (not an HTTP error or an ERROR reply), the offline
+archive where it covers the cone -> a typed error recorded in ``Observations.failures``.
+A connection failure is remembered for ``unreachable_memory_s`` so the next views do not each
+wait through three timeouts. With ``offline=True`` only the archive is asked.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+from . import archive
+from .adql import cone_query, query_key
+from .cache import CacheEntry, QueryCache
+from .errors import IrsaError, IrsaUnreachable, NotCovered, WiseError
+from .model import Cone, Observations, Provenance, TableResult
+from .tables import TABLES
+from .tap import IrsaTapClient
+
+#: Called with (table, state) as each table starts ("fetching") and ends ("done"/"failed").
+Progress = Callable[[str, str], None]
+
+
+@dataclass
+class Fetcher:
+    """The data layer's entry point: cone -> ``Observations``."""
+
+    client: IrsaTapClient
+    cache: QueryCache
+    read_timeouts: dict[str, float] = field(default_factory=dict)
+    max_rows: int = 50_000
+    unreachable_memory_s: float = 60.0
+
+    def fetch(self, cone: Cone, *, offline: bool = False, tables: tuple[str, ...] = tuple(TABLES),
+              progress: Progress | None = None) -> Observations:
+        observations = Observations(cone=cone)
+
+        def one(table: str) -> tuple[str, TableResult | None, str | None]:
+            if progress:
+                progress(table, "fetching")
+            try:
+                result = archive.query(table, cone) if offline else self.fetch_table(table, cone)
+                if progress:
+                    progress(table, "done")
+                return table, result, None
+            except WiseError as exc:
+                if progress:
+                    progress(table, "failed")
+                return table, None, str(exc)
+
+        with ThreadPoolExecutor(max_workers=len(tables)) as pool:
+            for table, result, error in pool.map(one, tables):
+                if result is not None:
+                    observations.results[table] = result
+                else:
+                    observations.failures[table] = error or "unknown failure"
+        return observations
+
+    def fetch_table(self, table: str, cone: Cone) -> TableResult:
+        adql = cone_query(table, cone)
+        key = query_key(table, adql)
+        entry = self.cache.get(key)
+        if entry is not None and self.cache.is_fresh(entry):
+            return self._from_cache(entry, "hit")
+
+        remembered = self.cache.known_unreachable()
+        if remembered is not None:
+            return self._fallback(table, cone, entry, IrsaUnreachable(remembered + " (remembered; retrying soon)"))
+
+        timeout = self.read_timeouts.get(table, 60.0)
+        try:
+            with self.cache.single_flight(key, timeout_s=timeout + 30.0):
+                entry_now = self.cache.get(key)
+                if entry_now is not None and self.cache.is_fresh(entry_now):
+                    return self._from_cache(entry_now, "hit")
+                reply = self.client.run(adql, read_timeout_s=timeout, maxrec=self.max_rows)
+                new = CacheEntry(table=table, adql=adql, raw=reply.raw, rows=reply.rows, truncated=reply.truncated,
+                                 retrieved_utc=reply.retrieved_utc, stored_at=_now())
+                self.cache.put(key, new)
+        except IrsaError as exc:
+            if isinstance(exc, IrsaUnreachable):
+                self.cache.remember_unreachable(str(exc), self.unreachable_memory_s)
+            return self._fallback(table, cone, entry, exc)
+        return self._result(new, "live")
+
+    def _fallback(self, table: str, cone: Cone, stale: CacheEntry | None, error: IrsaError) -> TableResult:
+        if stale is not None:
+            result = self._from_cache(stale, "stale")
+            result.provenance.warnings.append(f"IRSA failed ({error}); showing cached rows.")
+            return result
+        if isinstance(error, IrsaUnreachable):
+            try:
+                result = archive.query(table, cone)
+            except NotCovered as missing:
+                raise IrsaUnreachable(f"{error}; {missing}") from error
+            result.provenance.warnings.insert(0, f"IRSA is unreachable ({error}); showing the offline archive.")
+            return result
+        raise error
+
+    def _from_cache(self, entry: CacheEntry, state: str) -> TableResult:
+        result = self._result(entry, state)
+        result.provenance.age_s = entry.age_s()
+        return result
+
+    def _result(self, entry: CacheEntry, state: str) -> TableResult:
+        provenance = Provenance(
+            table=entry.table, source=state,  # type: ignore[arg-type]
+            rows=len(entry.rows), retrieved_utc=entry.retrieved_utc,
+            adql=entry.adql, service_url=self.client.url, truncated=entry.truncated,
+        )
+        if entry.truncated:
+            provenance.warnings.append(
+                f"{entry.table} was truncated at the row limit ({len(entry.rows)} rows): it is incomplete; "
+                "use a smaller cone."
+            )
+        return TableResult(rows=entry.rows.copy(), provenance=provenance, raw_votable=entry.raw)
+
+
+def _now() -> float:
+    import time
+
+    return time.time()

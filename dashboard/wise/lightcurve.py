@@ -1,0 +1,236 @@
+"""W1/W2 light curves: single-exposure epochs and their per-visit medians.
+
+Epochs come from ``allwise_p3as_mep`` (2010-2011) and ``neowiser_p1bs_psd`` (2013-2024), each
+tagged with its table. Flux densities use the zero points of ``photometry.py``: from the DN flux
+with the nominal MAGZP where the table gives one (so fluxes <= 0 are kept), else from the
+magnitude.
+
+Visit binning is timewise's ``stack_visits`` (Necker et al. 2025, A&A 695, A228):
+
+* ``gap_days`` (100): sort by mjd; a new visit starts after a gap longer than this. WISE sees
+  a position for about a day every six months.
+* Per visit and band, ``median`` of the fluxes; outliers are epochs with
+  ``|f - median| > outlier_threshold (5) x q``, where q is the ``outlier_quantile`` (0.6827,
+  chi2.cdf(1, 1)) quantile of |f - median|; repeated until none is left. The same epochs are
+  dropped from the magnitudes.
+* Error: max(s, e) with s = sqrt(sum (f - median)^2 / (n - 1)^2) x t_0.68(n - 1) (the standard
+  error of the mean, Student-t corrected for small n) and e = sqrt(sum e_i^2) / n, the combined
+  single-exposure error; a one-epoch visit has e only.
+* Epochs without an error are upper limits (a visit of only limits is a limit); they are never
+  silently dropped: they are counted per visit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from .photometry import dn_to_jy, mag_err_to_jy, mag_to_jy
+
+EPOCH_COLUMNS = ["mjd", "band", "table", "mag", "mag_err", "flux_jy", "flux_err_jy", "upper_limit",
+                 "saturated", "passed", "reasons", "visit", "outlier"]
+VISIT_COLUMNS = ["visit", "band", "mjd", "mag", "mag_err", "flux_jy", "flux_err_jy", "upper_limit",
+                 "n_used", "n_rejected", "n_outliers", "n_limits"]
+
+
+@dataclass(frozen=True)
+class Binning:
+    """Parameters of the visit binning (names as in timewise)."""
+
+    enabled: bool = True
+    gap_days: float = 100.0
+    outlier_threshold: float = 5.0
+    outlier_quantile: float = 0.6827
+    saturation_w1: float = 8.0  # mag; NOT VERIFIED against the NEOWISE Supplement II.1.c.iv
+    saturation_w2: float = 6.7  # mag; NOT VERIFIED against the NEOWISE Supplement II.1.c.iv
+
+
+@dataclass
+class LightCurve:
+    """A source's epochs (long format: one row per epoch and band) and its visits."""
+
+    epochs: pd.DataFrame
+    visits: pd.DataFrame
+    binning: Binning
+    stats: dict[str, dict[str, float]] = field(default_factory=dict)
+
+    def epoch_counts(self) -> dict[str, int]:
+        """Epochs (exposures, not band measurements) per table."""
+        if self.epochs.empty:
+            return {}
+        per = self.epochs.drop_duplicates(["table", "mjd"])
+        return {str(k): int(v) for k, v in per.groupby("table").size().items()}
+
+    def visit_count(self) -> int:
+        return 0 if self.visits.empty else int(self.visits["visit"].nunique())
+
+    def colour(self) -> pd.DataFrame:
+        """W1 - W2 per visit, where both bands have a detection."""
+        if self.visits.empty:
+            return pd.DataFrame(columns=["visit", "mjd", "w1_w2", "err"])
+        v = self.visits[~self.visits["upper_limit"]]
+        w1 = v[v.band == "W1"].set_index("visit")
+        w2 = v[v.band == "W2"].set_index("visit")
+        both = w1.join(w2, lsuffix="_1", rsuffix="_2", how="inner")
+        return pd.DataFrame({
+            "visit": both.index, "mjd": both["mjd_1"].to_numpy(),
+            "w1_w2": (both["mag_1"] - both["mag_2"]).to_numpy(),
+            "err": np.hypot(both["mag_err_1"], both["mag_err_2"]).to_numpy(),
+        }).reset_index(drop=True)
+
+
+def epochs_from_table(rows: pd.DataFrame, table: str, binning: Binning, label: str | None = None) -> pd.DataFrame:
+    """One row per (exposure, band) with magnitude, flux density and the quality verdict.
+
+    ``label`` is the table the rows really came from, if it differs from ``table``."""
+    suffix = "_ep" if table == "allwise_p3as_mep" else ""
+    parts = []
+    for band in ("W1", "W2"):
+        b = band.lower()
+        mag_col = f"{b}mpro{suffix}"
+        if rows.empty or mag_col not in rows:
+            continue
+        mag = pd.to_numeric(rows[mag_col], errors="coerce").to_numpy(float)
+        err = pd.to_numeric(rows.get(f"{b}sigmpro{suffix}", pd.Series(np.nan, index=rows.index)),
+                            errors="coerce").to_numpy(float)
+        dn = pd.to_numeric(rows.get(f"{b}flux{suffix}", pd.Series(np.nan, index=rows.index)),
+                           errors="coerce").to_numpy(float)
+        dn_err = pd.to_numeric(rows.get(f"{b}sigflux{suffix}", pd.Series(np.nan, index=rows.index)),
+                               errors="coerce").to_numpy(float)
+        letter = _band_letters(rows.get("ph_qual"), 0 if band == "W1" else 1, len(rows))
+        upper = (letter == "U") | (np.isnan(err) & np.isfinite(mag))
+        flux_mag = mag_to_jy(mag, band)
+        flux = np.where(np.isfinite(dn), dn_to_jy(dn, band), np.where(upper, np.nan, flux_mag))
+        flux_err = np.where(np.isfinite(dn), dn_to_jy(dn_err, band), mag_err_to_jy(flux_mag, err))
+        sat_limit = binning.saturation_w1 if band == "W1" else binning.saturation_w2
+        has = np.isfinite(mag) | np.isfinite(flux)
+        part = pd.DataFrame({
+            "mjd": rows["mjd"].to_numpy(float), "band": band, "table": label or table,
+            "mag": mag, "mag_err": np.where(upper, np.nan, err),
+            "flux_jy": flux, "flux_err_jy": flux_err, "upper_limit": upper,
+            "saturated": np.isfinite(mag) & (mag < sat_limit),
+            "passed": rows["passed"].to_numpy(bool) if "passed" in rows else True,
+            "reasons": rows["reasons"].to_numpy(object) if "reasons" in rows else "",
+        })[has]
+        parts.append(part)
+    if not parts:
+        return pd.DataFrame(columns=EPOCH_COLUMNS[:-2])
+    return pd.concat(parts, ignore_index=True)
+
+
+def _band_letters(ph_qual: pd.Series | None, index: int, n: int) -> np.ndarray:
+    if ph_qual is None:
+        return np.full(n, "", dtype=object)
+    return np.array([v[index] if isinstance(v, str) and len(v) > index else "" for v in ph_qual], dtype=object)
+
+
+def visit_ids(mjd: np.ndarray, gap_days: float) -> np.ndarray:
+    """Visit number of each epoch: a new visit after a gap > ``gap_days`` (sorted by mjd)."""
+    if len(mjd) == 0:
+        return np.array([], dtype=int)
+    order = np.argsort(mjd, kind="stable")
+    new_visit = np.concatenate([[0], np.diff(mjd[order]) > gap_days]).astype(int)
+    ids = np.empty(len(mjd), dtype=int)
+    ids[order] = np.cumsum(new_visit)
+    return ids
+
+
+def _robust_median(values: np.ndarray, threshold: float, quantile: float) -> tuple[float, np.ndarray]:
+    """Median with iterative outlier rejection; returns (median, outlier mask)."""
+    outlier = np.zeros(len(values), dtype=bool)
+    while True:
+        used = values[~outlier]
+        median = float(np.median(used))
+        if len(used) < 2:
+            return median, outlier
+        dev = np.abs(values - median)
+        q = np.quantile(np.abs(used - median), quantile, method="interpolated_inverted_cdf")
+        new = (dev > threshold * q) & ~outlier
+        if not new.any():
+            return median, outlier
+        outlier |= new
+
+
+def _visit_error(values: np.ndarray, errors: np.ndarray, median: float) -> float:
+    n = len(values)
+    finite_err = errors[np.isfinite(errors)]
+    combined = float(np.sqrt(np.sum(finite_err**2)) / len(finite_err)) if len(finite_err) else np.nan
+    if n < 2:
+        return combined
+    spread = float(np.sqrt(np.sum((values - median) ** 2) / (n - 1) ** 2) * stats.t.interval(0.68, df=n - 1)[1])
+    return float(np.nanmax([spread, combined]))
+
+
+def bin_visits(epochs: pd.DataFrame, binning: Binning) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Assign visits and outliers to ``epochs`` and return (epochs, visits)."""
+    epochs = epochs.copy()
+    epochs["visit"] = visit_ids(epochs["mjd"].to_numpy(float), binning.gap_days) if len(epochs) else []
+    epochs["outlier"] = False
+    rows = []
+    for (visit, band), group in epochs.groupby(["visit", "band"], sort=True):
+        good = group[group["passed"]]
+        detections = good[~good["upper_limit"] & np.isfinite(good["flux_jy"])]
+        limits = good[good["upper_limit"]]
+        row = {"visit": int(visit), "band": band, "mjd": float(group["mjd"].mean()),
+               "n_rejected": int((~group["passed"]).sum()), "n_limits": int(len(limits))}
+        if len(detections):
+            flux = detections["flux_jy"].to_numpy(float)
+            flux_median, outlier = _robust_median(flux, binning.outlier_threshold, binning.outlier_quantile)
+            used = detections[~outlier]
+            epochs.loc[detections.index[outlier], "outlier"] = True
+            mag = used["mag"].to_numpy(float)
+            mag = mag[np.isfinite(mag)]
+            mag_median = float(np.median(mag)) if len(mag) else np.nan
+            row |= {
+                "flux_jy": flux_median,
+                "flux_err_jy": _visit_error(flux[~outlier], used["flux_err_jy"].to_numpy(float), flux_median),
+                "mag": mag_median,
+                "mag_err": _visit_error(mag, used["mag_err"].to_numpy(float)[np.isfinite(used["mag"])], mag_median)
+                if len(mag) else np.nan,
+                "upper_limit": False, "n_used": int(len(used)), "n_outliers": int(outlier.sum()),
+            }
+        elif len(limits):
+            mag = float(np.median(limits["mag"]))
+            row |= {"flux_jy": float(mag_to_jy(mag, band)), "flux_err_jy": np.nan, "mag": mag, "mag_err": np.nan,
+                    "upper_limit": True, "n_used": 0, "n_outliers": 0}
+        else:
+            continue
+        rows.append(row)
+    visits = pd.DataFrame(rows, columns=VISIT_COLUMNS)
+    return epochs, visits
+
+
+def variability(visits: pd.DataFrame) -> dict[str, dict[str, float]]:
+    """Per band: reduced chi^2 of the visit fluxes against a constant, and the amplitude (mag)."""
+    out: dict[str, dict[str, float]] = {}
+    for band, group in visits[~visits["upper_limit"]].groupby("band"):
+        f = group["flux_jy"].to_numpy(float)
+        e = group["flux_err_jy"].to_numpy(float)
+        ok = np.isfinite(f) & np.isfinite(e) & (e > 0)
+        chi2 = np.nan
+        if ok.sum() >= 2:
+            w = 1 / e[ok] ** 2
+            mean = np.sum(w * f[ok]) / np.sum(w)
+            chi2 = float(np.sum(((f[ok] - mean) / e[ok]) ** 2) / (ok.sum() - 1))
+        mags = group["mag"].to_numpy(float)
+        amp = float(np.nanmax(mags) - np.nanmin(mags)) if np.isfinite(mags).sum() >= 2 else np.nan
+        out[str(band)] = {"chi2_red": chi2, "amplitude_mag": amp, "n_visits": int(len(group))}
+    return out
+
+
+def build_lightcurve(tables: dict[str, pd.DataFrame], binning: Binning,
+                     labels: dict[str, str] | None = None) -> LightCurve:
+    """Epochs from every epoch table (already matched and cut), binned into visits."""
+    parts = [epochs_from_table(rows, table, binning, (labels or {}).get(table)) for table, rows in tables.items()]
+    parts = [p for p in parts if len(p)]
+    epochs = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=EPOCH_COLUMNS[:-2])
+    epochs = epochs.sort_values(["mjd", "band"], kind="stable").reset_index(drop=True)
+    if not binning.enabled or epochs.empty:
+        epochs["visit"] = visit_ids(epochs["mjd"].to_numpy(float), binning.gap_days) if len(epochs) else []
+        epochs["outlier"] = False
+        return LightCurve(epochs=epochs, visits=pd.DataFrame(columns=VISIT_COLUMNS), binning=binning)
+    epochs, visits = bin_visits(epochs, binning)
+    return LightCurve(epochs=epochs, visits=visits, binning=binning, stats=variability(visits))

@@ -1,0 +1,148 @@
+"""Vega magnitudes -> flux densities, and the W1-W4 SED of one AllWISE source.
+
+F_nu = F_nu0 / f_c x 10^(-0.4 m), with the zero points F_nu0 and isophotal wavelengths of
+Wright et al. 2010 (AJ 140, 1868) and Jarrett et al. 2011 (ApJ 735, 112), tabulated in the
+WISE Explanatory Supplement sec. IV.4.h.i.1 (Table 1). f_c = 1 for the reference spectrum
+F_nu ~ nu^-2; the optional power-law colour corrections are those of ES sec. IV.4.h.vi.
+
+Errors: sigma_F = F x ln(10)/2.5 x sigma_m (first-order propagation of the magnitude error).
+
+``ph_qual`` is read per band (AllWISE ES sec. II.1.a): 'U' means w?mpro is a 95 % confidence
+upper limit (no error bar); 'X' or a null magnitude is no measurement; 'Z' is a real magnitude
+whose error could not be measured (a point, flagged).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+ZP_SOURCE = ("Wright et al. 2010, AJ 140, 1868; Jarrett et al. 2011, ApJ 735, 112; "
+             "WISE Explanatory Supplement sec. IV.4.h.i.1")
+
+
+@dataclass(frozen=True)
+class Band:
+    name: str
+    zero_point_jy: float
+    wavelength_um: float
+
+
+BANDS: dict[str, Band] = {
+    "W1": Band("W1", 309.540, 3.3526),
+    "W2": Band("W2", 171.787, 4.6028),
+    "W3": Band("W3", 31.674, 11.5608),
+    "W4": Band("W4", 8.363, 22.0883),
+}
+
+#: f_c for F_nu ~ nu^-alpha, alpha = -3..4 (Wright et al. 2010 / ES IV.4.h.vi, Table 1).
+#: NOT VERIFIED against the Supplement itself: transcribed from public code copies.
+COLOUR_CORRECTIONS: dict[int, tuple[float, float, float, float]] = {
+    -3: (1.0283, 1.0206, 1.1344, 1.0142),
+    -2: (1.0084, 1.0066, 1.0088, 1.0013),
+    -1: (0.9961, 0.9976, 0.9393, 0.9934),
+    0: (0.9907, 0.9935, 0.9169, 0.9905),
+    1: (0.9921, 0.9943, 0.9373, 0.9926),
+    2: (1.0, 1.0, 1.0, 1.0),
+    3: (1.0142, 1.0107, 1.1081, 1.0130),
+    4: (1.0347, 1.0265, 1.2687, 1.0319),
+}
+#: ES IV.4.h.i.2 "additional W4 correction for red sources": 8 % lower W4 flux.
+#: NOT VERIFIED against the Supplement (value from public code copies).
+W4_RED_FACTOR = 0.92
+
+#: Nominal instrumental zero points (mag) turning single-exposure DN fluxes into flux densities
+#: (ES IV.4.h, "conv2flux"; the per-frame MAGZP is not queried). Used by timewise the same way.
+DN_MAGZP = {"W1": 20.752, "W2": 19.596}
+MAG_TO_FLUX_ERR = math.log(10) / 2.5
+C_UM_HZ = 2.99792458e14  # speed of light in um/s
+
+
+def mag_to_jy(mag: np.ndarray | float, band: str, *, alpha: int | None = None) -> np.ndarray:
+    zp = BANDS[band].zero_point_jy
+    if alpha is not None:
+        zp = zp / COLOUR_CORRECTIONS[alpha]["W1 W2 W3 W4".split().index(band)]
+    return zp * np.power(10.0, -0.4 * np.asarray(mag, dtype=float))
+
+
+def mag_err_to_jy(flux_jy: np.ndarray | float, mag_err: np.ndarray | float) -> np.ndarray:
+    return np.asarray(flux_jy, dtype=float) * MAG_TO_FLUX_ERR * np.asarray(mag_err, dtype=float)
+
+
+def dn_to_jy(dn: np.ndarray, band: str) -> np.ndarray:
+    """Single-exposure instrumental flux (DN) -> Jy with the nominal MAGZP (keeps flux <= 0)."""
+    return np.asarray(dn, dtype=float) * BANDS[band].zero_point_jy * 10 ** (-0.4 * DN_MAGZP[band])
+
+
+def nu_fnu(flux_jy: np.ndarray | float, wavelength_um: float) -> np.ndarray:
+    """nu F_nu in erg s^-1 cm^-2 (1 Jy = 1e-23 erg s^-1 cm^-2 Hz^-1)."""
+    return np.asarray(flux_jy, dtype=float) * 1e-23 * C_UM_HZ / wavelength_um
+
+
+@dataclass(frozen=True)
+class SedOptions:
+    """Optional corrections, off by default and recorded in the manifest when used."""
+
+    alpha: int | None = None
+    w4_red_correction: bool = False
+
+
+def sed(source: pd.Series, options: SedOptions = SedOptions()) -> pd.DataFrame:
+    """One row per band: the source's magnitude, flux density and how to read it.
+
+    Columns: band, wavelength_um, mag, mag_err, flux_jy, flux_err_jy, nu_fnu, nu_fnu_err,
+    upper_limit, measured, ph_qual, cc_flag, note.
+    """
+    ph_qual = _flag_string(source.get("ph_qual"))
+    cc_flags = _flag_string(source.get("cc_flags"))
+    rows = []
+    for i, band in enumerate(BANDS.values()):
+        b = band.name.lower()
+        mag = _number(source.get(f"{b}mpro"))
+        err = _number(source.get(f"{b}sigmpro"))
+        letter = ph_qual[i] if ph_qual else None
+        cc = cc_flags[i] if cc_flags else None
+        upper = letter == "U"
+        measured = mag is not None and letter != "X"
+        note = ""
+        if letter is None:
+            note = "ph_qual not recorded"
+            upper = err is None and mag is not None  # a null error with a magnitude: treat as limit
+            if upper:
+                note += "; null error read as a limit"
+        elif letter == "Z":
+            note = "Z: magnitude without a measurable error"
+        elif letter == "X":
+            note = "X: no measurement"
+        flux = float(mag_to_jy(mag, band.name, alpha=options.alpha)) if measured else math.nan
+        if measured and band.name == "W4" and options.w4_red_correction:
+            flux *= W4_RED_FACTOR
+        flux_err = float(mag_err_to_jy(flux, err)) if (measured and err is not None and not upper) else math.nan
+        rows.append({
+            "band": band.name, "wavelength_um": band.wavelength_um,
+            "mag": mag if mag is not None else math.nan,
+            "mag_err": err if (err is not None and not upper) else math.nan,
+            "flux_jy": flux, "flux_err_jy": flux_err,
+            "nu_fnu": float(nu_fnu(flux, band.wavelength_um)),
+            "nu_fnu_err": float(nu_fnu(flux_err, band.wavelength_um)),
+            "upper_limit": bool(upper and measured), "measured": bool(measured),
+            "ph_qual": letter if letter is not None else "not recorded",
+            "cc_flag": cc if cc is not None else "not recorded",
+            "note": note,
+        })
+    return pd.DataFrame(rows)
+
+
+def _number(value: object) -> float | None:
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+    return number if math.isfinite(number) else None
+
+
+def _flag_string(value: object) -> str | None:
+    return value if isinstance(value, str) and len(value) == 4 else None

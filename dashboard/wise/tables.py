@@ -1,0 +1,99 @@
+"""The three IRSA tables this app reads: names, allow-listed columns, and what each one holds.
+
+Column lists are explicit (``SELECT *`` on ``allwise_p3as_psd`` returns ~300 columns). Every
+name here is IRSA's own; ADQL is only ever built from these names (see ``adql.py``).
+References: AllWISE Explanatory Supplement (Cutri et al. 2013) sec. II.1.a (source table) and
+II.3.c (multi-epoch table); NEOWISE Explanatory Supplement (Cutri et al. 2015) sec. II.2.a.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# dtype per column: "f8" float, "i8" integer, "U" text. Units follow IRSA.
+_PSD_COLUMNS: dict[str, str] = {
+    "designation": "U", "cntr": "i8", "ra": "f8", "dec": "f8",
+    **{f"w{b}{c}": "f8" for b in "1234" for c in ("mpro", "sigmpro", "snr", "rchi2", "sat")},
+    "ph_qual": "U", "cc_flags": "U", "ext_flg": "i8", "var_flg": "U", "nb": "i8", "na": "i8",
+    "moon_lev": "U",
+}
+
+_MEP_COLUMNS: dict[str, str] = {
+    "cntr_mf": "i8", "source_id_mf": "U", "frame_id": "U", "mjd": "f8", "ra": "f8", "dec": "f8",
+    **{f"w{b}{c}_ep": "f8" for b in "12" for c in ("mpro", "sigmpro", "flux", "sigflux", "rchi2")},
+    "nb": "i8", "na": "i8", "cc_flags": "U", "qi_fact": "f8", "saa_sep": "f8", "moon_masked": "U",
+}
+
+_NEOWISE_COLUMNS: dict[str, str] = {
+    "mjd": "f8", "ra": "f8", "dec": "f8", "allwise_cntr": "i8",
+    **{f"w{b}{c}": "f8" for b in "12" for c in ("mpro", "sigmpro", "flux", "sigflux", "snr", "rchi2", "sat")},
+    "nb": "i8", "na": "i8", "cc_flags": "U", "ph_qual": "U", "qual_frame": "i8", "qi_fact": "f8",
+    "saa_sep": "f8", "moon_masked": "U", "sso_flg": "i8",
+}
+
+UNITS: dict[str, str] = {"ra": "deg", "dec": "deg", "mjd": "d"}
+for _b in "1234":
+    for _suffix in ("mpro", "sigmpro", "mpro_ep", "sigmpro_ep"):
+        UNITS[f"w{_b}{_suffix}"] = "mag"
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    """One IRSA table: its name, what it is, its columns and where to cite it."""
+
+    name: str
+    title: str
+    release: str
+    columns: dict[str, str]
+    doi: str | None
+    epochs: bool
+    mag_suffix: str = ""
+
+    @property
+    def column_names(self) -> tuple[str, ...]:
+        return tuple(self.columns)
+
+    def has(self, column: str) -> bool:
+        return column in self.columns
+
+
+PSD = TableSpec(
+    name="allwise_p3as_psd",
+    title="AllWISE Source Catalog",
+    release="AllWISE (2013)",
+    columns=_PSD_COLUMNS,
+    doi="10.26131/IRSA1",
+    epochs=False,
+)
+MEP = TableSpec(
+    name="allwise_p3as_mep",
+    title="AllWISE Multiepoch Photometry Table",
+    release="AllWISE (2013), single exposures 2010-2011",
+    columns=_MEP_COLUMNS,
+    doi=None,
+    epochs=True,
+    mag_suffix="_ep",
+)
+NEOWISE = TableSpec(
+    name="neowiser_p1bs_psd",
+    title="NEOWISE-R Single Exposure (L1b) Source Table",
+    release="NEOWISE-R final release (2024-11-14), single exposures 2013-12 to 2024-07",
+    columns=_NEOWISE_COLUMNS,
+    doi="10.26131/IRSA144",
+    epochs=True,
+)
+
+#: The tables the app queries, in the order it shows them.
+TABLES: dict[str, TableSpec] = {t.name: t for t in (PSD, MEP, NEOWISE)}
+
+#: Recorded tables the offline archive may hold under a requested table's role. Only real IRSA
+#: table names; a row is always labelled with the table it really came from.
+RECORDED_VARIANTS: dict[str, str] = {"neowiser_merge_i1bs_psd": NEOWISE.name}
+
+
+def spec(name: str) -> TableSpec:
+    """The spec of an allow-listed table; anything else is refused."""
+    try:
+        return TABLES[name]
+    except KeyError:
+        raise ValueError(f"unknown table {name!r}; allowed: {', '.join(TABLES)}") from None

@@ -1,0 +1,168 @@
+"""User text -> ``Target`` (a sky position), or a ``TargetError`` that says what is accepted.
+
+Accepted forms, tried in this order:
+
+* AllWISE designation ``J205702.96+141216.2``, optionally prefixed ``WISEA``, ``WISE`` or
+  ``AllWISE``. The name encodes the position truncated (not rounded) to 0.01 s and 0.1 arcsec
+  (AllWISE Explanatory Supplement, sec. II.1.a); the designation is kept so that exact source
+  can be picked.
+* Galactic ``l=61.403 b=-19.734`` or ``gal 61.403 -19.734`` (degrees).
+* Decimal ICRS degrees ``314.2624 14.2044`` or ``314.2624, +14.2044``.
+* Sexagesimal ICRS ``20h57m02.97s +14d12m16.3s``, ``20:57:02.97 +14:12:16.3`` or
+  ``20 57 02.97 +14 12 16.3``.
+* A name: a demo target's alias offline, or astropy's Sesame resolver when online.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Mapping
+
+from .model import Target
+
+ACCEPTED_FORMS = (
+    "Accepted: decimal degrees '314.2624 +14.2044'; sexagesimal '20h57m02.97s +14d12m16.3s' or "
+    "'20:57:02.97 +14:12:16.3'; galactic 'l=61.403 b=-19.734'; an AllWISE designation "
+    "'J205702.96+141216.2' (optionally prefixed WISEA); or an object name."
+)
+
+MAX_TEXT = 200
+
+#: A function from an object name to (ra, dec) in degrees; raises on failure.
+NameResolver = Callable[[str], tuple[float, float]]
+
+
+class TargetError(ValueError):
+    """The text is not a target this app understands; the message says what is accepted."""
+
+
+_NUM = r"[+-]?(?:\d+\.?\d*|\.\d+)"
+_DESIGNATION = re.compile(
+    r"^(?:(?:WISEA|WISE|ALLWISE)\s*)?J(\d{2})(\d{2})(\d{2}\.\d{2})([+-])(\d{2})(\d{2})(\d{2}\.\d)$",
+    re.IGNORECASE,
+)
+_GALACTIC = re.compile(
+    rf"^(?:l\s*=\s*({_NUM})\s*[, ]\s*b\s*=\s*({_NUM})|(?:gal|galactic)\s+({_NUM})\s*[, ]\s*({_NUM}))$",
+    re.IGNORECASE,
+)
+_DECIMAL = re.compile(rf"^({_NUM})(?:\s*d(?:eg)?)?\s*(?:,\s*|\s+)({_NUM})(?:\s*d(?:eg)?)?$", re.IGNORECASE)
+_SEXA_RA = r"(\d{1,2})\s*[h: ]\s*(\d{1,2})\s*[m: ]\s*(\d{1,2}(?:\.\d*)?)\s*s?"
+_SEXA_DEC = r"([+-]?)(\d{1,2})\s*[d: °]\s*(\d{1,2})\s*[m:' ]\s*(\d{1,2}(?:\.\d*)?)\s*(?:s|\"|'')?"
+_SEXAGESIMAL = re.compile(rf"^{_SEXA_RA}\s*,?\s+{_SEXA_DEC}$", re.IGNORECASE)
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 +\-_.*'/()\[\]]{0,99}$")
+
+
+def _fail(text: str, why: str) -> TargetError:
+    shown = text if len(text) <= 60 else text[:57] + "..."
+    return TargetError(f"Could not read the target {shown!r}: {why}. {ACCEPTED_FORMS}")
+
+
+def _check_position(text: str, ra: float, dec: float) -> tuple[float, float]:
+    if not (math.isfinite(ra) and math.isfinite(dec)):
+        raise _fail(text, "coordinates must be finite numbers")
+    if not -90.0 <= dec <= 90.0:
+        raise _fail(text, f"declination {dec:g} is outside -90..+90 deg")
+    if not 0.0 <= ra <= 360.0:
+        raise _fail(text, f"right ascension {ra:g} is outside 0..360 deg")
+    return ra % 360.0, dec
+
+
+def _sexagesimal(hours: str, minutes: str, seconds: str, sign: str, deg: str, amin: str, asec: str,
+                 text: str) -> tuple[float, float]:
+    h, m, s = int(hours), int(minutes), float(seconds)
+    d, dm, ds = int(deg), int(amin), float(asec)
+    if h >= 24 or m >= 60 or s >= 60 or dm >= 60 or ds >= 60 or d > 90:
+        raise _fail(text, "a sexagesimal field is out of range (h < 24, m and s < 60, |d| <= 90)")
+    ra = 15.0 * (h + m / 60.0 + s / 3600.0)
+    dec = d + dm / 60.0 + ds / 3600.0
+    return _check_position(text, ra, -dec if sign == "-" else dec)
+
+
+def normalize_alias(name: str) -> str:
+    """Aliases compare without case, spaces, dashes or underscores: 'ASASSN-14li' == 'asassn 14li'."""
+    return re.sub(r"[\s_\-]+", "", name).lower()
+
+
+def parse_target(
+    text: str,
+    *,
+    aliases: Mapping[str, tuple[float, float, str]] | None = None,
+    resolver: NameResolver | None = None,
+) -> Target:
+    """Read one target. ``aliases`` maps normalized names to (ra, dec, name); ``resolver``
+    resolves other names (None when names cannot be resolved here)."""
+    if not isinstance(text, str):
+        raise TargetError(f"The target must be text. {ACCEPTED_FORMS}")
+    stripped = " ".join(text.strip().split())
+    if not stripped:
+        raise TargetError(f"Enter a target. {ACCEPTED_FORMS}")
+    if len(stripped) > MAX_TEXT:
+        raise _fail(stripped, f"longer than {MAX_TEXT} characters")
+
+    if match := _DESIGNATION.match(stripped):
+        hh, mm, ss, sign, dd, am, asec = match.groups()
+        ra, dec = _sexagesimal(hh, mm, ss, sign, dd, am, asec, stripped)
+        designation = f"J{hh}{mm}{ss}{sign}{dd}{am}{asec}"
+        return Target(stripped, ra, dec, "AllWISE designation", designation=designation)
+
+    if match := _GALACTIC.match(stripped):
+        groups = [g for g in match.groups() if g is not None]
+        lon, lat = float(groups[0]), float(groups[1])
+        if not (math.isfinite(lon) and math.isfinite(lat)) or not -90 <= lat <= 90 or not 0 <= lon <= 360:
+            raise _fail(stripped, "galactic l must be in 0..360 and b in -90..+90 deg")
+        ra, dec = _galactic_to_icrs(lon, lat)
+        return Target(stripped, ra, dec, "galactic")
+
+    if match := _DECIMAL.match(stripped):
+        ra, dec = _check_position(stripped, float(match.group(1)), float(match.group(2)))
+        return Target(stripped, ra, dec, "decimal degrees")
+
+    if match := _SEXAGESIMAL.match(stripped):
+        ra, dec = _sexagesimal(*match.groups(), text=stripped)
+        return Target(stripped, ra, dec, "sexagesimal")
+
+    if not _NAME.match(stripped) or not re.search(r"[A-Za-z]", stripped):
+        raise _fail(stripped, "it is neither coordinates nor a name")
+
+    known = (aliases or {}).get(normalize_alias(stripped))
+    if known is not None:
+        ra, dec, name = known
+        return Target(stripped, ra, dec, "offline demo alias", name=name)
+    if resolver is None:
+        raise _fail(
+            stripped,
+            "names cannot be resolved here (no network); coordinates and AllWISE designations always work",
+        )
+    try:
+        ra, dec = resolver(stripped)
+    except Exception as exc:  # the resolver is remote; any failure becomes a plain message
+        raise _fail(stripped, f"the name resolver (Sesame) did not resolve it ({type(exc).__name__})") from None
+    ra, dec = _check_position(stripped, float(ra), float(dec))
+    return Target(stripped, ra, dec, "Sesame (astropy)", name=stripped)
+
+
+def _galactic_to_icrs(lon: float, lat: float) -> tuple[float, float]:
+    from astropy.coordinates import SkyCoord
+
+    icrs = SkyCoord(l=lon, b=lat, unit="deg", frame="galactic").icrs
+    return float(icrs.ra.deg), float(icrs.dec.deg)
+
+
+def sesame_resolver(name: str) -> tuple[float, float]:
+    """Resolve a name online with astropy's Sesame client (CDS)."""
+    from astropy.coordinates import SkyCoord
+
+    coord = SkyCoord.from_name(name)
+    return float(coord.ra.deg), float(coord.dec.deg)
+
+
+def parse_radius(value: object, maximum: float) -> float:
+    """A cone radius in arcsec: a number > 0 and <= ``maximum``, else a ``TargetError``."""
+    try:
+        radius = float(str(value).strip().removesuffix('"').removesuffix("arcsec").strip())
+    except (TypeError, ValueError):
+        raise TargetError(f"The radius must be a number of arcsec, > 0 and <= {maximum:g}; got {value!r}.") from None
+    if not math.isfinite(radius) or radius <= 0 or radius > maximum:
+        raise TargetError(f"The radius must be > 0 and <= {maximum:g} arcsec; got {value!r}.")
+    return radius

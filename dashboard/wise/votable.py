@@ -1,0 +1,69 @@
+"""Conversions between row frames and VOTables (astropy does the XML; nothing hand-written).
+
+Used by the TAP client (parse a reply), the bundle (write ``raw/`` for offline rows) and the
+local TAP server in the tests (answer a query from recorded rows).
+"""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pandas as pd
+from astropy.io.votable import from_table
+from astropy.io.votable.tree import Info
+from astropy.table import MaskedColumn, Table
+
+from .tables import UNITS
+
+
+def table_to_frame(table: Table) -> pd.DataFrame:
+    """astropy Table -> pandas, with NaN for missing numbers and None for missing text."""
+    frame = table.to_pandas()
+    for col in frame.columns:
+        if not (pd.api.types.is_numeric_dtype(frame[col]) or pd.api.types.is_bool_dtype(frame[col])):
+            frame[col] = pd.Series(
+                [None if (v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v)) or v == "")
+                 else (v.decode() if isinstance(v, bytes) else str(v)) for v in frame[col]],
+                index=frame.index, dtype=object,
+            )
+    return frame
+
+
+def frame_to_table(frame: pd.DataFrame, dtypes: dict[str, str] | None = None) -> Table:
+    """pandas -> astropy Table with masks for missing values; ``dtypes`` adds all-NULL columns."""
+    table = Table()
+    dtypes = dtypes or {}
+    columns = list(dtypes) if dtypes else list(frame.columns)
+    for name in columns:
+        kind = dtypes.get(name) or ("U" if frame[name].dtype == object else frame[name].dtype.kind)
+        if name in frame.columns:
+            series = frame[name]
+            mask = series.isna().to_numpy()
+        else:
+            series = pd.Series([None] * len(frame), dtype=object)
+            mask = np.ones(len(frame), dtype=bool)
+        if kind == "U":
+            data = np.array(["" if m else str(v) for v, m in zip(series, mask, strict=True)], dtype=str)
+            if data.dtype.itemsize == 0 or len(data) == 0:
+                data = data.astype("U1")
+        elif kind in "iu" or kind == "i8":
+            data = np.array([0 if m else int(v) for v, m in zip(series, mask, strict=True)], dtype=np.int64)
+        else:
+            data = np.array([np.nan if m else float(v) for v, m in zip(series, mask, strict=True)], dtype=np.float64)
+        table[name] = MaskedColumn(data, mask=mask, unit=UNITS.get(name))
+    return table
+
+
+def frame_to_votable(frame: pd.DataFrame, *, dtypes: dict[str, str] | None = None,
+                     infos: dict[str, str] | None = None, status: str = "OK") -> bytes:
+    """A TAP-style VOTable (with QUERY_STATUS) holding ``frame``'s rows."""
+    votable = from_table(frame_to_table(frame, dtypes))
+    resource = votable.resources[0]
+    resource.type = "results"
+    resource.infos.append(Info(name="QUERY_STATUS", value=status))
+    for name, value in (infos or {}).items():
+        resource.infos.append(Info(name=name, value=value))
+    buffer = io.BytesIO()
+    votable.to_xml(buffer)
+    return buffer.getvalue()

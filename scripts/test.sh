@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Install everything the tests need on a fresh machine, then run every test.
+# Browser: Debian's chromium + chromium-driver (never a browser download).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if ! command -v chromium >/dev/null 2>&1; then
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium chromium-driver >/dev/null
+fi
+python3 -m pip install -q --disable-pip-version-check -r requirements-dev.txt
+python3 -m ruff check dashboard tests benchmarks scripts
+python3 -m pytest -q -p no:cacheprovider "$@"

@@ -1,0 +1,129 @@
+"""Cache and fallback order, end to end through the local TAP server."""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import replace
+
+from dashboard.wise.model import Cone
+from dashboard.wise.service import build_fetcher
+from tap_server import Fault
+
+AT2019DSG = Cone(314.26238, 14.20441, 2.5)
+TABLES = ("allwise_p3as_psd", "allwise_p3as_mep", "neowiser_p1bs_psd")
+
+
+def test_cold_fetch_is_live_then_a_cache_hit(fetcher, tap):
+    cold = fetcher.fetch(AT2019DSG)
+    assert {r.provenance.source for r in cold.results.values()} == {"live"}
+    assert sum(tap.requests.values()) == 3
+    warm = fetcher.fetch(AT2019DSG)
+    assert {r.provenance.source for r in warm.results.values()} == {"hit"}
+    assert sum(tap.requests.values()) == 3  # no new upstream call
+    for table in TABLES:
+        assert warm.results[table].rows.equals(cold.results[table].rows)
+        assert warm.results[table].provenance.age_s is not None
+
+
+def test_cache_is_shared_by_a_second_fetcher_on_the_same_directory(settings, tap):
+    build_fetcher(settings).fetch(AT2019DSG)
+    other = build_fetcher(replace(settings))  # another worker on the same host
+    assert {r.provenance.source for r in other.fetch(AT2019DSG).results.values()} == {"hit"}
+
+
+def test_three_tables_are_fetched_concurrently(fetcher, tap):
+    for table in TABLES:
+        tap.faults[table] = Fault(latency_s=0.6)
+    start = time.perf_counter()
+    obs = fetcher.fetch(AT2019DSG)
+    assert len(obs.results) == 3
+    assert time.perf_counter() - start < 1.6  # one round trip, not three (3 x 0.6 s = 1.8 s)
+
+
+def test_concurrent_identical_misses_make_one_upstream_call(fetcher, tap):
+    tap.faults["neowiser_p1bs_psd"] = Fault(latency_s=0.5)
+    results = []
+    threads = [threading.Thread(target=lambda: results.append(fetcher.fetch_table("neowiser_p1bs_psd", AT2019DSG)))
+               for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert tap.requests["neowiser_p1bs_psd"] == 1
+    assert sorted(r.provenance.source for r in results) == ["hit", "hit", "hit", "live"]
+
+
+def test_failure_is_never_cached(fetcher, tap):
+    tap.faults["allwise_p3as_psd"] = Fault(http_status=500)
+    first = fetcher.fetch(AT2019DSG)
+    assert "allwise_p3as_psd" in first.failures and "HTTP 500" in first.failures["allwise_p3as_psd"]
+    assert set(first.results) == {"allwise_p3as_mep", "neowiser_p1bs_psd"}  # one failure blanks nothing else
+    tap.faults.clear()
+    second = fetcher.fetch(AT2019DSG)
+    assert second.results["allwise_p3as_psd"].provenance.source == "live"
+
+
+def test_stale_cache_answers_when_irsa_fails(settings, tap):
+    fetcher = build_fetcher(replace(settings, cache_ttl_s=0.0))
+    fetcher.fetch(AT2019DSG)
+    tap.faults["neowiser_p1bs_psd"] = Fault(error_votable="database down")
+    obs = fetcher.fetch(AT2019DSG)
+    result = obs.results["neowiser_p1bs_psd"]
+    assert result.provenance.source == "stale" and result.provenance.age_s is not None
+    assert len(result.rows) == 253
+    assert any("database down" in w for w in result.provenance.warnings)
+
+
+def test_http_error_without_cache_is_an_error_not_offline_data(fetcher, tap):
+    tap.faults["neowiser_p1bs_psd"] = Fault(http_status=503)
+    obs = fetcher.fetch(AT2019DSG)
+    assert "HTTP 503" in obs.failures["neowiser_p1bs_psd"]
+
+
+def test_timeout_without_cache_is_an_error(fetcher, tap):
+    tap.faults["allwise_p3as_mep"] = Fault(hang_s=3.0)
+    obs = fetcher.fetch(AT2019DSG)
+    assert "did not answer" in obs.failures["allwise_p3as_mep"]
+
+
+def _dead_url() -> str:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return f"http://127.0.0.1:{s.getsockname()[1]}/tap"
+
+
+def test_unreachable_irsa_falls_back_to_offline_archive_and_is_remembered(settings):
+    fetcher = build_fetcher(replace(settings, tap_url=_dead_url(), unreachable_memory_s=30))
+    obs = fetcher.fetch(AT2019DSG)
+    assert {r.provenance.source for r in obs.results.values()} == {"offline"}
+    assert any("unreachable" in w for w in obs.results["allwise_p3as_psd"].provenance.warnings)
+    assert fetcher.cache.known_unreachable()
+    start = time.perf_counter()
+    fetcher.fetch(AT2019DSG)
+    assert time.perf_counter() - start < 1.0  # no new connection attempts while remembered
+
+
+def test_unreachable_outside_the_archive_is_a_typed_error(settings):
+    fetcher = build_fetcher(replace(settings, tap_url=_dead_url()))
+    obs = fetcher.fetch(Cone(10.0, -10.0, 5.0))
+    assert not obs.results
+    assert all("cannot connect" in msg and "not recorded in the offline archive" in msg
+               for msg in obs.failures.values())
+
+
+def test_offline_flag_never_calls_irsa(fetcher, tap):
+    obs = fetcher.fetch(AT2019DSG, offline=True)
+    assert {r.provenance.source for r in obs.results.values()} == {"offline"}
+    assert sum(tap.requests.values()) == 0
+
+
+def test_a_corrupt_cache_entry_is_a_miss(fetcher, tap):
+    from dashboard.wise.adql import cone_query, query_key
+
+    key = query_key("allwise_p3as_psd", cone_query("allwise_p3as_psd", AT2019DSG))
+    fetcher.cache._cache.set(key, b"half-written garbage")
+    result = fetcher.fetch_table("allwise_p3as_psd", AT2019DSG)
+    assert result.provenance.source == "live"
