@@ -47,3 +47,20 @@ def settings(tmp_path, tap) -> Settings:
 @pytest.fixture
 def fetcher(settings):
     return build_fetcher(settings)
+
+
+@pytest.fixture(scope="session")
+def offline_view():
+    """analyze() on the offline archive: ``offline_view(target_text, radius, params=None)``."""
+    from dashboard.wise import archive
+    from dashboard.wise.analysis import analyze, default_params
+    from dashboard.wise.fetch import Fetcher
+    from dashboard.wise.model import Cone
+    from dashboard.wise.targets import parse_target
+
+    def make(text: str, radius: float, params=None):
+        target = parse_target(text, aliases=archive.aliases())
+        obs = Fetcher(client=None, cache=None).fetch(Cone(target.ra, target.dec, radius), offline=True)  # type: ignore[arg-type]
+        return analyze(target, obs, params or default_params())
+
+    return make

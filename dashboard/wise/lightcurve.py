@@ -2,7 +2,7 @@
 
 Epochs come from ``allwise_p3as_mep`` (2010-2011) and ``neowiser_p1bs_psd`` (2013-2024), each
 tagged with its table. Flux densities use the zero points of ``photometry.py``: from the DN flux
-with the nominal MAGZP where the table gives one (so fluxes <= 0 are kept), else from the
+where the table gives one (so fluxes <= 0 are kept; see ``frame_zero_points``), else from the
 magnitude.
 
 Visit binning is timewise's ``stack_visits`` (Necker et al. 2025, A&A 695, A228):
@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .photometry import dn_to_jy, mag_err_to_jy, mag_to_jy
+from .photometry import DN_MAGZP, dn_to_jy, mag_err_to_jy, mag_to_jy
 
 EPOCH_COLUMNS = ["mjd", "band", "table", "mag", "mag_err", "flux_jy", "flux_err_jy", "upper_limit",
                  "saturated", "passed", "reasons", "visit", "outlier"]
@@ -74,7 +74,7 @@ class LightCurve:
         v = self.visits[~self.visits["upper_limit"]]
         w1 = v[v.band == "W1"].set_index("visit")
         w2 = v[v.band == "W2"].set_index("visit")
-        both = w1.join(w2, lsuffix="_1", rsuffix="_2", how="inner")
+        both = w1.add_suffix("_1").join(w2.add_suffix("_2"), how="inner")
         return pd.DataFrame({
             "visit": both.index, "mjd": both["mjd_1"].to_numpy(),
             "w1_w2": (both["mag_1"] - both["mag_2"]).to_numpy(),
@@ -103,8 +103,9 @@ def epochs_from_table(rows: pd.DataFrame, table: str, binning: Binning, label: s
         letter = _band_letters(rows.get("ph_qual"), 0 if band == "W1" else 1, len(rows))
         upper = (letter == "U") | (np.isnan(err) & np.isfinite(mag))
         flux_mag = mag_to_jy(mag, band)
-        flux = np.where(np.isfinite(dn), dn_to_jy(dn, band), np.where(upper, np.nan, flux_mag))
-        flux_err = np.where(np.isfinite(dn), dn_to_jy(dn_err, band), mag_err_to_jy(flux_mag, err))
+        zp = frame_zero_points(mag, dn, band)
+        flux = np.where(np.isfinite(dn), dn_to_jy(dn, band, zp), np.where(upper, np.nan, flux_mag))
+        flux_err = np.where(np.isfinite(dn), dn_to_jy(dn_err, band, zp), mag_err_to_jy(flux_mag, err))
         sat_limit = binning.saturation_w1 if band == "W1" else binning.saturation_w2
         has = np.isfinite(mag) | np.isfinite(flux)
         part = pd.DataFrame({
@@ -119,6 +120,20 @@ def epochs_from_table(rows: pd.DataFrame, table: str, binning: Binning, label: s
     if not parts:
         return pd.DataFrame(columns=EPOCH_COLUMNS[:-2])
     return pd.concat(parts, ignore_index=True)
+
+
+def frame_zero_points(mag: np.ndarray, dn: np.ndarray, band: str) -> np.ndarray:
+    """Each exposure's instrumental zero point, recovered as m + 2.5 log10(DN) (timewise's way).
+
+    Where it cannot be (DN <= 0, no magnitude), the median over the other exposures is used,
+    else the nominal MAGZP. So a positive DN flux gives exactly the magnitude's flux density and a
+    DN flux <= 0 is kept, on the same scale.
+    """
+    with np.errstate(divide="ignore", invalid="ignore"):
+        zp = mag + 2.5 * np.log10(dn)
+    known = np.isfinite(zp)
+    fill = float(np.median(zp[known])) if known.any() else DN_MAGZP[band]
+    return np.where(known, zp, fill)
 
 
 def _band_letters(ph_qual: pd.Series | None, index: int, n: int) -> np.ndarray:

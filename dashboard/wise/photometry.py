@@ -72,9 +72,12 @@ def mag_err_to_jy(flux_jy: np.ndarray | float, mag_err: np.ndarray | float) -> n
     return np.asarray(flux_jy, dtype=float) * MAG_TO_FLUX_ERR * np.asarray(mag_err, dtype=float)
 
 
-def dn_to_jy(dn: np.ndarray, band: str) -> np.ndarray:
-    """Single-exposure instrumental flux (DN) -> Jy with the nominal MAGZP (keeps flux <= 0)."""
-    return np.asarray(dn, dtype=float) * BANDS[band].zero_point_jy * 10 ** (-0.4 * DN_MAGZP[band])
+def dn_to_jy(dn: np.ndarray, band: str, magzp: np.ndarray | float | None = None) -> np.ndarray:
+    """Single-exposure instrumental flux (DN) -> Jy: DN x F_nu0 x 10^(-0.4 MAGZP); keeps flux <= 0.
+
+    ``magzp`` defaults to the nominal instrumental zero point of the band."""
+    zp = DN_MAGZP[band] if magzp is None else magzp
+    return np.asarray(dn, dtype=float) * BANDS[band].zero_point_jy * np.power(10.0, -0.4 * np.asarray(zp))
 
 
 def nu_fnu(flux_jy: np.ndarray | float, wavelength_um: float) -> np.ndarray:

@@ -1,0 +1,73 @@
+"""SED on real catalog rows: fluxes equal hand-computed values; 'U' is a limit per band."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from dashboard.wise.photometry import BANDS, SedOptions, sed
+
+
+def test_at2019dsg_fluxes_equal_hand_computed(offline_view):
+    view = offline_view("AT2019dsg", 10)
+    table = view.sed.set_index("band")
+    # Recorded: w1mpro 13.272 +- 0.024, w4mpro 8.675 +- 0.386 (Gator, allwise_p3as_psd)
+    assert table.loc["W1", "flux_jy"] == pytest.approx(309.540 * 10 ** (-0.4 * 13.272), rel=1e-12)
+    assert table.loc["W1", "flux_jy"] == pytest.approx(0.00152026, rel=1e-5)  # 309.54 x 10^(-5.3088)
+    assert table.loc["W1", "flux_err_jy"] == pytest.approx(table.loc["W1", "flux_jy"] * math.log(10) / 2.5 * 0.024)
+    assert table.loc["W4", "flux_jy"] == pytest.approx(8.363 * 10 ** (-0.4 * 8.675), rel=1e-12)
+    assert list(table.wavelength_um) == [3.3526, 4.6028, 11.5608, 22.0883]
+    # flags were not recorded for this row: said so, never inferred
+    assert set(table.ph_qual) == {"not recorded"} and set(table.cc_flag) == {"not recorded"}
+
+
+def test_asassn14li_null_w4_error_is_a_limit_other_bands_are_points(offline_view):
+    table = offline_view("ASASSN-14li", 10).sed.set_index("band")
+    assert table.loc["W4", "upper_limit"] and math.isnan(table.loc["W4", "flux_err_jy"])
+    assert not table.loc[["W1", "W2", "W3"], "upper_limit"].any()
+
+
+def test_u_band_is_a_limit_while_the_others_are_not(offline_view):
+    """HD 20356 (Cohen standard, VizieR II/328): ph_qual 'BCUU'."""
+    table = offline_view("HD 20356", 3).sed.set_index("band")
+    assert list(table.ph_qual) == ["B", "C", "U", "U"]
+    assert list(table.upper_limit) == [False, False, True, True]
+    assert table.loc["W1", "flux_err_jy"] > 0 and math.isnan(table.loc["W3", "flux_err_jy"])
+    assert table.loc["W3", "flux_jy"] == pytest.approx(31.674 * 10 ** (-0.4 * table.loc["W3", "mag"]))
+
+
+def test_bright_star_uuaa_reads_letters_per_band_not_the_whole_string(offline_view):
+    """HD 73108: 'UUAA' - the IRSA tutorial's whole-string test would miss both limits."""
+    table = offline_view("HD 73108", 3).sed.set_index("band")
+    assert list(table.upper_limit) == [True, True, False, False]
+    assert list(table.cc_flag) == ["h", "h", "0", "0"]
+
+
+def test_x_is_no_measurement_and_z_is_a_flagged_point():
+    import pandas as pd
+
+    row = pd.Series({"w1mpro": 10.0, "w1sigmpro": 0.02, "w2mpro": None, "w2sigmpro": None, "w3mpro": 5.0,
+                     "w3sigmpro": None, "w4mpro": 3.0, "w4sigmpro": 0.1, "ph_qual": "AXZA", "cc_flags": "0000"})
+    table = sed(row).set_index("band")  # constructed row: no recording has X and Z together
+    assert not table.loc["W2", "measured"] and math.isnan(table.loc["W2", "flux_jy"])
+    assert table.loc["W3", "measured"] and not table.loc["W3", "upper_limit"] and "Z" in table.loc["W3", "note"]
+
+
+def test_colour_correction_and_w4_red_factor_are_optional():
+    import pandas as pd
+
+    row = pd.Series({f"w{b}mpro": 10.0 for b in "1234"} | {f"w{b}sigmpro": 0.05 for b in "1234"}
+                    | {"ph_qual": "AAAA", "cc_flags": "0000"})
+    plain = sed(row).set_index("band")
+    corrected = sed(row, SedOptions(alpha=0, w4_red_correction=True)).set_index("band")
+    assert corrected.loc["W3", "flux_jy"] == pytest.approx(plain.loc["W3", "flux_jy"] / 0.9169)
+    assert corrected.loc["W4", "flux_jy"] == pytest.approx(plain.loc["W4", "flux_jy"] / 0.9905 * 0.92)
+
+
+def test_nu_fnu():
+    import pandas as pd
+
+    row = pd.Series({"w1mpro": 0.0, "w1sigmpro": 0.01, "ph_qual": "AXXX", "cc_flags": "0000"})
+    w1 = sed(row).set_index("band").loc["W1"]
+    assert w1.nu_fnu == pytest.approx(309.54e-23 * 2.99792458e14 / BANDS["W1"].wavelength_um)

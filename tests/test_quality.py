@@ -1,0 +1,78 @@
+"""Quality cuts on real rows: each cut removes exactly the rows it should, counted per table."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+
+from dashboard.wise import archive
+from dashboard.wise.model import Cone
+from dashboard.wise.quality import CatalogCuts, EpochCuts, apply_epoch_cuts
+
+AT2019DSG = Cone(314.26238, 14.20441, 2.5)
+
+
+def neowise_rows():
+    return archive.query("neowiser_p1bs_psd", AT2019DSG).rows
+
+
+def test_each_neowise_cut_removes_exactly_its_rows():
+    rows = neowise_rows()
+    cut, report = apply_epoch_cuts(rows, "neowiser_p1bs_psd", EpochCuts())
+    by = {r["criterion"]: r for r in report}
+    assert by["nb < 2"]["removed"] == int((rows.nb >= 2).sum())
+    assert by["na < 1"]["removed"] == int((rows.na >= 1).sum())
+    dirty = rows.cc_flags.map(lambda v: v[:2] != "00")
+    assert by["cc_flags W1,W2 = '0'"]["removed"] == int(dirty.sum()) > 0
+    assert by["qual_frame > 0"]["removed"] == int((rows.qual_frame <= 0).sum())
+    # columns the Gator recording did not hold: no cut, counted as not recorded
+    for name in ("qi_fact >= 1", "saa_sep >= 5", "moon_masked W1,W2 = '0'", "sso_flg = 0"):
+        assert by[name]["removed"] == 0 and by[name]["not_recorded"] == len(rows)
+        assert by[name]["status"] == "not recorded: no cut"
+    expected_fail = (rows.nb >= 2) | (rows.na >= 1) | dirty | (rows.qual_frame <= 0)
+    assert (~cut.passed).sum() == expected_fail.sum()
+    assert all(("cc_flags" in r) == d for r, d in zip(cut.reasons, dirty, strict=True))
+
+
+def test_switching_a_cut_off_keeps_its_rows():
+    rows = neowise_rows()
+    on, _ = apply_epoch_cuts(rows, "neowiser_p1bs_psd", EpochCuts())
+    off, report = apply_epoch_cuts(rows, "neowiser_p1bs_psd", replace(EpochCuts(), clean_cc_flags=False))
+    assert off.passed.sum() > on.passed.sum()
+    assert all("cc_flags" not in r["criterion"] for r in report)
+
+
+def test_mep_has_no_qual_frame_so_that_cut_does_not_apply():
+    rows = archive.query("allwise_p3as_mep", Cone(192.06346, 17.77402, 10)).rows  # ASASSN-14li: full flags
+    cut, report = apply_epoch_cuts(rows, "allwise_p3as_mep", EpochCuts())
+    by = {r["criterion"]: r for r in report}
+    assert by["qual_frame > 0"]["status"].startswith("not applicable")
+    assert by["qi_fact >= 1"]["removed"] == int((rows.qi_fact < 1).sum())
+    assert by["saa_sep >= 5"]["removed"] == int((rows.saa_sep < 5).sum())
+    moon = rows.moon_masked.map(lambda v: v[:2] != "00")
+    assert by["moon_masked W1,W2 = '0'"]["removed"] == int(moon.sum())
+
+
+def test_server_side_cut_is_reported_as_applied(offline_view):
+    view = offline_view("AT2018lzs", 6)
+    server = [f for f in view.filters if f["column"] == "(server-side)"]
+    assert {f["table"] for f in server} == {"allwise_p3as_mep", "neowiser_p1bs_psd"}
+    assert all("nb < 2" in f["criterion"] for f in server)
+    nb = [f for f in view.filters if f["criterion"] == "nb < 2"]
+    assert all(f["status"].startswith("applied at IRSA") for f in nb)
+    assert view.lightcurve.epochs.passed.all()
+
+
+def test_catalog_cuts_per_band(offline_view):
+    from dashboard.wise.analysis import default_params
+
+    params = default_params()
+    strict = replace(params, catalog_cuts=CatalogCuts(ph_qual="AB", clean_cc_flags=True))
+    view = offline_view("HD 73108", 3, strict)  # ph_qual UUAA, cc_flags hh00
+    sed = view.sed.set_index("band")
+    assert list(sed.passed) == [False, False, True, True]
+    assert "ph_qual 'U'" in sed.loc["W1", "reasons"] and "cc_flags 'h'" in sed.loc["W1", "reasons"]
+    default = offline_view("HD 73108", 3).sed
+    assert default.passed.all()
+    assert np.isfinite(default.flux_jy).all()
