@@ -12,7 +12,8 @@ from dashboard.wise.targets import ACCEPTED_FORMS, TargetError, parse_radius, pa
 AT2019DSG = (314.26238, 14.20441)
 
 
-@pytest.mark.parametrize("text", ["314.2624 14.2044", "314.2624, +14.2044", "314.2624d +14.2044d", "  314.2624   14.2044 "])
+@pytest.mark.parametrize("text", ["314.2624 14.2044", "314.2624, +14.2044", "314.2624d +14.2044d",
+                                  "  314.2624   14.2044 "])
 def test_decimal_degrees(text):
     t = parse_target(text)
     assert (t.ra, t.dec) == (pytest.approx(314.2624), pytest.approx(14.2044))

@@ -112,8 +112,8 @@ def apply_epoch_cuts(frame: pd.DataFrame, table: str, cuts: EpochCuts,
             entry["not_recorded"] = int((~recorded).sum())
             if recorded.any():
                 values = rows.loc[recorded, criterion.column]
-                passes = criterion.test(values.astype(float) if values.dtype == object and criterion.column
-                                        not in ("cc_flags", "moon_masked") else values)
+                text = criterion.column in ("cc_flags", "moon_masked")
+                passes = criterion.test(values if text else pd.to_numeric(values, errors="coerce"))
                 failing = np.flatnonzero(recorded)[~passes]
                 for i in failing:
                     reasons[i].append(criterion.name)
@@ -136,10 +136,17 @@ def catalog_band_reasons(source: pd.Series, sed_row: pd.Series, cuts: CatalogCut
     cc = sed_row["cc_flag"]
     if cuts.clean_cc_flags and cc not in ("0", "not recorded"):
         reasons.append(f"cc_flags '{cc}'")
-    ext = source.get("ext_flg")
-    if ext is not None and ext == ext and int(ext) > cuts.max_ext_flg:
+    ext = _known(source.get("ext_flg"))
+    if ext is not None and int(ext) > cuts.max_ext_flg:
         reasons.append(f"ext_flg {int(ext)} > {cuts.max_ext_flg}")
-    snr = source.get(f"{band}snr")
-    if cuts.min_snr > 0 and not sed_row["upper_limit"] and snr is not None and snr == snr and float(snr) < cuts.min_snr:
-        reasons.append(f"SNR {float(snr):.1f} < {cuts.min_snr:g}")
+    snr = _known(source.get(f"{band}snr"))
+    if cuts.min_snr > 0 and not sed_row["upper_limit"] and snr is not None and snr < cuts.min_snr:
+        reasons.append(f"SNR {snr:.1f} < {cuts.min_snr:g}")
     return reasons
+
+
+def _known(value: object) -> float | None:
+    """A recorded number, or None for a missing one (None, NaN, pd.NA)."""
+    if value is None or pd.isna(value):  # type: ignore[arg-type]
+        return None
+    return float(value)  # type: ignore[arg-type]

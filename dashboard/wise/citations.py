@@ -1,0 +1,77 @@
+"""What to cite and acknowledge when using this data: one place, used by the bundle and the page."""
+
+from __future__ import annotations
+
+ACKNOWLEDGEMENTS = {
+    "WISE": ("This publication makes use of data products from the Wide-field Infrared Survey Explorer, which is "
+             "a joint project of the University of California, Los Angeles, and the Jet Propulsion "
+             "Laboratory/California Institute of Technology, funded by the National Aeronautics and Space "
+             "Administration."),
+    "NEOWISE": ("This publication also makes use of data products from NEOWISE, which is a project of the Jet "
+                "Propulsion Laboratory/California Institute of Technology, funded by the Planetary Science Division "
+                "of the National Aeronautics and Space Administration."),
+    "IRSA": ("This research has made use of the NASA/IPAC Infrared Science Archive, which is funded by the National "
+             "Aeronautics and Space Administration and operated by the California Institute of Technology."),
+}
+
+#: (key, short text) in the order they appear in the manifest.
+CITATIONS = [
+    ("2010AJ....140.1868W", "Wright et al. 2010, AJ 140, 1868: the WISE mission"),
+    ("2011ApJ...731...53M", "Mainzer et al. 2011, ApJ 731, 53: NEOWISE"),
+    ("2014ApJ...792...30M", "Mainzer et al. 2014, ApJ 792, 30: NEOWISE-R initial results"),
+    ("2011ApJ...735..112J", "Jarrett et al. 2011, ApJ 735, 112: WISE photometric calibration (zero points)"),
+    ("Cutri2013AllWISE", "Cutri et al. 2013, Explanatory Supplement to the AllWISE Data Release Products"),
+    ("IRSA1", "AllWISE Source Catalog, IPAC, doi:10.26131/IRSA1"),
+    ("IRSA144", "NEOWISE-R Single Exposure (L1b) Source Table, IPAC, doi:10.26131/IRSA144"),
+    ("Necker2025", "Necker et al. 2025, A&A 695, A228: timewise (the visit binning used here)"),
+    ("astropy2022", "Astropy Collaboration 2022, ApJ 935, 167"),
+    ("Ginsburg2019", "Ginsburg et al. 2019, AJ 157, 98: astroquery"),
+]
+
+BIBTEX = r"""@ARTICLE{2010AJ....140.1868W,
+  author = {{Wright}, Edward L. and others},
+  title = "{The Wide-field Infrared Survey Explorer (WISE): Mission Description and Initial On-orbit Performance}",
+  journal = {AJ}, year = 2010, volume = 140, pages = {1868}, doi = {10.1088/0004-6256/140/6/1868}
+}
+@ARTICLE{2011ApJ...731...53M,
+  author = {{Mainzer}, A. and others},
+  title = "{Preliminary Results from NEOWISE: An Enhancement to the Wide-field Infrared Survey Explorer for Solar System Science}",
+  journal = {ApJ}, year = 2011, volume = 731, pages = {53}, doi = {10.1088/0004-637X/731/1/53}
+}
+@ARTICLE{2014ApJ...792...30M,
+  author = {{Mainzer}, A. and others},
+  title = "{Initial Performance of the NEOWISE Reactivation Mission}",
+  journal = {ApJ}, year = 2014, volume = 792, pages = {30}, doi = {10.1088/0004-637X/792/1/30}
+}
+@ARTICLE{2011ApJ...735..112J,
+  author = {{Jarrett}, T.~H. and others},
+  title = "{The Spitzer-WISE Survey of the Ecliptic Poles}",
+  journal = {ApJ}, year = 2011, volume = 735, pages = {112}, doi = {10.1088/0004-637X/735/2/112}
+}
+@TECHREPORT{Cutri2013AllWISE,
+  author = {{Cutri}, R.~M. and others},
+  title = "{Explanatory Supplement to the AllWISE Data Release Products}",
+  institution = {IPAC/Caltech}, year = 2013
+}
+@MISC{IRSA1,
+  title = "{AllWISE Source Catalog}", howpublished = {IPAC}, year = 2020, doi = {10.26131/IRSA1}
+}
+@MISC{IRSA144,
+  title = "{NEOWISE-R Single Exposure (L1b) Source Table}", howpublished = {IPAC}, year = 2020, doi = {10.26131/IRSA144}
+}
+@ARTICLE{Necker2025,
+  author = {{Necker}, J. and others},
+  title = "{timewise: WISE light curves for large samples}",
+  journal = {A\&A}, year = 2025, volume = 695, pages = {A228}
+}
+@ARTICLE{astropy2022,
+  author = {{Astropy Collaboration}},
+  title = "{The Astropy Project: Sustaining and Growing a Community-oriented Open-source Project and the Latest Major Release (v5.0) of the Core Package}",
+  journal = {ApJ}, year = 2022, volume = 935, pages = {167}, doi = {10.3847/1538-4357/ac7c74}
+}
+@ARTICLE{Ginsburg2019,
+  author = {{Ginsburg}, Adam and others},
+  title = "{astroquery: An Astronomical Web-querying Package in Python}",
+  journal = {AJ}, year = 2019, volume = 157, pages = {98}, doi = {10.3847/1538-3881/aafc33}
+}
+"""

@@ -1,0 +1,66 @@
+"""The offline archive: real rows, footprints, honest warnings, a shipped copy that is current."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from conftest import ROOT
+from dashboard.wise import archive
+from dashboard.wise.errors import NotCovered
+from dashboard.wise.model import Cone
+
+
+def test_every_demo_target_answers_offline():
+    for target in archive.demo_targets():
+        for table in target.tables:
+            result = archive.query(table, Cone(target.ra, target.dec, 2.0))
+            assert result.provenance.source == "offline"
+            assert result.provenance.origin["file"]
+
+
+def test_cone_inside_footprint_uses_true_separation():
+    full = archive.query("neowiser_p1bs_psd", Cone(314.26238, 14.20441, 2.5)).rows
+    small = archive.query("neowiser_p1bs_psd", Cone(314.26238, 14.20441, 0.5)).rows
+    assert len(full) == 253 and 0 < len(small) < len(full)
+    assert not archive.query("neowiser_p1bs_psd", Cone(314.26238, 14.20441, 0.5)).provenance.warnings
+
+
+def test_larger_cone_than_recorded_says_so():
+    result = archive.query("neowiser_p1bs_psd", Cone(314.26238, 14.20441, 30))
+    assert len(result.rows) == 253
+    assert "covers only 2.5 arcsec" in result.provenance.warnings[0]
+
+
+def test_outside_every_footprint_is_not_covered_not_empty():
+    with pytest.raises(NotCovered, match="not recorded in the offline archive"):
+        archive.query("allwise_p3as_psd", Cone(0.0, 0.0, 10))
+
+
+def test_asassn21qj_keeps_its_real_table_name():
+    result = archive.query("neowiser_p1bs_psd", Cone(123.84708, -38.98981, 5))
+    assert result.provenance.table == "neowiser_merge_i1bs_psd"
+    assert any("merged variant" in w for w in result.provenance.warnings)
+
+
+def test_unrecorded_flags_are_absent_not_invented():
+    rows = archive.query("allwise_p3as_psd", Cone(314.26238, 14.20441, 10)).rows
+    assert "ph_qual" not in rows.columns and "cc_flags" not in rows.columns
+
+
+def test_timewise_rows_record_the_server_side_cut():
+    result = archive.query("neowiser_p1bs_psd", Cone(268.233229, 58.636443, 6))
+    assert "nb < 2" in result.provenance.server_side_filter and len(result.rows) == 721
+    assert "allwise_cntr" not in result.rows.columns  # lost digits in the recording: dropped
+
+
+def test_shipped_archive_is_what_the_build_script_makes(tmp_path):
+    before = {p.name: p.read_bytes() for p in archive.DATA_DIR.iterdir()}
+    subprocess.run([sys.executable, str(ROOT / "scripts" / "build_archive.py")], check=True, capture_output=True)
+    after = {p.name: p.read_bytes() for p in archive.DATA_DIR.iterdir()}
+    assert before == after
+    index = json.loads((archive.DATA_DIR / "archive.json").read_text())
+    assert "IRSA" in index["description"]

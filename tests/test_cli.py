@@ -1,0 +1,59 @@
+"""The command line, run as a user would: no network, one-line errors, no tracebacks."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import zipfile
+
+import pytest
+
+from conftest import ROOT
+
+
+def cli(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    environment = os.environ | {"WISE_TAP_URL": "http://127.0.0.1:9/tap", "WISE_RESOLVE_NAMES_ONLINE": "0"} | (env or {})
+    return subprocess.run([sys.executable, "-m", "dashboard", *args], capture_output=True, text=True, cwd=ROOT,
+                          env=environment, timeout=120)
+
+
+def test_fetch_at2019dsg_offline():
+    out = cli("fetch", "AT2019dsg", "--offline")
+    assert out.returncode == 0, out.stderr
+    assert "neowiser_p1bs_psd: 253 rows from offline archive" in out.stdout
+    assert "AllWISE sources in the cone: 1" in out.stdout
+    assert "selected source:" in out.stdout and "arcsec" in out.stdout
+    assert "epochs from allwise_p3as_mep: 26" in out.stdout
+
+
+def test_fetch_coordinates_offline_with_a_cone_larger_than_recorded():
+    out = cli("fetch", "314.2624 +14.2044", "--offline", "--radius", "30")
+    assert out.returncode == 0 and "covers only" in out.stdout
+
+
+@pytest.mark.parametrize("name", ["AT2019dsg", "ASASSN-14li", "Gaia20fnr", "ASASSN-21qj", "AT2018lzs", "AT2018lhv",
+                                  "AT2016eix", "HD 73108", "HD 151680", "HD 20356"])
+def test_every_demo_target_works_offline(name):
+    out = cli("fetch", name, "--offline")
+    assert out.returncode == 0, out.stderr
+
+
+def test_unreachable_irsa_falls_back_without_offline_flag(tmp_path):
+    out = cli("fetch", "AT2019dsg", env={"WISE_CACHE_DIR": str(tmp_path)})
+    assert out.returncode == 0 and "offline archive" in out.stdout and "unreachable" in out.stdout
+
+
+@pytest.mark.parametrize("args", [("fetch", "not a target !!"), ("fetch", "10 20", "--radius", "-3"),
+                                  ("fetch", "10 20", "--radius", "9999")])
+def test_bad_input_is_one_line_no_traceback(args):
+    out = cli(*args)
+    assert out.returncode != 0
+    assert "Traceback" not in out.stderr and len(out.stderr.strip().splitlines()) == 1
+
+
+def test_bundle_offline(tmp_path):
+    path = tmp_path / "out.zip"
+    out = cli("bundle", "AT2019dsg", "--offline", "-o", str(path))
+    assert out.returncode == 0, out.stderr
+    assert "manifest.json" in zipfile.ZipFile(path).namelist()
