@@ -81,3 +81,25 @@ class QueryCache:
 
     def close(self) -> None:
         self._cache.close()
+
+
+class ObservationStore:
+    """Fetched ``Observations`` by fetch id, for a short while, shared by all processes.
+
+    The page fetches in a background job and renders in the web process: this hands the result
+    over. It is a hand-over, not a data cache: each new fetch gets a new id and asks again, so a
+    failure kept here is never served in place of a retry.
+    """
+
+    def __init__(self, directory: Path, *, ttl_s: float = 1800.0) -> None:
+        self.ttl_s = ttl_s
+        self._cache = diskcache.Cache(str(directory), size_limit=512 * 1024**2)
+
+    def put(self, fetch_id: str, observations: object) -> None:
+        self._cache.set(fetch_id, observations, expire=self.ttl_s)
+
+    def get(self, fetch_id: str) -> object | None:
+        try:
+            return self._cache.get(fetch_id)
+        except Exception:
+            return None

@@ -7,7 +7,7 @@ from functools import lru_cache
 
 from ..config import Settings
 from . import archive
-from .cache import QueryCache
+from .cache import ObservationStore, QueryCache
 from .fetch import Fetcher
 from .model import Cone, Target
 from .tables import TABLES
@@ -40,3 +40,10 @@ def resolve_target(text: str, settings: Settings, *, offline: bool = False) -> T
 
 def make_cone(target: Target, radius: object, settings: Settings) -> Cone:
     return Cone(target.ra, target.dec, parse_radius(radius, settings.max_radius_arcsec))
+
+
+@lru_cache(maxsize=8)
+def observation_store(directory: str) -> ObservationStore:
+    from pathlib import Path
+
+    return ObservationStore(Path(directory) / "views")

@@ -1,0 +1,87 @@
+"""The web application: ``create_app(settings)``, and ``server`` for gunicorn.
+
+Plain routes next to the page: ``/healthz`` (never touches IRSA) and ``/bundle.zip?<the page's
+query string>`` (the provenance bundle, linkable and curl-able). Debug is off unless asked for,
+and no response ever carries a traceback.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import dash
+import diskcache
+from flask import Flask, Response, jsonify, request
+
+from . import __version__, config
+from .config import Settings
+from .ui import callbacks
+from .ui.layout import make_layout
+from .ui.urlstate import parse_query, to_params
+from .wise.errors import WiseError
+from .wise.provenance import build_bundle, safe_name
+from .wise.service import build_fetcher, make_cone, resolve_target
+from .wise.targets import TargetError
+
+ROOT = Path(__file__).resolve().parents[1]
+log = logging.getLogger(__name__)
+
+
+def create_app(settings: Settings | None = None) -> dash.Dash:
+    settings = settings or config.load()
+    settings.cache_dir.mkdir(parents=True, exist_ok=True)
+    manager = dash.DiskcacheManager(diskcache.Cache(str(settings.cache_dir / "jobs")), expire=3600)
+    server = Flask(__name__)
+    app = dash.Dash(
+        __name__, server=server, title="WISE Explorer", assets_folder=str(ROOT / "assets"),
+        background_callback_manager=manager, suppress_callback_exceptions=False, update_title=None,
+    )
+    app.layout = make_layout()
+    callbacks.register(app, settings)
+    _routes(server, settings)
+    return app
+
+
+def _routes(server: Flask, settings: Settings) -> None:
+    @server.get("/healthz")
+    def healthz() -> Response:
+        return jsonify(status="ok", version=__version__, tap_url=settings.tap_url, offline=settings.offline)
+
+    @server.get("/bundle.zip")
+    def bundle() -> Response:
+        state = parse_query(request.query_string.decode("utf-8", "replace"), max_radius=settings.max_radius_arcsec)
+        try:
+            target = resolve_target(state.target, settings, offline=settings.offline)
+            cone = make_cone(target, state.radius, settings)
+            observations = build_fetcher(settings).fetch(cone, offline=settings.offline)
+            if not observations.results:
+                raise WiseError("no table could be fetched: " + "; ".join(observations.failures.values()))
+            data = build_bundle(target, observations, to_params(state), settings)
+        except (TargetError, WiseError) as exc:
+            return Response(f"{exc}\n", status=400, mimetype="text/plain")
+        filename = f"wise_{safe_name(target.label())}.zip"
+        return Response(data, mimetype="application/zip",
+                        headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+    @server.errorhandler(404)
+    def not_found(_: Exception) -> tuple[str, int, dict]:
+        return "Not found\n", 404, {"Content-Type": "text/plain"}
+
+    @server.errorhandler(Exception)
+    def internal(exc: Exception) -> tuple[str, int, dict]:
+        from werkzeug.exceptions import HTTPException
+
+        if isinstance(exc, HTTPException):
+            return f"{exc.name}\n", exc.code or 500, {"Content-Type": "text/plain"}
+        log.exception("unhandled error")
+        return "Internal error; it was logged.\n", 500, {"Content-Type": "text/plain"}
+
+
+def __getattr__(name: str) -> object:
+    """``server`` is built on first use, so importing this module has no side effects."""
+    if name == "server":
+        global server
+        server = create_app().server
+        return server
+    raise AttributeError(name)

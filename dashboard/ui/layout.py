@@ -1,0 +1,170 @@
+"""The page layout: header with target box and status, demo targets, four panels, controls."""
+
+from __future__ import annotations
+
+import dash_ag_grid as dag
+from dash import dcc, html
+
+from ..wise import archive
+from .urlstate import EPOCH_CUTS, ViewState
+
+FLAG_STYLE = {
+    "styleConditions": [
+        {"condition": "params.value === 'not recorded'", "style": {"color": "#888", "fontStyle": "italic"}},
+        {"condition": "typeof params.value === 'string' && /[UXZ]/.test(params.value)",
+         "style": {"backgroundColor": "#fff3cd"}},
+        {"condition": "typeof params.value === 'string' && /[DPHOdpho]/.test(params.value)",
+         "style": {"backgroundColor": "#fde2e1"}},
+    ]
+}
+CC_STYLE = {
+    "styleConditions": [
+        {"condition": "params.value === 'not recorded'", "style": {"color": "#888", "fontStyle": "italic"}},
+        {"condition": "typeof params.value === 'string' && /[DPHO]/.test(params.value)",
+         "style": {"backgroundColor": "#f8c9c6"}},
+        {"condition": "typeof params.value === 'string' && /[dpho]/.test(params.value)",
+         "style": {"backgroundColor": "#fde2e1"}},
+    ]
+}
+
+
+def _mag_formatter(band: str) -> dict:
+    err = f"params.data.w{band}sigmpro"
+    return {"function": f"params.value == null ? '—' : params.value.toFixed(3) + "
+                        f"({err} == null ? '' : ' ± ' + {err}.toFixed(3))"}
+
+
+def _source_columns() -> list[dict]:
+    cols: list[dict] = [
+        {"field": "designation", "headerName": "AllWISE designation", "minWidth": 175, "flex": 2},
+        {"field": "sep", "headerName": "sep (\")", "minWidth": 80, "flex": 1, "sort": "asc",
+         "filter": "agNumberColumnFilter"},
+    ]
+    for b in "1234":
+        cols.append({"field": f"w{b}mpro", "headerName": f"W{b} (mag)", "minWidth": 125, "flex": 2,
+                     "filter": "agNumberColumnFilter", "valueFormatter": _mag_formatter(b)})
+    for b in "1234":
+        cols.append({"field": f"w{b}snr", "headerName": f"SNR{b}", "minWidth": 70, "flex": 1,
+                     "filter": "agNumberColumnFilter"})
+    cols += [
+        {"field": "ph_qual", "headerName": "ph_qual", "minWidth": 100, "flex": 1, "tooltipField": "ph_qual_tip",
+         "cellStyle": FLAG_STYLE},
+        {"field": "cc_flags", "headerName": "cc_flags", "minWidth": 100, "flex": 1, "tooltipField": "cc_flags_tip",
+         "cellStyle": CC_STYLE},
+        {"field": "ext_flg", "headerName": "ext_flg", "minWidth": 95, "flex": 1, "tooltipField": "ext_flg_tip"},
+    ]
+    return cols
+
+
+def _demo_links() -> html.Div:
+    items = []
+    for t in archive.demo_targets():
+        lc = "allwise_p3as_mep" in t.tables or "neowiser_p1bs_psd" in t.tables
+        sed = "allwise_p3as_psd" in t.tables
+        what = " + ".join(x for x, ok in (("SED", sed), ("light curve", lc)) if ok)
+        items.append(html.Li([dcc.Link(t.name, href=f"?target={t.name.replace(' ', '+')}&r=5", className="demo"),
+                              html.Span(f" — {t.kind}; {what}", className="muted")]))
+    return html.Div(id="welcome", className="welcome", children=[
+        html.H2("Try a demo target (real IRSA rows shipped with the app, work offline)"),
+        html.Ul(items, className="demo-list"),
+        html.P("Or type a name, coordinates (314.2624 +14.2044, 20:57:02.97 +14:12:16.3, l=61.4 b=-19.7) "
+               "or an AllWISE designation (J205702.96+141216.2).", className="muted"),
+    ])
+
+
+def _panel(title: str, body: list, extra: list | None = None, panel_id: str = "") -> html.Section:
+    return html.Section(className="panel", id=panel_id or None, children=[
+        html.Div(className="panel-head", children=[html.H3(title), *(extra or [])]),
+        *body,
+    ])
+
+
+def _controls(state: ViewState) -> html.Section:
+    return _panel("Quality cuts", [
+        html.Div(className="controls", children=[
+            html.Div([html.Label("Catalog ph_qual allowed (U = upper limit)"),
+                      dcc.Checklist(id="ph-qual", options=list("ABCUXZ"), value=list(state.ph_qual), inline=True)]),
+            html.Div([dcc.Checklist(id="clean-cc", options=[{"label": "catalog cc_flags clean ('0') per band",
+                                                              "value": "on"}], value=[])]),
+            html.Div([html.Label("ext_flg ≤"),
+                      dcc.Dropdown(id="max-ext", options=list(range(6)), value=state.max_ext, clearable=False,
+                                   className="small-dd")]),
+            html.Div([html.Label("catalog SNR ≥"),
+                      dcc.Input(id="min-snr", type="number", min=0, max=1000, step=0.5, value=state.min_snr,
+                                debounce=True, className="small-input")]),
+            html.Div([html.Label("Epoch cuts (per table; a cut needs its column)"),
+                      dcc.Checklist(id="epoch-cuts", options=[{"label": label, "value": token}
+                                                              for token, (label, _, _) in EPOCH_CUTS.items()],
+                                    value=list(state.epoch_cuts), className="cut-list")]),
+            html.Div([dcc.Checklist(id="binning", options=[{"label": "bin epochs into visits (timewise)",
+                                                             "value": "on"}], value=["on"])]),
+        ]),
+        html.H4("What each cut removed"),
+        dag.AgGrid(id="filters", columnDefs=[
+            {"field": "table", "minWidth": 140, "flex": 1}, {"field": "criterion", "flex": 2, "minWidth": 170,
+                                                              "tooltipField": "criterion"},
+            {"field": "removed", "minWidth": 90, "flex": 1}, {"field": "not recorded", "minWidth": 110, "flex": 1},
+            {"field": "status", "flex": 2, "minWidth": 170, "tooltipField": "status"},
+        ], rowData=[], className="ag-theme-alpine", style={"height": "260px"},
+            dashGridOptions={"tooltipShowDelay": 200, "domLayout": "normal"}),
+    ], panel_id="controls-panel")
+
+
+def make_layout() -> html.Div:
+    state = ViewState()
+    return html.Div(className="page", children=[
+        dcc.Location(id="url", refresh=False),
+        dcc.Store(id="query"), dcc.Store(id="fetched"), dcc.Store(id="view-state"),
+        html.Header(className="header", children=[
+            html.Div(className="brand", children=[html.H1("WISE Explorer"),
+                                                  html.Span("AllWISE sources · W1–W4 SED · NEOWISE light curve",
+                                                            className="muted")]),
+            html.Div(className="search", children=[
+                dcc.Input(id="target-input", type="text", placeholder="target: name, coordinates or WISEA J…",
+                          debounce=False, n_submit=0, className="target-input", autoComplete="off"),
+                dcc.Input(id="radius-input", type="number", value=state.radius, min=0, step="any", n_submit=0,
+                          className="radius-input"),
+                html.Span("arcsec", className="muted"),
+                html.Button("Go", id="go", n_clicks=0, className="go"),
+                html.Button("Cancel", id="cancel", n_clicks=0, className="cancel", style={"display": "none"}),
+            ]),
+            html.Div(id="notice", className="notice", role="alert"),
+            html.Div(id="progress", className="progress"),
+            html.Div(id="status", className="status"),
+        ]),
+        _demo_links(),
+        html.Main(id="main", className="grid", children=[
+            _panel("AllWISE sources in the cone (allwise_p3as_psd)", [
+                html.Div(id="sources-message", className="panel-message"),
+                dag.AgGrid(id="sources", columnDefs=_source_columns(), rowData=[], className="ag-theme-alpine",
+                           style={"height": "190px"}, getRowId="params.data.key",
+                           defaultColDef={"sortable": True, "filter": True, "resizable": True},
+                           dashGridOptions={"tooltipShowDelay": 150, "rowSelection": "single",
+                                            "getRowStyle": {"styleConditions": [{
+                                                "condition": "params.data.selected",
+                                                "style": {"backgroundColor": "#dbeafe", "fontWeight": "600"}}]}}),
+            ], extra=[html.Span(id="selection", className="muted")], panel_id="sources-panel"),
+            _panel("Spectral energy distribution", [
+                dcc.Loading(dcc.Graph(id="sed-graph", config={"displaylogo": False}), type="circle"),
+            ], extra=[dcc.RadioItems(id="sed-axis", options=[{"label": "F_ν", "value": "fnu"},
+                                                             {"label": "ν F_ν", "value": "nufnu"}],
+                                     value="fnu", inline=True)], panel_id="sed-panel"),
+            _panel("W1/W2 light curve (AllWISE 2010–11, NEOWISE-R 2013–24)", [
+                html.Div(id="lc-stats", className="muted"),
+                dcc.Loading(dcc.Graph(id="lc-graph", config={"displaylogo": False}), type="circle"),
+            ], extra=[dcc.RadioItems(id="lc-unit", options=[{"label": "magnitude", "value": "mag"},
+                                                            {"label": "flux (mJy)", "value": "flux"}],
+                                     value="mag", inline=True)], panel_id="lc-panel"),
+            _controls(state),
+        ]),
+        html.Footer(className="footer", children=[
+            html.A("Download bundle (.zip)", id="download", href="#", className="button", download=""),
+            html.Div(className="share", children=[
+                dcc.Input(id="share-url", readOnly=True, value="", className="share-input"),
+                dcc.Clipboard(target_id="share-url", title="Copy link", className="copy"),
+                html.Span("Copy link", className="muted"),
+            ]),
+            html.Span("Data: NASA/IPAC Infrared Science Archive (IRSA); WISE and NEOWISE. Cite what you use: "
+                      "the bundle holds CITATION.bib.", className="muted"),
+        ]),
+    ])
