@@ -8,12 +8,12 @@ import sys
 import zipfile
 
 import pytest
-
 from conftest import ROOT
 
 
 def cli(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
-    environment = os.environ | {"WISE_TAP_URL": "http://127.0.0.1:9/tap", "WISE_RESOLVE_NAMES_ONLINE": "0"} | (env or {})
+    offline = {"WISE_TAP_URL": "http://127.0.0.1:9/tap", "WISE_RESOLVE_NAMES_ONLINE": "0"}
+    environment = os.environ | offline | (env or {})
     return subprocess.run([sys.executable, "-m", "dashboard", *args], capture_output=True, text=True, cwd=ROOT,
                           env=environment, timeout=120)
 

@@ -48,10 +48,11 @@ def state_from_controls(base: ViewState, values: list) -> ViewState:
                    sed_axis=sed_axis if sed_axis in ("fnu", "nufnu") else "fnu", notices=())
 
 
-def sync_state(settings: Settings, search: str | None, go: int, submit_t: int, submit_r: int, cell: dict | None,
-               controls: list, target_text: str | None, radius_text: object, query: dict | None) -> tuple:
-    """URL <-> controls. Returns (search, target box, radius box, *controls, notice, query, view-state)."""
-    trigger = ctx.triggered_id if ctx.triggered else "url"
+def sync_state(settings: Settings, trigger: str, search: str | None, cell: dict | None, controls: list,
+               target_text: str | None, radius_text: object, query: dict | None) -> tuple:
+    """URL <-> controls. ``trigger`` is the id of the input that changed.
+
+    Returns (search, target box, radius box, *controls, notice, query, view-state)."""
     current = parse_query(search, max_radius=settings.max_radius_arcsec)
     notice: object = no_update
     if trigger in ("go", "target-input", "radius-input"):
@@ -107,7 +108,7 @@ def status_lines(observations: Observations) -> list:
     from dash import html
 
     items = []
-    for table, result in observations.results.items():
+    for result in observations.results.values():
         p = result.provenance
         cls = {"live": "ok", "hit": "ok", "stale": "warn", "offline": "offline"}[p.source]
         items.append(html.Li(p.describe(), className=f"status-{cls}"))
@@ -191,8 +192,9 @@ def register(app: dash.Dash, settings: Settings) -> None:
         Input("url", "search"), Input("go", "n_clicks"), Input("target-input", "n_submit"),
         Input("radius-input", "n_submit"), Input("sources", "cellClicked"), *control_inputs,
         State("target-input", "value"), State("radius-input", "value"), State("query", "data"),
-    )(lambda search, go, st, sr, cell, *rest: sync_state(settings, search, go, st, sr, cell,
-                                                         list(rest[:len(CONTROLS)]), *rest[len(CONTROLS):]))
+    )(lambda search, go, st, sr, cell, *rest: sync_state(
+        settings, (ctx.triggered_id if ctx.triggered else None) or "url", search, cell,
+        list(rest[:len(CONTROLS)]), *rest[len(CONTROLS):]))
 
     app.callback(
         Output("fetched", "data"), Input("query", "data"),
