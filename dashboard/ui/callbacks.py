@@ -107,12 +107,13 @@ def fetch(settings: Settings, set_progress, query: dict | None) -> dict:
 def status_lines(observations: Observations) -> list:
     from dash import html
 
-    items = []
+    items, warnings = [], []
     for result in observations.results.values():
         p = result.provenance
         cls = {"live": "ok", "hit": "ok", "stale": "warn", "offline": "offline"}[p.source]
         items.append(html.Li(p.describe(), className=f"status-{cls}"))
-        items += [html.Li(w, className="status-warn") for w in p.warnings]
+        warnings += [w for w in p.warnings if w not in warnings]  # one line for what several tables share
+    items += [html.Li(w, className="status-warn") for w in warnings]
     for table, message in observations.failures.items():
         items.append(html.Li(f"{table}: {message}", className="status-error"))
     return [html.Ul(items)]

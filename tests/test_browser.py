@@ -1,0 +1,220 @@
+"""End to end in real headless Chromium (Debian's /usr/bin/chromium, driven by Playwright).
+
+Two app servers run as subprocesses: one whose IRSA endpoint is unreachable (so it answers from
+the offline archive, as on a machine without network) and one pointed at the local TAP server.
+The multi-source cone is a CONSTRUCTED fixture (real Cohen-standard catalog rows moved next to
+each other), served only by the test TAP server and never shipped.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import zipfile
+
+import pandas as pd
+import pytest
+import requests
+
+from conftest import ROOT
+from dashboard.wise import archive
+from dashboard.wise.model import Cone
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--enable-unsafe-swiftshader"]
+pytestmark = pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Debian chromium is not installed")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _start_app(tmp_path_factory, tap_url: str) -> tuple[str, subprocess.Popen]:
+    port = _free_port()
+    env = os.environ | {"WISE_TAP_URL": tap_url, "WISE_CACHE_DIR": str(tmp_path_factory.mktemp("cache")),
+                        "WISE_RESOLVE_NAMES_ONLINE": "0", "WISE_PORT": str(port)}
+    proc = subprocess.Popen([sys.executable, "-m", "dashboard", "serve"], cwd=ROOT, env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(100):
+        try:
+            if requests.get(url + "/healthz", timeout=1).ok:
+                return url, proc
+        except requests.ConnectionError:
+            time.sleep(0.2)
+    proc.kill()
+    raise RuntimeError("the app did not start: " + proc.stderr.read().decode()[-2000:])
+
+
+def constructed_multi_source() -> pd.DataFrame:
+    """CONSTRUCTED, test-only: three real catalog rows placed 0", 4" and 8" from (10, +20)."""
+    rows = [archive.query("allwise_p3as_psd", Cone(t.ra, t.dec, 3)).rows for t in archive.demo_targets()
+            if t.name in ("HD 73108", "HD 151680", "HD 20356")]
+    frame = pd.concat(rows, ignore_index=True)
+    frame["ra"] = [10.0, 10.0 + 4 / 3600 / 0.9397, 10.0]
+    frame["dec"] = [20.0, 20.0, 20.0 + 8 / 3600]
+    return frame.astype({"cntr": "Int64", "ext_flg": "Int64"})
+
+
+@pytest.fixture(scope="module")
+def offline_app(tmp_path_factory):
+    url, proc = _start_app(tmp_path_factory, f"http://127.0.0.1:{_free_port()}/tap")  # nothing listens there
+    yield url
+    proc.terminate()
+    proc.wait(10)
+
+
+@pytest.fixture(scope="module")
+def live_app(tmp_path_factory, tap_server):
+    tap_server.extra_rows["allwise_p3as_psd"] = constructed_multi_source()
+    url, proc = _start_app(tmp_path_factory, tap_server.url)
+    yield url
+    proc.terminate()
+    proc.wait(10)
+    tap_server.extra_rows.clear()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1440, "height": 900}, accept_downloads=True)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def wait_rendered(page, timeout: float = 40_000) -> None:
+    page.wait_for_function("""() => {
+        const title = document.querySelector('#sed-graph .gtitle, #sed-graph .annotation-text');
+        const lc = document.querySelector('#lc-graph .main-svg');
+        const progress = document.querySelector('#progress');
+        const text = title ? title.textContent : 'Fetching';
+        return lc && progress && !text.includes('Fetching') && !text.includes('Choose a target')
+            && !progress.textContent.includes('fetching');
+    }""", timeout=timeout)
+    page.wait_for_timeout(300)
+
+
+def grid_rows(page, grid: str) -> int:
+    return page.locator(f"#{grid} .ag-center-cols-container .ag-row").count()
+
+
+def test_shared_link_of_offline_demo_target_renders_table_sed_and_light_curve(page, offline_app):
+    page.goto(offline_app + "/?target=AT2019dsg&r=10")
+    wait_rendered(page)
+    assert grid_rows(page, "sources") == 1
+    assert page.locator("#sed-graph .scatterlayer .point").count() == 4
+    assert page.locator("#lc-graph .scatterlayer .point").count() > 300
+    assert "offline archive" in page.locator("#status").inner_text()
+    assert page.locator("#welcome").is_hidden()
+    page.screenshot(path=str(ROOT / "screenshots" / "browser_at2019dsg_1440.png"), full_page=True)
+
+
+def test_first_visit_offers_demo_targets_one_click_to_real_data(page, offline_app):
+    page.goto(offline_app + "/")
+    page.get_by_role("link", name="ASASSN-14li").click()
+    wait_rendered(page)
+    assert "target=ASASSN-14li" in page.url
+    assert page.locator("#sed-graph .scatterlayer .point").count() == 4
+    assert page.locator("#lc-graph .scatterlayer .point").count() > 100
+
+
+def test_clicking_another_source_moves_the_sed(page, live_app):
+    page.goto(live_app + "/?target=10+20&r=15")
+    wait_rendered(page)
+    assert grid_rows(page, "sources") == 3
+    before = page.locator("#sed-graph .gtitle").text_content()
+    page.locator("#sources .ag-center-cols-container .ag-row").nth(2).locator(".ag-cell").first.click()
+    page.wait_for_function("(b) => { const t = document.querySelector('#sed-graph .gtitle');"
+                           " return t && t.textContent !== b; }", arg=before, timeout=20_000)
+    after = page.locator("#sed-graph .gtitle").text_content()
+    assert after != before and "src=" in page.url
+    assert page.locator("#selection").inner_text().startswith("selected: WISEA J")
+
+
+def test_changing_a_cut_changes_the_counts(page, offline_app):
+    page.goto(offline_app + "/?target=AT2019dsg&r=10")
+    wait_rendered(page)
+    grid = page.locator("#filters")
+    assert "cc_flags W1,W2 = '0'" in grid.inner_text()
+    rejected_before = page.locator("#lc-graph .scatterlayer .trace").count()
+    page.get_by_label("cc_flags W1,W2 clean").uncheck()
+    page.wait_for_function("() => !document.querySelector('#filters').innerText.includes(\"cc_flags W1,W2 = '0'\")",
+                           timeout=20_000)
+    assert "cuts=nb%2Cna%2Cqi" in page.url
+    wait_rendered(page)
+    assert page.locator("#lc-graph .scatterlayer .trace").count() <= rejected_before
+
+
+def test_download_bundle_and_validate_manifest(page, offline_app):
+    page.goto(offline_app + "/?target=AT2019dsg&r=10")
+    wait_rendered(page)
+    with page.expect_download() as info:
+        page.locator("#download").click()
+    data = open(info.value.path(), "rb").read()
+    zf = zipfile.ZipFile(io.BytesIO(data))
+    manifest = json.loads(zf.read("manifest.json"))
+    assert manifest["target"]["input"] == "AT2019dsg" and manifest["query"]["radius_arcsec"] == 10
+    for name, digest in manifest["files"].items():
+        assert hashlib.sha256(zf.read(name)).hexdigest() == digest
+
+
+def test_bad_input_shows_the_message(page, offline_app):
+    page.goto(offline_app + "/")
+    page.locator("#target-input").fill("this is not a target !!")
+    page.locator("#target-input").press("Enter")
+    notice = page.locator("#notice")
+    notice.wait_for(state="visible")
+    page.wait_for_function("() => document.querySelector('#notice').innerText.includes('Accepted')")
+    assert "Could not read the target" in notice.inner_text()
+
+
+def test_garbage_parameters_show_a_notice_and_defaults(page, offline_app):
+    page.goto(offline_app + "/?target=AT2019dsg&r=banana&zzz=1&unit=parsec")
+    wait_rendered(page)
+    text = page.locator("#notice").inner_text()
+    assert "banana" in text and "zzz" in text
+    assert page.locator("#radius-input").input_value() == "10"
+    assert page.locator("#sed-graph .scatterlayer .point").count() == 4
+
+
+def test_a_fresh_browser_reproduces_the_view(browser, offline_app):
+    url = offline_app + "/?target=HD+73108&r=5&ph=AB&cc=1&unit=flux&sed=nufnu"
+    context = browser.new_context(viewport={"width": 1440, "height": 900})
+    page = context.new_page()
+    page.goto(url)
+    wait_rendered(page)
+    assert page.locator("#ph-qual input:checked").count() == 2
+    assert "ν F_ν" in page.locator("#sed-graph .ytitle").text_content()
+    assert page.locator("#sed-graph .scatterlayer .point").count() == 4  # 2 kept + 2 rejected ('U' not allowed)
+    context.close()
+
+
+def test_narrow_screen_screenshot(browser, offline_app):
+    context = browser.new_context(viewport={"width": 420, "height": 900})
+    page = context.new_page()
+    page.goto(offline_app + "/?target=AT2019dsg&r=10")
+    wait_rendered(page)
+    width = page.evaluate("document.documentElement.scrollWidth")
+    page.screenshot(path=str(ROOT / "screenshots" / "browser_at2019dsg_420.png"), full_page=True)
+    context.close()
+    assert width <= 440  # no sideways scrolling of the page
