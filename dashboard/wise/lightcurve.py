@@ -23,10 +23,11 @@ Visit binning is timewise's ``stack_visits`` (Necker et al. 2025, A&A 695, A228)
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import special
 
 from .photometry import DN_MAGZP, dn_to_jy, mag_err_to_jy, mag_to_jy
 
@@ -169,53 +170,73 @@ def _robust_median(values: np.ndarray, threshold: float, quantile: float) -> tup
         outlier |= new
 
 
+@lru_cache(maxsize=4096)
+def t_factor(n: int) -> float:
+    """Upper end of the central 68 % interval of Student's t with n - 1 degrees of freedom."""
+    return float(special.stdtrit(n - 1, 0.84))
+
+
 def _visit_error(values: np.ndarray, errors: np.ndarray, median: float) -> float:
     n = len(values)
     finite_err = errors[np.isfinite(errors)]
     combined = float(np.sqrt(np.sum(finite_err**2)) / len(finite_err)) if len(finite_err) else np.nan
     if n < 2:
         return combined
-    spread = float(np.sqrt(np.sum((values - median) ** 2) / (n - 1) ** 2) * stats.t.interval(0.68, df=n - 1)[1])
+    spread = float(np.sqrt(np.sum((values - median) ** 2) / (n - 1) ** 2) * t_factor(n))
     return float(np.nanmax([spread, combined]))
 
 
 def bin_visits(epochs: pd.DataFrame, binning: Binning) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Assign visits and outliers to ``epochs`` and return (epochs, visits)."""
-    epochs = epochs.copy()
-    epochs["visit"] = visit_ids(epochs["mjd"].to_numpy(float), binning.gap_days) if len(epochs) else []
-    epochs["outlier"] = False
+    """Assign visits and outliers to ``epochs`` and return (epochs, visits).
+
+    Works on numpy arrays, one (visit, band) slice at a time, so the cost grows linearly.
+    """
+    epochs = epochs.reset_index(drop=True)
+    n = len(epochs)
+    visit = visit_ids(epochs["mjd"].to_numpy(float), binning.gap_days) if n else np.array([], dtype=int)
+    outlier = np.zeros(n, dtype=bool)
+    band = epochs["band"].to_numpy(object)
+    band_code = (band == "W2").astype(int)
+    mjd = epochs["mjd"].to_numpy(float)
+    passed = epochs["passed"].to_numpy(bool)
+    upper = epochs["upper_limit"].to_numpy(bool)
+    flux = epochs["flux_jy"].to_numpy(float)
+    flux_err = epochs["flux_err_jy"].to_numpy(float)
+    mag = epochs["mag"].to_numpy(float)
+    mag_err = epochs["mag_err"].to_numpy(float)
+    order = np.lexsort((band_code, visit))
+    keys = visit[order] * 2 + band_code[order]
     rows = []
-    for (visit, band), group in epochs.groupby(["visit", "band"], sort=True):
-        good = group[group["passed"]]
-        detections = good[~good["upper_limit"] & np.isfinite(good["flux_jy"])]
-        limits = good[good["upper_limit"]]
-        row = {"visit": int(visit), "band": band, "mjd": float(group["mjd"].mean()),
-               "n_rejected": int((~group["passed"]).sum()), "n_limits": int(len(limits))}
+    for idx in np.split(order, np.flatnonzero(np.diff(keys)) + 1) if n else []:
+        good = idx[passed[idx]]
+        detections = good[~upper[good] & np.isfinite(flux[good])]
+        limits = good[upper[good]]
+        row = {"visit": int(visit[idx[0]]), "band": band[idx[0]], "mjd": float(mjd[idx].mean()),
+               "n_rejected": int(len(idx) - len(good)), "n_limits": int(len(limits))}
         if len(detections):
-            flux = detections["flux_jy"].to_numpy(float)
-            flux_median, outlier = _robust_median(flux, binning.outlier_threshold, binning.outlier_quantile)
-            used = detections[~outlier]
-            epochs.loc[detections.index[outlier], "outlier"] = True
-            mag = used["mag"].to_numpy(float)
-            mag = mag[np.isfinite(mag)]
-            mag_median = float(np.median(mag)) if len(mag) else np.nan
+            f = flux[detections]
+            flux_median, out = _robust_median(f, binning.outlier_threshold, binning.outlier_quantile)
+            outlier[detections[out]] = True
+            used = detections[~out]
+            m = mag[used]
+            finite = np.isfinite(m)
+            mag_median = float(np.median(m[finite])) if finite.any() else np.nan
             row |= {
                 "flux_jy": flux_median,
-                "flux_err_jy": _visit_error(flux[~outlier], used["flux_err_jy"].to_numpy(float), flux_median),
+                "flux_err_jy": _visit_error(flux[used], flux_err[used], flux_median),
                 "mag": mag_median,
-                "mag_err": _visit_error(mag, used["mag_err"].to_numpy(float)[np.isfinite(used["mag"])], mag_median)
-                if len(mag) else np.nan,
-                "upper_limit": False, "n_used": int(len(used)), "n_outliers": int(outlier.sum()),
+                "mag_err": _visit_error(m[finite], mag_err[used][finite], mag_median) if finite.any() else np.nan,
+                "upper_limit": False, "n_used": int(len(used)), "n_outliers": int(out.sum()),
             }
         elif len(limits):
-            mag = float(np.median(limits["mag"]))
-            row |= {"flux_jy": float(mag_to_jy(mag, band)), "flux_err_jy": np.nan, "mag": mag, "mag_err": np.nan,
-                    "upper_limit": True, "n_used": 0, "n_outliers": 0}
+            limit = float(np.median(mag[limits]))
+            row |= {"flux_jy": float(mag_to_jy(limit, band[idx[0]])), "flux_err_jy": np.nan, "mag": limit,
+                    "mag_err": np.nan, "upper_limit": True, "n_used": 0, "n_outliers": 0}
         else:
             continue
         rows.append(row)
-    visits = pd.DataFrame(rows, columns=VISIT_COLUMNS)
-    return epochs, visits
+    epochs = epochs.assign(visit=visit, outlier=outlier)
+    return epochs, pd.DataFrame(rows, columns=VISIT_COLUMNS)
 
 
 def variability(visits: pd.DataFrame) -> dict[str, dict[str, float]]:

@@ -1,0 +1,61 @@
+"""Light-curve processing time for 10^3, 10^4, 10^5 epochs (TILED real rows), and the bundle build.
+
+No recording has more than 721 epochs; real AT2019dsg NEOWISE-R rows (with flags) are tiled in
+time (see ``_common.tiled``). Measures cuts + epochs + visit binning, as the page runs them.
+Run: python benchmarks/lightcurve_scaling.py
+"""
+
+from __future__ import annotations
+
+import tracemalloc
+
+from _common import real_neowise_rows, tiled, timed
+
+from dashboard.config import Settings
+from dashboard.wise.analysis import default_params
+from dashboard.wise.lightcurve import build_lightcurve
+from dashboard.wise.quality import apply_epoch_cuts
+
+
+def process(rows):
+    params = default_params()
+    cut, _ = apply_epoch_cuts(rows, "neowiser_p1bs_psd", params.epoch_cuts)
+    return build_lightcurve({"neowiser_p1bs_psd": cut}, params.binning)
+
+
+def main() -> None:
+    base = real_neowise_rows()
+    previous = None
+    for n in (1_000, 10_000, 100_000):
+        rows = tiled(base, n)
+        seconds = timed(lambda rows=rows: process(rows), repeat=3 if n < 100_000 else 1)
+        tracemalloc.start()
+        lc = process(rows)
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        growth = f", x{seconds / previous:.1f} for 10x epochs" if previous else ""
+        print(f"{n:>7} epochs (tiled real rows): {seconds:.3f} s, {n / seconds:,.0f} epochs/s, "
+              f"{lc.visit_count()} visits, peak Python memory {peak / 1e6:.0f} MB{growth}")
+        previous = seconds
+    bundle_time()
+
+
+def bundle_time() -> None:
+    import sys
+
+    sys.path.insert(0, "tests")
+    from dashboard.wise import archive
+    from dashboard.wise.fetch import Fetcher
+    from dashboard.wise.model import Cone
+    from dashboard.wise.provenance import build_bundle
+    from dashboard.wise.targets import parse_target
+
+    target = parse_target("AT2019dsg", aliases=archive.aliases())
+    obs = Fetcher(client=None, cache=None).fetch(Cone(target.ra, target.dec, 10), offline=True)  # type: ignore[arg-type]
+    seconds = timed(lambda: build_bundle(target, obs, default_params(), Settings()), repeat=5)
+    size = len(build_bundle(target, obs, default_params(), Settings()))
+    print(f"bundle build, AT2019dsg (279 epochs, offline): {seconds * 1e3:.0f} ms, {size / 1e3:.0f} kB")
+
+
+if __name__ == "__main__":
+    main()
