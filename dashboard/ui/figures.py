@@ -94,15 +94,18 @@ def lightcurve_figure(view: View, unit: str = "mag") -> go.Figure:
         good = part[part["passed"] & ~part["outlier"]]
         bad = part[~part["passed"] | part["outlier"]]
         trace = _scatter(len(part))
-        fig.add_trace(trace(
-            x=good["mjd"], y=good[y] * scale, mode="markers", name=f"{band} exposures", legendgroup=band,
-            marker=dict(size=4, color=BAND_COLOURS[band], opacity=0.35),
-            customdata=good["table"], hovertemplate=f"{band} %{{x:.4f}}: %{{y:.3f}}<br>%{{customdata}}<extra></extra>",
-        ), row=1, col=1)
+        for i, (table, rows) in enumerate(good.groupby("table", sort=True)):
+            # one trace per table: the table name lives in the trace, not in every point
+            fig.add_trace(trace(
+                x=rows["mjd"].to_numpy(), y=(rows[y] * scale).to_numpy(np.float32), mode="markers",
+                name=f"{band} exposures", legendgroup=band, showlegend=i == 0,
+                marker=dict(size=4, color=BAND_COLOURS[band], opacity=0.35),
+                hovertemplate=f"{band} MJD %{{x:.4f}}: %{{y:.3f}}<br>{table}<extra></extra>",
+            ), row=1, col=1)
         if len(bad):
             why = np.where(bad["passed"], "visit outlier", bad["reasons"].astype(str))
             fig.add_trace(trace(
-                x=bad["mjd"], y=bad[y] * scale, mode="markers", name=f"{band} rejected", legendgroup=band,
+                x=bad["mjd"].to_numpy(), y=(bad[y] * scale).to_numpy(np.float32), mode="markers", name=f"{band} rejected", legendgroup=band,
                 marker=dict(size=5, color=REJECTED, symbol="x-thin", line=dict(width=1, color=REJECTED)),
                 customdata=np.stack([bad["table"].astype(str), why], axis=-1),
                 hovertemplate=f"{band} %{{x:.4f}}: %{{y:.3f}}<br>%{{customdata[0]}}<br>rejected: %{{customdata[1]}}"
@@ -125,9 +128,10 @@ def lightcurve_figure(view: View, unit: str = "mag") -> go.Figure:
                       row=2, col=1)
     lo, hi = float(epochs["mjd"].min()), float(epochs["mjd"].max())
     years = [yr for yr in range(2009, 2026) if lo - 200 <= _mjd(yr) <= hi + 200]
-    for yr in years:
-        fig.add_vline(x=_mjd(yr), line=dict(color="#eee", width=1), layer="below")
+    year_lines = [dict(type="line", xref="x", yref="paper", x0=_mjd(yr), x1=_mjd(yr), y0=0, y1=1, layer="below",
+                       line=dict(color="#eee", width=1)) for yr in years]  # one layout update, not add_vline
     fig.update_layout(
+        shapes=year_lines,
         template="plotly_white", font=FONT, height=520, margin=dict(l=70, r=20, t=60, b=50),
         legend=dict(orientation="h", y=-0.12), hovermode="closest",
         xaxis3=dict(overlaying="x", side="top", tickvals=[_mjd(y) for y in years], ticktext=[str(y) for y in years],
