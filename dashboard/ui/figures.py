@@ -105,7 +105,8 @@ def lightcurve_figure(view: View, unit: str = "mag") -> go.Figure:
         if len(bad):
             why = np.where(bad["passed"], "visit outlier", bad["reasons"].astype(str))
             fig.add_trace(trace(
-                x=bad["mjd"].to_numpy(), y=(bad[y] * scale).to_numpy(np.float32), mode="markers", name=f"{band} rejected", legendgroup=band,
+                x=bad["mjd"].to_numpy(), y=(bad[y] * scale).to_numpy(np.float32), mode="markers",
+                name=f"{band} rejected", legendgroup=band,
                 marker=dict(size=5, color=REJECTED, symbol="x-thin", line=dict(width=1, color=REJECTED)),
                 customdata=np.stack([bad["table"].astype(str), why], axis=-1),
                 hovertemplate=f"{band} %{{x:.4f}}: %{{y:.3f}}<br>%{{customdata[0]}}<br>rejected: %{{customdata[1]}}"
