@@ -115,7 +115,8 @@ def status_lines(observations: Observations) -> list:
         warnings += [w for w in p.warnings if w not in warnings]  # one line for what several tables share
     items += [html.Li(w, className="status-warn") for w in warnings]
     for table, message in observations.failures.items():
-        items.append(html.Li(f"{table}: {message}", className="status-error"))
+        missing = "not recorded in the offline archive" in message and "cannot connect" not in message
+        items.append(html.Li(f"{table}: {message}", className="status-missing" if missing else "status-error"))
     return [html.Ul(items)]
 
 
@@ -167,7 +168,10 @@ def _panels(view, state: ViewState, observations: Observations, href: str | None
         sources_message = "" if rows else f"No AllWISE sources within {observations.cone.radius_arcsec:g} arcsec."
     epoch_failures = [f"{t}: {m}" for t, m in observations.failures.items() if t != "allwise_p3as_psd"]
     if view.lightcurve.epochs.empty and epoch_failures:
-        lc_fig = figures.message_figure("Light curve unavailable: " + "; ".join(epoch_failures))
+        offline_gap = all("not recorded in the offline archive" in m for m in epoch_failures)
+        lc_fig = figures.message_figure(
+            "No light curve is recorded in the offline archive for this target." if offline_gap
+            else "Light curve unavailable: " + "; ".join(epoch_failures))
     else:
         lc_fig = figures.lightcurve_figure(view, state.unit)
     stats = " · ".join(

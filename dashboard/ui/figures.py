@@ -23,8 +23,10 @@ def _mjd(year: int) -> float:
 
 def message_figure(text: str) -> go.Figure:
     """An empty plot that says why it is empty (loading, no data, an error)."""
+    import textwrap
+
     fig = go.Figure()
-    fig.add_annotation(text=text, showarrow=False, font=dict(size=14, color="#555"), xref="paper", yref="paper",
+    fig.add_annotation(text="<br>".join(textwrap.wrap(text, 70)) or " ", showarrow=False, font=dict(size=14, color="#555"), xref="paper", yref="paper",
                        x=0.5, y=0.5)
     fig.update_layout(template="plotly_white", font=FONT, xaxis=dict(visible=False), yaxis=dict(visible=False),
                       margin=dict(l=20, r=20, t=20, b=20), height=360)
@@ -70,7 +72,8 @@ def sed_figure(view: View, axis: str = "fnu") -> go.Figure:
         title=dict(text=f"SED of {title}", font=dict(size=14)),
         xaxis=dict(type="log", title="wavelength (µm)", tickvals=[3, 4, 5, 7, 10, 15, 20, 25],
                    range=[np.log10(2.7), np.log10(27)]),
-        yaxis=dict(type="log", title="ν F_ν (erg s⁻¹ cm⁻²)" if nufnu else "F_ν (Jy)", exponentformat="power"),
+        yaxis=dict(type="log", title="ν F_ν (erg s⁻¹ cm⁻²)" if nufnu else "F_ν (Jy)", exponentformat="power",
+                   dtick="D2"),
         legend=dict(orientation="h", y=-0.22), showlegend=True,
     )
     return fig
