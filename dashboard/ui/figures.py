@@ -26,7 +26,8 @@ def message_figure(text: str) -> go.Figure:
     import textwrap
 
     fig = go.Figure()
-    fig.add_annotation(text="<br>".join(textwrap.wrap(text, 70)) or " ", showarrow=False, font=dict(size=14, color="#555"), xref="paper", yref="paper",
+    fig.add_annotation(text="<br>".join(textwrap.wrap(text, 70)) or " ", showarrow=False,
+                       font=dict(size=14, color="#555"), xref="paper", yref="paper",
                        x=0.5, y=0.5)
     fig.update_layout(template="plotly_white", font=FONT, xaxis=dict(visible=False), yaxis=dict(visible=False),
                       margin=dict(l=20, r=20, t=20, b=20), height=360)
