@@ -102,7 +102,10 @@ def page(browser):
     context.close()
 
 
-def wait_rendered(page, timeout: float = 40_000) -> None:
+def wait_rendered(page, timeout: float = 40_000, target: str | None = None) -> None:
+    if target:  # the share link is written only when a view of this target has been rendered
+        page.wait_for_function("(t) => (document.querySelector('#share-url') || {}).value?.includes(t)",
+                               arg=target, timeout=timeout)
     page.wait_for_function("""() => {
         const title = document.querySelector('#sed-graph .gtitle, #sed-graph .annotation-text');
         const lc = document.querySelector('#lc-graph .main-svg');
@@ -132,7 +135,7 @@ def test_shared_link_of_offline_demo_target_renders_table_sed_and_light_curve(pa
 def test_first_visit_offers_demo_targets_one_click_to_real_data(page, offline_app):
     page.goto(offline_app + "/")
     page.get_by_role("link", name="ASASSN-14li").click()
-    wait_rendered(page)
+    wait_rendered(page, target="target=ASASSN-14li")
     assert "target=ASASSN-14li" in page.url
     assert page.locator("#sed-graph .scatterlayer .point").count() == 4
     assert page.locator("#lc-graph .scatterlayer .point").count() > 100
@@ -186,6 +189,23 @@ def test_bad_input_shows_the_message(page, offline_app):
     notice.wait_for(state="visible")
     page.wait_for_function("() => document.querySelector('#notice').innerText.includes('Accepted')")
     assert "Could not read the target" in notice.inner_text()
+
+
+def test_typing_a_target_and_enter_or_go_loads_it(page, offline_app):
+    page.goto(offline_app + "/")
+    page.locator("#target-input").fill("20:57:02.97 +14:12:16.3")
+    page.locator("#target-input").press("Enter")
+    page.wait_for_url("**target=20%3A57%3A02.97**", timeout=20_000)
+    wait_rendered(page, target="target=20%3A57%3A02.97")
+    assert page.locator("#sed-graph .scatterlayer .point").count() == 4
+    page.locator("#target-input").fill("Gaia20fnr")
+    page.locator("#radius-input").fill("5")
+    page.locator("#go").click()
+    page.wait_for_url("**target=Gaia20fnr**", timeout=20_000)
+    wait_rendered(page, target="target=Gaia20fnr")
+    assert page.locator("#lc-graph .scatterlayer .point").count() > 100
+    status = page.locator("#status").inner_text()
+    assert "allwise_p3as_psd: cannot connect" in status and "not recorded in the offline archive" in status
 
 
 def test_garbage_parameters_show_a_notice_and_defaults(page, offline_app):

@@ -121,8 +121,9 @@ def make_layout() -> html.Div:
                                                             className="muted")]),
             html.Div(className="search", children=[
                 dcc.Input(id="target-input", type="text", placeholder="target: name, coordinates or WISEA J…",
-                          debounce=False, n_submit=0, className="target-input", autoComplete="off"),
+                          debounce=True, n_submit=0, className="target-input", autoComplete="off"),
                 dcc.Input(id="radius-input", type="number", value=state.radius, min=0, step="any", n_submit=0,
+                          debounce=True,
                           className="radius-input"),
                 html.Span("arcsec", className="muted"),
                 html.Button("Go", id="go", n_clicks=0, className="go"),
