@@ -51,6 +51,9 @@ def _routes(server: Flask, settings: Settings) -> None:
     @server.get("/bundle.zip")
     def bundle() -> Response:
         state = parse_query(request.query_string.decode("utf-8", "replace"), max_radius=settings.max_radius_arcsec)
+        if state.notices:  # a download is exact: no silent defaults
+            return Response(" ".join(state.notices).replace("using the default", "fix it") + "\n", status=400,
+                            mimetype="text/plain")
         try:
             target = resolve_target(state.target, settings, offline=settings.offline)
             cone = make_cone(target, state.radius, settings)

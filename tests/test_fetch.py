@@ -127,3 +127,39 @@ def test_a_corrupt_cache_entry_is_a_miss(fetcher, tap):
     fetcher.cache._cache.set(key, b"half-written garbage")
     result = fetcher.fetch_table("allwise_p3as_psd", AT2019DSG)
     assert result.provenance.source == "live"
+
+
+def test_a_process_killed_while_writing_never_leaves_a_served_half_entry(settings, tmp_path):
+    """SIGKILL a writer mid-flight, repeatedly; every entry read afterwards is whole or absent."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    from dashboard.wise.cache import CacheEntry, QueryCache
+
+    writer = f"""
+import sys, time
+sys.path.insert(0, {str(settings.cache_dir.parents[0])!r})
+import pandas as pd
+from dashboard.wise.cache import CacheEntry, QueryCache
+cache = QueryCache(__import__('pathlib').Path({str(tmp_path / 'kc')!r}), ttl_s=60, size_limit=2**30)
+rows = pd.DataFrame({{'x': range(200_000)}})
+i = 0
+while True:
+    cache.put(f'k{{i % 5}}', CacheEntry('t', 'q', b'x' * 3_000_000, rows, False, 'now', time.time()))
+    i += 1
+"""
+    for delay in (0.3, 0.5, 0.7):
+        proc = subprocess.Popen([sys.executable, "-c", writer], cwd=os.getcwd())
+        time.sleep(delay + 1.0)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+    cache = QueryCache(tmp_path / "kc", ttl_s=60, size_limit=2**30)
+    seen = 0
+    for i in range(5):
+        entry = cache.get(f"k{i}")
+        if entry is not None:
+            seen += 1
+            assert isinstance(entry, CacheEntry) and len(entry.raw) == 3_000_000 and len(entry.rows) == 200_000
+    assert seen >= 1

@@ -1,0 +1,69 @@
+"""Plain server routes: /healthz, /bundle.zip, errors without tracebacks."""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from dataclasses import replace
+
+import pytest
+
+from dashboard.app import create_app
+
+
+@pytest.fixture
+def client(settings):
+    return create_app(replace(settings, offline=True)).server.test_client()
+
+
+def test_healthz_does_not_touch_irsa(client, tap):
+    reply = client.get("/healthz")
+    assert reply.status_code == 200 and reply.json["status"] == "ok"
+    assert sum(tap.requests.values()) == 0
+
+
+def test_bundle_route_serves_the_view_of_its_query_string(client):
+    reply = client.get("/bundle.zip?target=AT2019dsg&r=10&cuts=nb,na&ph=AB")
+    assert reply.status_code == 200 and reply.mimetype == "application/zip"
+    assert 'filename="wise_AT2019dsg.zip"' in reply.headers["Content-Disposition"]
+    manifest = json.loads(zipfile.ZipFile(io.BytesIO(reply.data)).read("manifest.json"))
+    assert manifest["catalog_cuts"]["ph_qual"] == "AB"
+    assert manifest["epoch_cuts"]["clean_cc_flags"] is False and manifest["epoch_cuts"]["nb_below"] == 2
+
+
+@pytest.mark.parametrize("query", ["target=../../etc/passwd", "target=%00%2F..%2F", "target=", "target=10+20&r=-5",
+                                   "target=AT2019dsg&r=1e9"])
+def test_bundle_route_rejects_bad_input_with_a_plain_message(client, query):
+    reply = client.get("/bundle.zip?" + query)
+    assert reply.status_code == 400 and reply.mimetype == "text/plain"
+    assert b"Traceback" not in reply.data and b"File \"" not in reply.data
+
+
+def test_bundle_filename_is_safe_whatever_the_target(client):
+    reply = client.get("/bundle.zip?target=J205702.96%2B141216.2&r=5")
+    disposition = reply.headers.get("Content-Disposition", "")
+    assert reply.status_code == 200 and "/" not in disposition.split("filename=")[1]
+
+
+def test_path_like_urls_never_reach_the_file_system(client):
+    for path in ("/../../etc/passwd", "/%2e%2e/%2e%2e/etc/passwd", "/assets/../../etc/passwd"):
+        reply = client.get(path)
+        assert b"root:" not in reply.data and b"Traceback" not in reply.data
+
+
+def test_internal_errors_never_show_a_traceback(settings):
+    app = create_app(replace(settings, offline=True))
+
+    @app.server.get("/boom")
+    def boom():
+        raise RuntimeError("secret internals")
+
+    reply = app.server.test_client().get("/boom")
+    assert reply.status_code == 500 and b"secret internals" not in reply.data and b"Traceback" not in reply.data
+
+
+def test_layout_is_served_with_debug_off(client):
+    reply = client.get("/")
+    assert reply.status_code == 200 and b"_dash-config" in reply.data
+    assert b'"debug":true' not in reply.data.replace(b" ", b"")
