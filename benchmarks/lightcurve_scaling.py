@@ -51,7 +51,9 @@ from timewise.process.stacking import stack_visits
 lc = pd.read_csv(sys.argv[1])
 best = 1e9
 for _ in range(int(sys.argv[2])):
-    t = time.perf_counter(); stack_visits(lc, outlier_threshold=5, outlier_quantile=0.6827); best = min(best, time.perf_counter() - t)
+    t = time.perf_counter()
+    stack_visits(lc, outlier_threshold=5, outlier_quantile=0.6827)
+    best = min(best, time.perf_counter() - t)
 print(best)
 """
 

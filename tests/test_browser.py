@@ -117,6 +117,12 @@ def wait_rendered(page, timeout: float = 40_000, target: str | None = None) -> N
     page.wait_for_timeout(300)
 
 
+def wait_app_ready(page) -> None:
+    """The page has mounted and its first callbacks have answered."""
+    page.wait_for_function("() => document.querySelector('#sed-graph .main-svg') && "
+                           "!document.querySelector('[data-dash-is-loading=\"true\"]')", timeout=20_000)
+
+
 def grid_rows(page, grid: str) -> int:
     return page.locator(f"#{grid} .ag-center-cols-container .ag-row").count()
 
@@ -183,6 +189,7 @@ def test_download_bundle_and_validate_manifest(page, offline_app):
 
 def test_bad_input_shows_the_message(page, offline_app):
     page.goto(offline_app + "/")
+    wait_app_ready(page)
     page.locator("#target-input").fill("this is not a target !!")
     page.locator("#target-input").press("Enter")
     notice = page.locator("#notice")
@@ -193,6 +200,7 @@ def test_bad_input_shows_the_message(page, offline_app):
 
 def test_typing_a_target_and_enter_or_go_loads_it(page, offline_app):
     page.goto(offline_app + "/")
+    wait_app_ready(page)
     page.locator("#target-input").fill("20:57:02.97 +14:12:16.3")
     page.locator("#target-input").press("Enter")
     page.wait_for_function("() => location.search.includes('target=20%3A57%3A02.97')", timeout=20_000)

@@ -80,7 +80,9 @@ def sync_state(settings: Settings, trigger: str, search: str | None, cell: dict 
         query_out = new_query | {"nonce": uuid.uuid4().hex}
     else:
         query_out = new_query if state.target and not same else no_update
-    return (new_search, state.target, state.radius, *controls_of(state), notice, query_out, asdict(state))
+    # An empty URL must not wipe what the user is already typing while the page loads.
+    boxes = (state.target, state.radius) if state.target or trigger != "url" else (no_update, no_update)
+    return (new_search, *boxes, *controls_of(state), notice, query_out, asdict(state))
 
 
 def fetch(settings: Settings, set_progress, query: dict | None) -> dict:
