@@ -8,24 +8,21 @@ from dash import dcc, html
 from ..wise import archive
 from .urlstate import EPOCH_CUTS, ViewState
 
-FLAG_STYLE = {
-    "styleConditions": [
+
+def _flag_style(strong: str, weak: str) -> dict:
+    """Cell colours for a flag column: 'not recorded' grey, ``strong`` letters red, ``weak`` pink."""
+    def has(letters: str) -> str:
+        return f"typeof params.value === 'string' && /[{letters}]/.test(params.value)"
+
+    return {"styleConditions": [
         {"condition": "params.value === 'not recorded'", "style": {"color": "#888", "fontStyle": "italic"}},
-        {"condition": "typeof params.value === 'string' && /[UXZ]/.test(params.value)",
-         "style": {"backgroundColor": "#fff3cd"}},
-        {"condition": "typeof params.value === 'string' && /[DPHOdpho]/.test(params.value)",
-         "style": {"backgroundColor": "#fde2e1"}},
-    ]
-}
-CC_STYLE = {
-    "styleConditions": [
-        {"condition": "params.value === 'not recorded'", "style": {"color": "#888", "fontStyle": "italic"}},
-        {"condition": "typeof params.value === 'string' && /[DPHO]/.test(params.value)",
-         "style": {"backgroundColor": "#f8c9c6"}},
-        {"condition": "typeof params.value === 'string' && /[dpho]/.test(params.value)",
-         "style": {"backgroundColor": "#fde2e1"}},
-    ]
-}
+        {"condition": has(strong), "style": {"backgroundColor": "#f8c9c6"}},
+        {"condition": has(weak), "style": {"backgroundColor": "#fff3cd"}},
+    ]}
+
+
+PH_QUAL_STYLE = _flag_style("XZ", "U")  # no measurement / no error; upper limit
+CC_STYLE = _flag_style("DPHO", "dpho")  # spurious; contaminated
 
 
 def _mag_formatter(band: str) -> dict:
@@ -48,7 +45,7 @@ def _source_columns() -> list[dict]:
                      "filter": "agNumberColumnFilter"})
     cols += [
         {"field": "ph_qual", "headerName": "ph_qual", "minWidth": 100, "flex": 1, "tooltipField": "ph_qual_tip",
-         "cellStyle": FLAG_STYLE},
+         "cellStyle": PH_QUAL_STYLE},
         {"field": "cc_flags", "headerName": "cc_flags", "minWidth": 100, "flex": 1, "tooltipField": "cc_flags_tip",
          "cellStyle": CC_STYLE},
         {"field": "ext_flg", "headerName": "ext_flg", "minWidth": 95, "flex": 1, "tooltipField": "ext_flg_tip"},
