@@ -65,6 +65,10 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 8050
     debug: bool = False
+    max_concurrent_upstream: int = 4
+    rate_limit_per_minute: int = 60
+    secret_key: str | None = None
+    worker_max_rss_mb: float = 1024.0
 
 
 def from_environment() -> Settings:
@@ -90,6 +94,10 @@ def from_environment() -> Settings:
         host=os.environ.get("WISE_HOST", "127.0.0.1"),
         port=_int("WISE_PORT", 8050),
         debug=_bool("WISE_DEBUG", False),
+        max_concurrent_upstream=_int("WISE_MAX_CONCURRENT_UPSTREAM", 4),
+        rate_limit_per_minute=_int("WISE_RATE_LIMIT_PER_MINUTE", 60),
+        secret_key=os.environ.get("SECRET_KEY") or None,
+        worker_max_rss_mb=_float("WISE_WORKER_MAX_RSS_MB", 1024.0),
     )
 
 

@@ -98,6 +98,8 @@ def browser():
 def page(browser):
     context = browser.new_context(viewport={"width": 1440, "height": 900}, accept_downloads=True)
     page = context.new_page()
+    page.console_errors = []  # type: ignore[attr-defined]
+    page.on("console", lambda m: m.type == "error" and page.console_errors.append(m.text))  # type: ignore[attr-defined]
     yield page
     context.close()
 
@@ -135,6 +137,7 @@ def test_shared_link_of_offline_demo_target_renders_table_sed_and_light_curve(pa
     assert page.locator("#lc-graph .scatterlayer .point").count() > 300
     assert "offline archive" in page.locator("#status").inner_text()
     assert page.locator("#welcome").is_hidden()
+    assert not [e for e in page.console_errors if "Content Security Policy" in e], page.console_errors
     page.screenshot(path=str(ROOT / "screenshots" / "browser_at2019dsg_1440.png"), full_page=True)
 
 

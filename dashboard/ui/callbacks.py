@@ -19,7 +19,7 @@ from ..config import Settings
 from ..wise.analysis import analyze
 from ..wise.errors import WiseError
 from ..wise.model import Observations
-from ..wise.service import build_fetcher, make_cone, observation_store, resolve_target
+from ..wise.service import build_fetcher, make_cone, observation_store, rate_limiter, resolve_target
 from ..wise.targets import TargetError
 from . import figures
 from .urlstate import ViewState, parse_query, to_params, to_query
@@ -49,7 +49,7 @@ def state_from_controls(base: ViewState, values: list) -> ViewState:
 
 
 def sync_state(settings: Settings, trigger: str, search: str | None, cell: dict | None, controls: list,
-               target_text: str | None, radius_text: object, query: dict | None) -> tuple:
+               target_text: str | None, radius_text: object, query: dict | None, client: str = "local") -> tuple:
     """URL <-> controls. ``trigger`` is the id of the input that changed.
 
     Returns (search, target box, radius box, *controls, notice, query, view-state)."""
@@ -80,6 +80,11 @@ def sync_state(settings: Settings, trigger: str, search: str | None, cell: dict 
         query_out = new_query | {"nonce": uuid.uuid4().hex}
     else:
         query_out = new_query if state.target and not same else no_update
+    if query_out is not no_update and not rate_limiter(settings).allow(client):
+        limit = settings.rate_limit_per_minute
+        return (no_update,) * (3 + len(CONTROLS)) + (
+            f"Too many new lookups from your address (limit {limit} per minute); wait a minute and try again.",
+            no_update, no_update)
     # An empty URL must not wipe what the user is already typing while the page loads.
     boxes = (state.target, state.radius) if state.target or trigger != "url" else (no_update, no_update)
     return (new_search, *boxes, *controls_of(state), notice, query_out, asdict(state))
@@ -190,6 +195,12 @@ def _panels(view, state: ViewState, observations: Observations, href: str | None
             "/bundle.zip" + query, base + query, {"display": "none"}, stats, status_lines(observations))
 
 
+def _client() -> str:
+    from flask import has_request_context, request
+
+    return (request.remote_addr or "unknown") if has_request_context() else "local"
+
+
 def register(app: dash.Dash, settings: Settings) -> None:
     control_inputs = [Input(c, "value") for c in CONTROLS]
     app.callback(
@@ -201,7 +212,7 @@ def register(app: dash.Dash, settings: Settings) -> None:
         State("target-input", "value"), State("radius-input", "value"), State("query", "data"),
     )(lambda search, go, st, sr, cell, *rest: sync_state(
         settings, (ctx.triggered_id if ctx.triggered else None) or "url", search, cell,
-        list(rest[:len(CONTROLS)]), *rest[len(CONTROLS):]))
+        list(rest[:len(CONTROLS)]), *rest[len(CONTROLS):], client=_client()))
 
     app.callback(
         Output("fetched", "data"), Input("query", "data"),

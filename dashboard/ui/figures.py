@@ -64,7 +64,7 @@ def sed_figure(view: View, axis: str = "fnu") -> go.Figure:
             marker=dict(symbol=symbol, size=13 if symbol != "circle" else 10,
                         color=colour or [BAND_COLOURS[b] for b in part["band"]],
                         line=dict(width=1, color="#333")),
-            error_y=dict(type="data", array=part[ecol].fillna(0), visible=name == "detection"),
+            error_y=dict(type="data", array=part[ecol].fillna(0), visible=name == "detection", color="#333"),
             hovertext=hover, hoverinfo="text",
         ))
     title = view.selection.label if view.selection else ""

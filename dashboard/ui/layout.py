@@ -137,7 +137,7 @@ def make_layout() -> html.Div:
                 dag.AgGrid(id="sources", columnDefs=_source_columns(), rowData=[], className="ag-theme-alpine",
                            style={"height": "190px"}, getRowId="params.data.key",
                            defaultColDef={"sortable": True, "filter": True, "resizable": True},
-                           dashGridOptions={"tooltipShowDelay": 150, "rowSelection": "single",
+                           dashGridOptions={"tooltipShowDelay": 150,
                                             "getRowStyle": {"styleConditions": [{
                                                 "condition": "params.data.selected",
                                                 "style": {"backgroundColor": "#dbeafe", "fontWeight": "600"}}]}}),

@@ -18,6 +18,8 @@ from pathlib import Path
 import diskcache
 import pandas as pd
 
+from .errors import WiseError
+
 UNREACHABLE_KEY = "irsa:unreachable"
 
 
@@ -103,3 +105,52 @@ class ObservationStore:
             return self._cache.get(fetch_id)
         except Exception:
             return None
+
+
+class UpstreamSlots:
+    """At most ``limit`` IRSA queries at once across every process of the host.
+
+    Each slot is a cache key taken with an atomic ``add``; a slot held by a killed process
+    frees itself when its key expires.
+    """
+
+    def __init__(self, cache: QueryCache, limit: int) -> None:
+        self._cache = cache._cache
+        self.limit = limit
+
+    @contextmanager
+    def slot(self, wait_s: float, hold_s: float) -> Iterator[None]:
+        deadline = time.monotonic() + wait_s
+        while True:
+            for i in range(self.limit):
+                key = f"upstream:slot:{i}"
+                if self._cache.add(key, time.time(), expire=hold_s):
+                    try:
+                        yield
+                    finally:
+                        self._cache.delete(key)
+                    return
+            if time.monotonic() > deadline:
+                raise ServerBusy(f"{self.limit} IRSA queries are already running on this server; "
+                                 "try again in a moment")
+            time.sleep(0.05)
+
+
+class RateLimiter:
+    """A per-client limit of new upstream lookups per minute, counted for all workers together."""
+
+    def __init__(self, cache: QueryCache, per_minute: int) -> None:
+        self._cache = cache._cache
+        self.per_minute = per_minute
+
+    def allow(self, client: str) -> bool:
+        if self.per_minute <= 0:
+            return True
+        window = int(time.time() // 60)
+        key = f"rate:{client}:{window}"
+        self._cache.add(key, 0, expire=120)
+        return int(self._cache.incr(key, default=0)) <= self.per_minute
+
+
+class ServerBusy(WiseError):
+    """Raised when the server's own limits refuse a request (shown as a plain message)."""

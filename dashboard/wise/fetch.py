@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from . import archive
 from .adql import cone_query, query_key
-from .cache import CacheEntry, QueryCache
+from .cache import CacheEntry, QueryCache, ServerBusy, UpstreamSlots
 from .errors import IrsaError, IrsaUnreachable, NotCovered, WiseError
 from .model import Cone, Observations, Provenance, TableResult
 from .tables import TABLES
@@ -34,6 +34,7 @@ class Fetcher:
     read_timeouts: dict[str, float] = field(default_factory=dict)
     max_rows: int = 50_000
     unreachable_memory_s: float = 60.0
+    slots: UpstreamSlots | None = None
 
     def fetch(self, cone: Cone, *, offline: bool = False, tables: tuple[str, ...] = tuple(TABLES),
               progress: Progress | None = None) -> Observations:
@@ -77,15 +78,27 @@ class Fetcher:
                 entry_now = self.cache.get(key)
                 if entry_now is not None and self.cache.is_fresh(entry_now):
                     return self._from_cache(entry_now, "hit")
-                reply = self.client.run(adql, read_timeout_s=timeout, maxrec=self.max_rows)
+                reply = self._run(adql, timeout)
                 new = CacheEntry(table=table, adql=adql, raw=reply.raw, rows=reply.rows, truncated=reply.truncated,
                                  retrieved_utc=reply.retrieved_utc, stored_at=_now())
                 self.cache.put(key, new)
+        except ServerBusy as exc:
+            if entry is not None:
+                result = self._from_cache(entry, "stale")
+                result.provenance.warnings.append(f"{exc}; showing cached rows.")
+                return result
+            raise
         except IrsaError as exc:
             if isinstance(exc, IrsaUnreachable):
                 self.cache.remember_unreachable(str(exc), self.unreachable_memory_s)
             return self._fallback(table, cone, entry, exc)
         return self._result(new, "live")
+
+    def _run(self, adql: str, timeout: float):  # type: ignore[no-untyped-def]
+        if self.slots is None:
+            return self.client.run(adql, read_timeout_s=timeout, maxrec=self.max_rows)
+        with self.slots.slot(wait_s=timeout, hold_s=timeout + 30.0):
+            return self.client.run(adql, read_timeout_s=timeout, maxrec=self.max_rows)
 
     def _fallback(self, table: str, cone: Cone, stale: CacheEntry | None, error: IrsaError) -> TableResult:
         if stale is not None:

@@ -7,7 +7,7 @@ from functools import lru_cache
 
 from ..config import Settings
 from . import archive
-from .cache import ObservationStore, QueryCache
+from .cache import ObservationStore, QueryCache, RateLimiter, UpstreamSlots
 from .fetch import Fetcher
 from .model import Cone, Target
 from .tables import TABLES
@@ -16,9 +16,11 @@ from .targets import parse_radius, parse_target, sesame_resolver
 
 
 def build_fetcher(settings: Settings) -> Fetcher:
+    cache = _cache(str(settings.cache_dir), settings.cache_ttl_s, settings.cache_size_bytes)
     return Fetcher(
         client=IrsaTapClient(settings.tap_url, connect_timeout_s=settings.timeouts.connect),
-        cache=_cache(str(settings.cache_dir), settings.cache_ttl_s, settings.cache_size_bytes),
+        cache=cache,
+        slots=UpstreamSlots(cache, settings.max_concurrent_upstream),
         read_timeouts={t: settings.timeouts.read_timeout(t) for t in TABLES},
         max_rows=settings.max_rows,
         unreachable_memory_s=settings.unreachable_memory_s,
@@ -47,3 +49,8 @@ def observation_store(directory: str) -> ObservationStore:
     from pathlib import Path
 
     return ObservationStore(Path(directory) / "views")
+
+
+def rate_limiter(settings: Settings) -> RateLimiter:
+    cache = _cache(str(settings.cache_dir), settings.cache_ttl_s, settings.cache_size_bytes)
+    return RateLimiter(cache, settings.rate_limit_per_minute)
