@@ -12,7 +12,6 @@ from dataclasses import replace
 from pathlib import Path
 
 from _common import timed  # noqa: F401  (puts the project on sys.path)
-
 from dashboard.config import Settings
 from dashboard.wise.model import Cone
 from dashboard.wise.service import build_fetcher

@@ -14,7 +14,6 @@ from __future__ import annotations
 import tracemalloc
 
 from _common import real_neowise_rows, tiled, timed
-
 from dashboard.config import Settings
 from dashboard.wise.analysis import default_params
 from dashboard.wise.lightcurve import build_lightcurve

@@ -14,8 +14,8 @@ from dataclasses import asdict, replace
 from pathlib import Path
 
 import plotly.io as pio
-from _common import real_neowise_rows, tiled, timed
 
+from _common import real_neowise_rows, tiled, timed
 from dashboard.config import Settings
 from dashboard.ui import callbacks
 from dashboard.ui.urlstate import ViewState

@@ -7,8 +7,8 @@ import subprocess
 import sys
 
 import pytest
-from conftest import ROOT
 
+from conftest import ROOT
 from dashboard.wise import archive
 from dashboard.wise.errors import NotCovered
 from dashboard.wise.model import Cone

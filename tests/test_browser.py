@@ -22,8 +22,8 @@ import zipfile
 import pandas as pd
 import pytest
 import requests
-from conftest import ROOT
 
+from conftest import ROOT
 from dashboard.wise import archive
 from dashboard.wise.model import Cone
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import DATA
 
+from conftest import DATA
 from dashboard.wise.analysis import default_params
 from dashboard.wise.lightcurve import Binning, build_lightcurve, visit_ids
 from dashboard.wise.select import match_epochs

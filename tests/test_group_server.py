@@ -1,0 +1,209 @@
+"""The shared group server: gunicorn workers sharing one cache, limits, secret, headers, faults.
+
+Everything runs on 127.0.0.1: the local TAP server (in this process) and gunicorn (2 workers).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import zipfile
+from dataclasses import replace
+
+import pytest
+import requests
+
+from conftest import ROOT
+from tap_server import Fault
+
+BUNDLE = "/bundle.zip?target=314.26238+14.20441&r=2.5"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def gunicorn(tap, tmp_path):
+    port = _free_port()
+    env = os.environ | {"WISE_TAP_URL": tap.url, "WISE_CACHE_DIR": str(tmp_path / "cache"), "PORT": str(port),
+                        "WISE_HOST": "127.0.0.1", "SECRET_KEY": "test-secret", "WISE_RESOLVE_NAMES_ONLINE": "0",
+                        "WEB_CONCURRENCY": "2", "WISE_THREADS": "1",  # sync workers: connections spread
+                        "WISE_CACHE_TTL_S": "2", "WISE_RATE_LIMIT_PER_MINUTE": "1000",
+                        "WISE_TIMEOUT_NEOWISE_S": "2", "WISE_TIMEOUT_MEP_S": "2", "WISE_TIMEOUT_PSD_S": "2"}
+    proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "dashboard.app:server"],
+                            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(150):
+        try:
+            if requests.get(url + "/healthz", timeout=5).ok:
+                break
+        except requests.RequestException:
+            time.sleep(0.2)
+    else:
+        proc.kill()
+        raise RuntimeError(proc.stderr.read().decode()[-3000:])
+    yield url, proc
+    proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+def worker_pids(url: str, tries: int = 60) -> set[int]:
+    """The worker pids seen answering /healthz under concurrent load."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    pids: set[int] = set()
+    with ThreadPoolExecutor(8) as pool:
+        for _ in range(tries):
+            pids |= set(pool.map(lambda _: requests.get(url + "/healthz", timeout=5).json()["pid"], range(8)))
+            if len(pids) >= 2:
+                break
+            time.sleep(0.5)  # the second worker may still be importing the app
+    return pids
+
+
+def manifest_of(reply: requests.Response) -> dict:
+    return json.loads(zipfile.ZipFile(io.BytesIO(reply.content)).read("manifest.json"))
+
+
+def test_workers_share_one_cache(gunicorn, tap):
+    url, _ = gunicorn
+    assert len(worker_pids(url)) == 2
+    from concurrent.futures import ThreadPoolExecutor
+
+    first = requests.get(url + BUNDLE, timeout=30)
+    assert {t["cache"] for t in manifest_of(first)["tables"]} == {"live"}
+    with ThreadPoolExecutor(6) as pool:  # concurrent, so both sync workers answer some
+        replies = list(pool.map(lambda _: requests.get(url + BUNDLE, timeout=30), range(12)))
+    assert all(r.status_code == 200 for r in replies)
+    assert all({t["cache"] for t in manifest_of(r)["tables"]} == {"hit"} for r in replies)
+    assert sum(tap.requests.values()) == 3  # one upstream call per table, whatever worker answered
+
+
+def test_irsa_failing_then_recovering_never_gives_5xx(gunicorn, tap):
+    url, _ = gunicorn
+    assert requests.get(url + BUNDLE, timeout=30).status_code == 200
+    time.sleep(2.2)  # the entries are now older than the TTL: IRSA is asked again
+    for fault in (Fault(http_status=500), Fault(hang_s=4.0)):
+        for table in ("allwise_p3as_psd", "allwise_p3as_mep", "neowiser_p1bs_psd"):
+            tap.faults[table] = fault
+        reply = requests.get(url + BUNDLE, timeout=60)
+        assert reply.status_code == 200
+        caches = {t["cache"] for t in manifest_of(reply)["tables"]}
+        assert caches == {"stale"}  # users get the stale data, labelled
+    tap.faults.clear()
+    reply = requests.get(url + BUNDLE, timeout=30)
+    assert {t["cache"] for t in manifest_of(reply)["tables"]} == {"live"}  # fresh data flows again
+
+
+def test_failure_without_cache_is_a_clear_4xx_not_a_5xx(gunicorn, tap):
+    url, _ = gunicorn
+    for table in ("allwise_p3as_psd", "allwise_p3as_mep", "neowiser_p1bs_psd"):
+        tap.faults[table] = Fault(http_status=503)
+    reply = requests.get(url + "/bundle.zip?target=314.26238+14.20441&r=2.4", timeout=30)
+    assert reply.status_code == 400 and b"HTTP 503" in reply.content and b"Traceback" not in reply.content
+
+
+def test_a_killed_worker_is_replaced_and_nothing_is_corrupted(gunicorn, tap):
+    url, _ = gunicorn
+    assert requests.get(url + BUNDLE, timeout=30).status_code == 200
+    tap.faults["neowiser_p1bs_psd"] = Fault(latency_s=1.5)
+    time.sleep(2.2)
+    pids = worker_pids(url)
+    victim = sorted(pids)[0]
+    import threading
+
+    results = []
+    threading.Thread(target=lambda: results.append(_get(url + BUNDLE))).start()
+    time.sleep(0.5)
+    os.kill(victim, signal.SIGKILL)  # mid-request, perhaps mid-cache-write
+    time.sleep(3)
+    tap.faults.clear()
+    for _ in range(10):  # every later request succeeds
+        reply = requests.get(url + BUNDLE, timeout=30)
+        assert reply.status_code == 200
+        assert len(manifest_of(reply)["tables"]) == 3
+    new_pids = worker_pids(url)
+    assert victim not in new_pids and len(new_pids) == 2  # the master replaced it
+
+
+def _get(url: str) -> int:
+    try:
+        return requests.get(url, timeout=30).status_code
+    except requests.RequestException:
+        return -1
+
+
+def test_security_headers_and_no_debug(gunicorn):
+    url, _ = gunicorn
+    reply = requests.get(url + "/?target=AT2019dsg", timeout=10)
+    csp = reply.headers["Content-Security-Policy"]
+    assert "frame-ancestors 'none'" in csp and "'sha256-" in csp and "unsafe-inline" not in csp.split("style-src")[0]
+    assert reply.headers["X-Content-Type-Options"] == "nosniff"
+    assert b'"debug":true' not in reply.content.replace(b" ", b"")
+    broken = requests.post(url + "/_dash-update-component", data="{not json", timeout=10,
+                           headers={"Content-Type": "application/json"})
+    assert broken.status_code >= 400 and b"Traceback" not in broken.content
+
+
+def test_production_refuses_to_start_without_secret_key(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k != "SECRET_KEY"} | {"WISE_CACHE_DIR": str(tmp_path)}
+    out = subprocess.run([sys.executable, "-c", "import dashboard.app as a; a.server"], cwd=ROOT, env=env,
+                         capture_output=True, text=True, timeout=60)
+    assert out.returncode != 0 and "SECRET_KEY is not set" in out.stderr
+
+
+def test_rate_limit_is_shared_and_says_so(settings):
+    from dashboard.app import create_app
+
+    app = create_app(replace(settings, offline=True, rate_limit_per_minute=3))
+    client = app.server.test_client()
+    codes = [client.get("/bundle.zip?target=AT2019dsg&r=10").status_code for _ in range(5)]
+    assert codes == [200, 200, 200, 429, 429]
+    other = create_app(replace(settings, offline=True, rate_limit_per_minute=3)).server.test_client()
+    reply = other.get("/bundle.zip?target=AT2019dsg&r=10")  # another worker, same cache directory
+    assert reply.status_code == 429 and b"limit 3 per minute" in reply.data
+
+
+def test_upstream_slots_bound_concurrent_irsa_queries(settings, tap):
+    import threading
+
+    from dashboard.wise.model import Cone
+    from dashboard.wise.service import build_fetcher
+
+    tap.faults["neowiser_p1bs_psd"] = Fault(latency_s=0.6)
+    fetcher = build_fetcher(replace(settings, max_concurrent_upstream=1))
+    cones = [Cone(314.26238, 14.20441, 2.5 - i * 0.1) for i in range(3)]
+    start = time.perf_counter()
+    threads = [threading.Thread(target=fetcher.fetch_table, args=("neowiser_p1bs_psd", c)) for c in cones]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert time.perf_counter() - start >= 1.7  # 3 x 0.6 s one after the other, not at once
+    assert tap.requests["neowiser_p1bs_psd"] == 3
+
+
+def test_background_job_handles_are_signed_per_page(settings):
+    """A job handle signed for one page (endId) does not verify for another client's page."""
+    from dash import _callback_signing
+
+    from dashboard.app import create_app
+
+    app = create_app(replace(settings, offline=True, secret_key="s3cret"))
+    secret = app._get_signing_secret()
+    assert secret == b"s3cret" or secret == "s3cret"
+    handle = _callback_signing.sign(secret, _callback_signing.job_scope("page-A"), "12345")
+    assert _callback_signing.unsign(secret, _callback_signing.job_scope("page-A"), handle) == "12345"
+    assert _callback_signing.unsign(secret, _callback_signing.job_scope("page-B"), handle) is None
