@@ -10,5 +10,5 @@ if ! command -v chromium >/dev/null 2>&1; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium chromium-driver >/dev/null
 fi
 python3 -m pip install -q --disable-pip-version-check -r requirements-dev.txt
-python3 -m ruff check dashboard tests benchmarks scripts
+python3 -m ruff check dashboard tests benchmarks scripts gunicorn.conf.py
 python3 -m pytest -q -p no:cacheprovider "$@"
