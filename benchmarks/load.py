@@ -24,8 +24,8 @@ from urllib.parse import quote_plus
 import numpy as np
 import psutil
 import requests
-from _common import ROOT
 
+from _common import ROOT
 from dashboard.ui.urlstate import ViewState, to_query
 from tap_server import LocalTap
 

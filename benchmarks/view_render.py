@@ -34,7 +34,7 @@ def main() -> None:
             obs = Fetcher(client=None, cache=None).fetch(Cone(target.ra, target.dec, 10), offline=True)  # type: ignore[arg-type]
             neo = obs.results["neowiser_p1bs_psd"]
             neo.rows = tiled(real_neowise_rows(), n)
-            observation_store(str(settings.cache_dir)).put(f"bench{n}", (target, obs))
+            observation_store(settings).put(f"bench{n}", (target, obs))
             fetched = {"query": {"target": "AT2019dsg", "radius": 10.0}, "fetch_id": f"bench{n}", "error": None}
             state = asdict(ViewState(target="AT2019dsg", radius=10.0))
 

@@ -41,7 +41,7 @@ def create_app(settings: Settings | None = None, *, production: bool = False) ->
     if production and settings.debug:
         raise SystemExit("WISE_DEBUG must not be on in production.")
     settings.cache_dir.mkdir(parents=True, exist_ok=True)
-    manager = dash.DiskcacheManager(diskcache.Cache(str(settings.cache_dir / "jobs")), expire=3600)
+    manager = background_manager(settings)
     server = Flask(__name__)
     app = dash.Dash(
         __name__, server=server, title="WISE Explorer", assets_folder=str(ROOT / "assets"),
@@ -53,6 +53,18 @@ def create_app(settings: Settings | None = None, *, production: bool = False) ->
     _routes(server, settings)
     _security_headers(app)
     return app
+
+
+def background_manager(settings: Settings) -> object:
+    """Where background callbacks run: Celery workers through Redis when ``REDIS_URL`` is set
+    (several hosts), else processes spawned by the web workers, sharing a diskcache directory."""
+    if settings.redis_url:
+        from celery import Celery
+
+        celery_app = Celery("wise_explorer", broker=settings.redis_url, backend=settings.redis_url)
+        celery_app.conf.update(result_expires=3600, broker_connection_retry_on_startup=True)
+        return dash.CeleryManager(celery_app, expire=3600)
+    return dash.DiskcacheManager(diskcache.Cache(str(settings.cache_dir / "jobs")), expire=3600)
 
 
 def _security_headers(app: dash.Dash) -> None:

@@ -69,6 +69,7 @@ class Settings:
     rate_limit_per_minute: int = 60
     secret_key: str | None = None
     worker_max_rss_mb: float = 1024.0
+    redis_url: str | None = None
 
 
 def from_environment() -> Settings:
@@ -98,6 +99,7 @@ def from_environment() -> Settings:
         rate_limit_per_minute=_int("WISE_RATE_LIMIT_PER_MINUTE", 60),
         secret_key=os.environ.get("SECRET_KEY") or None,
         worker_max_rss_mb=_float("WISE_WORKER_MAX_RSS_MB", 1024.0),
+        redis_url=os.environ.get("REDIS_URL") or None,
     )
 
 

@@ -124,7 +124,7 @@ def test_a_corrupt_cache_entry_is_a_miss(fetcher, tap):
     from dashboard.wise.adql import cone_query, query_key
 
     key = query_key("allwise_p3as_psd", cone_query("allwise_p3as_psd", AT2019DSG))
-    fetcher.cache._cache.set(key, b"half-written garbage")
+    fetcher.cache.store.set(key, b"half-written garbage")
     result = fetcher.fetch_table("allwise_p3as_psd", AT2019DSG)
     assert result.provenance.source == "live"
 
@@ -137,13 +137,15 @@ def test_a_process_killed_while_writing_never_leaves_a_served_half_entry(setting
     import sys
 
     from dashboard.wise.cache import CacheEntry, QueryCache
+    from dashboard.wise.store import DiskStore
 
     writer = f"""
 import sys, time
 sys.path.insert(0, {str(settings.cache_dir.parents[0])!r})
 import pandas as pd
 from dashboard.wise.cache import CacheEntry, QueryCache
-cache = QueryCache(__import__('pathlib').Path({str(tmp_path / 'kc')!r}), ttl_s=60, size_limit=2**30)
+from dashboard.wise.store import DiskStore
+cache = QueryCache(DiskStore(__import__('pathlib').Path({str(tmp_path / 'kc')!r})), ttl_s=60)
 rows = pd.DataFrame({{'x': range(200_000)}})
 i = 0
 while True:
@@ -155,7 +157,7 @@ while True:
         time.sleep(delay + 1.0)
         proc.send_signal(signal.SIGKILL)
         proc.wait()
-    cache = QueryCache(tmp_path / "kc", ttl_s=60, size_limit=2**30)
+    cache = QueryCache(DiskStore(tmp_path / "kc"), ttl_s=60)
     seen = 0
     for i in range(5):
         entry = cache.get(f"k{i}")

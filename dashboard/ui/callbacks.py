@@ -107,7 +107,7 @@ def fetch(settings: Settings, set_progress, query: dict | None) -> dict:
 
     observations = build_fetcher(settings).fetch(cone, offline=settings.offline, progress=progress)
     fetch_id = uuid.uuid4().hex
-    observation_store(str(settings.cache_dir)).put(fetch_id, (target, observations))
+    observation_store(settings).put(fetch_id, (target, observations))
     return {"error": None, "query": query, "fetch_id": fetch_id}
 
 
@@ -139,7 +139,7 @@ def render(settings: Settings, fetched: dict | None, state_dict: dict | None, hr
     if fetched.get("error"):
         return _placeholder(fetched["error"], welcome=False, n=n_out)
     try:
-        handed = observation_store(str(settings.cache_dir)).get(fetched.get("fetch_id", ""))
+        handed = observation_store(settings).get(fetched.get("fetch_id", ""))
         if handed is None:  # expired hand-over: fetch again (a cache hit for data that was fetched)
             target = resolve_target(state.target, settings, offline=settings.offline)
             handed = (target, build_fetcher(settings).fetch(make_cone(target, state.radius, settings),

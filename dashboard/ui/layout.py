@@ -41,7 +41,7 @@ def _source_columns() -> list[dict]:
         cols.append({"field": f"w{b}mpro", "headerName": f"W{b} (mag)", "minWidth": 125, "flex": 2,
                      "filter": "agNumberColumnFilter", "valueFormatter": _mag_formatter(b)})
     for b in "1234":
-        cols.append({"field": f"w{b}snr", "headerName": f"SNR{b}", "minWidth": 70, "flex": 1,
+        cols.append({"field": f"w{b}snr", "headerName": f"W{b} SNR", "minWidth": 95, "flex": 1,
                      "filter": "agNumberColumnFilter"})
     cols += [
         {"field": "ph_qual", "headerName": "ph_qual", "minWidth": 100, "flex": 1, "tooltipField": "ph_qual_tip",

@@ -1,4 +1,4 @@
-"""The query cache shared by every process on the host (diskcache on a shared directory).
+"""The query cache shared by every process that serves the app (a ``Store``: disk or Redis).
 
 Keyed by table + sha256 of the canonical ADQL. Entries hold the raw VOTable as received and the
 parsed rows; they are written in one SQLite transaction, so a killed process never leaves a
@@ -13,12 +13,11 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
 
-import diskcache
 import pandas as pd
 
 from .errors import WiseError
+from .store import Store
 
 UNREACHABLE_KEY = "irsa:unreachable"
 
@@ -38,14 +37,14 @@ class CacheEntry:
 
 
 class QueryCache:
-    def __init__(self, directory: Path, *, ttl_s: float, size_limit: int) -> None:
+    def __init__(self, store: Store, *, ttl_s: float) -> None:
         self.ttl_s = ttl_s
-        self._cache = diskcache.Cache(str(directory), size_limit=size_limit, eviction_policy="least-recently-used")
+        self.store = store
 
     def get(self, key: str) -> CacheEntry | None:
         try:
-            value = self._cache.get(key, default=None, retry=True)
-        except Exception:  # an unreadable entry is a miss, never a crash
+            value = self.store.get(key)
+        except Exception:  # an unreadable entry (or an unreachable store) is a miss, never a crash
             return None
         return value if isinstance(value, CacheEntry) else None
 
@@ -53,36 +52,27 @@ class QueryCache:
         return entry.age_s() < self.ttl_s
 
     def put(self, key: str, entry: CacheEntry) -> None:
-        self._cache.set(key, entry, retry=True)
+        self.store.set(key, entry)
 
     @contextmanager
     def single_flight(self, key: str, timeout_s: float) -> Iterator[None]:
-        """Hold a host-wide lock on ``key``, so concurrent identical misses make one upstream call.
-
-        The lock expires after ``timeout_s`` so that a killed holder cannot block others forever.
-        """
-        lock = diskcache.Lock(self._cache, f"lock:{key}", expire=timeout_s)
-        lock.acquire()
-        try:
+        """Hold a lock on ``key`` shared by every process, so concurrent identical misses make one
+        upstream call. The lock expires after ``timeout_s``: a killed holder cannot block others."""
+        with self.store.lock(f"lock:{key}", expire=timeout_s):
             yield
-        finally:
-            lock.release()
 
     def remember_unreachable(self, message: str, seconds: float) -> None:
-        self._cache.set(UNREACHABLE_KEY, message, expire=seconds)
+        self.store.set(UNREACHABLE_KEY, message, expire=seconds)
 
     def known_unreachable(self) -> str | None:
-        value = self._cache.get(UNREACHABLE_KEY)
+        value = self.store.get(UNREACHABLE_KEY)
         return str(value) if value is not None else None
 
     def forget_unreachable(self) -> None:
-        self._cache.delete(UNREACHABLE_KEY)
+        self.store.delete(UNREACHABLE_KEY)
 
     def clear(self) -> None:
-        self._cache.clear()
-
-    def close(self) -> None:
-        self._cache.close()
+        self.store.clear()
 
 
 class ObservationStore:
@@ -93,29 +83,29 @@ class ObservationStore:
     failure kept here is never served in place of a retry.
     """
 
-    def __init__(self, directory: Path, *, ttl_s: float = 1800.0) -> None:
+    def __init__(self, store: Store, *, ttl_s: float = 1800.0) -> None:
         self.ttl_s = ttl_s
-        self._cache = diskcache.Cache(str(directory), size_limit=512 * 1024**2)
+        self.store = store
 
     def put(self, fetch_id: str, observations: object) -> None:
-        self._cache.set(fetch_id, observations, expire=self.ttl_s)
+        self.store.set(f"view:{fetch_id}", observations, expire=self.ttl_s)
 
     def get(self, fetch_id: str) -> object | None:
         try:
-            return self._cache.get(fetch_id)
+            return self.store.get(f"view:{fetch_id}")
         except Exception:
             return None
 
 
 class UpstreamSlots:
-    """At most ``limit`` IRSA queries at once across every process of the host.
+    """At most ``limit`` IRSA queries at once across every process sharing the store.
 
-    Each slot is a cache key taken with an atomic ``add``; a slot held by a killed process
-    frees itself when its key expires.
+    Each slot is a key taken with an atomic ``add``; a slot held by a killed process frees
+    itself when its key expires.
     """
 
-    def __init__(self, cache: QueryCache, limit: int) -> None:
-        self._cache = cache._cache
+    def __init__(self, store: Store, limit: int) -> None:
+        self.store = store
         self.limit = limit
 
     @contextmanager
@@ -124,11 +114,11 @@ class UpstreamSlots:
         while True:
             for i in range(self.limit):
                 key = f"upstream:slot:{i}"
-                if self._cache.add(key, time.time(), expire=hold_s):
+                if self.store.add(key, time.time(), expire=hold_s):
                     try:
                         yield
                     finally:
-                        self._cache.delete(key)
+                        self.store.delete(key)
                     return
             if time.monotonic() > deadline:
                 raise ServerBusy(f"{self.limit} IRSA queries are already running on this server; "
@@ -137,19 +127,17 @@ class UpstreamSlots:
 
 
 class RateLimiter:
-    """A per-client limit of new upstream lookups per minute, counted for all workers together."""
+    """A per-client limit of new lookups per minute, counted for all workers (and hosts) together."""
 
-    def __init__(self, cache: QueryCache, per_minute: int) -> None:
-        self._cache = cache._cache
+    def __init__(self, store: Store, per_minute: int) -> None:
+        self.store = store
         self.per_minute = per_minute
 
     def allow(self, client: str) -> bool:
         if self.per_minute <= 0:
             return True
         window = int(time.time() // 60)
-        key = f"rate:{client}:{window}"
-        self._cache.add(key, 0, expire=120)
-        return int(self._cache.incr(key, default=0)) <= self.per_minute
+        return self.store.incr(f"rate:{client}:{window}", expire=120) <= self.per_minute
 
 
 class ServerBusy(WiseError):

@@ -1,0 +1,122 @@
+"""Several hosts: a real redis-server, a Celery worker and two gunicorn 'hosts' (separate cache
+directories, one Redis), all started here on 127.0.0.1. The page is opened in headless Chromium
+so the background fetch runs through Celery."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import zipfile
+
+import pytest
+import requests
+
+from conftest import ROOT
+
+REDIS = shutil.which("redis-server") or "/usr/bin/redis-server"
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+BUNDLE = "/bundle.zip?target=314.26238+14.20441&r=2.5"
+
+
+def _port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait(url: str, proc: subprocess.Popen) -> None:
+    for _ in range(200):
+        try:
+            if requests.get(url, timeout=5).ok:
+                return
+        except requests.RequestException:
+            time.sleep(0.2)
+    proc.kill()
+    raise RuntimeError(proc.stderr.read().decode()[-3000:] if proc.stderr else "did not start")
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+@pytest.fixture(scope="module")
+def cluster(tap_server, tmp_path_factory):
+    redis_port = _port()
+    redis = subprocess.Popen([REDIS, "--port", str(redis_port), "--bind", "127.0.0.1", "--save", "",
+                              "--appendonly", "no"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    redis_url = f"redis://127.0.0.1:{redis_port}/0"
+    for _ in range(50):
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", redis_port)) == 0:
+                break
+        time.sleep(0.1)
+    common = os.environ | {"REDIS_URL": redis_url, "SECRET_KEY": "cluster-secret", "WISE_TAP_URL": tap_server.url,
+                           "WISE_RESOLVE_NAMES_ONLINE": "0", "WISE_HOST": "127.0.0.1",
+                           "WISE_RATE_LIMIT_PER_MINUTE": "1000"}
+    worker = subprocess.Popen([sys.executable, "-m", "celery", "-A", "dashboard.worker", "worker", "--concurrency=2",
+                               "--loglevel=warning"], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                              env=common | {"WISE_CACHE_DIR": str(tmp_path_factory.mktemp("worker"))})
+    hosts, procs = [], []
+    for name in ("a", "b"):
+        port = _port()
+        proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "dashboard.app:server"],
+                                cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                env=common | {"PORT": str(port), "WISE_CACHE_DIR": str(tmp_path_factory.mktemp(name))})
+        _wait(f"http://127.0.0.1:{port}/healthz", proc)
+        hosts.append(f"http://127.0.0.1:{port}")
+        procs.append(proc)
+    yield {"hosts": hosts, "redis_url": redis_url}
+    for proc in (*procs, worker, redis):
+        _stop(proc)
+
+
+def manifest_of(reply: requests.Response) -> dict:
+    return json.loads(zipfile.ZipFile(io.BytesIO(reply.content)).read("manifest.json"))
+
+
+def test_a_target_fetched_on_one_host_is_a_cache_hit_on_the_other(cluster, tap_server):
+    tap_server.requests.clear()
+    host_a, host_b = cluster["hosts"]
+    first = requests.get(host_a + BUNDLE, timeout=60)
+    assert first.status_code == 200 and {t["cache"] for t in manifest_of(first)["tables"]} == {"live"}
+    second = requests.get(host_b + BUNDLE, timeout=60)
+    assert {t["cache"] for t in manifest_of(second)["tables"]} == {"hit"}
+    assert sum(tap_server.requests.values()) == 3
+
+
+def test_rate_limit_counts_across_hosts(cluster):
+    import redis
+
+    client = redis.Redis.from_url(cluster["redis_url"])
+    keys = [k for k in client.scan_iter("wise:rate:*")]
+    assert keys  # the counters live in Redis, shared by every host
+
+
+def test_page_renders_with_background_fetch_on_celery(cluster):
+    import redis
+    from playwright.sync_api import sync_playwright
+
+    client = redis.Redis.from_url(cluster["redis_url"])
+    before = len(list(client.scan_iter("celery-task-meta-*")))
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True,
+                                    args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        page = browser.new_page(viewport={"width": 1440, "height": 900})
+        page.goto(cluster["hosts"][1] + "/?target=192.06346+17.77402&r=2.5")
+        page.wait_for_function("(t) => (document.querySelector('#share-url') || {}).value?.includes(t)",
+                               arg="target=192.06346", timeout=60_000)
+        assert page.locator("#sed-graph .scatterlayer .point").count() == 4
+        assert page.locator("#lc-graph .scatterlayer .point").count() > 100
+        browser.close()
+    assert len(list(client.scan_iter("celery-task-meta-*"))) > before  # the fetch ran as a Celery task
