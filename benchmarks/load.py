@@ -10,11 +10,6 @@ Run: python benchmarks/load.py [--users 20] [--workers 2] [--seconds 30]
 from __future__ import annotations
 
 import argparse
-import os
-import signal
-import socket
-import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -25,17 +20,12 @@ import numpy as np
 import psutil
 import requests
 
-from _common import ROOT
+import _common  # noqa: F401  (puts the project and tests/ on sys.path)
 from dashboard.ui.urlstate import ViewState, to_query
+from servers import start_gunicorn, stop
 from tap_server import LocalTap
 
 TARGETS = [("314.26238 14.20441", 2.5), ("192.06346 17.77402", 2.5), ("268.233229 58.636443", 6.0)]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def render_request(deps: list[dict], target: str, radius: float, href: str) -> tuple[str, dict]:
@@ -61,21 +51,12 @@ def main() -> None:
     args.add_argument("--seconds", type=float, default=30.0)
     opts = args.parse_args()
     tap = LocalTap().start()
-    port = free_port()
     with tempfile.TemporaryDirectory() as cache:
-        env = os.environ | {"WISE_TAP_URL": tap.url, "WISE_CACHE_DIR": cache, "PORT": str(port),
-                            "WISE_HOST": "127.0.0.1", "SECRET_KEY": "bench", "WEB_CONCURRENCY": str(opts.workers),
-                            "WISE_RATE_LIMIT_PER_MINUTE": "1000000", "WISE_RESOLVE_NAMES_ONLINE": "0"}
-        server = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "dashboard.app:server"],
-                                  cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        base = f"http://127.0.0.1:{port}"
+        env = {"WISE_TAP_URL": tap.url, "WISE_CACHE_DIR": cache, "SECRET_KEY": "bench",
+               "WEB_CONCURRENCY": str(opts.workers), "WISE_RATE_LIMIT_PER_MINUTE": "1000000",
+               "WISE_RESOLVE_NAMES_ONLINE": "0"}
+        base, server = start_gunicorn(env)
         try:
-            for _ in range(150):
-                try:
-                    if requests.get(base + "/healthz", timeout=5).ok:
-                        break
-                except requests.RequestException:
-                    time.sleep(0.2)
             deps = requests.get(base + "/_dash-dependencies", timeout=10).json()
             for target, radius in TARGETS:  # warm the shared cache: the users open cached targets
                 requests.get(f"{base}/bundle.zip?target={quote_plus(target)}&r={radius}", timeout=60)
@@ -85,8 +66,7 @@ def main() -> None:
             print(f"worker resident memory after the run: {rss}")
             print(f"upstream TAP requests during the run (all cache hits expected): {sum(tap.requests.values()) - 9}")
         finally:
-            server.send_signal(signal.SIGTERM)
-            server.wait(30)
+            stop(server)
             tap.stop()
 
 

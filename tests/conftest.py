@@ -1,6 +1,6 @@
 """Shared fixtures: the local TAP server, settings with a private cache, recorded data paths.
 
-No test touches the network or ``../shared``: recorded IRSA data lives in ``tests/data``.
+No test touches the network or anything outside the project: recorded IRSA data lives in ``tests/data``.
 """
 
 from __future__ import annotations

@@ -11,48 +11,31 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import os
 import shutil
-import socket
 import subprocess
 import sys
-import time
 import zipfile
 
 import pandas as pd
 import pytest
-import requests
 
 from conftest import ROOT
 from dashboard.wise import archive
 from dashboard.wise.model import Cone
+from servers import free_port, start
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
         "--disable-component-update", "--disable-sync", "--enable-unsafe-swiftshader"]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _start_app(tmp_path_factory, tap_url: str) -> tuple[str, subprocess.Popen]:
-    port = _free_port()
-    env = os.environ | {"WISE_TAP_URL": tap_url, "WISE_CACHE_DIR": str(tmp_path_factory.mktemp("cache")),
-                        "WISE_RESOLVE_NAMES_ONLINE": "0", "WISE_PORT": str(port)}
-    proc = subprocess.Popen([sys.executable, "-m", "dashboard", "serve"], cwd=ROOT, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    port = free_port()
     url = f"http://127.0.0.1:{port}"
-    for _ in range(100):
-        try:
-            if requests.get(url + "/healthz", timeout=1).ok:
-                return url, proc
-        except requests.ConnectionError:
-            time.sleep(0.2)
-    proc.kill()
-    raise RuntimeError("the app did not start: " + proc.stderr.read().decode()[-2000:])
+    proc = start([sys.executable, "-m", "dashboard", "serve"],
+                 {"WISE_TAP_URL": tap_url, "WISE_CACHE_DIR": str(tmp_path_factory.mktemp("cache")),
+                  "WISE_RESOLVE_NAMES_ONLINE": "0", "WISE_PORT": str(port)}, url + "/healthz")
+    return url, proc
 
 
 def constructed_multi_source() -> pd.DataFrame:
@@ -67,7 +50,7 @@ def constructed_multi_source() -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def offline_app(tmp_path_factory):
-    url, proc = _start_app(tmp_path_factory, f"http://127.0.0.1:{_free_port()}/tap")  # nothing listens there
+    url, proc = _start_app(tmp_path_factory, f"http://127.0.0.1:{free_port()}/tap")  # nothing listens there
     yield url
     proc.terminate()
     proc.wait(10)

@@ -9,7 +9,6 @@ import io
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -20,43 +19,22 @@ import pytest
 import requests
 
 from conftest import ROOT
+from servers import start_gunicorn, stop
 from tap_server import Fault
 
 BUNDLE = "/bundle.zip?target=314.26238+14.20441&r=2.5"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def gunicorn(tap, tmp_path):
-    port = _free_port()
-    env = os.environ | {"WISE_TAP_URL": tap.url, "WISE_CACHE_DIR": str(tmp_path / "cache"), "PORT": str(port),
-                        "WISE_HOST": "127.0.0.1", "SECRET_KEY": "test-secret", "WISE_RESOLVE_NAMES_ONLINE": "0",
-                        "WEB_CONCURRENCY": "2", "WISE_THREADS": "1",  # sync workers: connections spread
-                        "WISE_CACHE_TTL_S": "2", "WISE_RATE_LIMIT_PER_MINUTE": "1000",
-                        "WISE_TIMEOUT_NEOWISE_S": "2", "WISE_TIMEOUT_MEP_S": "2", "WISE_TIMEOUT_PSD_S": "2"}
-    proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "dashboard.app:server"],
-                            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(150):
-        try:
-            if requests.get(url + "/healthz", timeout=5).ok:
-                break
-        except requests.RequestException:
-            time.sleep(0.2)
-    else:
-        proc.kill()
-        raise RuntimeError(proc.stderr.read().decode()[-3000:])
+    env = {"WISE_TAP_URL": tap.url, "WISE_CACHE_DIR": str(tmp_path / "cache"), "SECRET_KEY": "test-secret",
+           "WISE_RESOLVE_NAMES_ONLINE": "0", "WEB_CONCURRENCY": "2",
+           "WISE_THREADS": "1",  # sync workers: concurrent connections spread over both
+           "WISE_CACHE_TTL_S": "2", "WISE_RATE_LIMIT_PER_MINUTE": "1000",
+           "WISE_TIMEOUT_NEOWISE_S": "2", "WISE_TIMEOUT_MEP_S": "2", "WISE_TIMEOUT_PSD_S": "2"}
+    url, proc = start_gunicorn(env)
     yield url, proc
-    proc.send_signal(signal.SIGTERM)
-    try:
-        proc.wait(20)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+    stop(proc)
 
 
 def worker_pids(url: str, tries: int = 60) -> set[int]:

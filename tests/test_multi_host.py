@@ -6,9 +6,7 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -18,41 +16,16 @@ import zipfile
 import pytest
 import requests
 
-from conftest import ROOT
+from servers import free_port, start, start_gunicorn, stop
 
 REDIS = shutil.which("redis-server") or "/usr/bin/redis-server"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 BUNDLE = "/bundle.zip?target=314.26238+14.20441&r=2.5"
 
 
-def _port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _wait(url: str, proc: subprocess.Popen) -> None:
-    for _ in range(200):
-        try:
-            if requests.get(url, timeout=5).ok:
-                return
-        except requests.RequestException:
-            time.sleep(0.2)
-    proc.kill()
-    raise RuntimeError(proc.stderr.read().decode()[-3000:] if proc.stderr else "did not start")
-
-
-def _stop(proc: subprocess.Popen) -> None:
-    proc.send_signal(signal.SIGTERM)
-    try:
-        proc.wait(20)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-
-
 @pytest.fixture(scope="module")
 def cluster(tap_server, tmp_path_factory):
-    redis_port = _port()
+    redis_port = free_port()
     redis = subprocess.Popen([REDIS, "--port", str(redis_port), "--bind", "127.0.0.1", "--save", "",
                               "--appendonly", "no"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     redis_url = f"redis://127.0.0.1:{redis_port}/0"
@@ -61,24 +34,14 @@ def cluster(tap_server, tmp_path_factory):
             if s.connect_ex(("127.0.0.1", redis_port)) == 0:
                 break
         time.sleep(0.1)
-    common = os.environ | {"REDIS_URL": redis_url, "SECRET_KEY": "cluster-secret", "WISE_TAP_URL": tap_server.url,
-                           "WISE_RESOLVE_NAMES_ONLINE": "0", "WISE_HOST": "127.0.0.1",
-                           "WISE_RATE_LIMIT_PER_MINUTE": "1000"}
-    worker = subprocess.Popen([sys.executable, "-m", "celery", "-A", "dashboard.worker", "worker", "--concurrency=2",
-                               "--loglevel=warning"], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                              env=common | {"WISE_CACHE_DIR": str(tmp_path_factory.mktemp("worker"))})
-    hosts, procs = [], []
-    for name in ("a", "b"):
-        port = _port()
-        proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "dashboard.app:server"],
-                                cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                                env=common | {"PORT": str(port), "WISE_CACHE_DIR": str(tmp_path_factory.mktemp(name))})
-        _wait(f"http://127.0.0.1:{port}/healthz", proc)
-        hosts.append(f"http://127.0.0.1:{port}")
-        procs.append(proc)
-    yield {"hosts": hosts, "redis_url": redis_url}
-    for proc in (*procs, worker, redis):
-        _stop(proc)
+    common = {"REDIS_URL": redis_url, "SECRET_KEY": "cluster-secret", "WISE_TAP_URL": tap_server.url,
+              "WISE_RESOLVE_NAMES_ONLINE": "0", "WISE_RATE_LIMIT_PER_MINUTE": "1000"}
+    worker = start([sys.executable, "-m", "celery", "-A", "dashboard.worker", "worker", "--concurrency=2",
+                    "--loglevel=warning"], common | {"WISE_CACHE_DIR": str(tmp_path_factory.mktemp("worker"))})
+    hosts = [start_gunicorn(common | {"WISE_CACHE_DIR": str(tmp_path_factory.mktemp(name))}) for name in "ab"]
+    yield {"hosts": [url for url, _ in hosts], "redis_url": redis_url}
+    for proc in (*(p for _, p in hosts), worker, redis):
+        stop(proc)
 
 
 def manifest_of(reply: requests.Response) -> dict:
