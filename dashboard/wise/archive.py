@@ -16,11 +16,11 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from astropy.coordinates import SkyCoord
 from astropy.table import Table
 
 from .errors import NotCovered
 from .model import Cone, Footprint, Provenance, TableResult
+from .select import separation_arcsec
 from .targets import normalize_alias
 from .votable import table_to_frame
 
@@ -99,17 +99,12 @@ def recordings(table: str) -> list[Recording]:
     return out
 
 
-def _separation_arcsec(ra: np.ndarray, dec: np.ndarray, ra0: float, dec0: float) -> np.ndarray:
-    centre = SkyCoord(ra0, dec0, unit="deg")
-    return SkyCoord(ra, dec, unit="deg").separation(centre).arcsec
-
-
 def query(table: str, cone: Cone) -> TableResult:
     """The recorded rows of ``table`` inside ``cone``; ``NotCovered`` if no recording reaches it."""
     best: tuple[float, Recording] | None = None
     for rec in recordings(table):
         fp = rec.footprint
-        gap = float(_separation_arcsec(np.array([cone.ra]), np.array([cone.dec]), fp.ra, fp.dec)[0])
+        gap = float(separation_arcsec(np.array([cone.ra]), np.array([cone.dec]), fp.ra, fp.dec)[0])
         if gap < fp.radius_arcsec + cone.radius_arcsec and (best is None or gap < best[0]):
             best = (gap, rec)
     if best is None:
@@ -119,7 +114,7 @@ def query(table: str, cone: Cone) -> TableResult:
     gap, rec = best
     rows = rec.rows()
     if len(rows):
-        sep = _separation_arcsec(rows["ra"].to_numpy(float), rows["dec"].to_numpy(float), cone.ra, cone.dec)
+        sep = separation_arcsec(rows["ra"].to_numpy(float), rows["dec"].to_numpy(float), cone.ra, cone.dec)
         rows = rows[sep <= cone.radius_arcsec].reset_index(drop=True)
     warnings = []
     if gap + cone.radius_arcsec > rec.footprint.radius_arcsec + 1e-6:

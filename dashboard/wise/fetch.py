@@ -9,6 +9,7 @@ wait through three timeouts. With ``offline=True`` only the archive is asked.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -80,15 +81,9 @@ class Fetcher:
                     return self._from_cache(entry_now, "hit")
                 reply = self._run(adql, timeout)
                 new = CacheEntry(table=table, adql=adql, raw=reply.raw, rows=reply.rows, truncated=reply.truncated,
-                                 retrieved_utc=reply.retrieved_utc, stored_at=_now())
+                                 retrieved_utc=reply.retrieved_utc, stored_at=time.time())
                 self.cache.put(key, new)
-        except ServerBusy as exc:
-            if entry is not None:
-                result = self._from_cache(entry, "stale")
-                result.provenance.warnings.append(f"{exc}; showing cached rows.")
-                return result
-            raise
-        except IrsaError as exc:
+        except (IrsaError, ServerBusy) as exc:
             if isinstance(exc, IrsaUnreachable):
                 self.cache.remember_unreachable(str(exc), self.unreachable_memory_s)
             return self._fallback(table, cone, entry, exc)
@@ -100,10 +95,11 @@ class Fetcher:
         with self.slots.slot(wait_s=timeout, hold_s=timeout + 30.0):
             return self.client.run(adql, read_timeout_s=timeout, maxrec=self.max_rows)
 
-    def _fallback(self, table: str, cone: Cone, stale: CacheEntry | None, error: IrsaError) -> TableResult:
+    def _fallback(self, table: str, cone: Cone, stale: CacheEntry | None, error: WiseError) -> TableResult:
+        """Stale cache for any failure; the offline archive only when IRSA cannot be reached."""
         if stale is not None:
             result = self._from_cache(stale, "stale")
-            result.provenance.warnings.append(f"IRSA failed ({error}); showing cached rows.")
+            result.provenance.warnings.append(f"No fresh answer ({error}); showing cached rows.")
             return result
         if isinstance(error, IrsaUnreachable):
             try:
@@ -132,8 +128,3 @@ class Fetcher:
             )
         return TableResult(rows=entry.rows.copy(), provenance=provenance, raw_votable=entry.raw)
 
-
-def _now() -> float:
-    import time
-
-    return time.time()
