@@ -1,5 +1,7 @@
-"""gunicorn settings for the shared group server (used by the Procfile).
+"""gunicorn settings for the shared group server (used by the Procfile); every value comes from
+``dashboard/config.py`` (one definition per setting; README table).
 
+Binds ``0.0.0.0:$PORT`` when ``PORT`` is set (the platform convention), else WISE_HOST:WISE_PORT.
 Workers share the query cache and the background-job store through WISE_CACHE_DIR. gunicorn has
 no memory bound of its own: workers are recycled after ``max_requests`` (with jitter), and
 ``post_request`` ends a worker gracefully once its resident memory passes WISE_WORKER_MAX_RSS_MB.
@@ -11,15 +13,18 @@ import os
 
 import psutil
 
-bind = f"{os.environ.get('WISE_HOST', '0.0.0.0')}:{os.environ.get('PORT', os.environ.get('WISE_PORT', '8050'))}"
-workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
-threads = int(os.environ.get("WISE_THREADS", "4"))
-timeout = int(os.environ.get("WISE_WORKER_TIMEOUT_S", "120"))
+from dashboard.config import from_environment
+
+_settings = from_environment()
+bind = f"0.0.0.0:{os.environ['PORT']}" if os.environ.get("PORT") else f"{_settings.host}:{_settings.port}"
+workers = _settings.web_concurrency
+threads = _settings.threads
+timeout = _settings.worker_timeout_s
 graceful_timeout = 30
-max_requests = int(os.environ.get("WISE_MAX_REQUESTS", "1000"))
+max_requests = _settings.max_requests
 max_requests_jitter = max_requests // 10
-accesslog = os.environ.get("WISE_ACCESS_LOG") or None
-MAX_RSS_BYTES = float(os.environ.get("WISE_WORKER_MAX_RSS_MB", "1024")) * 1024 * 1024
+accesslog = _settings.access_log
+MAX_RSS_BYTES = _settings.worker_max_rss_mb * 1024 * 1024
 
 
 def post_request(worker, req, environ, resp):  # noqa: ANN001, ARG001 - gunicorn hook signature

@@ -31,6 +31,8 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     settings = config.load()
+    if getattr(args, "offline", False):
+        settings = replace(settings, offline=True)
     command = args.command or "serve"
     try:
         if command == "serve":
@@ -43,10 +45,14 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except Exception as exc:  # the CLI prints one line, never a traceback
         from .wise.errors import WiseError
+        from .wise.targets import TargetError
 
-        prefix = "error" if isinstance(exc, (WiseError, ValueError)) else f"unexpected error ({type(exc).__name__})"
+        if isinstance(exc, TargetError):
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        prefix = "error" if isinstance(exc, WiseError) else f"unexpected error ({type(exc).__name__})"
         print(f"{prefix}: {exc}", file=sys.stderr)
-        return 2
+        return 1
 
 
 def _serve(settings: config.Settings, args: argparse.Namespace) -> int:
@@ -55,13 +61,14 @@ def _serve(settings: config.Settings, args: argparse.Namespace) -> int:
         host=getattr(args, "host", None) or settings.host,
         port=getattr(args, "port", None) or settings.port,
         debug=bool(getattr(args, "debug", False)) or settings.debug,
-        offline=bool(getattr(args, "offline", False)) or settings.offline,
     )
     from .app import create_app
 
     app = create_app(settings)
     print(f"WISE Explorer on http://{settings.host}:{settings.port}/ (TAP: {settings.tap_url})")
-    app.run(host=settings.host, port=settings.port, debug=settings.debug)
+    # Single-threaded: the background-callback manager forks job processes from this server, and a
+    # fork from a multi-threaded process that holds SQLite connections can hang (issue #12).
+    app.run(host=settings.host, port=settings.port, debug=settings.debug, threaded=False)
     return 0
 
 

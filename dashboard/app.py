@@ -21,9 +21,10 @@ from .config import Settings
 from .ui import callbacks
 from .ui.layout import make_layout
 from .ui.urlstate import parse_query, to_params
-from .wise.errors import WiseError
+from .web.ratelimit import rate_limiter
+from .wise.errors import IrsaTimeout, IrsaUnreachable
+from .wise.pipeline import observe, view
 from .wise.provenance import build_bundle, safe_name
-from .wise.service import build_fetcher, make_cone, rate_limiter, resolve_target
 from .wise.targets import TargetError
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -44,8 +45,9 @@ def create_app(settings: Settings | None = None, *, production: bool = False) ->
     manager = background_manager(settings)
     server = Flask(__name__)
     app = dash.Dash(
-        __name__, server=server, title="WISE Explorer", assets_folder=str(ROOT / "assets"),
-        background_callback_manager=manager, suppress_callback_exceptions=False, update_title=None,
+        __name__, server=server, title="WISE Explorer", assets_folder=str(ROOT / "assets"),  # type: ignore[arg-type]
+        background_callback_manager=manager, suppress_callback_exceptions=False,
+        update_title=None,  # type: ignore[arg-type]  # None: keep the title while callbacks run (Dash docs)
     )
     server.secret_key = settings.secret_key or secrets.token_hex(32)  # a local run gets a per-run secret
     app.layout = make_layout()
@@ -94,25 +96,30 @@ def _routes(server: Flask, settings: Settings) -> None:
 
     @server.get("/bundle.zip")
     def bundle() -> Response:
+        """The bundle of exactly the view whose query string is passed. Served-from-cache states
+        go in ``X-WISE-Cache`` and missing tables in ``X-WISE-Failures`` (and FAILURES.txt)."""
         state = parse_query(request.query_string.decode("utf-8", "replace"), max_radius=settings.max_radius_arcsec)
-        if not rate_limiter(settings).allow(request.remote_addr or "unknown"):
-            return Response(f"Too many requests from your address (limit {settings.rate_limit_per_minute} per "
-                            "minute); wait a minute and try again.\n", status=429, mimetype="text/plain")
+        limiter = rate_limiter(settings)
+        if not limiter.allow(request.remote_addr or "unknown"):
+            return _text(limiter.refusal(), 429)
         if state.notices:  # a download is exact: no silent defaults
-            return Response(" ".join(state.notices).replace("using the default", "fix it") + "\n", status=400,
-                            mimetype="text/plain")
+            return _text(" ".join(state.notices).replace("using the default", "fix it"), 400)
         try:
-            target = resolve_target(state.target, settings, offline=settings.offline)
-            cone = make_cone(target, state.radius, settings)
-            observations = build_fetcher(settings).fetch(cone, offline=settings.offline)
-            if not observations.results:
-                raise WiseError("no table could be fetched: " + "; ".join(observations.failures.values()))
-            data = build_bundle(target, observations, to_params(state), settings)
-        except (TargetError, WiseError) as exc:
-            return Response(f"{exc}\n", status=400, mimetype="text/plain")
-        filename = f"wise_{safe_name(target.label())}.zip"
-        return Response(data, mimetype="application/zip",
-                        headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+            observed = observe(state.target, state.radius, settings)
+        except TargetError as exc:
+            return _text(str(exc), 400)
+        obs = observed.observations
+        failures = "; ".join(f"{t}={e.kind}" for t, e in obs.failures.items())
+        if not obs.results:  # IRSA did not answer (504) or answered with an error (502)
+            silent = all(isinstance(e, IrsaTimeout | IrsaUnreachable) for e in obs.failures.values())
+            return _text("No table could be fetched: " + "; ".join(f"{t}: {e}" for t, e in obs.failures.items()),
+                         504 if silent else 502, {"X-WISE-Failures": failures})
+        data = build_bundle(view(observed, to_params(state)), settings)
+        headers = {"Content-Disposition": f'attachment; filename="wise_{safe_name(observed.target.label())}.zip"',
+                   "X-WISE-Cache": obs.cache_states()}
+        if failures:
+            headers["X-WISE-Failures"] = failures
+        return Response(data, mimetype="application/zip", headers=headers)
 
     @server.errorhandler(404)
     def not_found(_: Exception) -> tuple[str, int, dict]:
@@ -128,10 +135,14 @@ def _routes(server: Flask, settings: Settings) -> None:
         return "Internal error; it was logged.\n", 500, {"Content-Type": "text/plain"}
 
 
+def _text(message: str, status: int, headers: dict[str, str] | None = None) -> Response:
+    return Response(message.rstrip() + "\n", status=status, mimetype="text/plain", headers=headers or {})
+
+
 def __getattr__(name: str) -> object:
     """``server`` is built on first use, so importing this module has no side effects."""
     if name == "server":
-        global server
-        server = create_app(production=True).server
-        return server
+        built = create_app(production=True).server
+        globals()["server"] = built
+        return built
     raise AttributeError(name)

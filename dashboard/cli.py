@@ -1,55 +1,66 @@
-"""The ``fetch`` and ``bundle`` commands: the same service calls as the page, printed."""
+"""The ``fetch`` and ``bundle`` commands: the same pipeline as the page, printed.
+
+Exit codes: 0 every table fetched, 1 every table failed, 2 bad input, 3 some tables failed."""
 
 from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from .config import Settings
 from .wise import archive
-from .wise.service import build_fetcher, make_cone, resolve_target
+from .wise.analysis import AnalysisParams
+from .wise.pipeline import Observed, observe, view
+
+EXIT_OK, EXIT_ALL_FAILED, EXIT_BAD_INPUT, EXIT_PARTIAL = 0, 1, 2, 3
+
+
+def _observe(settings: Settings, args: argparse.Namespace) -> Observed:
+    return observe(args.target, args.radius or settings.default_radius_arcsec, settings)
+
+
+def _exit_code(observed: Observed) -> int:
+    obs = observed.observations
+    if not obs.failures:
+        return EXIT_OK
+    return EXIT_PARTIAL if obs.results else EXIT_ALL_FAILED
 
 
 def fetch_command(settings: Settings, args: argparse.Namespace) -> int:
-    from .wise.analysis import analyze, default_params
-
-    offline = args.offline or settings.offline
-    target = resolve_target(args.target, settings, offline=offline)
-    cone = make_cone(target, args.radius or settings.default_radius_arcsec, settings)
-    observations = build_fetcher(settings).fetch(cone, offline=offline)
-    view = analyze(target, observations, default_params(source=args.source))
+    observed = _observe(settings, args)
+    target, observations = observed.target, observed.observations
+    shown = view(observed, AnalysisParams(source=args.source))
     print(f"target: {target.label()} -> ra={target.ra:.6f} dec={target.dec:+.6f} ({target.resolver}); "
-          f"cone {cone.radius_arcsec:g} arcsec")
+          f"cone {observed.cone.radius_arcsec:g} arcsec")
     for line in observations.status_lines():
         print(f"  {line}")
     for result in observations.results.values():
-        for warning in result.provenance.warnings:
-            print(f"  warning: {warning}")
-    print(f"AllWISE sources in the cone: {len(view.sources)}")
-    if view.selection is not None:
-        sel = view.selection
+        for note in result.provenance.warnings + result.provenance.serving_notes:
+            print(f"  warning: {note}")
+    print(f"AllWISE sources in the cone: {len(shown.sources)}")
+    if shown.selection is not None:
+        sel = shown.selection
         print(f"selected source: {sel.label} at {sel.separation_arcsec:.2f} arcsec ({sel.method})")
-    for table, count in view.lightcurve.epoch_counts().items():
+    for table, count in shown.lightcurve.epoch_counts().items():
         print(f"epochs from {table}: {count}")
-    print(f"visits: {view.lightcurve.visit_count()}")
-    if not observations.results:
-        if offline:
-            print("offline demo targets: " + ", ".join(t.name for t in archive.demo_targets()), file=sys.stderr)
-        return 1
-    return 0
+    print(f"visits: {shown.lightcurve.visit_count()}")
+    if not observations.results and settings.offline:
+        print("offline demo targets: " + ", ".join(t.name for t in archive.demo_targets()), file=sys.stderr)
+    return _exit_code(observed)
 
 
 def bundle_command(settings: Settings, args: argparse.Namespace) -> int:
-    from pathlib import Path
-
-    from .wise.analysis import default_params
     from .wise.provenance import build_bundle
 
-    offline = args.offline or settings.offline
-    target = resolve_target(args.target, settings, offline=offline)
-    cone = make_cone(target, args.radius or settings.default_radius_arcsec, settings)
-    observations = build_fetcher(settings).fetch(cone, offline=offline)
-    data = build_bundle(target, observations, default_params(source=args.source), settings)
+    observed = _observe(settings, args)
+    if not observed.observations.results:
+        for line in observed.observations.status_lines():
+            print(line, file=sys.stderr)
+        return EXIT_ALL_FAILED
+    data = build_bundle(view(observed, AnalysisParams(source=args.source)), settings)
     Path(args.output).write_bytes(data)
     print(f"wrote {args.output} ({len(data)} bytes)")
-    return 0
+    for table, err in observed.observations.failures.items():
+        print(f"missing {table}: {err} (listed in FAILURES.txt)", file=sys.stderr)
+    return _exit_code(observed)

@@ -1,106 +1,120 @@
 """Every setting of the app, read from the environment in this one place.
 
-Each setting is documented in the README's configuration table. Values are read once when
-``load()`` is first called; tests build their own ``Settings`` with ``dataclasses.replace``.
+Each setting is declared once below, with its environment variable, its default and its
+meaning; the README's configuration table lists the same. Per-table read timeouts are declared
+on each table (``wise/tables.py``: ``timeout_s``, ``timeout_env``). Tests build their own
+``Settings`` with ``dataclasses.replace``.
 """
 
 from __future__ import annotations
 
 import os
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import MISSING, dataclass, field, fields, replace
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
+
+from .wise.tables import TABLES
 
 IRSA_TAP_URL = "https://irsa.ipac.caltech.edu/TAP"
+SESAME_URL = "https://cds.unistra.fr/cgi-bin/nph-sesame"
+
+#: Cone radius bounds (arcsec), one definition for the target box, the URL, the CLI and the
+#: bundle route. The smallest radius keeps the ADQL's CIRCLE radius (degrees, 10 digits) non-zero.
+MIN_RADIUS_ARCSEC = 0.01
 
 
-def _float(name: str, default: float) -> float:
-    raw = os.environ.get(name)
-    if raw is None or raw.strip() == "":
-        return default
-    try:
-        return float(raw)
-    except ValueError as exc:
-        raise SystemExit(f"{name} must be a number, got {raw!r}") from exc
+def setting(env: str, default: Any, doc: str) -> Any:
+    """A settings field read from ``env``; ``doc`` is its one-line meaning (README table)."""
+    if callable(default):
+        return field(default_factory=default, metadata={"env": env, "doc": doc})
+    return field(default=default, metadata={"env": env, "doc": doc})
 
 
-def _int(name: str, default: int) -> int:
-    return int(_float(name, default))
+def _default_cache_dir() -> Path:
+    return Path(tempfile.gettempdir()) / "wise-explorer-cache"
 
 
-def _bool(name: str, default: bool) -> bool:
-    raw = os.environ.get(name)
-    if raw is None:
-        return default
-    return raw.strip().lower() in {"1", "true", "yes", "on"}
-
-
-@dataclass(frozen=True)
-class Timeouts:
-    """Seconds to wait for IRSA, per table (NEOWISE cones are the slowest)."""
-
-    connect: float = 5.0
-    allwise_p3as_psd: float = 30.0
-    allwise_p3as_mep: float = 60.0
-    neowiser_p1bs_psd: float = 90.0
-
-    def read_timeout(self, table: str) -> float:
-        return float(getattr(self, table, 60.0))
+def _default_timeouts() -> dict[str, float]:
+    return {name: spec.timeout_s for name, spec in TABLES.items()}
 
 
 @dataclass(frozen=True)
 class Settings:
-    tap_url: str = IRSA_TAP_URL
-    offline: bool = False
-    max_radius_arcsec: float = 120.0
-    default_radius_arcsec: float = 10.0
-    max_rows: int = 50_000
-    cache_dir: Path = field(default_factory=lambda: Path(tempfile.gettempdir()) / "wise-explorer-cache")
-    cache_ttl_s: float = 7 * 24 * 3600.0
-    cache_size_bytes: int = 2 * 1024**3
-    unreachable_memory_s: float = 60.0
-    timeouts: Timeouts = field(default_factory=Timeouts)
-    resolve_names_online: bool = True
-    host: str = "127.0.0.1"
-    port: int = 8050
-    debug: bool = False
-    max_concurrent_upstream: int = 4
-    rate_limit_per_minute: int = 60
-    secret_key: str | None = None
-    worker_max_rss_mb: float = 1024.0
-    redis_url: str | None = None
+    tap_url: str = setting("WISE_TAP_URL", IRSA_TAP_URL, "the TAP service (IRSA or a mirror)")
+    offline: bool = setting("WISE_OFFLINE", False, "answer only from the offline archive")
+    max_radius_arcsec: float = setting("WISE_MAX_RADIUS_ARCSEC", 120.0, "largest cone accepted")
+    default_radius_arcsec: float = setting("WISE_DEFAULT_RADIUS_ARCSEC", 10.0, "radius when none is given")
+    max_rows: int = setting("WISE_MAX_ROWS", 50_000, "MAXREC per table; a cut reply is flagged truncated")
+    cache_dir: Path = setting("WISE_CACHE_DIR", _default_cache_dir, "shared cache directory (one host)")
+    cache_ttl_s: float = setting("WISE_CACHE_TTL_S", 7 * 24 * 3600.0, "age after which a reply is refetched")
+    cache_size_bytes: int = setting("WISE_CACHE_SIZE_BYTES", 2 * 1024**3, "cache size bound (LRU eviction)")
+    unreachable_memory_s: float = setting("WISE_UNREACHABLE_MEMORY_S", 60.0,
+                                          "after an unreachable IRSA, skip it this long")
+    connect_timeout_s: float = setting("WISE_TIMEOUT_CONNECT_S", 5.0, "connect timeout to the TAP service")
+    read_timeouts_s: dict[str, float] = field(default_factory=_default_timeouts)
+    resolve_names_online: bool = setting("WISE_RESOLVE_NAMES_ONLINE", True, "resolve names with Sesame")
+    host: str = setting("WISE_HOST", "127.0.0.1", "address `python -m dashboard serve` binds")
+    port: int = setting("WISE_PORT", 8050, "port of `python -m dashboard serve`")
+    debug: bool = setting("WISE_DEBUG", False, "Dash debug mode (development only; refused in production)")
+    max_concurrent_upstream: int = setting("WISE_MAX_CONCURRENT_UPSTREAM", 4, "IRSA queries at once, all workers")
+    rate_limit_per_minute: int = setting("WISE_RATE_LIMIT_PER_MINUTE", 60, "lookups and bundles per client/min")
+    secret_key: str | None = setting("SECRET_KEY", None, "signs background-job handles (required by gunicorn)")
+    redis_url: str | None = setting("REDIS_URL", None, "several hosts: cache, limits, Celery in Redis")
+    web_concurrency: int = setting("WEB_CONCURRENCY", 2, "gunicorn workers")
+    threads: int = setting("WISE_THREADS", 4, "gunicorn threads per worker")
+    worker_timeout_s: int = setting("WISE_WORKER_TIMEOUT_S", 120, "gunicorn worker timeout")
+    max_requests: int = setting("WISE_MAX_REQUESTS", 1000, "recycle a worker after N requests (+-10 %)")
+    worker_max_rss_mb: float = setting("WISE_WORKER_MAX_RSS_MB", 1024.0, "recycle a worker past this RSS")
+    access_log: str | None = setting("WISE_ACCESS_LOG", None, "gunicorn access log ('-' for stdout)")
+
+    def read_timeout(self, table: str) -> float:
+        return self.read_timeouts_s[table]
 
 
-def from_environment() -> Settings:
-    """Build the settings from ``WISE_*`` environment variables (see README)."""
-    cache_dir = os.environ.get("WISE_CACHE_DIR")
-    return Settings(
-        tap_url=os.environ.get("WISE_TAP_URL", IRSA_TAP_URL).rstrip("/"),
-        offline=_bool("WISE_OFFLINE", False),
-        max_radius_arcsec=_float("WISE_MAX_RADIUS_ARCSEC", 120.0),
-        default_radius_arcsec=_float("WISE_DEFAULT_RADIUS_ARCSEC", 10.0),
-        max_rows=_int("WISE_MAX_ROWS", 50_000),
-        cache_dir=Path(cache_dir) if cache_dir else Settings().cache_dir,
-        cache_ttl_s=_float("WISE_CACHE_TTL_S", 7 * 24 * 3600.0),
-        cache_size_bytes=_int("WISE_CACHE_SIZE_BYTES", 2 * 1024**3),
-        unreachable_memory_s=_float("WISE_UNREACHABLE_MEMORY_S", 60.0),
-        timeouts=Timeouts(
-            connect=_float("WISE_TIMEOUT_CONNECT_S", 5.0),
-            allwise_p3as_psd=_float("WISE_TIMEOUT_PSD_S", 30.0),
-            allwise_p3as_mep=_float("WISE_TIMEOUT_MEP_S", 60.0),
-            neowiser_p1bs_psd=_float("WISE_TIMEOUT_NEOWISE_S", 90.0),
-        ),
-        resolve_names_online=_bool("WISE_RESOLVE_NAMES_ONLINE", True),
-        host=os.environ.get("WISE_HOST", "127.0.0.1"),
-        port=_int("WISE_PORT", 8050),
-        debug=_bool("WISE_DEBUG", False),
-        max_concurrent_upstream=_int("WISE_MAX_CONCURRENT_UPSTREAM", 4),
-        rate_limit_per_minute=_int("WISE_RATE_LIMIT_PER_MINUTE", 60),
-        secret_key=os.environ.get("SECRET_KEY") or None,
-        worker_max_rss_mb=_float("WISE_WORKER_MAX_RSS_MB", 1024.0),
-        redis_url=os.environ.get("REDIS_URL") or None,
-    )
+def _parse(kind: str, name: str, raw: str) -> Any:
+    kind = kind.replace(" | None", "")
+    try:
+        if kind == "bool":
+            return raw.strip().lower() in {"1", "true", "yes", "on"}
+        if kind == "int":
+            return int(float(raw))
+        if kind == "float":
+            return float(raw)
+    except ValueError as exc:
+        raise SystemExit(f"{name} must be a number, got {raw!r}") from exc
+    if kind == "Path":
+        return Path(raw)
+    return raw.rstrip("/") if name.endswith("_URL") else raw
+
+
+def from_environment(environ: dict[str, str] | None = None) -> Settings:
+    """Settings from the environment: each declared variable that is set and not empty."""
+    env = os.environ if environ is None else environ
+    values: dict[str, Any] = {}
+    for f in fields(Settings):
+        name = f.metadata.get("env")
+        raw = env.get(name) if name else None
+        if name and raw is not None and raw.strip() != "":
+            values[f.name] = _parse(str(f.type), name, raw)
+    timeouts = _default_timeouts()
+    for table, spec in TABLES.items():
+        raw = env.get(spec.timeout_env)
+        if raw:
+            timeouts[table] = _parse("float", spec.timeout_env, raw)
+    return replace(Settings(**values), read_timeouts_s=timeouts)
+
+
+def documented() -> list[tuple[str, str, str]]:
+    """(variable, default, meaning) for every setting: the README's table is checked against it."""
+    out = []
+    for f in fields(Settings):
+        if "env" in f.metadata:
+            default = f.default if f.default is not MISSING else "(computed)"
+            out.append((f.metadata["env"], str(default), f.metadata["doc"]))
+    out += [(spec.timeout_env, f"{spec.timeout_s:g}", f"read timeout for {name}") for name, spec in TABLES.items()]
+    return out
 
 
 @lru_cache(maxsize=1)

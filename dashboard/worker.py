@@ -11,5 +11,5 @@ _settings = load()
 if not _settings.redis_url:
     raise SystemExit("REDIS_URL is not set: the Celery worker is for the multi-host mode only.")
 dash_app = create_app(_settings, production=True)
-celery_app = dash_app._background_manager.handle  # type: ignore[attr-defined]
+celery_app = dash_app._background_manager.handle  # type: ignore[union-attr]  # CeleryManager when REDIS_URL set
 app = celery_app  # what `celery -A dashboard.worker` looks for

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from astropy.coordinates import SkyCoord
 from astropy.io import ascii as astro_ascii
 from astropy.table import Table
 
@@ -29,10 +30,11 @@ from dashboard.wise.tables import TABLES  # noqa: E402
 SOURCE = ROOT / "tests" / "data" / "wise-data"
 OUT = ROOT / "dashboard" / "wise" / "data"
 
-TIMEWISE_FILTER = (
-    "nb < 2 AND na < 1 AND cc_flags like '00%' AND qi_fact >= 1 AND saa_sep >= 5 "
-    "AND moon_masked like '00%' (applied at IRSA by timewise's TAP query, r = 6 arcsec, J2000)"
-)
+TIMEWISE_FILTER = {
+    "text": "nb < 2 AND na < 1 AND cc_flags like '00%' AND qi_fact >= 1 AND saa_sep >= 5 "
+            "AND moon_masked like '00%' (applied at IRSA by timewise's TAP query, r = 6 arcsec, J2000)",
+    "columns": ["nb", "na", "cc_flags", "qi_fact", "saa_sep", "moon_masked"],
+}
 TIMEWISE_REPO = "JannisNe/timewise (MIT), test sample of Necker et al. 2025"
 
 # name, aliases, Gator recordings {table: file}
@@ -54,9 +56,14 @@ GATOR_TARGETS = {
     "ASASSN-21qj": (["ASASSN 21qj"], {
         "neowiser_merge_i1bs_psd": "neowiser_merge_i1bs_psd__ASASSN-21qj.tbl",
     }),
+    # One real row kept from a 326-row reply: W2 is a placeholder (ph_qual 'AX', w2mpro 0, w2sigmpro 10000).
+    "ASASSN-15lh": (["ASASSN 15lh"], {
+        "neowiser_p1bs_psd": "neowiser_p1bs_psd__ASASSN-15lh_AX_row.tbl",
+    }),
 }
 TIMEWISE_HOSTS = {5: [], 14: [], 16: []}  # orig_id -> extra aliases
-COHEN_HD = ["HD 73108", "HD 151680", "HD 20356"]
+# Northern stars only: the recording's southern rows were matched at a wrong position (INDEX.md).
+COHEN_HD = ["HD 73108", "HD 186791", "HD 199101"]
 
 TIMEWISE_RENAME = {
     "W1_mag": "w1mpro", "W1_mag_error": "w1sigmpro", "W2_mag": "w2mpro", "W2_mag_error": "w2sigmpro",
@@ -111,7 +118,11 @@ def gator_entries() -> list[dict]:
             fp = footprint_from_skyarea(header["SKYAREA"])
             centre = centre or fp
             out = write(keep_allowed(raw, requested), f"{name}__{recorded}.ecsv")
+            retrieved = int(header.get("RowsRetrieved", len(raw)) or len(raw))
+            partial_note = (f"Only {len(raw)} of the {retrieved} rows IRSA returned were recorded; "
+                            "IRSA holds more rows in this cone." if retrieved > len(raw) else "")
             tables[requested] = {
+                "partial": bool(partial_note),
                 "recorded_table": recorded,
                 "file": out,
                 "rows": len(raw),
@@ -124,11 +135,10 @@ def gator_entries() -> list[dict]:
                     "repository": "recorded from IRSA Gator by others (see tests/data/wise-data/INDEX.md)",
                 },
                 "server_side_filter": None,
-                "note": (
+                "note": " ".join(filter(None, [(
                     "Recorded from neowiser_merge_i1bs_psd, a merged variant of the NEOWISE-R "
                     "single-exposure table; labelled with its real table name."
-                    if recorded != requested else ""
-                ),
+                    if recorded != requested else ""), partial_note])),
             }
         targets.append({"name": name, "aliases": aliases, "ra": centre["ra"], "dec": centre["dec"],
                         "kind": "transient (Gator recordings)", "tables": tables})
@@ -190,8 +200,10 @@ def cohen_entries() -> list[dict]:
         out = write(table, f"{name}__allwise_p3as_psd.ecsv")
         common = str(row["Name"]).strip() if isinstance(row["Name"], str) else ""
         fp = {"ra": float(row["ra"]), "dec": float(row["dec"]), "radius_arcsec": 5.0}
+        star = SkyCoord(str(row["R.A."]).strip(), str(row["Decl."]).strip(), unit=("hourangle", "deg"))
         targets.append({
-            "name": hd, "aliases": [common] if common else [], "ra": fp["ra"], "dec": fp["dec"],
+            "name": hd, "aliases": [common] if common else [],
+            "ra": round(float(star.ra.deg), 7), "dec": round(float(star.dec.deg), 7),
             "kind": f"Cohen infrared standard star ({str(row['SpectralTypes']).strip()})",
             "tables": {"allwise_p3as_psd": {
                 "recorded_table": "allwise_p3as_psd",
@@ -213,7 +225,10 @@ def cohen_entries() -> list[dict]:
     return targets
 
 
-def main() -> None:
+def main(out: Path = OUT) -> None:
+    """Write the archive to ``out`` (the package's data folder; tests pass a temporary one)."""
+    global OUT
+    OUT = out
     OUT.mkdir(parents=True, exist_ok=True)
     for old in OUT.glob("*.ecsv"):
         old.unlink()
@@ -236,4 +251,4 @@ def _plain(value: object) -> object:
 
 
 if __name__ == "__main__":
-    main()
+    main(Path(sys.argv[1]) if len(sys.argv) > 1 else OUT)

@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
-from dashboard.config import Settings, Timeouts  # noqa: E402
+from dashboard.config import Settings  # noqa: E402
 from dashboard.wise.service import build_fetcher  # noqa: E402
 from tap_server import LocalTap  # noqa: E402
 
@@ -40,7 +40,7 @@ def tap(tap_server):
 def settings(tmp_path, tap) -> Settings:
     return replace(
         Settings(), tap_url=tap.url, cache_dir=tmp_path / "cache", resolve_names_online=False,
-        timeouts=Timeouts(connect=2.0, allwise_p3as_psd=2.0, allwise_p3as_mep=2.0, neowiser_p1bs_psd=2.0),
+        connect_timeout_s=2.0, read_timeouts_s={t: 2.0 for t in Settings().read_timeouts_s},
     )
 
 
@@ -50,17 +50,19 @@ def fetcher(settings):
 
 
 @pytest.fixture(scope="session")
-def offline_view():
-    """analyze() on the offline archive: ``offline_view(target_text, radius, params=None)``."""
-    from dashboard.wise import archive
-    from dashboard.wise.analysis import analyze, default_params
-    from dashboard.wise.fetch import Fetcher
-    from dashboard.wise.model import Cone
-    from dashboard.wise.targets import parse_target
+def offline_settings(tmp_path_factory) -> Settings:
+    """Settings that answer only from the offline archive (real recorded rows)."""
+    return replace(Settings(), offline=True, resolve_names_online=False,
+                   cache_dir=tmp_path_factory.mktemp("offline-cache"))
+
+
+@pytest.fixture(scope="session")
+def offline_view(offline_settings):
+    """The pipeline on the offline archive: ``offline_view(target_text, radius, params=None)``."""
+    from dashboard.wise.analysis import AnalysisParams
+    from dashboard.wise.pipeline import observe, view
 
     def make(text: str, radius: float, params=None):
-        target = parse_target(text, aliases=archive.aliases())
-        obs = Fetcher(client=None, cache=None).fetch(Cone(target.ra, target.dec, radius), offline=True)  # type: ignore[arg-type]
-        return analyze(target, obs, params or default_params())
+        return view(observe(text, radius, offline_settings), params or AnalysisParams())
 
     return make

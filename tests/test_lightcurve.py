@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from conftest import DATA
-from dashboard.wise.analysis import default_params
+from dashboard.wise.analysis import AnalysisParams
 from dashboard.wise.lightcurve import Binning, build_lightcurve, visit_ids
 from dashboard.wise.select import match_epochs
 
@@ -116,28 +116,41 @@ def test_colour_and_variability_stats(offline_view):
     colour = view.lightcurve.colour()
     assert len(colour) == 20 and colour.w1_w2.between(-1, 1).all()
     stats = view.lightcurve.stats
-    assert set(stats) == {"W1", "W2"} and stats["W1"]["amplitude_mag"] > 0 and stats["W1"]["chi2_red"] > 0
+    assert set(stats) == {"W1", "W2"} and stats["W1"].amplitude_mag > 0 and stats["W1"].chi2_red > 0
 
 
 def test_binning_off_keeps_epochs_without_visits(offline_view):
     from dataclasses import replace
 
-    params = default_params()
+    params = AnalysisParams()
     view = offline_view("AT2019dsg", 10, replace(params, binning=replace(params.binning, enabled=False)))
     assert view.lightcurve.visits.empty and len(view.lightcurve.epochs) > 0
 
 
-def test_fluxes_at_or_below_zero_are_kept():
-    """Constructed case (no recording has a non-positive single-exposure flux): DN <= 0 survives."""
-    dn = [10.0, 5.0, -2.0, 8.0, 3.0, 0.0]  # a faint source: noise-dominated single exposures
-    mag = [20.752 - 2.5 * np.log10(f) if f > 0 else np.nan for f in dn]
-    rows = pd.DataFrame({"mjd": np.linspace(1.0, 1.5, 6), "ra": 0.0, "dec": 0.0, "w1mpro": mag,
-                         "w1sigmpro": [0.5] * 6, "w1flux": dn, "w1sigflux": [10.0] * 6, "passed": True, "reasons": ""})
-    lc = build_lightcurve({"neowiser_p1bs_psd": rows}, Binning())
-    w1 = lc.epochs[lc.epochs.band == "W1"]
-    assert len(w1) == 6 and (w1.flux_jy <= 0).sum() == 2
-    assert lc.visits.iloc[0].n_used == 6
-    assert lc.visits.iloc[0].flux_jy == pytest.approx(np.median(w1.flux_jy))
+def test_real_ax_row_w2_is_no_measurement_and_w1_is_unaffected(offline_view):
+    """The real NEOWISE-R row of the ASASSN-15lh host: ph_qual AX, w2mpro 0.0, w2sigmpro 10000."""
+    view = offline_view("ASASSN-15lh", 10)
+    epochs = view.lightcurve.epochs.set_index("band")
+    w1, w2 = epochs.loc["W1"], epochs.loc["W2"]
+    assert w1.measured and np.isfinite(w1.flux_jy) and w1.mag > 10
+    assert not w2.measured and not w2.passed and not w2.upper_limit
+    assert np.isnan(w2.mag) and np.isnan(w2.flux_jy) and w2.reasons.startswith("no measurement in W2 (ph_qual X)")
+    visits = view.lightcurve.visits
+    assert set(visits.band) == {"W1"} and (visits.n_rejected == 0).all()
+    lc_fig_y = [v for t in __import__("dashboard.ui.figures", fromlist=["x"]).lightcurve_figure(view, "flux").data
+                for v in (t.y if t.y is not None else []) if v is not None]
+    assert lc_fig_y and max(lc_fig_y) < 1000  # never 171,787 mJy from the 0 mag placeholder
+
+
+def test_placeholder_rule_without_ph_qual_in_the_multi_epoch_table():
+    """Constructed rows (the multi-epoch table has no ph_qual/SNR): null, <= 0 or error >= 9999 is no measurement."""
+    rows = pd.DataFrame({"mjd": [1.0, 1.1, 1.2, 1.3], "ra": 0.0, "dec": 0.0,
+                         "w1mpro_ep": [12.0, np.nan, 0.0, 12.1], "w1sigmpro_ep": [0.02, np.nan, 0.02, 10000.0],
+                         "passed": True, "reasons": ""})
+    lc = build_lightcurve({"allwise_p3as_mep": rows}, Binning())
+    w1 = lc.epochs[lc.epochs.band == "W1"].sort_values("mjd")
+    assert w1.measured.tolist() == [True, False, False, False]
+    assert lc.visits.iloc[0].n_used == 1
 
 
 def test_saturation_flag_uses_band_parameter():

@@ -10,8 +10,8 @@ import zipfile
 import pandas as pd
 import pytest
 
+from conftest import ROOT
 from dashboard.config import Settings
-from dashboard.wise.analysis import default_params
 from dashboard.wise.provenance import build_bundle, safe_name
 
 REQUIRED = {"mission", "release", "tables", "target", "query", "match", "bands", "phot_system", "zero_points",
@@ -21,7 +21,7 @@ REQUIRED = {"mission", "release", "tables", "target", "query", "match", "bands",
 @pytest.fixture
 def at2019dsg_bundle(offline_view):
     view = offline_view("AT2019dsg", 10)
-    return view, build_bundle(view.target, view.observations, view.params, Settings(), view=view)
+    return view, build_bundle(view, Settings())
 
 
 def read(data: bytes) -> tuple[zipfile.ZipFile, dict]:
@@ -37,7 +37,8 @@ def test_manifest_fields_and_checksums_verify(at2019dsg_bundle):
     assert set(manifest["files"]) == names
     for name, digest in manifest["files"].items():
         assert hashlib.sha256(zf.read(name)).hexdigest() == digest
-    assert {"sources.csv", "sed.csv", "lightcurve_epochs.csv", "lightcurve_visits.csv", "CITATION.bib",
+    assert {"sources.csv", "sed.csv", "lightcurve_epochs.csv", "lightcurve_visits.csv", "lightcurve_colour.csv",
+            "CITATION.bib",
             "README.txt", "reproduce.py", "raw/allwise_p3as_psd.vot"} <= names
 
 
@@ -47,13 +48,13 @@ def test_manifest_describes_tables_zero_points_and_match(at2019dsg_bundle):
     tables = {t["name"]: t for t in manifest["tables"]}
     assert set(tables) == {"allwise_p3as_psd", "allwise_p3as_mep", "neowiser_p1bs_psd"}
     neo = tables["neowiser_p1bs_psd"]
-    assert neo["cache"] == "offline" and neo["rows"] == 253 and neo["footprint"]["radius_arcsec"] == 2.5
+    assert neo["from_offline_archive"] and "cache" not in neo and "age_s" not in neo and neo["rows"] == 253 and neo["footprint"]["radius_arcsec"] == 2.5
     assert neo["origin"]["file"] == "gator/neowiser_p1bs_psd__AT2019dsg.tbl"
     assert manifest["zero_points"]["W1"]["jy"] == 309.540 and "Jarrett" in manifest["zp_source"]
     assert manifest["phot_system"] == "Vega" and manifest["query"]["radius_arcsec"] == 10
     assert manifest["match"]["separation_arcsec"] == pytest.approx(view.selection.separation_arcsec, abs=1e-4)
     removed = {(f["table"], f["criterion"]): f["removed"] for f in manifest["filters"]}
-    assert removed[("neowiser_p1bs_psd", "cc_flags W1,W2 = '0'")] > 0
+    assert removed[("neowiser_p1bs_psd", "cc_flags W1,W2 = '00'")] > 0
     assert set(manifest["software"]) >= {"astropy", "astroquery", "pyvo", "numpy", "pandas", "dash", "plotly"}
 
 
@@ -65,7 +66,7 @@ def test_csvs_are_what_the_view_shows(at2019dsg_bundle):
     assert sed.flux_jy.tolist() == pytest.approx(view.sed.flux_jy.tolist(), rel=1e-9)
     epochs = pd.read_csv(zf.open("lightcurve_epochs.csv"))
     assert list(epochs.columns[:10]) == ["mjd", "band", "table", "mag", "mag_err", "flux_jy", "flux_err_jy",
-                                         "upper_limit", "saturated", "passed"]
+                                         "upper_limit", "measured"]
     assert len(epochs) == len(view.lightcurve.epochs)
     visits = pd.read_csv(zf.open("lightcurve_visits.csv"))
     assert len(visits) == len(view.lightcurve.visits) == 40
@@ -80,35 +81,106 @@ def test_offline_raw_votable_is_labelled_with_its_origin(at2019dsg_bundle):
 def test_two_builds_are_byte_identical(offline_view):
     first = offline_view("ASASSN-14li", 10)
     second = offline_view("ASASSN-14li", 10)
-    a = build_bundle(first.target, first.observations, first.params, Settings())
-    b = build_bundle(second.target, second.observations, second.params, Settings())
-    assert a == b
+    assert build_bundle(first, Settings()) == build_bundle(second, Settings())
 
 
-def test_reproduce_script_holds_the_exact_adql(at2019dsg_bundle):
-    from dashboard.wise.adql import cone_query
-
+def test_variability_and_colour_are_in_the_bundle_as_on_the_page(at2019dsg_bundle):
     view, data = at2019dsg_bundle
-    zf, _ = read(data)
-    script = zf.read("reproduce.py").decode()
-    compile(script, "reproduce.py", "exec")
-    assert cone_query("allwise_p3as_mep", view.observations.cone) in script
-
-
-def test_live_bundle_keeps_raw_bytes_as_received(fetcher, tap):
-    from dashboard.wise.analysis import analyze
-    from dashboard.wise.model import Cone
-    from dashboard.wise.targets import parse_target
-
-    target = parse_target("314.26238 14.20441")
-    obs = fetcher.fetch(Cone(target.ra, target.dec, 2.5))
-    data = build_bundle(target, obs, default_params(), Settings(tap_url=tap.url),
-                        view=analyze(target, obs, default_params()))
     zf, manifest = read(data)
-    assert zf.read("raw/neowiser_p1bs_psd.vot") == obs.results["neowiser_p1bs_psd"].raw_votable
+    for band in ("W1", "W2"):
+        on_page = view.lightcurve.stats[band]
+        entry = manifest["variability"][band]
+        assert set(entry) == {"n_visits", "amplitude_mag", "chi2_red", "p_constant", "fvar", "fvar_err"}
+        assert entry["n_visits"] == on_page.n_visits == 20
+        assert entry["chi2_red"] == pytest.approx(on_page.chi2_red) and 0 <= entry["p_constant"] <= 1
+    colour = pd.read_csv(zf.open("lightcurve_colour.csv"))
+    assert list(colour.columns) == ["visit", "mjd", "w1_w2", "w1_w2_err"] and len(colour) == 20
+
+
+def _unzip(data: bytes, folder):
+    zipfile.ZipFile(io.BytesIO(data)).extractall(folder)
+    return folder
+
+
+def _run_reproduce(folder, *args):
+    import subprocess
+    import sys
+
+    return subprocess.run([sys.executable, "reproduce.py", *args], cwd=folder, capture_output=True, text=True,
+                           timeout=120, env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)})
+
+
+def test_reproduce_recomputes_every_csv_offline(at2019dsg_bundle, tmp_path):
+    folder = _unzip(at2019dsg_bundle[1], tmp_path)
+    out = _run_reproduce(folder)
+    assert out.returncode == 0, out.stdout + out.stderr
+    for name in ("sources.csv", "sed.csv", "lightcurve_epochs.csv", "lightcurve_visits.csv", "lightcurve_colour.csv"):
+        assert f"equal    {name}" in out.stdout
+    assert "numpy" in out.stdout and "pandas" in out.stdout
+
+
+def test_reproduce_names_a_tampered_file(at2019dsg_bundle, tmp_path):
+    folder = _unzip(at2019dsg_bundle[1], tmp_path)
+    visits = folder / "lightcurve_visits.csv"
+    visits.write_text(visits.read_text().replace("W1", "W2", 1))
+    raw = folder / "raw" / "allwise_p3as_mep.vot"
+    raw.write_bytes(raw.read_bytes().replace(b"<TD>", b"<TD>1", 1))
+    out = _run_reproduce(folder)
+    assert out.returncode == 1
+    assert "lightcurve_visits.csv" in out.stdout.splitlines()[-1] and "raw/allwise_p3as_mep.vot" in out.stdout
+
+
+def test_equal_in_value_tolerates_formatting_only():
+    from dashboard.wise.reproduce import equal_in_value
+
+    assert equal_in_value(b"a,b\n1.0,x\n", b"a,b\n1.0000000000001,x\n")
+    assert not equal_in_value(b"a,b\n1.0,x\n", b"a,b\n1.001,x\n")
+    assert not equal_in_value(b"a,b\n1.0,x\n", b"a,b\n1.0,y\n")
+
+
+def test_live_bundle_twice_same_bytes_second_from_cache(settings, tap):
+    from dashboard.app import create_app
+
+    client = create_app(settings).server.test_client()
+    first = client.get("/bundle.zip?target=314.26238+14.20441&r=2.5")
+    second = client.get("/bundle.zip?target=314.26238+14.20441&r=2.5")
+    assert first.status_code == second.status_code == 200
+    assert "neowiser_p1bs_psd=live" in first.headers["X-WISE-Cache"]
+    assert second.headers["X-WISE-Cache"].count("=hit") == 3
+    assert first.data == second.data and sum(tap.requests.values()) == 3
+
+
+def test_bundle_of_the_real_ax_row_reproduces(offline_view, tmp_path):
+    view = offline_view("ASASSN-15lh", 10)
+    folder = _unzip(build_bundle(view, Settings()), tmp_path)
+    epochs = pd.read_csv(folder / "lightcurve_epochs.csv")
+    w2 = epochs[epochs.band == "W2"].iloc[0]
+    assert not w2.passed and not w2.measured and "no measurement in W2 (ph_qual X)" in w2.reasons
+    out = _run_reproduce(folder)
+    assert out.returncode == 0, out.stdout + out.stderr
+
+
+def test_live_bundle_keeps_raw_bytes_as_received(settings, tap):
+    from dashboard.wise.analysis import AnalysisParams
+    from dashboard.wise.pipeline import observe, view
+
+    observed = observe("314.26238 14.20441", 2.5, settings)
+    data = build_bundle(view(observed, AnalysisParams()), settings)
+    zf, manifest = read(data)
+    assert zf.read("raw/neowiser_p1bs_psd.vot") == observed.observations.results["neowiser_p1bs_psd"].raw_votable
     tables = {t["name"]: t for t in manifest["tables"]}
     assert tables["allwise_p3as_psd"]["adql"].startswith("SELECT designation, cntr")
-    assert tables["allwise_p3as_psd"]["cache"] == "live"
+    assert tables["allwise_p3as_psd"]["service_url"] == tap.url and not tables["allwise_p3as_psd"]["from_offline_archive"]
+
+
+def test_live_bundle_reproduces_offline(settings, tap, tmp_path):
+    from dashboard.wise.analysis import AnalysisParams
+    from dashboard.wise.pipeline import observe, view
+
+    observed = observe("314.26238 14.20441", 2.5, settings)
+    folder = _unzip(build_bundle(view(observed, AnalysisParams()), settings), tmp_path)
+    out = _run_reproduce(folder)
+    assert out.returncode == 0, out.stdout + out.stderr
 
 
 @pytest.mark.parametrize("text", ["../../etc/passwd", "a/b\\c", "", "  ", "J205702.96+141216.2", "名前"])

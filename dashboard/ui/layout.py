@@ -6,7 +6,8 @@ import dash_ag_grid as dag
 from dash import dcc, html
 
 from ..wise import archive
-from .urlstate import EPOCH_CUTS, ViewState
+from ..wise.quality import EPOCH_CUTS
+from .urlstate import ViewState
 
 
 def _flag_style(strong: str, weak: str) -> dict:
@@ -90,8 +91,8 @@ def _controls(state: ViewState) -> html.Section:
                       dcc.Input(id="min-snr", type="number", min=0, max=1000, step=0.5, value=state.min_snr,
                                 debounce=True, className="small-input")]),
             html.Div([html.Label("Epoch cuts (per table; a cut needs its column)"),
-                      dcc.Checklist(id="epoch-cuts", options=[{"label": label, "value": token}
-                                                              for token, (label, _, _) in EPOCH_CUTS.items()],
+                      dcc.Checklist(id="epoch-cuts", options=[{"label": c.label, "value": c.token}
+                                                              for c in EPOCH_CUTS],
                                     value=list(state.epoch_cuts), className="cut-list")]),
             html.Div([dcc.Checklist(id="binning", options=[{"label": "bin epochs into visits (timewise)",
                                                              "value": "on"}], value=["on"])]),

@@ -9,40 +9,34 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field, replace
+from typing import Any
 from urllib.parse import parse_qs, urlencode
 
+from ..config import MIN_RADIUS_ARCSEC, Settings
 from ..wise.analysis import AnalysisParams
 from ..wise.lightcurve import Binning
-from ..wise.quality import CatalogCuts, EpochCuts
+from ..wise.quality import ALL_CUTS, CatalogCuts, EpochCuts
 
-EPOCH_CUTS = {  # URL token -> (label, EpochCuts field, value when on)
-    "nb": ("nb < 2", "nb_below", 2),
-    "na": ("na < 1", "na_below", 1),
-    "cc": ("cc_flags W1,W2 clean", "clean_cc_flags", True),
-    "qi": ("qi_fact >= 1", "qi_fact_min", 1.0),
-    "saa": ("saa_sep >= 5", "saa_sep_min", 5.0),
-    "moon": ("moon_masked W1,W2 clean", "clean_moon_masked", True),
-    "qf": ("qual_frame > 0 (NEOWISE)", "qual_frame_above", 0),
-    "sso": ("sso_flg = 0 (NEOWISE)", "sso_flg_zero", True),
-}
-OFF_VALUE = {"nb_below": None, "na_below": None, "clean_cc_flags": False, "qi_fact_min": None, "saa_sep_min": None,
-             "clean_moon_masked": False, "qual_frame_above": None, "sso_flg_zero": False}
+_DEFAULT = AnalysisParams()
+_CATALOG = _DEFAULT.catalog_cuts
 
 
 @dataclass(frozen=True)
 class ViewState:
+    """The whole view, as the URL holds it; every default is the service layer's."""
+
     target: str = ""
-    radius: float = 10.0
+    radius: float = Settings().default_radius_arcsec
     source: str = ""
-    ph_qual: str = "ABCU"
-    clean_cc: bool = False
-    max_ext: int = 5
-    min_snr: float = 0.0
-    epoch_cuts: tuple[str, ...] = tuple(EPOCH_CUTS)
-    binning: bool = True
+    ph_qual: str = _CATALOG.ph_qual
+    clean_cc: bool = _CATALOG.clean_cc_flags
+    max_ext: int = _CATALOG.max_ext_flg
+    min_snr: float = _CATALOG.min_snr
+    epoch_cuts: tuple[str, ...] = _DEFAULT.epoch_cuts.enabled
+    binning: bool = _DEFAULT.binning.enabled
     unit: str = "mag"
     sed_axis: str = "fnu"
-    match_radius: float = 3.0
+    match_radius: float = _DEFAULT.match_radius_arcsec
     notices: tuple[str, ...] = field(default=(), compare=False)
 
 
@@ -62,15 +56,17 @@ def parse_query(search: str | None, *, max_radius: float = 120.0) -> ViewState:
     notices: list[str] = []
     changes: dict[str, object] = {}
 
-    def bad(key: str, what: str) -> None:
+    def bad(key: str, what: str, default: object) -> object:
         notices.append(f"Ignored {key}={values[key][:40]!r}: {what}; using the default.")
+        return default
 
     for key, text in values.items():
         if key == "target":
             changes["target"] = text.strip()[:200]
         elif key == "r":
-            r = _float(text, 1e-3, max_radius)
-            changes["radius"] = r if r is not None else bad(key, f"radius must be 0..{max_radius:g} arcsec") or 10.0
+            r = _float(text, MIN_RADIUS_ARCSEC, max_radius)
+            changes["radius"] = r if r is not None else bad(
+                key, f"radius must be {MIN_RADIUS_ARCSEC:g} to {max_radius:g} arcsec", state.radius)
         elif key == "src":
             changes["source"] = text.strip()[:64]
         elif key == "ph":
@@ -78,43 +74,44 @@ def parse_query(search: str | None, *, max_radius: float = 120.0) -> ViewState:
             if letters and set(text.upper()) <= set("ABCUXZ"):
                 changes["ph_qual"] = letters
             else:
-                bad(key, "ph_qual letters are A, B, C, U, X, Z")
+                bad(key, "ph_qual letters are A, B, C, U, X, Z", None)
         elif key in ("cc", "bin"):
             if text in ("0", "1"):
                 changes["clean_cc" if key == "cc" else "binning"] = text == "1"
             else:
-                bad(key, "use 0 or 1")
+                bad(key, "use 0 or 1", None)
         elif key == "ext":
             ext = _float(text, 0, 5)
             if ext is not None and ext == int(ext):
                 changes["max_ext"] = int(ext)
             else:
-                bad(key, "ext_flg limit is 0..5")
+                bad(key, "ext_flg limit is 0..5", None)
         elif key == "snr":
             snr = _float(text, 0, 1000)
-            changes["min_snr"] = snr if snr is not None else bad(key, "SNR minimum is 0..1000") or 0.0
+            changes["min_snr"] = snr if snr is not None else bad(key, "SNR minimum is 0..1000", state.min_snr)
         elif key == "cuts":
             tokens = tuple(t for t in text.split(",") if t)
-            unknown = [t for t in tokens if t not in EPOCH_CUTS]
+            unknown = [t for t in tokens if t not in ALL_CUTS]
             if unknown:
-                notices.append(f"Ignored unknown cut(s) {', '.join(unknown)[:60]}; known: {', '.join(EPOCH_CUTS)}.")
-            changes["epoch_cuts"] = tuple(t for t in EPOCH_CUTS if t in tokens)
+                notices.append(f"Ignored unknown cut(s) {', '.join(unknown)[:60]}; known: {', '.join(ALL_CUTS)}.")
+            changes["epoch_cuts"] = tuple(t for t in ALL_CUTS if t in tokens)
         elif key == "unit":
             if text in ("mag", "flux"):
                 changes["unit"] = text
             else:
-                bad(key, "unit is mag or flux")
+                bad(key, "unit is mag or flux", None)
         elif key == "sed":
             if text in ("fnu", "nufnu"):
                 changes["sed_axis"] = text
             else:
-                bad(key, "sed is fnu or nufnu")
+                bad(key, "sed is fnu or nufnu", None)
         elif key == "match":
             m = _float(text, 0.1, 10)
-            changes["match_radius"] = m if m is not None else bad(key, "match radius is 0.1..10 arcsec") or 3.0
+            changes["match_radius"] = m if m is not None else bad(key, "match radius is 0.1..10 arcsec",
+                                                                  state.match_radius)
         else:
             notices.append(f"Ignored unknown parameter {key[:30]!r}.")
-    return replace(state, **changes, notices=tuple(notices))  # type: ignore[arg-type]
+    return replace(state, **changes, notices=tuple(notices))  # type: ignore[arg-type]  # values checked above
 
 
 def to_query(state: ViewState) -> str:
@@ -132,13 +129,18 @@ def to_query(state: ViewState) -> str:
 
 def to_params(state: ViewState) -> AnalysisParams:
     """The service layer's parameters for this view."""
-    cuts = EpochCuts(**{f: (on if token in state.epoch_cuts else OFF_VALUE[f])
-                        for token, (_, f, on) in EPOCH_CUTS.items()})
     return AnalysisParams(
         source=state.source or None,
         match_radius_arcsec=state.match_radius,
         catalog_cuts=CatalogCuts(ph_qual=state.ph_qual, clean_cc_flags=state.clean_cc, max_ext_flg=state.max_ext,
                                  min_snr=state.min_snr),
-        epoch_cuts=cuts,
+        epoch_cuts=EpochCuts(enabled=state.epoch_cuts),
         binning=replace(Binning(), enabled=state.binning),
     )
+
+
+def from_store(data: dict) -> ViewState:
+    """A ``ViewState`` back from its JSON form in a dcc.Store (lists become tuples)."""
+    names = {f for f in ViewState.__dataclass_fields__}
+    values: dict[str, Any] = {k: (tuple(v) if isinstance(v, list) else v) for k, v in data.items() if k in names}
+    return ViewState(**values)

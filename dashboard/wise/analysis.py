@@ -1,19 +1,19 @@
 """From ``Observations`` to what the user reads: the source table, the selected source, its SED
 and its light curve, with every cut counted. One function, ``analyze``, used by the page, the
-CLI and the bundle, so a download is exactly what was on screen."""
+CLI and the bundle (through ``pipeline.view``), so a download is exactly what was on screen."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 import pandas as pd
 
 from .lightcurve import Binning, LightCurve, build_lightcurve
 from .model import Observations, Target
 from .photometry import SedOptions, sed
-from .quality import CatalogCuts, EpochCuts, apply_epoch_cuts, catalog_band_reasons
+from .quality import CatalogCuts, CutReport, EpochCuts, apply_epoch_cuts, catalog_band_reasons
 from .select import Selection, match_epochs, select_source, sources_table
-from .tables import MEP, NEOWISE, PSD
+from .tables import EPOCH_TABLES, PSD
 
 
 @dataclass(frozen=True)
@@ -28,10 +28,6 @@ class AnalysisParams:
     sed_options: SedOptions = SedOptions()
 
 
-def default_params(source: str | None = None) -> AnalysisParams:
-    return replace(AnalysisParams(), source=source)
-
-
 @dataclass
 class View:
     target: Target
@@ -41,7 +37,7 @@ class View:
     selection: Selection | None
     sed: pd.DataFrame
     lightcurve: LightCurve
-    filters: list[dict] = field(default_factory=list)
+    filters: list[CutReport] = field(default_factory=list)
     match_counts: dict[str, dict[str, int]] = field(default_factory=dict)
 
 
@@ -49,33 +45,32 @@ def analyze(target: Target, observations: Observations, params: AnalysisParams) 
     sources = sources_table(observations.rows(PSD.name), target)
     selection = select_source(sources, target, params.source)
     sed_table = _sed_for(sources, selection, params)
-    filters: list[dict] = []
+    filters: list[CutReport] = []
     if not sed_table.empty:
-        removed = int((~sed_table["passed"]).sum())
-        filters.append({"table": PSD.name, "criterion": f"catalog cuts (ph_qual in {params.catalog_cuts.ph_qual}, "
-                        f"clean cc_flags={params.catalog_cuts.clean_cc_flags}, ext_flg <= "
-                        f"{params.catalog_cuts.max_ext_flg}, SNR >= {params.catalog_cuts.min_snr:g})",
-                        "column": "ph_qual,cc_flags,ext_flg,w?snr", "removed": removed,
-                        "not_recorded": int((sed_table["ph_qual"] == "not recorded").sum()),
-                        "status": "applied per band to the SED"})
+        c = params.catalog_cuts
+        filters.append(CutReport(
+            PSD.name, f"catalog cuts (ph_qual in {c.ph_qual}, clean cc_flags={c.clean_cc_flags}, "
+                      f"ext_flg <= {c.max_ext_flg}, SNR >= {c.min_snr:g})",
+            "ph_qual,cc_flags,ext_flg,w?snr", int((~sed_table["passed"]).sum()),
+            int((sed_table["ph_qual"] == "not recorded").sum()), "applied per band to the SED"))
 
     ra, dec = (selection.ra, selection.dec) if selection else (target.ra, target.dec)
     cntr = selection.cntr if selection else None
     epoch_tables: dict[str, pd.DataFrame] = {}
     labels: dict[str, str] = {}
     match_counts: dict[str, dict[str, int]] = {}
-    for spec in (MEP, NEOWISE):
+    for spec in EPOCH_TABLES:
         result = observations.results.get(spec.name)
         if result is None:
             continue
         matched, counts = match_epochs(result.rows, ra, dec, params.match_radius_arcsec, cntr,
-                                       multi_epoch=spec is MEP)
+                                       multi_epoch=spec.multi_epoch)
         match_counts[spec.name] = counts
-        cut, report = apply_epoch_cuts(matched, spec.name, params.epoch_cuts, result.provenance.server_side_filter)
-        if result.provenance.server_side_filter:
-            report.insert(0, {"table": spec.name, "criterion": result.provenance.server_side_filter,
-                              "column": "(server-side)", "removed": None, "not_recorded": 0,
-                              "status": "applied at IRSA before download; rows it removed were never received"})
+        server_side = result.provenance.server_side_filter
+        cut, report = apply_epoch_cuts(matched, spec, params.epoch_cuts, server_side)
+        if server_side is not None:
+            filters.append(CutReport(spec.name, server_side.text, "(server-side)", None, 0,
+                                     "applied at IRSA before download; rows it removed were never received"))
         filters.extend(report)
         epoch_tables[spec.name] = cut
         labels[spec.name] = result.provenance.table
@@ -90,6 +85,9 @@ def _sed_for(sources: pd.DataFrame, selection: Selection | None, params: Analysi
     source = sources[sources["key"] == selection.key].iloc[0]
     table = sed(source, params.sed_options)
     reasons = [catalog_band_reasons(source, row, params.catalog_cuts) for _, row in table.iterrows()]
+    for i, row in table.iterrows():
+        if not row["measured"]:
+            reasons[int(i)].insert(0, row["note"])  # type: ignore[call-overload]  # RangeIndex label
     table["reasons"] = ["; ".join(r) for r in reasons]
     table["passed"] = [not r for r in reasons]
     return table

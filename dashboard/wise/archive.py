@@ -19,7 +19,7 @@ import pandas as pd
 from astropy.table import Table
 
 from .errors import NotCovered
-from .model import Cone, Footprint, Provenance, TableResult
+from .model import Cone, Footprint, Provenance, ServerSideFilter, TableResult
 from .select import separation_arcsec
 from .targets import normalize_alias
 from .votable import table_to_frame
@@ -39,7 +39,7 @@ class Recording:
     file: str
     footprint: Footprint
     origin: dict[str, str]
-    server_side_filter: str | None
+    server_side_filter: ServerSideFilter | None
     note: str
     partial: bool
 
@@ -93,10 +93,21 @@ def recordings(table: str) -> list[Recording]:
         out.append(Recording(
             target=t["name"], requested_table=table, recorded_table=entry["recorded_table"],
             file=entry["file"], footprint=Footprint(**entry["footprint"]), origin=entry["origin"],
-            server_side_filter=entry.get("server_side_filter"), note=entry.get("note", ""),
+            server_side_filter=_filter(entry.get("server_side_filter")), note=entry.get("note", ""),
             partial=bool(entry.get("partial", False)),
         ))
     return out
+
+
+def _filter(entry: dict[str, Any] | None) -> ServerSideFilter | None:
+    return ServerSideFilter(entry["text"], tuple(entry["columns"])) if entry else None
+
+
+class OfflineArchive:
+    """The archive as a data source for the fetcher (injected, so tests can pass another)."""
+
+    def query(self, table: str, cone: Cone) -> TableResult:
+        return query(table, cone)
 
 
 def query(table: str, cone: Cone) -> TableResult:
@@ -123,9 +134,7 @@ def query(table: str, cone: Cone) -> TableResult:
             f"{rec.footprint.ra:.5f} {rec.footprint.dec:+.5f} for {rec.recorded_table}; your "
             f"{cone.radius_arcsec:g} arcsec cone reaches beyond it, so IRSA may hold more rows."
         )
-    if rec.partial:
-        warnings.append(rec.note)
-    if rec.recorded_table != table:
+    if (rec.partial or rec.recorded_table != table) and rec.note:
         warnings.append(rec.note)
     provenance = Provenance(
         table=rec.recorded_table, source="offline", rows=len(rows),

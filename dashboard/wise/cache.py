@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from .errors import WiseError
+from .errors import ServerBusy
 from .store import Store
 
 UNREACHABLE_KEY = "irsa:unreachable"
@@ -31,6 +31,7 @@ class CacheEntry:
     truncated: bool
     retrieved_utc: str
     stored_at: float
+    service_url: str = ""
 
     def age_s(self, now: float | None = None) -> float:
         return (now or time.time()) - self.stored_at
@@ -75,28 +76,6 @@ class QueryCache:
         self.store.clear()
 
 
-class ObservationStore:
-    """Fetched ``Observations`` by fetch id, for a short while, shared by all processes.
-
-    The page fetches in a background job and renders in the web process: this hands the result
-    over. It is a hand-over, not a data cache: each new fetch gets a new id and asks again, so a
-    failure kept here is never served in place of a retry.
-    """
-
-    def __init__(self, store: Store, *, ttl_s: float = 1800.0) -> None:
-        self.ttl_s = ttl_s
-        self.store = store
-
-    def put(self, fetch_id: str, observations: object) -> None:
-        self.store.set(f"view:{fetch_id}", observations, expire=self.ttl_s)
-
-    def get(self, fetch_id: str) -> object | None:
-        try:
-            return self.store.get(f"view:{fetch_id}")
-        except Exception:
-            return None
-
-
 class UpstreamSlots:
     """At most ``limit`` IRSA queries at once across every process sharing the store.
 
@@ -124,21 +103,3 @@ class UpstreamSlots:
                 raise ServerBusy(f"{self.limit} IRSA queries are already running on this server; "
                                  "try again in a moment")
             time.sleep(0.05)
-
-
-class RateLimiter:
-    """A per-client limit of new lookups per minute, counted for all workers (and hosts) together."""
-
-    def __init__(self, store: Store, per_minute: int) -> None:
-        self.store = store
-        self.per_minute = per_minute
-
-    def allow(self, client: str) -> bool:
-        if self.per_minute <= 0:
-            return True
-        window = int(time.time() // 60)
-        return self.store.incr(f"rate:{client}:{window}", expire=120) <= self.per_minute
-
-
-class ServerBusy(WiseError):
-    """Raised when the server's own limits refuse a request (shown as a plain message)."""

@@ -1,7 +1,7 @@
-"""Typed failures of the data layer, each with a message a user can read.
+"""Typed failures of the service layer, each with a message a user can read.
 
-``NotCovered`` and the IRSA errors are failures, never "no data": an empty result is returned
-as an empty table, not raised.
+Callers switch on the type (or its ``kind``), never on the message text. ``NotCovered`` and the
+IRSA errors are failures, never "no data": an empty result is returned as an empty table.
 """
 
 from __future__ import annotations
@@ -10,15 +10,25 @@ from __future__ import annotations
 class WiseError(Exception):
     """Base of every error the service layer raises on purpose."""
 
+    kind = "error"
+
 
 class NotCovered(WiseError):
     """The offline archive has no recording of this table around this position."""
+
+    kind = "not_covered"
+
+
+class ServerBusy(WiseError):
+    """This server's own limits refused the request (all upstream-query slots are taken)."""
+
+    kind = "busy"
 
 
 class IrsaError(WiseError):
     """IRSA (or the configured TAP mirror) did not give a usable answer."""
 
-    kind = "error"
+    kind = "irsa"
 
 
 class IrsaUnreachable(IrsaError):

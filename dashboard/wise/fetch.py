@@ -4,7 +4,7 @@ Per table: fresh cache -> IRSA TAP -> on failure, the stale cache entry (with it
 refused or unreachable connection only (not an HTTP error or an ERROR reply), the offline
 archive where it covers the cone -> a typed error recorded in ``Observations.failures``.
 A connection failure is remembered for ``unreachable_memory_s`` so the next views do not each
-wait through three timeouts. With ``offline=True`` only the archive is asked.
+wait through three timeouts. An offline fetcher (``offline=True``) asks only the archive.
 """
 
 from __future__ import annotations
@@ -13,17 +13,23 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import Protocol
 
-from . import archive
 from .adql import cone_query, query_key
-from .cache import CacheEntry, QueryCache, ServerBusy, UpstreamSlots
-from .errors import IrsaError, IrsaUnreachable, NotCovered, WiseError
-from .model import Cone, Observations, Provenance, TableResult
+from .cache import CacheEntry, QueryCache, UpstreamSlots
+from .errors import IrsaError, IrsaUnreachable, NotCovered, ServerBusy, WiseError
+from .model import CacheState, Cone, Observations, Provenance, TableResult
 from .tables import TABLES
-from .tap import IrsaTapClient
+from .tap import IrsaTapClient, TapReply
 
 #: Called with (table, state) as each table starts ("fetching") and ends ("done"/"failed").
 Progress = Callable[[str, str], None]
+
+
+class RowSource(Protocol):
+    """Anything that answers a cone on a table from recorded rows (the offline archive)."""
+
+    def query(self, table: str, cone: Cone) -> TableResult: ...
 
 
 @dataclass
@@ -32,34 +38,35 @@ class Fetcher:
 
     client: IrsaTapClient
     cache: QueryCache
+    archive: RowSource
+    offline: bool = False
     read_timeouts: dict[str, float] = field(default_factory=dict)
     max_rows: int = 50_000
     unreachable_memory_s: float = 60.0
     slots: UpstreamSlots | None = None
 
-    def fetch(self, cone: Cone, *, offline: bool = False, tables: tuple[str, ...] = tuple(TABLES),
+    def fetch(self, cone: Cone, *, tables: tuple[str, ...] = tuple(TABLES),
               progress: Progress | None = None) -> Observations:
         observations = Observations(cone=cone)
 
-        def one(table: str) -> tuple[str, TableResult | None, str | None]:
+        def one(table: str) -> tuple[str, TableResult | WiseError]:
             if progress:
                 progress(table, "fetching")
             try:
-                result = archive.query(table, cone) if offline else self.fetch_table(table, cone)
-                if progress:
-                    progress(table, "done")
-                return table, result, None
+                result: TableResult | WiseError = (self.archive.query(table, cone) if self.offline
+                                                   else self.fetch_table(table, cone))
             except WiseError as exc:
-                if progress:
-                    progress(table, "failed")
-                return table, None, str(exc)
+                result = exc
+            if progress:
+                progress(table, "failed" if isinstance(result, WiseError) else "done")
+            return table, result
 
         with ThreadPoolExecutor(max_workers=len(tables)) as pool:
-            for table, result, error in pool.map(one, tables):
-                if result is not None:
-                    observations.results[table] = result
+            for table, outcome in pool.map(one, tables):
+                if isinstance(outcome, WiseError):
+                    observations.failures[table] = outcome
                 else:
-                    observations.failures[table] = error or "unknown failure"
+                    observations.results[table] = outcome
         return observations
 
     def fetch_table(self, table: str, cone: Cone) -> TableResult:
@@ -73,7 +80,7 @@ class Fetcher:
         if remembered is not None:
             return self._fallback(table, cone, entry, IrsaUnreachable(remembered + " (remembered; retrying soon)"))
 
-        timeout = self.read_timeouts.get(table, 60.0)
+        timeout = self.read_timeouts.get(table, TABLES[table].timeout_s)
         try:
             with self.cache.single_flight(key, timeout_s=timeout + 30.0):
                 entry_now = self.cache.get(key)
@@ -81,7 +88,8 @@ class Fetcher:
                     return self._from_cache(entry_now, "hit")
                 reply = self._run(adql, timeout)
                 new = CacheEntry(table=table, adql=adql, raw=reply.raw, rows=reply.rows, truncated=reply.truncated,
-                                 retrieved_utc=reply.retrieved_utc, stored_at=time.time())
+                                 retrieved_utc=reply.retrieved_utc, stored_at=time.time(),
+                                 service_url=self.client.url)
                 self.cache.put(key, new)
         except (IrsaError, ServerBusy) as exc:
             if isinstance(exc, IrsaUnreachable):
@@ -89,7 +97,7 @@ class Fetcher:
             return self._fallback(table, cone, entry, exc)
         return self._result(new, "live")
 
-    def _run(self, adql: str, timeout: float):  # type: ignore[no-untyped-def]
+    def _run(self, adql: str, timeout: float) -> TapReply:
         if self.slots is None:
             return self.client.run(adql, read_timeout_s=timeout, maxrec=self.max_rows)
         with self.slots.slot(wait_s=timeout, hold_s=timeout + 30.0):
@@ -99,27 +107,26 @@ class Fetcher:
         """Stale cache for any failure; the offline archive only when IRSA cannot be reached."""
         if stale is not None:
             result = self._from_cache(stale, "stale")
-            result.provenance.warnings.append(f"No fresh answer ({error}); showing cached rows.")
+            result.provenance.serving_notes.append(f"No fresh answer ({error}); showing cached rows.")
             return result
         if isinstance(error, IrsaUnreachable):
             try:
-                result = archive.query(table, cone)
+                result = self.archive.query(table, cone)
             except NotCovered as missing:
                 raise IrsaUnreachable(f"{error}; {missing}") from error
-            result.provenance.warnings.insert(0, f"IRSA is unreachable ({error}); showing the offline archive.")
+            result.provenance.serving_notes.append(f"IRSA is unreachable ({error}); showing the offline archive.")
             return result
         raise error
 
-    def _from_cache(self, entry: CacheEntry, state: str) -> TableResult:
+    def _from_cache(self, entry: CacheEntry, state: CacheState) -> TableResult:
         result = self._result(entry, state)
         result.provenance.age_s = entry.age_s()
         return result
 
-    def _result(self, entry: CacheEntry, state: str) -> TableResult:
+    def _result(self, entry: CacheEntry, state: CacheState) -> TableResult:
         provenance = Provenance(
-            table=entry.table, source=state,  # type: ignore[arg-type]
-            rows=len(entry.rows), retrieved_utc=entry.retrieved_utc,
-            adql=entry.adql, service_url=self.client.url, truncated=entry.truncated,
+            table=entry.table, source=state, rows=len(entry.rows), retrieved_utc=entry.retrieved_utc,
+            adql=entry.adql, service_url=entry.service_url or self.client.url, truncated=entry.truncated,
         )
         if entry.truncated:
             provenance.warnings.append(
@@ -127,4 +134,3 @@ class Fetcher:
                 "use a smaller cone."
             )
         return TableResult(rows=entry.rows.copy(), provenance=provenance, raw_votable=entry.raw)
-

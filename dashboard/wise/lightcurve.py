@@ -29,10 +29,14 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
+from .measurement import no_measurement
 from .photometry import DN_MAGZP, dn_to_jy, mag_err_to_jy, mag_to_jy
+from .tables import TABLES, TableSpec
+from .variability import BandStats, variability
 
-EPOCH_COLUMNS = ["mjd", "band", "table", "mag", "mag_err", "flux_jy", "flux_err_jy", "upper_limit",
+EPOCH_COLUMNS = ["mjd", "band", "table", "mag", "mag_err", "flux_jy", "flux_err_jy", "upper_limit", "measured",
                  "saturated", "passed", "reasons", "visit", "outlier"]
+COLOUR_COLUMNS = ["visit", "mjd", "w1_w2", "w1_w2_err"]
 VISIT_COLUMNS = ["visit", "band", "mjd", "mag", "mag_err", "flux_jy", "flux_err_jy", "upper_limit",
                  "n_used", "n_rejected", "n_outliers", "n_limits"]
 
@@ -56,7 +60,7 @@ class LightCurve:
     epochs: pd.DataFrame
     visits: pd.DataFrame
     binning: Binning
-    stats: dict[str, dict[str, float]] = field(default_factory=dict)
+    stats: dict[str, BandStats] = field(default_factory=dict)
 
     def epoch_counts(self) -> dict[str, int]:
         """Epochs (exposures, not band measurements) per table."""
@@ -71,7 +75,7 @@ class LightCurve:
     def colour(self) -> pd.DataFrame:
         """W1 - W2 per visit, where both bands have a detection."""
         if self.visits.empty:
-            return pd.DataFrame(columns=["visit", "mjd", "w1_w2", "err"])
+            return pd.DataFrame(columns=COLOUR_COLUMNS)
         v = self.visits[~self.visits["upper_limit"]]
         w1 = v[v.band == "W1"].set_index("visit")
         w2 = v[v.band == "W2"].set_index("visit")
@@ -79,48 +83,60 @@ class LightCurve:
         return pd.DataFrame({
             "visit": both.index, "mjd": both["mjd_1"].to_numpy(),
             "w1_w2": (both["mag_1"] - both["mag_2"]).to_numpy(),
-            "err": np.hypot(both["mag_err_1"], both["mag_err_2"]).to_numpy(),
+            "w1_w2_err": np.hypot(both["mag_err_1"].to_numpy(float), both["mag_err_2"].to_numpy(float)),
         }).reset_index(drop=True)
 
 
-def epochs_from_table(rows: pd.DataFrame, table: str, binning: Binning, label: str | None = None) -> pd.DataFrame:
+def epochs_from_table(rows: pd.DataFrame, spec: TableSpec, binning: Binning, label: str | None = None) -> pd.DataFrame:
     """One row per (exposure, band) with magnitude, flux density and the quality verdict.
 
-    ``label`` is the table the rows really came from, if it differs from ``table``."""
-    suffix = "_ep" if table == "allwise_p3as_mep" else ""
+    A band without a measurement (``measurement.py``) stays in the table, not passed, with the
+    reason, and with no magnitude or flux. ``label`` is the table the rows really came from."""
+    suffix = spec.mag_suffix
     parts = []
     for band in ("W1", "W2"):
         b = band.lower()
         mag_col = f"{b}mpro{suffix}"
         if rows.empty or mag_col not in rows:
             continue
-        mag = pd.to_numeric(rows[mag_col], errors="coerce").to_numpy(float)
-        err = pd.to_numeric(rows.get(f"{b}sigmpro{suffix}", pd.Series(np.nan, index=rows.index)),
-                            errors="coerce").to_numpy(float)
-        dn = pd.to_numeric(rows.get(f"{b}flux{suffix}", pd.Series(np.nan, index=rows.index)),
-                           errors="coerce").to_numpy(float)
-        dn_err = pd.to_numeric(rows.get(f"{b}sigflux{suffix}", pd.Series(np.nan, index=rows.index)),
-                               errors="coerce").to_numpy(float)
+        mag = _column(rows, mag_col)
+        err = _column(rows, f"{b}sigmpro{suffix}")
+        dn = _column(rows, f"{b}flux{suffix}")
+        dn_err = _column(rows, f"{b}sigflux{suffix}")
         letter = _band_letters(rows.get("ph_qual"), 0 if band == "W1" else 1, len(rows))
-        upper = (letter == "U") | (np.isnan(err) & np.isfinite(mag))
+        snr = _column(rows, f"{b}snr") if spec.has(f"{b}snr") else None
+        missing, why = no_measurement(mag, err, snr, letter if "ph_qual" in rows else None)
+        mag = np.where(missing, np.nan, mag)
+        err = np.where(missing, np.nan, err)
+        dn = np.where(missing, np.nan, dn)
+        upper = ~missing & ((letter == "U") | (np.isnan(err) & np.isfinite(mag)))
         flux_mag = mag_to_jy(mag, band)
         zp = frame_zero_points(mag, dn, band)
-        flux = np.where(np.isfinite(dn), dn_to_jy(dn, band, zp), np.where(upper, np.nan, flux_mag))
-        flux_err = np.where(np.isfinite(dn), dn_to_jy(dn_err, band, zp), mag_err_to_jy(flux_mag, err))
+        flux = np.where(upper | ~np.isfinite(dn), flux_mag, dn_to_jy(dn, band, zp))
+        flux_err = np.where(upper, np.nan, np.where(np.isfinite(dn), dn_to_jy(dn_err, band, zp),
+                                                    mag_err_to_jy(flux_mag, err)))
         sat_limit = binning.saturation_w1 if band == "W1" else binning.saturation_w2
-        has = np.isfinite(mag) | np.isfinite(flux)
-        part = pd.DataFrame({
-            "mjd": rows["mjd"].to_numpy(float), "band": band, "table": label or table,
+        passed = rows["passed"].to_numpy(bool) if "passed" in rows else np.ones(len(rows), bool)
+        reasons = rows["reasons"].to_numpy(object) if "reasons" in rows else np.full(len(rows), "", object)
+        gone = np.array([f"no measurement in {band} ({w})" for w in why[missing]], dtype=object)
+        reasons = reasons.copy()
+        reasons[missing] = [f"{g}; {r}" if r else g for g, r in zip(gone, reasons[missing], strict=True)]
+        parts.append(pd.DataFrame({
+            "mjd": rows["mjd"].to_numpy(float), "band": band, "table": label or spec.name,
             "mag": mag, "mag_err": np.where(upper, np.nan, err),
-            "flux_jy": flux, "flux_err_jy": flux_err, "upper_limit": upper,
+            "flux_jy": flux, "flux_err_jy": flux_err, "upper_limit": upper, "measured": ~missing,
             "saturated": np.isfinite(mag) & (mag < sat_limit),
-            "passed": rows["passed"].to_numpy(bool) if "passed" in rows else True,
-            "reasons": rows["reasons"].to_numpy(object) if "reasons" in rows else "",
-        })[has]
-        parts.append(part)
+            "passed": passed & ~missing, "reasons": reasons,
+        }))
     if not parts:
         return pd.DataFrame(columns=EPOCH_COLUMNS[:-2])
     return pd.concat(parts, ignore_index=True)
+
+
+def _column(rows: pd.DataFrame, name: str) -> np.ndarray:
+    if name not in rows:
+        return np.full(len(rows), np.nan)
+    return pd.to_numeric(rows[name], errors="coerce").to_numpy(float)
 
 
 def frame_zero_points(mag: np.ndarray, dn: np.ndarray, band: str) -> np.ndarray:
@@ -199,6 +215,7 @@ def bin_visits(epochs: pd.DataFrame, binning: Binning) -> tuple[pd.DataFrame, pd
     band_code = (band == "W2").astype(int)
     mjd = epochs["mjd"].to_numpy(float)
     passed = epochs["passed"].to_numpy(bool)
+    measured = epochs["measured"].to_numpy(bool) if "measured" in epochs else np.ones(n, bool)
     upper = epochs["upper_limit"].to_numpy(bool)
     flux = epochs["flux_jy"].to_numpy(float)
     flux_err = epochs["flux_err_jy"].to_numpy(float)
@@ -212,7 +229,7 @@ def bin_visits(epochs: pd.DataFrame, binning: Binning) -> tuple[pd.DataFrame, pd
         detections = good[~upper[good] & np.isfinite(flux[good])]
         limits = good[upper[good]]
         row = {"visit": int(visit[idx[0]]), "band": band[idx[0]], "mjd": float(mjd[idx].mean()),
-               "n_rejected": int(len(idx) - len(good)), "n_limits": int(len(limits))}
+               "n_rejected": int((measured[idx] & ~passed[idx]).sum()), "n_limits": int(len(limits))}
         if len(detections):
             f = flux[detections]
             flux_median, out = _robust_median(f, binning.outlier_threshold, binning.outlier_quantile)
@@ -239,28 +256,11 @@ def bin_visits(epochs: pd.DataFrame, binning: Binning) -> tuple[pd.DataFrame, pd
     return epochs, pd.DataFrame(rows, columns=VISIT_COLUMNS)
 
 
-def variability(visits: pd.DataFrame) -> dict[str, dict[str, float]]:
-    """Per band: reduced chi^2 of the visit fluxes against a constant, and the amplitude (mag)."""
-    out: dict[str, dict[str, float]] = {}
-    for band, group in visits[~visits["upper_limit"]].groupby("band"):
-        f = group["flux_jy"].to_numpy(float)
-        e = group["flux_err_jy"].to_numpy(float)
-        ok = np.isfinite(f) & np.isfinite(e) & (e > 0)
-        chi2 = np.nan
-        if ok.sum() >= 2:
-            w = 1 / e[ok] ** 2
-            mean = np.sum(w * f[ok]) / np.sum(w)
-            chi2 = float(np.sum(((f[ok] - mean) / e[ok]) ** 2) / (ok.sum() - 1))
-        mags = group["mag"].to_numpy(float)
-        amp = float(np.nanmax(mags) - np.nanmin(mags)) if np.isfinite(mags).sum() >= 2 else np.nan
-        out[str(band)] = {"chi2_red": chi2, "amplitude_mag": amp, "n_visits": int(len(group))}
-    return out
-
-
 def build_lightcurve(tables: dict[str, pd.DataFrame], binning: Binning,
                      labels: dict[str, str] | None = None) -> LightCurve:
     """Epochs from every epoch table (already matched and cut), binned into visits."""
-    parts = [epochs_from_table(rows, table, binning, (labels or {}).get(table)) for table, rows in tables.items()]
+    parts = [epochs_from_table(rows, TABLES[table], binning, (labels or {}).get(table))
+             for table, rows in tables.items()]
     parts = [p for p in parts if len(p)]
     epochs = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=EPOCH_COLUMNS[:-2])
     epochs = epochs.sort_values(["mjd", "band"], kind="stable").reset_index(drop=True)

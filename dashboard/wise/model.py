@@ -11,6 +11,8 @@ from typing import Literal
 
 import pandas as pd
 
+from .errors import WiseError
+
 #: How a table's rows were obtained: straight from the TAP service, a fresh cache entry,
 #: an expired cache entry used because IRSA failed, or the offline archive shipped in the package.
 CacheState = Literal["live", "hit", "stale", "offline"]
@@ -56,6 +58,17 @@ class Footprint:
         return {"ra": self.ra, "dec": self.dec, "radius_arcsec": self.radius_arcsec}
 
 
+@dataclass(frozen=True)
+class ServerSideFilter:
+    """A cut made at the server before the rows were recorded (rows it removed never arrived)."""
+
+    text: str
+    columns: tuple[str, ...]
+
+    def covers(self, column: str) -> bool:
+        return column in self.columns
+
+
 @dataclass
 class Provenance:
     """Where one table's rows came from, exactly enough to cite and to re-run."""
@@ -71,8 +84,9 @@ class Provenance:
     footprint: Footprint | None = None
     truncated: bool = False
     age_s: float | None = None
-    server_side_filter: str | None = None
-    warnings: list[str] = field(default_factory=list)
+    server_side_filter: ServerSideFilter | None = None
+    warnings: list[str] = field(default_factory=list)  # about the data (truncated, beyond the recording)
+    serving_notes: list[str] = field(default_factory=list)  # about this fetch (stale, IRSA unreachable)
 
     def describe(self) -> str:
         """One line for the status bar and the CLI."""
@@ -119,7 +133,7 @@ class Observations:
 
     cone: Cone
     results: dict[str, TableResult] = field(default_factory=dict)
-    failures: dict[str, str] = field(default_factory=dict)
+    failures: dict[str, WiseError] = field(default_factory=dict)
 
     def rows(self, table: str) -> pd.DataFrame:
         result = self.results.get(table)
@@ -127,5 +141,9 @@ class Observations:
 
     def status_lines(self) -> list[str]:
         lines = [r.provenance.describe() for r in self.results.values()]
-        lines += [f"{t}: FAILED - {msg}" for t, msg in self.failures.items()]
+        lines += [f"{t}: FAILED - {err}" for t, err in self.failures.items()]
         return lines
+
+    def cache_states(self) -> str:
+        """How this fetch was served, per table (the ``X-WISE-Cache`` header; never in a bundle)."""
+        return ", ".join(f"{t}={r.provenance.source}" for t, r in self.results.items())

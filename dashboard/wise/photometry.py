@@ -20,6 +20,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from .measurement import no_measurement
+
 ZP_SOURCE = ("Wright et al. 2010, AJ 140, 1868; Jarrett et al. 2011, ApJ 735, 112; "
              "WISE Explanatory Supplement sec. IV.4.h.i.1")
 
@@ -106,10 +108,14 @@ def sed(source: pd.Series, options: SedOptions = SedOptions()) -> pd.DataFrame:
         b = band.name.lower()
         mag = _number(source.get(f"{b}mpro"))
         err = _number(source.get(f"{b}sigmpro"))
+        snr = _number(source.get(f"{b}snr"))
         letter = ph_qual[i] if ph_qual else None
         cc = cc_flags[i] if cc_flags else None
         upper = letter == "U"
-        measured = mag is not None and letter != "X"
+        missing, why = no_measurement(np.array([_nan(mag)]), np.array([_nan(err)]),
+                                      np.array([_nan(snr)]) if f"{b}snr" in source.index else None,
+                                      np.array([letter], dtype=object))
+        measured = not bool(missing[0])
         note = ""
         if letter is None:
             note = "ph_qual not recorded"
@@ -118,16 +124,16 @@ def sed(source: pd.Series, options: SedOptions = SedOptions()) -> pd.DataFrame:
                 note += "; null error read as a limit"
         elif letter == "Z":
             note = "Z: magnitude without a measurable error"
-        elif letter == "X":
-            note = "X: no measurement"
-        flux = float(mag_to_jy(mag, band.name, alpha=options.alpha)) if measured else math.nan
+        if not measured:
+            note = f"no measurement in {band.name} ({why[0]})"
+        flux = float(mag_to_jy(mag, band.name, alpha=options.alpha)) if (measured and mag is not None) else math.nan
         if measured and band.name == "W4" and options.w4_red_correction:
             flux *= W4_RED_FACTOR
         flux_err = float(mag_err_to_jy(flux, err)) if (measured and err is not None and not upper) else math.nan
         rows.append({
             "band": band.name, "wavelength_um": band.wavelength_um,
-            "mag": mag if mag is not None else math.nan,
-            "mag_err": err if (err is not None and not upper) else math.nan,
+            "mag": mag if (mag is not None and measured) else math.nan,
+            "mag_err": err if (err is not None and not upper and measured) else math.nan,
             "flux_jy": flux, "flux_err_jy": flux_err,
             "nu_fnu": float(nu_fnu(flux, band.wavelength_um)),
             "nu_fnu_err": float(nu_fnu(flux_err, band.wavelength_um)),
@@ -137,6 +143,10 @@ def sed(source: pd.Series, options: SedOptions = SedOptions()) -> pd.DataFrame:
             "note": note,
         })
     return pd.DataFrame(rows)
+
+
+def _nan(value: float | None) -> float:
+    return math.nan if value is None else value
 
 
 def _number(value: object) -> float | None:

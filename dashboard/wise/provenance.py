@@ -1,8 +1,10 @@
 """The provenance bundle: one zip with the data, a manifest that says exactly how it was made,
-the citations, and a script that re-runs the same ADQL at IRSA.
+the citations, and ``reproduce.py``, which recomputes every CSV offline from ``raw/*.vot``.
 
-Same inputs, same bytes: entries are written in a fixed order with their time stamp taken from
-the data's retrieval time, and the manifest is serialised with sorted keys.
+Same data, same bytes: the bundle describes the data (when and where each table was retrieved),
+never the download (whether it came from the cache is an HTTP header, not a file). Entries are
+written in a fixed order with their time stamp taken from the retrieval time, and the manifest
+is serialised with sorted keys.
 """
 
 from __future__ import annotations
@@ -20,11 +22,12 @@ import pandas as pd
 
 from .. import __version__
 from ..config import Settings
-from .analysis import AnalysisParams, View, analyze
+from .analysis import View
 from .citations import ACKNOWLEDGEMENTS, BIBTEX, CITATIONS
-from .lightcurve import EPOCH_COLUMNS, VISIT_COLUMNS
-from .model import Observations, Target
+from .lightcurve import COLOUR_COLUMNS, EPOCH_COLUMNS, VISIT_COLUMNS
+from .model import Observations
 from .photometry import BANDS, ZP_SOURCE
+from .quality import EPOCH_CUTS
 from .tables import TABLES, UNITS
 from .votable import frame_to_votable
 
@@ -38,7 +41,10 @@ PROCESSING = [
     "multi-epoch rows duplicated under two cntr_mf counted once",
     "quality cuts per table; rejected rows kept with their reasons",
     "SED: Vega magnitudes to Jy with the zero points below; ph_qual read per band ('U' = 95% upper limit)",
+    "a band without a measurement (ph_qual X, null magnitude, or the 0 mag / 10000 placeholder) is kept "
+    "in the epochs with its reason and never used",
     "light curve: W1/W2 flux densities per exposure; per-visit medians with outlier rejection (timewise)",
+    "variability per band from the detected visits: chi2_red, p_constant, amplitude, F_var (Vaughan et al. 2003)",
 ]
 
 
@@ -100,7 +106,7 @@ def manifest(view: View, settings: Settings, files: dict[str, bytes]) -> dict:
         tables.append({
             "name": p.table, "requested_as": name, "release": TABLES[name].release, "doi": TABLES[name].doi,
             "adql": p.adql, "service_url": p.service_url, "rows": p.rows, "retrieved_utc": p.retrieved_utc,
-            "cache": p.source, "age_s": round(p.age_s, 1) if p.age_s is not None else None,
+            "raw_file": f"raw/{p.table}.vot", "from_offline_archive": p.source == "offline",
             "footprint": p.footprint.as_dict() if p.footprint else {"ra": obs.cone.ra, "dec": obs.cone.dec,
                                                                      "radius_arcsec": obs.cone.radius_arcsec},
             "truncated": p.truncated, "archive_file": p.archive_file, "origin": p.origin,
@@ -112,7 +118,11 @@ def manifest(view: View, settings: Settings, files: dict[str, bytes]) -> dict:
         "mission": "WISE (Wide-field Infrared Survey Explorer) and NEOWISE-R",
         "release": "AllWISE (2013); NEOWISE-R final data release (2024-11-14)",
         "tables": tables,
-        "failures": obs.failures,
+        "failures": {t: {"kind": e.kind, "message": str(e)} for t, e in obs.failures.items()},
+        "params": asdict(params),
+        "variability": {band: asdict(stats) for band, stats in view.lightcurve.stats.items()},
+        "variability_method": "chi2 about the weighted mean of the visit fluxes; p_constant its survival "
+                              "function; fvar, fvar_err: Vaughan et al. 2003, MNRAS 345, 1271, eq. 10 and B2",
         "target": asdict(view.target),
         "query": {"radius_arcsec": obs.cone.radius_arcsec, "ra": obs.cone.ra, "dec": obs.cone.dec, "frame": "ICRS"},
         "match": {
@@ -130,12 +140,12 @@ def manifest(view: View, settings: Settings, files: dict[str, bytes]) -> dict:
         "sed_options": {**asdict(params.sed_options),
                         "note": "colour corrections and the W4 red factor are NOT VERIFIED against the Supplement"},
         "processing": PROCESSING,
-        "filters": view.filters,
+        "filters": [asdict(f) for f in view.filters],
         "catalog_cuts": asdict(params.catalog_cuts),
-        "epoch_cuts": asdict(params.epoch_cuts),
+        "epoch_cuts": [{"token": c.token, "column": c.column, "keeps": c.keeps, "enabled": c.token in
+                        params.epoch_cuts.enabled} for c in EPOCH_CUTS],
         "binning": {"method": "timewise stack_visits (Necker et al. 2025): median per visit, outliers at "
                               "threshold x quantile of |f - median| on flux, error max(t-corrected SDOM, combined)",
-                    **asdict(params.binning),
                     "note": "saturation onsets are NOT VERIFIED against the NEOWISE Supplement"},
         "units": {**UNITS, "flux_jy": "Jy", "nu_fnu": "erg s^-1 cm^-2"},
         "software": _versions(),
@@ -146,24 +156,19 @@ def manifest(view: View, settings: Settings, files: dict[str, bytes]) -> dict:
     }
 
 
-def reproduce_script(view: View, settings: Settings) -> bytes:
-    lines = [
-        '"""Re-run the queries behind this bundle at IRSA (needs: pip install pyvo)."""',
-        "import pyvo",
-        "",
-        f"service = pyvo.dal.TAPService({settings.tap_url!r})",
-        "QUERIES = {",
-    ]
-    from .adql import cone_query
+REPRODUCE = """\"\"\"Recompute every CSV of this bundle offline from raw/*.vot and manifest.json, and compare.
 
-    for name in TABLES:
-        lines.append(f"    {name!r}: {cone_query(name, view.observations.cone)!r},")
-    lines += ["}", "", "for table, adql in QUERIES.items():",
-              "    rows = service.run_sync(adql).to_table()",
-              "    rows.write(f'{table}.ecsv', overwrite=True)",
-              "    print(table, len(rows), 'rows')",
-              "# astroquery does the same: astroquery.ipac.irsa.Irsa.query_tap(adql).to_table()", ""]
-    return "\n".join(lines).encode()
+Needs the package that made it: pip install wise-explorer=={version} (or `pip install .` in its
+checkout). `python reproduce.py` exits 0 when every file agrees, else names the files that differ.
+`python reproduce.py --requery` also re-runs the ADQL at the recorded service and compares row counts.
+\"\"\"
+import sys
+from pathlib import Path
+
+from dashboard.wise.reproduce import main
+
+sys.exit(main(Path(__file__).resolve().parent, requery="--requery" in sys.argv[1:]))
+"""
 
 
 README = """WISE Explorer provenance bundle
@@ -176,37 +181,45 @@ sources.csv             the AllWISE sources in the cone with their quality colum
 sed.csv                 the selected source's W1-W4 SED (Jy); upper_limit=True is a 95% upper limit
 lightcurve_epochs.csv   W1/W2 single-exposure epochs, with passed/reasons and their visit
 lightcurve_visits.csv   per-visit medians
+lightcurve_colour.csv   W1-W2 per visit where both bands are detected
+FAILURES.txt            (only when a table failed) which tables are missing and why
 CITATION.bib            papers and dataset DOIs to cite; ACKNOWLEDGEMENTS.txt the required texts
-reproduce.py            re-runs the same ADQL at IRSA with pyvo
+reproduce.py            recomputes every CSV from raw/ offline (python reproduce.py; --requery asks IRSA again)
 """
 
 
-def bundle_files(view: View, settings: Settings) -> dict[str, bytes]:
-    files: dict[str, bytes] = {}
-    files.update(_raw_votables(view.observations))
+def data_files(view: View) -> dict[str, bytes]:
+    """The CSVs computed from the rows: what ``reproduce.py`` recomputes and compares."""
     source_cols = [c for c in view.sources.columns if c != "key"]
-    files["sources.csv"] = _csv(view.sources, source_cols)
-    files["sed.csv"] = _csv(view.sed, SED_COLUMNS)
-    files["lightcurve_epochs.csv"] = _csv(view.lightcurve.epochs, EPOCH_COLUMNS)
-    files["lightcurve_visits.csv"] = _csv(view.lightcurve.visits, VISIT_COLUMNS)
+    return {
+        "sources.csv": _csv(view.sources, source_cols),
+        "sed.csv": _csv(view.sed, SED_COLUMNS),
+        "lightcurve_epochs.csv": _csv(view.lightcurve.epochs, EPOCH_COLUMNS),
+        "lightcurve_visits.csv": _csv(view.lightcurve.visits, VISIT_COLUMNS),
+        "lightcurve_colour.csv": _csv(view.lightcurve.colour(), COLOUR_COLUMNS),
+    }
+
+
+def failures_text(observations: Observations) -> str:
+    """One line per failed table (the ``FAILURES.txt`` of a partial bundle)."""
+    return "".join(f"{table}: {err.kind}: {err}\n" for table, err in observations.failures.items())
+
+
+def build_bundle(view: View, settings: Settings) -> bytes:
+    """The zip of ``view`` as bytes: exactly what is on screen."""
+    files = {**_raw_votables(view.observations), **data_files(view)}
     files["CITATION.bib"] = BIBTEX.encode()
     files["ACKNOWLEDGEMENTS.txt"] = ("\n\n".join(ACKNOWLEDGEMENTS.values()) + "\n").encode()
     files["README.txt"] = README.encode()
-    files["reproduce.py"] = reproduce_script(view, settings)
-    return files
-
-
-def build_bundle(target: Target, observations: Observations, params: AnalysisParams, settings: Settings,
-                 view: View | None = None) -> bytes:
-    """The zip as bytes. Pass ``view`` to bundle exactly what is on screen."""
-    view = view or analyze(target, observations, params)
-    files = bundle_files(view, settings)
+    files["reproduce.py"] = REPRODUCE.replace("{version}", __version__).encode()
+    if view.observations.failures:
+        files["FAILURES.txt"] = failures_text(view.observations).encode()
     files["manifest.json"] = (json.dumps(manifest(view, settings, files), indent=1, sort_keys=True,
                                          default=_plain) + "\n").encode()
-    stamp = _zip_time(observations)
+    stamp = _zip_time(view.observations)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive_zip:
-        for name in sorted(files):
+        for name in sorted(files, key=lambda n: (n != "FAILURES.txt", n)):
             info = zipfile.ZipInfo(name, date_time=stamp)
             info.compress_type = zipfile.ZIP_DEFLATED
             info.external_attr = 0o644 << 16

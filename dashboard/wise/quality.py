@@ -1,6 +1,9 @@
 """Quality cuts, per table, that keep every rejected row with its reasons and count what each
 criterion removed.
 
+Each epoch cut is declared once in ``EPOCH_CUTS`` (URL token, column, label, what it keeps, its
+test); the cuts, the URL state, the layout and the manifest all read that declaration.
+
 Three cases are kept apart in the report:
 * the table has no such column (``allwise_p3as_mep`` has no ``qual_frame``): the cut does not apply;
 * the column exists but the value was not recorded (a Gator recording without flags, a NULL):
@@ -21,21 +24,56 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .tables import TABLES
+from .model import ServerSideFilter
+from .tables import TableSpec
+
+
+def _clean_w1w2(values: pd.Series) -> np.ndarray:
+    return values.map(lambda v: isinstance(v, str) and v[:2] == "00").to_numpy(bool)
+
+
+@dataclass(frozen=True)
+class EpochCut:
+    """One epoch cut: ``keeps`` says in words which rows pass; ``test`` is True where a row passes."""
+
+    token: str
+    column: str
+    label: str
+    keeps: str
+    test: Callable[[pd.Series], np.ndarray]
+    flag: bool = False  # a flag string column (compared as text, quoted in reasons)
+
+    def reason(self, value: object) -> str:
+        shown = f"'{value}'" if self.flag else f"{value:g}" if isinstance(value, float) else f"{value}"
+        return f"{self.column} = {shown} (keeps {self.keeps})"
+
+
+def _numeric(test: Callable[[pd.Series], pd.Series]) -> Callable[[pd.Series], np.ndarray]:
+    return lambda s: test(pd.to_numeric(s, errors="coerce")).to_numpy(bool)
+
+
+EPOCH_CUTS: tuple[EpochCut, ...] = (
+    EpochCut("nb", "nb", "nb < 2", "nb < 2", _numeric(lambda s: s < 2)),
+    EpochCut("na", "na", "na < 1", "na < 1", _numeric(lambda s: s < 1)),
+    EpochCut("cc", "cc_flags", "cc_flags W1,W2 clean", "cc_flags W1,W2 = '00'", _clean_w1w2, flag=True),
+    EpochCut("qi", "qi_fact", "qi_fact ≥ 1", "qi_fact >= 1", _numeric(lambda s: s >= 1)),
+    EpochCut("saa", "saa_sep", "saa_sep ≥ 5°", "saa_sep >= 5", _numeric(lambda s: s >= 5)),
+    EpochCut("moon", "moon_masked", "moon_masked W1,W2 clean", "moon_masked W1,W2 = '00'", _clean_w1w2, flag=True),
+    EpochCut("qf", "qual_frame", "qual_frame > 0 (NEOWISE)", "qual_frame > 0", _numeric(lambda s: s > 0)),
+    EpochCut("sso", "sso_flg", "sso_flg = 0 (NEOWISE)", "sso_flg = 0", _numeric(lambda s: s == 0)),
+)
+CUTS_BY_TOKEN: dict[str, EpochCut] = {c.token: c for c in EPOCH_CUTS}
+ALL_CUTS: tuple[str, ...] = tuple(CUTS_BY_TOKEN)
 
 
 @dataclass(frozen=True)
 class EpochCuts:
-    """Each cut can be switched off by setting it to None (or False)."""
+    """Which epoch cuts are on (URL tokens of ``EPOCH_CUTS``); all by default."""
 
-    nb_below: int | None = 2
-    na_below: int | None = 1
-    clean_cc_flags: bool = True
-    qi_fact_min: float | None = 1.0
-    saa_sep_min: float | None = 5.0
-    clean_moon_masked: bool = True
-    qual_frame_above: int | None = 0
-    sso_flg_zero: bool = True
+    enabled: tuple[str, ...] = ALL_CUTS
+
+    def cuts(self) -> list[EpochCut]:
+        return [c for c in EPOCH_CUTS if c.token in self.enabled]
 
 
 @dataclass(frozen=True)
@@ -49,80 +87,54 @@ class CatalogCuts:
 
 
 @dataclass(frozen=True)
-class Criterion:
-    name: str
+class CutReport:
+    """What one criterion did to one table. ``removed`` is None for a cut made at the server."""
+
+    table: str
+    criterion: str
     column: str
-    test: Callable[[pd.Series], np.ndarray]  # True where the row passes
+    removed: int | None
+    not_recorded: int
+    status: str
 
 
-def _clean_w1w2(series: pd.Series) -> np.ndarray:
-    return series.map(lambda v: isinstance(v, str) and v[:2] == "00").to_numpy(bool)
-
-
-def epoch_criteria(cuts: EpochCuts) -> list[Criterion]:
-    out: list[Criterion] = []
-    if cuts.nb_below is not None:
-        out.append(Criterion(f"nb < {cuts.nb_below}", "nb", lambda s, v=cuts.nb_below: (s < v).to_numpy(bool)))
-    if cuts.na_below is not None:
-        out.append(Criterion(f"na < {cuts.na_below}", "na", lambda s, v=cuts.na_below: (s < v).to_numpy(bool)))
-    if cuts.clean_cc_flags:
-        out.append(Criterion("cc_flags W1,W2 = '0'", "cc_flags", _clean_w1w2))
-    if cuts.qi_fact_min is not None:
-        out.append(Criterion(f"qi_fact >= {cuts.qi_fact_min:g}", "qi_fact",
-                             lambda s, v=cuts.qi_fact_min: (s >= v).to_numpy(bool)))
-    if cuts.saa_sep_min is not None:
-        out.append(Criterion(f"saa_sep >= {cuts.saa_sep_min:g}", "saa_sep",
-                             lambda s, v=cuts.saa_sep_min: (s >= v).to_numpy(bool)))
-    if cuts.clean_moon_masked:
-        out.append(Criterion("moon_masked W1,W2 = '0'", "moon_masked", _clean_w1w2))
-    if cuts.qual_frame_above is not None:
-        out.append(Criterion(f"qual_frame > {cuts.qual_frame_above}", "qual_frame",
-                             lambda s, v=cuts.qual_frame_above: (s > v).to_numpy(bool)))
-    if cuts.sso_flg_zero:
-        out.append(Criterion("sso_flg = 0", "sso_flg", lambda s: (s == 0).to_numpy(bool)))
-    return out
-
-
-def _recorded(frame: pd.DataFrame, column: str) -> np.ndarray:
-    if column not in frame.columns:
-        return np.zeros(len(frame), dtype=bool)
-    return frame[column].notna().to_numpy(bool)
-
-
-def apply_epoch_cuts(frame: pd.DataFrame, table: str, cuts: EpochCuts,
-                     server_side_filter: str | None = None) -> tuple[pd.DataFrame, list[dict]]:
+def apply_epoch_cuts(frame: pd.DataFrame, spec: TableSpec, cuts: EpochCuts,
+                     server_side: ServerSideFilter | None = None) -> tuple[pd.DataFrame, list[CutReport]]:
     """Mark each row ``passed`` or not, with ``reasons``; return the per-criterion report.
 
-    A failing row keeps its place; its reasons list every criterion it failed.
-    """
-    spec = TABLES[table]
+    A failing row keeps its place; its reasons say what it holds and what the cut keeps."""
     rows = frame.copy()
-    reasons: list[list[str]] = [[] for _ in range(len(rows))]
-    report: list[dict] = []
-    for criterion in epoch_criteria(cuts):
-        entry = {"table": table, "criterion": criterion.name, "column": criterion.column,
-                 "removed": 0, "not_recorded": 0, "status": "applied"}
-        if not spec.has(criterion.column):
-            entry["status"] = f"not applicable: {table} has no {criterion.column} column"
-        elif server_side_filter and criterion.column in server_side_filter and criterion.column not in rows:
-            entry["status"] = "applied at IRSA before download (server-side filter)"
-            entry["removed"] = None
+    failed = np.zeros(len(rows), dtype=bool)
+    reasons: dict[int, list[str]] = {}
+    report: list[CutReport] = []
+    for cut in cuts.cuts():
+        removed: int | None = 0  # None: made at the server
+        not_recorded = 0
+        status = "applied"
+        if not spec.has(cut.column):
+            status = f"not applicable: {spec.name} has no {cut.column} column"
+        elif server_side is not None and server_side.covers(cut.column) and cut.column not in rows:
+            status, removed = "applied at IRSA before download (server-side filter)", None
         else:
-            recorded = _recorded(rows, criterion.column)
-            entry["not_recorded"] = int((~recorded).sum())
+            recorded = rows[cut.column].notna().to_numpy(bool) if cut.column in rows else np.zeros(len(rows), bool)
+            not_recorded = int((~recorded).sum())
             if recorded.any():
-                values = rows.loc[recorded, criterion.column]
-                text = criterion.column in ("cc_flags", "moon_masked")
-                passes = criterion.test(values if text else pd.to_numeric(values, errors="coerce"))
-                failing = np.flatnonzero(recorded)[~passes]
+                values = rows[cut.column].to_numpy(object)
+                passes = np.ones(len(rows), dtype=bool)
+                passes[recorded] = cut.test(rows.loc[recorded, cut.column])
+                failing = np.flatnonzero(~passes)
                 for i in failing:
-                    reasons[i].append(criterion.name)
-                entry["removed"] = int(len(failing))
-            if entry["not_recorded"] == len(rows) and len(rows):
-                entry["status"] = "not recorded: no cut"
-        report.append(entry)
-    rows["reasons"] = ["; ".join(r) for r in reasons]
-    rows["passed"] = [not r for r in reasons]
+                    reasons.setdefault(int(i), []).append(cut.reason(values[i]))
+                failed[failing] = True
+                removed = int(len(failing))
+            if not_recorded == len(rows) and len(rows):
+                status = "not recorded: no cut"
+        report.append(CutReport(spec.name, cut.keeps, cut.column, removed, not_recorded, status))
+    text = np.full(len(rows), "", dtype=object)
+    for row, why in reasons.items():
+        text[row] = "; ".join(why)
+    rows["reasons"] = text
+    rows["passed"] = ~failed
     return rows, report
 
 
@@ -132,21 +144,23 @@ def catalog_band_reasons(source: pd.Series, sed_row: pd.Series, cuts: CatalogCut
     band = sed_row["band"].lower()
     letter = sed_row["ph_qual"]
     if letter != "not recorded" and letter not in cuts.ph_qual and sed_row["measured"]:
-        reasons.append(f"ph_qual '{letter}' not allowed")
+        reasons.append(f"ph_qual = '{letter}' (keeps {', '.join(cuts.ph_qual)})")
     cc = sed_row["cc_flag"]
     if cuts.clean_cc_flags and cc not in ("0", "not recorded"):
-        reasons.append(f"cc_flags '{cc}'")
+        reasons.append(f"cc_flags = '{cc}' (keeps '0')")
     ext = _known(source.get("ext_flg"))
     if ext is not None and int(ext) > cuts.max_ext_flg:
-        reasons.append(f"ext_flg {int(ext)} > {cuts.max_ext_flg}")
+        reasons.append(f"ext_flg = {int(ext)} (keeps ext_flg <= {cuts.max_ext_flg})")
     snr = _known(source.get(f"{band}snr"))
     if cuts.min_snr > 0 and not sed_row["upper_limit"] and snr is not None and snr < cuts.min_snr:
-        reasons.append(f"SNR {snr:.1f} < {cuts.min_snr:g}")
+        reasons.append(f"SNR = {snr:.1f} (keeps SNR >= {cuts.min_snr:g})")
     return reasons
 
 
 def _known(value: object) -> float | None:
     """A recorded number, or None for a missing one (None, NaN, pd.NA)."""
-    if value is None or pd.isna(value):  # type: ignore[arg-type]
+    try:
+        number = float(value)  # type: ignore[arg-type]  # any object; non-numbers are "missing"
+    except (TypeError, ValueError):
         return None
-    return float(value)  # type: ignore[arg-type]
+    return None if np.isnan(number) else number

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pickle
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Protocol
 
@@ -21,7 +21,7 @@ class Store(Protocol):
     def add(self, key: str, value: object, expire: float) -> bool: ...
     def delete(self, key: str) -> None: ...
     def incr(self, key: str, expire: float) -> int: ...
-    def lock(self, key: str, expire: float) -> contextmanager: ...  # type: ignore[valid-type]
+    def lock(self, key: str, expire: float) -> AbstractContextManager[None]: ...
     def clear(self) -> None: ...
 
 
@@ -77,7 +77,7 @@ class RedisStore:
     def get(self, key: str) -> object | None:
         try:
             raw = self.client.get(self._k(key))
-            return pickle.loads(raw) if raw is not None else None
+            return pickle.loads(raw) if raw is not None else None  # type: ignore[arg-type]  # sync client: bytes
         except (pickle.UnpicklingError, EOFError, AttributeError, ValueError):
             return None
 

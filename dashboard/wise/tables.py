@@ -39,7 +39,13 @@ for _b in "1234":
 
 @dataclass(frozen=True)
 class TableSpec:
-    """One IRSA table: its name, what it is, its columns and where to cite it."""
+    """One IRSA table and everything that differs per table; no other module tests table names.
+
+    ``mag_suffix``: the epoch magnitude columns are ``w1mpro`` + suffix (``_ep`` in the
+    multi-epoch table). ``multi_epoch``: rows may repeat one detection under two coadd ids
+    (``cntr_mf``). ``timeout_s``/``timeout_env``: the default read timeout and the variable that
+    overrides it (read in ``config.py``). ``label``: what the page calls it.
+    """
 
     name: str
     title: str
@@ -47,7 +53,11 @@ class TableSpec:
     columns: dict[str, str]
     doi: str | None
     epochs: bool
+    label: str
+    timeout_s: float
+    timeout_env: str
     mag_suffix: str = ""
+    multi_epoch: bool = False
 
     @property
     def column_names(self) -> tuple[str, ...]:
@@ -64,6 +74,9 @@ PSD = TableSpec(
     columns=_PSD_COLUMNS,
     doi="10.26131/IRSA1",
     epochs=False,
+    label="catalog",
+    timeout_s=30.0,
+    timeout_env="WISE_TIMEOUT_PSD_S",
 )
 MEP = TableSpec(
     name="allwise_p3as_mep",
@@ -72,7 +85,11 @@ MEP = TableSpec(
     columns=_MEP_COLUMNS,
     doi=None,
     epochs=True,
+    label="AllWISE epochs",
+    timeout_s=60.0,
+    timeout_env="WISE_TIMEOUT_MEP_S",
     mag_suffix="_ep",
+    multi_epoch=True,
 )
 NEOWISE = TableSpec(
     name="neowiser_p1bs_psd",
@@ -81,10 +98,16 @@ NEOWISE = TableSpec(
     columns=_NEOWISE_COLUMNS,
     doi="10.26131/IRSA144",
     epochs=True,
+    label="NEOWISE epochs",
+    timeout_s=90.0,
+    timeout_env="WISE_TIMEOUT_NEOWISE_S",
 )
 
 #: The tables the app queries, in the order it shows them.
 TABLES: dict[str, TableSpec] = {t.name: t for t in (PSD, MEP, NEOWISE)}
+
+#: The tables that hold single-exposure epochs.
+EPOCH_TABLES: tuple[TableSpec, ...] = tuple(t for t in TABLES.values() if t.epochs)
 
 #: Recorded tables the offline archive may hold under a requested table's role. Only real IRSA
 #: table names; a row is always labelled with the table it really came from.

@@ -13,6 +13,7 @@ import warnings
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+import pandas as pd
 import pyvo
 import requests
 from astropy.io.votable import parse as parse_votable
@@ -36,7 +37,7 @@ class TimeoutSession(requests.Session):
         self.default_timeout = (connect_s, read_s)
         self.headers["User-Agent"] = "wise-explorer (pyvo)"
 
-    def request(self, method, url, **kwargs):  # type: ignore[no-untyped-def, override]
+    def request(self, method, url, **kwargs):  # type: ignore[override]  # adds a default timeout only
         kwargs.setdefault("timeout", self.default_timeout)
         return super().request(method, url, **kwargs)
 
@@ -46,7 +47,7 @@ class TapReply:
     """One successful answer: the raw bytes, the rows, and whether MAXREC cut it."""
 
     raw: bytes
-    rows: object  # pandas.DataFrame
+    rows: pd.DataFrame
     truncated: bool
     retrieved_utc: str
 

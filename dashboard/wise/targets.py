@@ -68,8 +68,8 @@ def _check_position(text: str, ra: float, dec: float) -> tuple[float, float]:
     return ra % 360.0, dec
 
 
-def _sexagesimal(hours: str, minutes: str, seconds: str, sign: str, deg: str, amin: str, asec: str,
-                 text: str) -> tuple[float, float]:
+def _sexagesimal(text: str, hours: str, minutes: str, seconds: str, sign: str, deg: str, amin: str,
+                 asec: str) -> tuple[float, float]:
     h, m, s = int(hours), int(minutes), float(seconds)
     d, dm, ds = int(deg), int(amin), float(asec)
     if h >= 24 or m >= 60 or s >= 60 or dm >= 60 or ds >= 60 or d > 90:
@@ -119,7 +119,7 @@ def parse_target(
         return Target(stripped, ra, dec, "decimal degrees")
 
     if match := _SEXAGESIMAL.match(stripped):
-        ra, dec = _sexagesimal(*match.groups(), text=stripped)
+        ra, dec = _sexagesimal(stripped, *match.groups())
         return Target(stripped, ra, dec, "sexagesimal")
 
     if not _NAME.match(stripped) or not re.search(r"[A-Za-z]", stripped):

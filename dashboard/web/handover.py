@@ -1,0 +1,34 @@
+"""Fetched observations handed from the background job to the web process that renders them."""
+
+from __future__ import annotations
+
+from ..config import Settings
+from ..wise.pipeline import Observed
+from ..wise.service import shared_store
+from ..wise.store import Store
+
+
+class Handover:
+    """``Observed`` by fetch id, for a short while, shared by all processes (and hosts).
+
+    It is a hand-over, not a data cache: each new fetch gets a new id and asks again, so a
+    failure kept here is never served in place of a retry.
+    """
+
+    def __init__(self, store: Store, *, ttl_s: float = 1800.0) -> None:
+        self.ttl_s = ttl_s
+        self.store = store
+
+    def put(self, fetch_id: str, observed: Observed) -> None:
+        self.store.set(f"view:{fetch_id}", observed, expire=self.ttl_s)
+
+    def get(self, fetch_id: str) -> Observed | None:
+        try:
+            value = self.store.get(f"view:{fetch_id}")
+        except Exception:  # an unreadable entry (or an unreachable store) is a miss
+            return None
+        return value if isinstance(value, Observed) else None
+
+
+def handover(settings: Settings) -> Handover:
+    return Handover(shared_store(settings))

@@ -1,0 +1,36 @@
+"""A per-client limit of new lookups and downloads per minute, shared by all workers and hosts."""
+
+from __future__ import annotations
+
+import time
+
+from ..config import Settings
+from ..wise.service import shared_store
+from ..wise.store import Store
+
+
+class RateLimiter:
+    def __init__(self, store: Store, per_minute: int) -> None:
+        self.store = store
+        self.per_minute = per_minute
+
+    def allow(self, client: str) -> bool:
+        if self.per_minute <= 0:
+            return True
+        window = int(time.time() // 60)
+        return self.store.incr(f"rate:{client}:{window}", expire=120) <= self.per_minute
+
+    def refusal(self) -> str:
+        return (f"Too many requests from your address (limit {self.per_minute} per minute); "
+                "wait a minute and try again.")
+
+
+def rate_limiter(settings: Settings) -> RateLimiter:
+    return RateLimiter(shared_store(settings), settings.rate_limit_per_minute)
+
+
+def client_address() -> str:
+    """The requesting client's address inside a Flask request, else ``local`` (the CLI)."""
+    from flask import has_request_context, request
+
+    return (request.remote_addr or "unknown") if has_request_context() else "local"

@@ -1,0 +1,37 @@
+"""Is there a measurement in this band of this row? One rule for the catalog, the SED and epochs.
+
+IRSA fills a band without a measurement in two ways: a null magnitude, or a placeholder
+(magnitude 0.0 with error 10000, and a null SNR; e.g. the NEOWISE-R row of the ASASSN-15lh host
+at MJD 58234.82594, ``ph_qual`` 'AX'). ``ph_qual`` 'X' says the same explicitly (AllWISE ES
+sec. II.1.a; NEOWISE ES sec. II.2.a). A band without a measurement is never a detection, never an
+upper limit, never binned and never plotted; tables keep the row with the reason.
+
+Rule per band and row: in tables with ``ph_qual`` and SNR (catalog, NEOWISE), no measurement if
+``ph_qual`` is 'X', the magnitude is null, or the SNR is null together with a magnitude <= 0 or
+an error >= 9999. The multi-epoch table has neither column: a null magnitude, a magnitude <= 0 or
+an error >= 9999 is no measurement there.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+PLACEHOLDER_ERROR = 9999.0
+
+
+def no_measurement(mag: np.ndarray, err: np.ndarray, snr: np.ndarray | None,
+                   letter: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    """(mask, reason) per row: True where the band holds no measurement, and why (else '')."""
+    mag = np.asarray(mag, dtype=float)
+    err = np.asarray(err, dtype=float)
+    placeholder = (mag <= 0) | (err >= PLACEHOLDER_ERROR)
+    if snr is not None:
+        placeholder &= ~np.isfinite(np.asarray(snr, dtype=float))
+    flagged = (np.asarray(letter, dtype=object) == "X") if letter is not None else np.zeros(len(mag), bool)
+    null = ~np.isfinite(mag)
+    reason = np.full(len(mag), "", dtype=object)
+    with np.errstate(invalid="ignore"):
+        reason[placeholder & ~null] = "placeholder magnitude"
+    reason[null] = "magnitude null"
+    reason[flagged] = "ph_qual X"
+    return flagged | null | placeholder, reason

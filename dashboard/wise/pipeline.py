@@ -1,0 +1,52 @@
+"""The one pipeline: text -> target -> cone -> fetched tables (``observe``) -> what the user
+reads (``view``). The page, the CLI, the bundle route and the background worker call only
+these two, so every path sees the same data the same way."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..config import Settings
+from . import archive
+from .analysis import AnalysisParams, View, analyze
+from .fetch import Progress
+from .model import Cone, Observations, Target
+from .service import build_fetcher
+from .targets import parse_radius, parse_target, sesame_resolver
+
+
+@dataclass(frozen=True)
+class Observed:
+    """A target as understood, and everything fetched for its cone."""
+
+    target: Target
+    observations: Observations
+
+    @property
+    def cone(self) -> Cone:
+        return self.observations.cone
+
+
+def resolve_target(text: str, settings: Settings) -> Target:
+    """User text -> Target; names resolve online unless offline or disabled."""
+    online = settings.resolve_names_online and not settings.offline
+    return parse_target(text, aliases=archive.aliases(), resolver=sesame_resolver if online else None)
+
+
+def make_cone(target: Target, radius: object, settings: Settings) -> Cone:
+    return Cone(target.ra, target.dec, parse_radius(radius, settings.max_radius_arcsec))
+
+
+def observe(text: str, radius: object, settings: Settings, *, progress: Progress | None = None) -> Observed:
+    """Resolve ``text``, validate ``radius`` (arcsec) and fetch the three tables.
+
+    Raises ``TargetError`` for input it cannot read; table failures travel inside
+    ``Observations.failures`` as typed errors."""
+    target = resolve_target(text, settings)
+    cone = make_cone(target, radius, settings)
+    return Observed(target, build_fetcher(settings).fetch(cone, progress=progress))
+
+
+def view(observed: Observed, params: AnalysisParams) -> View:
+    """Selection, cuts, SED and light curve for one set of view parameters."""
+    return analyze(observed.target, observed.observations, params)
