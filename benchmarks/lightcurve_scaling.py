@@ -15,14 +15,15 @@ import tracemalloc
 
 from _common import real_neowise_rows, tiled, timed
 from dashboard.config import Settings
-from dashboard.wise.analysis import default_params
+from dashboard.wise.analysis import AnalysisParams
 from dashboard.wise.lightcurve import build_lightcurve
 from dashboard.wise.quality import apply_epoch_cuts
+from dashboard.wise.tables import NEOWISE
 
 
 def process(rows):
-    params = default_params()
-    cut, _ = apply_epoch_cuts(rows, "neowiser_p1bs_psd", params.epoch_cuts)
+    params = AnalysisParams()
+    cut, _ = apply_epoch_cuts(rows, NEOWISE, params.epoch_cuts)
     return build_lightcurve({"neowiser_p1bs_psd": cut}, params.binning)
 
 
@@ -72,7 +73,7 @@ def compare_timewise() -> None:
     for n in (1_000, 10_000, 100_000):
         rows = tiled(base, n)
         ours = timed(lambda rows=rows: build_lightcurve({"neowiser_p1bs_psd": rows.assign(passed=True, reasons="")},
-                                                        default_params().binning), repeat=3 if n < 100_000 else 1)
+                                                        AnalysisParams().binning), repeat=3 if n < 100_000 else 1)
         with tempfile.NamedTemporaryFile("w", suffix=".csv", delete=False) as f:
             rows[["mjd", "w1mpro", "w1sigmpro", "w1flux", "w1sigflux", "w2mpro", "w2sigmpro", "w2flux",
                   "w2sigflux"]].to_csv(f, index=False)
@@ -88,16 +89,15 @@ def bundle_time() -> None:
     import sys
 
     sys.path.insert(0, "tests")
-    from dashboard.wise import archive
-    from dashboard.wise.fetch import Fetcher
-    from dashboard.wise.model import Cone
-    from dashboard.wise.provenance import build_bundle
-    from dashboard.wise.targets import parse_target
+    from dataclasses import replace
 
-    target = parse_target("AT2019dsg", aliases=archive.aliases())
-    obs = Fetcher(client=None, cache=None).fetch(Cone(target.ra, target.dec, 10), offline=True)  # type: ignore[arg-type]
-    seconds = timed(lambda: build_bundle(target, obs, default_params(), Settings()), repeat=5)
-    size = len(build_bundle(target, obs, default_params(), Settings()))
+    from dashboard.wise.pipeline import observe, view
+    from dashboard.wise.provenance import build_bundle
+
+    settings = replace(Settings(), offline=True)
+    observed = observe("AT2019dsg", 10, settings)
+    seconds = timed(lambda: build_bundle(view(observed, AnalysisParams()), settings), repeat=5)
+    size = len(build_bundle(view(observed, AnalysisParams()), settings))
     print(f"bundle build, AT2019dsg (279 epochs, offline): {seconds * 1e3:.0f} ms, {size / 1e3:.0f} kB")
 
 

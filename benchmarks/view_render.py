@@ -19,32 +19,29 @@ from _common import real_neowise_rows, tiled, timed
 from dashboard.config import Settings
 from dashboard.ui import callbacks
 from dashboard.ui.urlstate import ViewState
-from dashboard.wise import archive
-from dashboard.wise.fetch import Fetcher
-from dashboard.wise.model import Cone
-from dashboard.wise.service import observation_store
-from dashboard.wise.targets import parse_target
+from dashboard.web.handover import handover
+from dashboard.wise.pipeline import observe
 
 
 def main() -> None:
-    target = parse_target("AT2019dsg", aliases=archive.aliases())
     with tempfile.TemporaryDirectory() as tmp:
         settings = replace(Settings(), cache_dir=Path(tmp), offline=True)
         for n in (1_000, 10_000):
-            obs = Fetcher(client=None, cache=None).fetch(Cone(target.ra, target.dec, 10), offline=True)  # type: ignore[arg-type]
-            neo = obs.results["neowiser_p1bs_psd"]
+            observed = observe("AT2019dsg", 10, settings)
+            neo = observed.observations.results["neowiser_p1bs_psd"]
             neo.rows = tiled(real_neowise_rows(), n)
-            observation_store(settings).put(f"bench{n}", (target, obs))
+            handover(settings).put(f"bench{n}", observed)
             fetched = {"query": {"target": "AT2019dsg", "radius": 10.0}, "fetch_id": f"bench{n}", "error": None}
             state = asdict(ViewState(target="AT2019dsg", radius=10.0))
 
             def view(fetched=fetched, state=state):
                 out = callbacks.render(settings, fetched, state, "http://host/")
-                return out, [pio.to_json(out[1]), pio.to_json(out[2]), json.dumps(out[0]), json.dumps(out[3])]
+                return out, [pio.to_json(out["sed"]), pio.to_json(out["lc"]), json.dumps(out["rows"]),
+                             json.dumps(out["filters"])]
 
             seconds = timed(view, repeat=3)
             out, (sed_json, lc_json, rows_json, filters_json) = view()
-            points = sum(len(t.x) for t in out[2].data if t.x is not None and t.y is not None
+            points = sum(len(t.x) for t in out["lc"].data if t.x is not None and t.y is not None
                          and any(v is not None for v in t.y))
             webgl = "scattergl" in lc_json
             total = len(sed_json) + len(lc_json) + len(rows_json) + len(filters_json)

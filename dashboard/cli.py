@@ -11,6 +11,7 @@ from pathlib import Path
 from .config import Settings
 from .wise import archive
 from .wise.analysis import AnalysisParams
+from .wise.errors import NotCovered
 from .wise.pipeline import Observed, observe, view
 
 EXIT_OK, EXIT_ALL_FAILED, EXIT_BAD_INPUT, EXIT_PARTIAL = 0, 1, 2, 3
@@ -21,10 +22,12 @@ def _observe(settings: Settings, args: argparse.Namespace) -> Observed:
 
 
 def _exit_code(observed: Observed) -> int:
+    """A table the offline archive never recorded is not a failure of the fetch; any other is."""
     obs = observed.observations
-    if not obs.failures:
-        return EXIT_OK
-    return EXIT_PARTIAL if obs.results else EXIT_ALL_FAILED
+    if not obs.results:
+        return EXIT_ALL_FAILED
+    failed = [e for e in obs.failures.values() if not isinstance(e, NotCovered)]
+    return EXIT_PARTIAL if failed else EXIT_OK
 
 
 def fetch_command(settings: Settings, args: argparse.Namespace) -> int:

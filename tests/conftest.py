@@ -66,3 +66,19 @@ def offline_view(offline_settings):
         return view(observe(text, radius, offline_settings), params or AnalysisParams())
 
     return make
+
+
+def constructed_multi_source():
+    """CONSTRUCTED, test-only (no recorded cone holds two AllWISE sources): the three Cohen demo
+    stars' real catalog rows placed 0", 4" and 8" from (10, +20). Never shipped, no science on it."""
+    import pandas as pd
+
+    from dashboard.wise import archive
+    from dashboard.wise.model import Cone
+
+    stars = [t for t in archive.demo_targets() if t.kind.startswith("Cohen")]
+    frame = pd.concat([archive.query("allwise_p3as_psd", Cone(t.ra, t.dec, 3)).rows for t in stars],
+                      ignore_index=True)
+    frame["ra"] = [10.0, 10.0 + 4 / 3600 / 0.9397, 10.0]
+    frame["dec"] = [20.0, 20.0, 20.0 + 8 / 3600]
+    return frame.astype({"cntr": "Int64", "ext_flg": "Int64"})

@@ -46,7 +46,8 @@ def start_gunicorn(env: dict[str, str]) -> tuple[str, subprocess.Popen]:
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     proc = start([sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "dashboard.app:server"],
-                 {k: v for k, v in env.items() if k != "PORT"} | {"WISE_PORT": str(port), "WISE_HOST": "127.0.0.1"}, url + "/healthz")
+                 {k: v for k, v in env.items() if k != "PORT"} | {"WISE_PORT": str(port), "WISE_HOST": "127.0.0.1"},
+                 url + "/healthz")
     return url, proc
 
 

@@ -29,7 +29,9 @@ def test_bundle_route_serves_the_view_of_its_query_string(client):
     assert 'filename="wise_AT2019dsg.zip"' in reply.headers["Content-Disposition"]
     manifest = json.loads(zipfile.ZipFile(io.BytesIO(reply.data)).read("manifest.json"))
     assert manifest["catalog_cuts"]["ph_qual"] == "AB"
-    assert manifest["epoch_cuts"]["clean_cc_flags"] is False and manifest["epoch_cuts"]["nb_below"] == 2
+    enabled = {c["token"]: c["enabled"] for c in manifest["epoch_cuts"]}
+    assert enabled["nb"] and enabled["na"] and not enabled["cc"]
+    assert manifest["params"]["epoch_cuts"]["enabled"] == ["nb", "na"]
 
 
 @pytest.mark.parametrize("query", ["target=../../etc/passwd", "target=%00%2F..%2F", "target=", "target=10+20&r=-5",

@@ -16,12 +16,9 @@ import subprocess
 import sys
 import zipfile
 
-import pandas as pd
 import pytest
 
-from conftest import ROOT
-from dashboard.wise import archive
-from dashboard.wise.model import Cone
+from conftest import ROOT, constructed_multi_source
 from servers import free_port, start
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -36,16 +33,6 @@ def _start_app(tmp_path_factory, tap_url: str) -> tuple[str, subprocess.Popen]:
                  {"WISE_TAP_URL": tap_url, "WISE_CACHE_DIR": str(tmp_path_factory.mktemp("cache")),
                   "WISE_RESOLVE_NAMES_ONLINE": "0", "WISE_PORT": str(port)}, url + "/healthz")
     return url, proc
-
-
-def constructed_multi_source() -> pd.DataFrame:
-    """CONSTRUCTED, test-only: three real catalog rows placed 0", 4" and 8" from (10, +20)."""
-    rows = [archive.query("allwise_p3as_psd", Cone(t.ra, t.dec, 3)).rows for t in archive.demo_targets()
-            if t.name in ("HD 73108", "HD 151680", "HD 20356")]
-    frame = pd.concat(rows, ignore_index=True)
-    frame["ra"] = [10.0, 10.0 + 4 / 3600 / 0.9397, 10.0]
-    frame["dec"] = [20.0, 20.0, 20.0 + 8 / 3600]
-    return frame.astype({"cntr": "Int64", "ext_flg": "Int64"})
 
 
 @pytest.fixture(scope="module")
@@ -149,10 +136,10 @@ def test_changing_a_cut_changes_the_counts(page, offline_app):
     page.goto(offline_app + "/?target=AT2019dsg&r=10")
     wait_rendered(page)
     grid = page.locator("#filters")
-    assert "cc_flags W1,W2 = '0'" in grid.inner_text()
+    assert "cc_flags W1,W2 = '00'" in grid.inner_text()
     rejected_before = page.locator("#lc-graph .scatterlayer .trace").count()
     page.get_by_label("cc_flags W1,W2 clean").uncheck()
-    page.wait_for_function("() => !document.querySelector('#filters').innerText.includes(\"cc_flags W1,W2 = '0'\")",
+    page.wait_for_function("() => !document.querySelector('#filters').innerText.includes(\"cc_flags W1,W2 = '00'\")",
                            timeout=20_000)
     assert "cuts=nb%2Cna%2Cqi" in page.url
     wait_rendered(page)

@@ -34,7 +34,7 @@ def test_fetch_coordinates_offline_with_a_cone_larger_than_recorded():
 
 
 @pytest.mark.parametrize("name", ["AT2019dsg", "ASASSN-14li", "Gaia20fnr", "ASASSN-21qj", "AT2018lzs", "AT2018lhv",
-                                  "AT2016eix", "HD 73108", "HD 151680", "HD 20356"])
+                                  "AT2016eix", "HD 73108", "HD 186791", "HD 199101", "ASASSN-15lh"])
 def test_every_demo_target_works_offline(name):
     out = cli("fetch", name, "--offline")
     assert out.returncode == 0, out.stderr

@@ -6,6 +6,7 @@ import threading
 import time
 from dataclasses import replace
 
+from dashboard.wise.errors import IrsaHttpError, IrsaTimeout, IrsaUnreachable
 from dashboard.wise.model import Cone
 from dashboard.wise.service import build_fetcher
 from tap_server import Fault
@@ -57,7 +58,8 @@ def test_concurrent_identical_misses_make_one_upstream_call(fetcher, tap):
 def test_failure_is_never_cached(fetcher, tap):
     tap.faults["allwise_p3as_psd"] = Fault(http_status=500)
     first = fetcher.fetch(AT2019DSG)
-    assert "allwise_p3as_psd" in first.failures and "HTTP 500" in first.failures["allwise_p3as_psd"]
+    error = first.failures["allwise_p3as_psd"]
+    assert isinstance(error, IrsaHttpError) and "HTTP 500" in str(error)
     assert set(first.results) == {"allwise_p3as_mep", "neowiser_p1bs_psd"}  # one failure blanks nothing else
     tap.faults.clear()
     second = fetcher.fetch(AT2019DSG)
@@ -72,19 +74,20 @@ def test_stale_cache_answers_when_irsa_fails(settings, tap):
     result = obs.results["neowiser_p1bs_psd"]
     assert result.provenance.source == "stale" and result.provenance.age_s is not None
     assert len(result.rows) == 253
-    assert any("database down" in w for w in result.provenance.warnings)
+    assert any("database down" in w for w in result.provenance.serving_notes)
+    assert not result.provenance.warnings  # how it was served is not a property of the data
 
 
 def test_http_error_without_cache_is_an_error_not_offline_data(fetcher, tap):
     tap.faults["neowiser_p1bs_psd"] = Fault(http_status=503)
     obs = fetcher.fetch(AT2019DSG)
-    assert "HTTP 503" in obs.failures["neowiser_p1bs_psd"]
+    assert isinstance(obs.failures["neowiser_p1bs_psd"], IrsaHttpError)
 
 
 def test_timeout_without_cache_is_an_error(fetcher, tap):
     tap.faults["allwise_p3as_mep"] = Fault(hang_s=3.0)
     obs = fetcher.fetch(AT2019DSG)
-    assert "did not answer" in obs.failures["allwise_p3as_mep"]
+    assert isinstance(obs.failures["allwise_p3as_mep"], IrsaTimeout)
 
 
 def _dead_url() -> str:
@@ -99,7 +102,7 @@ def test_unreachable_irsa_falls_back_to_offline_archive_and_is_remembered(settin
     fetcher = build_fetcher(replace(settings, tap_url=_dead_url(), unreachable_memory_s=30))
     obs = fetcher.fetch(AT2019DSG)
     assert {r.provenance.source for r in obs.results.values()} == {"offline"}
-    assert any("unreachable" in w for w in obs.results["allwise_p3as_psd"].provenance.warnings)
+    assert any("unreachable" in w for w in obs.results["allwise_p3as_psd"].provenance.serving_notes)
     assert fetcher.cache.known_unreachable()
     start = time.perf_counter()
     fetcher.fetch(AT2019DSG)
@@ -110,12 +113,12 @@ def test_unreachable_outside_the_archive_is_a_typed_error(settings):
     fetcher = build_fetcher(replace(settings, tap_url=_dead_url()))
     obs = fetcher.fetch(Cone(10.0, -10.0, 5.0))
     assert not obs.results
-    assert all("cannot connect" in msg and "not recorded in the offline archive" in msg
-               for msg in obs.failures.values())
+    assert all(isinstance(err, IrsaUnreachable) and "not recorded in the offline archive" in str(err)
+               for err in obs.failures.values())
 
 
-def test_offline_flag_never_calls_irsa(fetcher, tap):
-    obs = fetcher.fetch(AT2019DSG, offline=True)
+def test_offline_flag_never_calls_irsa(settings, tap):
+    obs = build_fetcher(replace(settings, offline=True)).fetch(AT2019DSG)
     assert {r.provenance.source for r in obs.results.values()} == {"offline"}
     assert sum(tap.requests.values()) == 0
 

@@ -29,12 +29,46 @@ def test_asassn14li_null_w4_error_is_a_limit_other_bands_are_points(offline_view
 
 
 def test_u_band_is_a_limit_while_the_others_are_not(offline_view):
-    """HD 20356 (Cohen standard, VizieR II/328): ph_qual 'BCUU'."""
-    table = offline_view("HD 20356", 3).sed.set_index("band")
-    assert list(table.ph_qual) == ["B", "C", "U", "U"]
-    assert list(table.upper_limit) == [False, False, True, True]
-    assert table.loc["W1", "flux_err_jy"] > 0 and math.isnan(table.loc["W3", "flux_err_jy"])
-    assert table.loc["W3", "flux_jy"] == pytest.approx(31.674 * 10 ** (-0.4 * table.loc["W3", "mag"]))
+    """HD 186791 (gam Aql, Cohen standard, VizieR II/328): ph_qual 'UUCA'."""
+    table = offline_view("HD 186791", 3).sed.set_index("band")
+    assert list(table.ph_qual) == ["U", "U", "C", "A"]
+    assert list(table.upper_limit) == [True, True, False, False]
+    assert table.loc["W3", "flux_err_jy"] > 0 and math.isnan(table.loc["W1", "flux_err_jy"])
+    assert table.loc["W1", "flux_jy"] == pytest.approx(309.540 * 10 ** (-0.4 * table.loc["W1", "mag"]))
+
+
+def test_real_x_band_is_no_measurement_while_the_others_stand(offline_view):
+    """HD 199101 (Cohen standard, VizieR II/328): ph_qual 'UUXA': W3 has no measurement."""
+    view = offline_view("HD 199101", 3)
+    table = view.sed.set_index("band")
+    assert list(table.measured) == [True, True, False, True] and list(table.upper_limit) == [True, True, False, False]
+    assert math.isnan(table.loc["W3", "flux_jy"]) and "no measurement in W3 (ph_qual X)" in table.loc["W3", "reasons"]
+    from dashboard.ui.figures import sed_figure
+
+    drawn = sum(len(t.x) for t in sed_figure(view).data)
+    assert drawn == 3  # W3 is nowhere on the plot
+
+
+def test_named_demo_stars_are_those_stars():
+    """Each named Cohen demo star's AllWISE source lies within 1 arcsec of its catalogued position
+    (the Cohen R.A./Decl. columns of the recording, not its derived ra/dec)."""
+    import pandas as pd
+    from astropy.coordinates import SkyCoord
+
+    from conftest import DATA
+    from dashboard.wise import archive
+    from dashboard.wise.model import Cone
+
+    cohen = pd.read_csv(DATA / "vizier" / "allwise_II-328__cohen_standards.csv")
+    stars = [t for t in archive.demo_targets() if t.kind.startswith("Cohen")]
+    assert len(stars) == 3
+    for star in stars:
+        row = cohen[cohen["HD #"].str.strip() == star.name].iloc[0]
+        catalogued = SkyCoord(row["R.A."].strip(), row["Decl."].strip(), unit=("hourangle", "deg"))
+        rows = archive.query("allwise_p3as_psd", Cone(star.ra, star.dec, 5)).rows
+        assert len(rows) == 1
+        source = SkyCoord(rows.ra.iloc[0], rows.dec.iloc[0], unit="deg")
+        assert source.separation(catalogued).arcsec < 1.0, star.name
 
 
 def test_bright_star_uuaa_reads_letters_per_band_not_the_whole_string(offline_view):

@@ -9,30 +9,20 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from dashboard.wise import archive
-from dashboard.wise.model import Cone
+from conftest import constructed_multi_source
 from dashboard.wise.select import select_source, sources_table
 from dashboard.wise.targets import parse_target
 
 
-def constructed_cone() -> pd.DataFrame:
-    rows = [archive.query("allwise_p3as_psd", Cone(t.ra, t.dec, 3)).rows for t in archive.demo_targets()
-            if t.name in ("HD 73108", "HD 151680", "HD 20356")]
-    frame = pd.concat(rows, ignore_index=True)
-    frame["ra"] = [10.0, 10.0 + 4 / 3600, 10.0]
-    frame["dec"] = [20.0, 20.0, 20.0 + 8 / 3600]  # constructed: 0", 3.8" and 8" from (10, 20)
-    return frame
-
-
 def test_nearest_is_selected():
-    sources = sources_table(constructed_cone(), parse_target("10 20"))
+    sources = sources_table(constructed_multi_source(), parse_target("10 20"))
     sel = select_source(sources, parse_target("10 20"))
     assert sel.designation == sources.iloc[0].designation and sel.separation_arcsec == pytest.approx(0, abs=1e-6)
     assert list(sources.separation_arcsec) == sorted(sources.separation_arcsec)
 
 
 def test_designation_selects_that_source():
-    frame = constructed_cone()
+    frame = constructed_multi_source()
     wanted = frame.designation.iloc[2]
     target = parse_target("10 20")
     sel = select_source(sources_table(frame, target), target, requested=wanted)
@@ -42,7 +32,7 @@ def test_designation_selects_that_source():
 
 def test_unknown_designation_falls_back_to_nearest_and_says_so():
     target = parse_target("10 20")
-    sel = select_source(sources_table(constructed_cone(), target), target, requested="J000000.00+000000.0")
+    sel = select_source(sources_table(constructed_multi_source(), target), target, requested="J000000.00+000000.0")
     assert "not in the cone" in sel.method
 
 

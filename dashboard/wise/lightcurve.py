@@ -104,8 +104,9 @@ def epochs_from_table(rows: pd.DataFrame, spec: TableSpec, binning: Binning, lab
         dn = _column(rows, f"{b}flux{suffix}")
         dn_err = _column(rows, f"{b}sigflux{suffix}")
         letter = _band_letters(rows.get("ph_qual"), 0 if band == "W1" else 1, len(rows))
-        snr = _column(rows, f"{b}snr") if spec.has(f"{b}snr") else None
-        missing, why = no_measurement(mag, err, snr, letter if "ph_qual" in rows else None)
+        snr = _column(rows, f"{b}snr") if f"{b}snr" in rows else None
+        missing, why = no_measurement(mag, err, snr, letter if "ph_qual" in rows else None,
+                                      multi_epoch=spec.multi_epoch)
         mag = np.where(missing, np.nan, mag)
         err = np.where(missing, np.nan, err)
         dn = np.where(missing, np.nan, dn)

@@ -9,7 +9,9 @@ upper limit, never binned and never plotted; tables keep the row with the reason
 Rule per band and row: in tables with ``ph_qual`` and SNR (catalog, NEOWISE), no measurement if
 ``ph_qual`` is 'X', the magnitude is null, or the SNR is null together with a magnitude <= 0 or
 an error >= 9999. The multi-epoch table has neither column: a null magnitude, a magnitude <= 0 or
-an error >= 9999 is no measurement there.
+an error >= 9999 is no measurement there. A recording without the SNR column (VizieR's AllWISE
+rows) cannot show a null SNR: there only an error >= 9999 marks the placeholder, since bright
+stars have real magnitudes <= 0.
 """
 
 from __future__ import annotations
@@ -19,19 +21,25 @@ import numpy as np
 PLACEHOLDER_ERROR = 9999.0
 
 
-def no_measurement(mag: np.ndarray, err: np.ndarray, snr: np.ndarray | None,
-                   letter: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
-    """(mask, reason) per row: True where the band holds no measurement, and why (else '')."""
+def no_measurement(mag: np.ndarray, err: np.ndarray, snr: np.ndarray | None, letter: np.ndarray | None,
+                   *, multi_epoch: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """(mask, reason) per row: True where the band holds no measurement, and why (else '').
+
+    ``snr`` None: the SNR column was not recorded; ``multi_epoch``: the table has no SNR at all."""
     mag = np.asarray(mag, dtype=float)
     err = np.asarray(err, dtype=float)
-    placeholder = (mag <= 0) | (err >= PLACEHOLDER_ERROR)
-    if snr is not None:
-        placeholder &= ~np.isfinite(np.asarray(snr, dtype=float))
+    with np.errstate(invalid="ignore"):
+        suspicious = (mag <= 0) | (err >= PLACEHOLDER_ERROR)
+        if multi_epoch:
+            placeholder = suspicious
+        elif snr is not None:
+            placeholder = suspicious & ~np.isfinite(np.asarray(snr, dtype=float))
+        else:
+            placeholder = err >= PLACEHOLDER_ERROR
     flagged = (np.asarray(letter, dtype=object) == "X") if letter is not None else np.zeros(len(mag), bool)
     null = ~np.isfinite(mag)
     reason = np.full(len(mag), "", dtype=object)
-    with np.errstate(invalid="ignore"):
-        reason[placeholder & ~null] = "placeholder magnitude"
+    reason[placeholder & ~null] = "placeholder magnitude"
     reason[null] = "magnitude null"
     reason[flagged] = "ph_qual X"
     return flagged | null | placeholder, reason

@@ -102,7 +102,7 @@ def parse_target(
 
     if match := _DESIGNATION.match(stripped):
         hh, mm, ss, sign, dd, am, asec = match.groups()
-        ra, dec = _sexagesimal(hh, mm, ss, sign, dd, am, asec, stripped)
+        ra, dec = _sexagesimal(stripped, hh, mm, ss, sign, dd, am, asec)
         designation = f"J{hh}{mm}{ss}{sign}{dd}{am}{asec}"
         return Target(stripped, ra, dec, "AllWISE designation", designation=designation)
 
