@@ -22,6 +22,20 @@ from tap_server import LocalTap  # noqa: E402
 DATA = ROOT / "tests" / "data" / "wise-data"
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--remote-data", action="store_true", help="also run tests that query the real IRSA")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests marked remote_data are deselected (not skipped) unless --remote-data is given."""
+    if config.getoption("--remote-data"):
+        return
+    remote = [item for item in items if item.get_closest_marker("remote_data")]
+    if remote:
+        config.hook.pytest_deselected(items=remote)
+        items[:] = [item for item in items if not item.get_closest_marker("remote_data")]
+
+
 @pytest.fixture(scope="session")
 def tap_server():
     server = LocalTap().start()

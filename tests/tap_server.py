@@ -3,9 +3,11 @@
 It speaks the part of TAP the client uses (``POST /sync`` with REQUEST=doQuery, LANG=ADQL,
 QUERY, MAXREC) and answers the cone queries ``adql.py`` writes, from the real rows recorded
 from IRSA that the offline archive ships (plus rows a test adds). Columns of a table that were
-not recorded come back NULL; a column the table does not have gets an ERROR VOTable, as IRSA
-answers. Faults per table: latency, HTTP 500/503, a hang past the client's timeout, an ERROR
-VOTable, truncated XML, zero rows, and a MAXREC overflow.
+not recorded come back NULL; a column the table does not have at IRSA (``irsa_schema.py``,
+built from IRSA's own replies, not from the app's allow-list) gets an ERROR VOTable, as IRSA
+answers, and ``TAP_SCHEMA.columns`` lists those real columns. Faults per table: latency, HTTP
+500/503, a hang past the client's timeout, an ERROR VOTable, truncated XML, zero rows, and a
+MAXREC overflow.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlparse
 
 import pandas as pd
+from irsa_schema import irsa_columns
 
 from dashboard.wise import archive
 from dashboard.wise.select import separation_arcsec
@@ -28,6 +31,9 @@ _QUERY = re.compile(
     r"^SELECT (?P<cols>.+?) FROM (?P<table>\w+) WHERE CONTAINS\(POINT\('ICRS', ra, dec\), "
     r"CIRCLE\('ICRS', (?P<ra>[-+\d.]+), (?P<dec>[-+\d.]+), (?P<r>[-+\d.eE]+)\)\)=1$"
 )
+
+_SCHEMA = re.compile(
+    r"^SELECT table_name, column_name FROM TAP_SCHEMA\.columns WHERE table_name IN \((?P<names>[^)]*)\)$", re.I)
 
 
 @dataclass
@@ -99,7 +105,17 @@ class LocalTap:
         fault = self.faults.get(table, Fault())
         return status, body, len(body) * 2 if fault.cut_connection and status == 200 else len(body)
 
+    def _schema(self, names: str) -> bytes:
+        wanted = [n.strip().strip("'") for n in names.split(",")]
+        real = irsa_columns()
+        rows = pd.DataFrame([(t, c) for t in wanted for c in sorted(real.get(t, ()))],
+                            columns=["table_name", "column_name"])
+        return frame_to_votable(rows, dtypes={"table_name": "U", "column_name": "U"})
+
     def _answer(self, query: str, maxrec: int | None) -> tuple[int, bytes]:
+        schema = _SCHEMA.match(" ".join(query.split()))
+        if schema:
+            return 200, self._schema(schema["names"])
         match = _QUERY.match(" ".join(query.split()))
         if not match:
             return 200, error_votable("Cannot parse ADQL")
@@ -109,7 +125,7 @@ class LocalTap:
         columns = [c.strip() for c in match["cols"].split(",")]
         known = TABLES[table].columns
         for col in columns:
-            if col not in known:
+            if col not in irsa_columns()[table]:
                 return 200, error_votable(f'ORA-00904: "{col.upper()}": invalid identifier')
         with self._lock:
             self.requests[table] = self.requests.get(table, 0) + 1

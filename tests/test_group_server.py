@@ -22,6 +22,8 @@ from conftest import ROOT
 from servers import start_gunicorn, stop
 from tap_server import Fault
 
+pytestmark = [pytest.mark.cluster, pytest.mark.slow]
+
 BUNDLE = "/bundle.zip?target=314.26238+14.20441&r=2.5"
 
 

@@ -20,6 +20,24 @@ CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 BUNDLE = "/bundle.zip?target=314.26238+14.20441&r=2.5"
 
 
+pytestmark = [pytest.mark.cluster, pytest.mark.slow]
+
+
+def wait_celery_ready(redis_url: str, worker: subprocess.Popen, timeout_s: float = 60.0) -> None:
+    """Block until the Celery worker answers a ping through the broker (it once timed out cold)."""
+    from celery import Celery
+
+    probe = Celery("probe", broker=redis_url, backend=redis_url)
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if worker.poll() is not None:
+            raise RuntimeError("the Celery worker exited: " + (worker.stderr.read().decode()[-2000:]
+                                                                 if worker.stderr else ""))
+        if probe.control.ping(timeout=1.0):
+            return
+    raise RuntimeError(f"the Celery worker did not answer a ping within {timeout_s:g} s")
+
+
 @pytest.fixture(scope="module")
 def cluster(tap_server, tmp_path_factory):
     redis_port = free_port()
@@ -35,6 +53,7 @@ def cluster(tap_server, tmp_path_factory):
               "WISE_RESOLVE_NAMES_ONLINE": "0", "WISE_RATE_LIMIT_PER_MINUTE": "1000"}
     worker = start([sys.executable, "-m", "celery", "-A", "dashboard.worker", "worker", "--concurrency=2",
                     "--loglevel=warning"], common | {"WISE_CACHE_DIR": str(tmp_path_factory.mktemp("worker"))})
+    wait_celery_ready(redis_url, worker)
     hosts = [start_gunicorn(common | {"WISE_CACHE_DIR": str(tmp_path_factory.mktemp(name))}) for name in "ab"]
     yield {"hosts": [url for url, _ in hosts], "redis_url": redis_url}
     for proc in (*(p for _, p in hosts), worker, redis):

@@ -114,3 +114,42 @@ def test_refused_connection():
     client = IrsaTapClient(f"http://127.0.0.1:{port}/tap", connect_timeout_s=1.0)
     with pytest.raises(IrsaUnreachable):
         client.run(cone_query("allwise_p3as_psd", AT2019DSG), read_timeout_s=1.0, maxrec=10)
+
+
+def _service_columns(url: str) -> dict[str, set[str]]:
+    from dashboard.wise.adql import schema_query
+    from dashboard.wise.tables import TABLES
+    from dashboard.wise.tap import IrsaTapClient, column_names
+
+    reply = IrsaTapClient(url, connect_timeout_s=10).run(schema_query(tuple(TABLES)), read_timeout_s=60, maxrec=10_000)
+    return column_names(reply)
+
+
+def _assert_allow_list_exists(columns: dict[str, set[str]]) -> None:
+    from dashboard.wise.tables import TABLES
+
+    for name, spec in TABLES.items():
+        missing = sorted(set(spec.columns) - columns.get(name, set()))
+        assert not missing, f"{name}: allow-listed columns the service does not have: {missing}"
+
+
+def test_every_allow_listed_column_is_in_the_services_tap_schema(tap):
+    """Against the local server, whose TAP_SCHEMA is built from IRSA's own replies (irsa_schema.py)."""
+    columns = _service_columns(tap.url)
+    assert set(columns) == {"allwise_p3as_psd", "allwise_p3as_mep", "neowiser_p1bs_psd"}
+    _assert_allow_list_exists(columns)
+
+
+def test_the_schema_check_catches_a_column_the_service_lacks(tap):
+    columns = _service_columns(tap.url)
+    columns["allwise_p3as_mep"].discard("qi_fact")
+    with pytest.raises(AssertionError, match="qi_fact"):
+        _assert_allow_list_exists(columns)
+
+
+@pytest.mark.remote_data
+def test_every_allow_listed_column_is_at_the_real_irsa():
+    """Opt-in (pytest --remote-data): catches a schema change at IRSA itself."""
+    from dashboard.config import IRSA_TAP_URL
+
+    _assert_allow_list_exists(_service_columns(IRSA_TAP_URL))

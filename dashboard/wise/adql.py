@@ -35,6 +35,12 @@ def cone_query(table: str, cone: Cone) -> str:
     )
 
 
+def schema_query(tables: tuple[str, ...]) -> str:
+    """The ADQL that lists the columns of allow-listed tables in the service's TAP_SCHEMA."""
+    names = ", ".join(f"'{spec(t).name}'" for t in tables)
+    return f"SELECT table_name, column_name FROM TAP_SCHEMA.columns WHERE table_name IN ({names})"
+
+
 def query_key(table: str, adql: str) -> str:
     """The identity of a query: table plus the sha256 of its canonical ADQL text."""
     canonical = " ".join(adql.split())

@@ -1,9 +1,9 @@
 """The IRSA TAP client: one cone query on one table, with a timeout and typed errors.
 
-Built on pyvo (astroquery's ``Irsa`` wraps the same service but ignores caching and cannot
-set per-request timeouts). pyvo sends no timeout of its own, so the service gets a requests
-session whose every request carries (connect, read) timeouts. The reply is kept as the raw
-VOTable bytes, as received, for the provenance bundle.
+astroquery's IRSA interface (``IrsaClass``) builds the TAP service (pyvo underneath), pointed at
+the configured URL and given a requests session whose every request carries (connect, read)
+timeouts: neither astroquery nor pyvo sets a timeout of its own. The query is submitted through
+pyvo's query object so the reply is kept as the raw VOTable bytes, as received, for the bundle.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ import pandas as pd
 import pyvo
 import requests
 from astropy.io.votable import parse as parse_votable
+from astroquery.ipac.irsa import IrsaClass
 
 from .errors import (
     IrsaError,
@@ -56,6 +57,15 @@ def now_utc() -> str:
     return datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
+class _Irsa(IrsaClass):
+    """astroquery's IRSA interface on a given TAP URL and requests session."""
+
+    def __init__(self, tap_url: str, session: requests.Session) -> None:
+        self._session = session  # BaseVOQuery keeps a session that is already set
+        super().__init__()
+        self.tap_url = tap_url
+
+
 class IrsaTapClient:
     """Runs ADQL on one TAP service (IRSA's by default, or a mirror from ``WISE_TAP_URL``)."""
 
@@ -66,8 +76,7 @@ class IrsaTapClient:
     def run(self, adql: str, *, read_timeout_s: float, maxrec: int) -> TapReply:
         """Run a synchronous query; raise an ``IrsaError`` subclass on any failure."""
         session = TimeoutSession(self.connect_timeout_s, read_timeout_s)
-        service = pyvo.dal.TAPService(self.url, session=session)
-        query = service.create_query(adql, maxrec=maxrec)
+        query = _Irsa(self.url, session).tap.create_query(adql, maxrec=maxrec)
         retrieved = now_utc()
         try:
             response = query.submit(post=True)
@@ -112,3 +121,13 @@ def _is_broken_reply(exc: Exception) -> bool:
     text = repr(exc)
     return any(s in text for s in ("ChunkedEncodingError", "IncompleteRead", "Connection broken",
                                    "RemoteDisconnected", "Response ended prematurely"))
+
+
+def column_names(reply: TapReply) -> dict[str, set[str]]:
+    """table -> column names, from the reply to ``adql.schema_query``."""
+    rows = reply.rows
+    out: dict[str, set[str]] = {}
+    for table, column in zip(rows["table_name"], rows["column_name"], strict=True):
+        out.setdefault(str(table).split(".")[-1], set()).add(str(column))
+    return out
+
