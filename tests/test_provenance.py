@@ -42,6 +42,40 @@ def test_manifest_fields_and_checksums_verify(at2019dsg_bundle):
             "README.txt", "reproduce.py", "raw/allwise_p3as_psd.vot"} <= names
 
 
+MANIFEST_SCHEMA = {
+    "tables": [{"name": str, "requested_as": str, "rows": int, "retrieved_utc": str, "raw_file": str,
+                "from_offline_archive": bool, "footprint": {"ra": float, "dec": float, "radius_arcsec": float},
+                "truncated": bool, "warnings": list}],
+    "target": {"input": str, "ra": float, "dec": float, "resolver": str},
+    "query": {"ra": float, "dec": float, "radius_arcsec": (int, float), "frame": str},
+    "params": {"match_radius_arcsec": float, "catalog_cuts": dict, "epoch_cuts": {"enabled": list},
+               "binning": dict, "sed_options": dict},
+    "filters": [{"table": str, "criterion": str, "column": str, "not_recorded": int, "status": str}],
+    "epoch_cuts": [{"token": str, "column": str, "keeps": str, "enabled": bool}],
+    "variability": dict, "zero_points": {"W1": {"jy": float, "wavelength_um": float, "source": str}},
+    "failures": dict, "software": {"numpy": str, "pandas": str, "wise-explorer": str}, "files": dict,
+    "citations": list, "processing": list, "binning": {"method": str},
+}
+
+
+def _conforms(value, schema, path="manifest") -> list[str]:
+    if isinstance(schema, dict):
+        if not isinstance(value, dict):
+            return [f"{path} is not an object"]
+        return [e for k, sub in schema.items() for e in
+                (_conforms(value[k], sub, f"{path}.{k}") if k in value else [f"{path}.{k} missing"])]
+    if isinstance(schema, list):
+        if not isinstance(value, list) or not value:
+            return [f"{path} is not a non-empty list"]
+        return [e for i, item in enumerate(value) for e in _conforms(item, schema[0], f"{path}[{i}]")]
+    return [] if isinstance(value, schema) else [f"{path} is {type(value).__name__}"]
+
+
+def test_manifest_follows_its_schema(at2019dsg_bundle):
+    _, manifest = read(at2019dsg_bundle[1])
+    assert _conforms(manifest, MANIFEST_SCHEMA) == []
+
+
 def test_manifest_describes_tables_zero_points_and_match(at2019dsg_bundle):
     view, data = at2019dsg_bundle
     _, manifest = read(data)

@@ -1,0 +1,78 @@
+"""The figures' data on real recorded rows: what is drawn where, and what never is."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from dashboard.ui import figures
+from dashboard.wise.lightcurve import Binning, build_lightcurve
+
+
+def traces(fig, word):
+    return [t for t in fig.data if word in (t.name or "")]
+
+
+def test_rejected_outliers_never_squash_the_gaia20fnr_curve(offline_view):
+    """Gaia20fnr: a ~0.4 mag curve near 10.8 mag with two W2 visit outliers at 6.07 and 8.55 mag."""
+    view = offline_view("Gaia20fnr", 5)
+    fig = figures.lightcurve_figure(view, "mag")
+    low, high = sorted(fig.layout.yaxis.range)
+    assert 10.2 < low < high < 11.5 and high - low < 1.0  # the passed data with a margin, not 6..12
+    rejected = traces(fig, "rejected")
+    ys = np.concatenate([np.asarray(t.y, float) for t in rejected])
+    assert ys.min() >= low - 1e-3 and ys.max() <= high + 1e-3  # drawn at the edge, inside the range
+    epochs = view.lightcurve.epochs
+    bad = epochs[epochs.measured & (~epochs.passed | epochs.outlier)].mag
+    brighter, fainter = int((bad < low).sum()), int((bad > high).sum())
+    assert brighter == 2  # 6.07 and 8.55 mag
+    symbols = [s for t in rejected for s in t.marker.symbol]
+    assert symbols.count("triangle-up") == brighter and symbols.count("triangle-down") == fainter
+    note = " ".join(a.text for a in fig.layout.annotations)
+    assert f"{brighter + fainter} rejected point(s) outside the plotted range" in note
+    hover_values = [v for t in rejected for v in np.asarray(t.customdata)[:, 2]]
+    assert "6.068" in hover_values and "8.546" in hover_values  # the hover keeps the true value
+
+
+def test_epoch_upper_limits_are_triangles_in_both_units(offline_view):
+    """AT2018lzs (timewise rows at IRSA): three exposures without an error are 95% upper limits."""
+    view = offline_view("AT2018lzs", 6)
+    limits = view.lightcurve.epochs[view.lightcurve.epochs.upper_limit]
+    assert len(limits) == 3
+    for unit in ("mag", "flux"):
+        fig = figures.lightcurve_figure(view, unit)
+        drawn = traces(fig, "exposure 95% upper limits")
+        assert sum(len(t.x) for t in drawn) == 3
+        assert all(t.marker.symbol == "triangle-down-open" and "95% upper limit" in t.hovertemplate for t in drawn)
+        for band, group in limits.groupby("band"):
+            exposures = traces(fig, f"{band} exposures")
+            assert not set(np.round(group.mjd, 5)) & {round(x, 5) for t in exposures for x in t.x}
+
+
+def test_a_visit_of_only_limits_is_a_limit_triangle():
+    """CONSTRUCTED rows (no recording has a visit made only of limits): two visits, the second all 'U'."""
+    rows = pd.DataFrame({"mjd": [100.0, 100.1, 400.0, 400.1], "ra": 0.0, "dec": 0.0,
+                         "w1mpro": [15.0, 15.1, 17.0, 17.2], "w1sigmpro": [0.05, 0.05, np.nan, np.nan],
+                         "w1snr": [20.0, 18.0, 1.5, 1.2], "ph_qual": ["AA", "AA", "UA", "UA"],
+                         "passed": True, "reasons": ""})
+    lc = build_lightcurve({"neowiser_p1bs_psd": rows}, Binning())
+    w1 = lc.visits[lc.visits.band == "W1"].sort_values("mjd")
+    assert list(w1.upper_limit) == [False, True] and w1.iloc[1].n_limits == 2
+
+    class Shown:  # the figure reads only the light curve and the selection
+        lightcurve = lc
+        selection = None
+
+    fig = figures.lightcurve_figure(Shown(), "mag")  # type: ignore[arg-type]
+    limit = traces(fig, "visit 95% upper limit")
+    assert len(limit) == 1 and list(limit[0].x) == [400.05] and limit[0].marker.symbol == "triangle-down"
+    assert "95% upper limit" in limit[0].hovertemplate
+
+
+def test_hostile_text_is_escaped_in_the_sed_title(offline_view):
+    from dataclasses import replace
+
+    view = offline_view("AT2019dsg", 10)
+    view.selection = replace(view.selection, label='<img src=x onerror="alert(1)">')
+    fig = figures.sed_figure(view)
+    assert "<img" not in fig.layout.title.text and "&lt;img" in fig.layout.title.text
