@@ -11,17 +11,24 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import zipfile
+from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, constructed_multi_source
+from conftest import constructed_multi_source
 from servers import free_port, start
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+#: Screenshots go outside the repository (look at them there): WISE_SCREENSHOT_DIR or a temp folder.
+SHOTS = Path(os.environ.get("WISE_SCREENSHOT_DIR") or Path(tempfile.gettempdir()) / "wise-explorer-screenshots")
+SHOTS.mkdir(parents=True, exist_ok=True)
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
@@ -109,7 +116,7 @@ def test_shared_link_of_offline_demo_target_renders_table_sed_and_light_curve(pa
     assert "offline archive" in page.locator("#status").inner_text()
     assert page.locator("#welcome").is_hidden()
     assert not [e for e in page.console_errors if "Content Security Policy" in e], page.console_errors
-    page.screenshot(path=str(ROOT / "screenshots" / "browser_at2019dsg_1440.png"), full_page=True)
+    page.screenshot(path=str(SHOTS / "browser_at2019dsg_1440.png"), full_page=True)
 
 
 def test_first_visit_offers_demo_targets_one_click_to_real_data(page, offline_app):
@@ -217,6 +224,47 @@ def test_narrow_screen_screenshot(browser, offline_app):
     page.goto(offline_app + "/?target=AT2019dsg&r=10")
     wait_rendered(page)
     width = page.evaluate("document.documentElement.scrollWidth")
-    page.screenshot(path=str(ROOT / "screenshots" / "browser_at2019dsg_420.png"), full_page=True)
+    page.screenshot(path=str(SHOTS / "browser_at2019dsg_420.png"), full_page=True)
     context.close()
     assert width <= 440  # no sideways scrolling of the page
+
+
+def lc_layout(page) -> dict:
+    return page.evaluate("""() => {
+        const gd = document.querySelector('#lc-graph .js-plotly-plot');
+        return {range: gd._fullLayout.yaxis.range, names: gd._fullData.map(t => t.name),
+                notes: (gd._fullLayout.annotations || []).map(a => a.text)};
+    }""")
+
+
+@pytest.mark.parametrize("width", [1440, 420])
+def test_no_measurement_placeholder_never_reaches_the_axis(browser, offline_app, width):
+    """The real ASASSN-15lh row: W2 is 'X' with w2mpro 0.0 (171,787 mJy if it were read as data)."""
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    page = context.new_page()
+    page.goto(offline_app + "/?target=ASASSN-15lh&r=10&unit=flux")
+    wait_rendered(page, target="ASASSN-15lh")
+    layout = lc_layout(page)
+    assert max(layout["range"]) < 1000 and not any(n and n.startswith("W2") for n in layout["names"])
+    page.screenshot(path=str(SHOTS / f"ax_row_flux_{width}.png"), full_page=True)
+    context.close()
+
+
+@pytest.mark.parametrize("width", [1440, 420])
+def test_rejected_points_do_not_squash_the_curve_and_limits_are_triangles(browser, offline_app, width):
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    page = context.new_page()
+    page.goto(offline_app + "/?target=Gaia20fnr&r=5")
+    wait_rendered(page, target="Gaia20fnr")
+    layout = lc_layout(page)
+    low, high = sorted(layout["range"])
+    assert high - low < 1.0 and low > 10  # not stretched to the 6.07 mag outlier
+    assert any("outside the plotted range" in n for n in layout["notes"])
+    assert "outside the plotted range" in page.locator("#lc-graph").inner_text()
+    page.screenshot(path=str(SHOTS / f"gaia20fnr_{width}.png"), full_page=True)
+    page.goto(offline_app + "/?target=AT2018lzs&r=6")
+    wait_rendered(page, target="AT2018lzs")
+    assert any("95% upper limits" in (n or "") for n in lc_layout(page)["names"])
+    assert page.locator("#lc-graph .legendtext", has_text="upper limits").count() >= 1
+    page.screenshot(path=str(SHOTS / f"at2018lzs_limits_{width}.png"), full_page=True)
+    context.close()

@@ -30,7 +30,7 @@ def message_figure(text: str) -> go.Figure:
     import textwrap
 
     fig = go.Figure()
-    fig.add_annotation(text="<br>".join(escape(line) for line in textwrap.wrap(text, 70)) or " ", showarrow=False,
+    fig.add_annotation(text="<br>".join(escape(line) for line in textwrap.wrap(text, 48)) or " ", showarrow=False,
                        font=dict(size=14, color="#555"), xref="paper", yref="paper",
                        x=0.5, y=0.5)
     fig.update_layout(template="plotly_white", font=FONT, xaxis=dict(visible=False), yaxis=dict(visible=False),
@@ -117,8 +117,9 @@ def lightcurve_figure(view: View, unit: str = "mag") -> go.Figure:
     fig = make_subplots(rows=2, cols=1, shared_xaxes=True, row_heights=[0.74, 0.26], vertical_spacing=0.04)
     kept = epochs[epochs["passed"] & ~epochs["outlier"].astype(bool)]
     kept_values = [kept[y].to_numpy(float) * scale]
-    if not visits.empty:
-        kept_values.append(visits[y].to_numpy(float) * scale)
+    if not visits.empty:  # visit medians with their error bars
+        v, ev = visits[y].to_numpy(float) * scale, np.nan_to_num(visits[ey].to_numpy(float)) * scale
+        kept_values += [v - ev, v + ev]
     y_range = _padded(np.concatenate(kept_values))
     outside = 0
     for band in ("W1", "W2"):
@@ -169,15 +170,16 @@ def lightcurve_figure(view: View, unit: str = "mag") -> go.Figure:
             vb = visits[visits["band"] == band]
             det = vb[~vb["upper_limit"].astype(bool)]
             lim = vb[vb["upper_limit"].astype(bool)]
-            fig.add_trace(go.Scatter(
-                x=det["mjd"], y=det[y] * scale, mode="markers", name=f"{band} visit median", legendgroup=band,
-                marker=dict(size=9, color=BAND_COLOURS[band], line=dict(width=1, color="#222")),
-                error_y=dict(type="data", array=(det[ey] * scale).fillna(0)),
-                customdata=det[["n_used", "n_rejected", "n_limits"]],
-                hovertemplate=f"{band} visit %{{x:.1f}}: %{{y:{fmt}}} ± %{{error_y.array:{fmt}}}"
-                              "<br>%{customdata[0]} used, %{customdata[1]} rejected, %{customdata[2]} upper limits "
-                              "set aside<extra></extra>",
-            ), row=1, col=1)
+            if len(det):
+                fig.add_trace(go.Scatter(
+                    x=det["mjd"], y=det[y] * scale, mode="markers", name=f"{band} visit median", legendgroup=band,
+                    marker=dict(size=9, color=BAND_COLOURS[band], line=dict(width=1, color="#222")),
+                    error_y=dict(type="data", array=(det[ey] * scale).fillna(0)),
+                    customdata=det[["n_used", "n_rejected", "n_limits"]],
+                    hovertemplate=f"{band} visit %{{x:.1f}}: %{{y:{fmt}}} ± %{{error_y.array:{fmt}}}"
+                                  "<br>%{customdata[0]} used, %{customdata[1]} rejected, %{customdata[2]} upper "
+                                  "limits set aside<extra></extra>",
+                ), row=1, col=1)
             if len(lim):
                 fig.add_trace(go.Scatter(
                     x=lim["mjd"], y=lim[y] * scale, mode="markers", name=f"{band} visit 95% upper limit",
@@ -188,7 +190,13 @@ def lightcurve_figure(view: View, unit: str = "mag") -> go.Figure:
                                   "<br>from %{customdata[0]} limits<extra></extra>",
                 ), row=1, col=1)
     colour = lc.colour()
-    if not colour.empty:
+    if colour.empty:  # keep the colour panel and its MJD axis, and say why it is empty
+        fig.add_trace(go.Scatter(x=[float(epochs["mjd"].min()), float(epochs["mjd"].max())], y=[None, None],
+                                 showlegend=False, hoverinfo="skip"), row=2, col=1)
+        fig.add_annotation(text="no W1−W2: needs a visit detected in both bands" if lc.binning.enabled
+                           else "W1−W2 is computed per visit: turn binning on", xref="x2 domain", yref="y2 domain",
+                           x=0.5, y=0.5, showarrow=False, font=dict(size=11, color="#777"))
+    else:
         fig.add_trace(go.Scatter(x=colour["mjd"], y=colour["w1_w2"], mode="markers", name="W1−W2 (visits)",
                                  marker=dict(size=7, color="#444"),
                                  error_y=dict(type="data", array=colour["w1_w2_err"]),
@@ -204,7 +212,7 @@ def lightcurve_figure(view: View, unit: str = "mag") -> go.Figure:
                                 xref="paper", yref="paper", x=0, y=-0.2, showarrow=False, xanchor="left",
                                 font=dict(size=11, color="#666")))
     fig.update_layout(
-        shapes=year_lines, annotations=annotations,
+        shapes=year_lines, annotations=list(fig.layout.annotations) + annotations,
         template="plotly_white", font=FONT, height=520, margin=dict(l=70, r=20, t=60, b=70),
         legend=dict(orientation="h", y=-0.28), hovermode="closest",
         xaxis3=dict(overlaying="x", side="top", tickvals=[_mjd(y) for y in years], ticktext=[str(y) for y in years],
