@@ -66,9 +66,9 @@ def _serve(settings: config.Settings, args: argparse.Namespace) -> int:
 
     app = create_app(settings)
     print(f"WISE Explorer on http://{settings.host}:{settings.port}/ (TAP: {settings.tap_url})")
-    # Single-threaded: the background-callback manager forks job processes from this server, and a
-    # fork from a multi-threaded process that holds SQLite connections can hang (issue #12).
-    app.run(host=settings.host, port=settings.port, debug=settings.debug, threaded=False)
+    # Background jobs run in threads (web/jobs.py), never in forked processes, so the threaded
+    # development server is safe; groups use gunicorn (README).
+    app.run(host=settings.host, port=settings.port, debug=settings.debug)
     return 0
 
 

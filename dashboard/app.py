@@ -21,6 +21,7 @@ from .config import Settings
 from .ui import callbacks
 from .ui.layout import make_layout
 from .ui.urlstate import parse_query, to_params
+from .web.jobs import ThreadJobManager
 from .web.ratelimit import rate_limiter
 from .wise.errors import IrsaTimeout, IrsaUnreachable
 from .wise.pipeline import observe, view
@@ -59,14 +60,15 @@ def create_app(settings: Settings | None = None, *, production: bool = False) ->
 
 def background_manager(settings: Settings) -> object:
     """Where background callbacks run: Celery workers through Redis when ``REDIS_URL`` is set
-    (several hosts), else processes spawned by the web workers, sharing a diskcache directory."""
+    (several hosts), else threads of the web worker with results in the host's shared diskcache
+    directory (``web/jobs.py``: never a fork from a threaded process holding SQLite)."""
     if settings.redis_url:
         from celery import Celery
 
         celery_app = Celery("wise_explorer", broker=settings.redis_url, backend=settings.redis_url)
         celery_app.conf.update(result_expires=3600, broker_connection_retry_on_startup=True)
         return dash.CeleryManager(celery_app, expire=3600)
-    return dash.DiskcacheManager(diskcache.Cache(str(settings.cache_dir / "jobs")), expire=3600)
+    return ThreadJobManager(diskcache.Cache(str(settings.cache_dir / "jobs")), expire=3600)
 
 
 def _security_headers(app: dash.Dash) -> None:

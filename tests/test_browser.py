@@ -16,6 +16,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 import zipfile
 from pathlib import Path
 
@@ -267,4 +268,69 @@ def test_rejected_points_do_not_squash_the_curve_and_limits_are_triangles(browse
     assert any("95% upper limits" in (n or "") for n in lc_layout(page)["names"])
     assert page.locator("#lc-graph .legendtext", has_text="upper limits").count() >= 1
     page.screenshot(path=str(SHOTS / f"at2018lzs_limits_{width}.png"), full_page=True)
+    context.close()
+
+
+@pytest.fixture(scope="module")
+def group_app(tmp_path_factory, tap_server):
+    """The README's group-server command (gunicorn, 2 workers x 4 threads) on the local TAP server."""
+    from servers import start_gunicorn, stop
+
+    url, proc = start_gunicorn({"WISE_TAP_URL": tap_server.url, "SECRET_KEY": "browser-test",
+                                "WISE_CACHE_DIR": str(tmp_path_factory.mktemp("group-cache")),
+                                "WISE_RESOLVE_NAMES_ONLINE": "0", "WISE_RATE_LIMIT_PER_MINUTE": "1000"})
+    yield url
+    stop(proc)
+
+
+def test_two_viewers_open_the_same_link_at_once_and_both_get_their_view(browser, group_app, tap_server):
+    from tap_server import Fault
+
+    tap_server.faults.update({t: Fault(latency_s=0.3) for t in ("allwise_p3as_psd", "allwise_p3as_mep",
+                                                                  "neowiser_p1bs_psd")})
+    try:
+        contexts = [browser.new_context(viewport={"width": 1440, "height": 900}) for _ in range(2)]
+        pages = [c.new_page() for c in contexts]
+        link = group_app + "/?target=314.26238+14.20441&r=2.5"
+        for p in pages:  # both before either renders
+            p.goto(link, wait_until="commit")
+        for i, p in enumerate(pages):
+            wait_rendered(p, timeout=60_000, target="314.26238")
+            assert p.locator("#lc-graph .scatterlayer .point").count() > 200
+            p.screenshot(path=str(SHOTS / f"same_link_viewer{i + 1}.png"))
+        for c in contexts:
+            c.close()
+    finally:
+        tap_server.faults.clear()
+
+
+def test_cancel_then_reopen_takes_the_normal_fetch_time(browser, group_app, tap_server):
+    """Cancel a fetch stuck on a hanging IRSA table; the page says cancelled; Go again renders
+    without waiting for the cancelled job's lock or upstream slot (they are leases)."""
+    from dashboard.wise.lease import LEASE_S
+    from tap_server import Fault
+
+    context = browser.new_context(viewport={"width": 1440, "height": 900})
+    page = context.new_page()
+    tap_server.faults["neowiser_p1bs_psd"] = Fault(hang_s=20.0)
+    try:
+        page.goto(group_app + "/?target=314.26238+14.20441&r=2.3")
+        try:
+            page.locator("#cancel").wait_for(state="visible", timeout=20_000)
+        except Exception:
+            page.screenshot(path=str(SHOTS / "cancel_never_visible.png"))
+            raise
+        page.wait_for_timeout(1500)  # the job is inside the hanging query, holding its lease and slot
+        page.locator("#cancel").click()
+        page.screenshot(path=str(SHOTS / "cancel_clicked.png"))
+        page.wait_for_function("() => document.querySelector('#progress').textContent.includes('Cancelled')",
+                               timeout=10_000)
+        page.screenshot(path=str(SHOTS / "cancelled.png"))
+    finally:
+        tap_server.faults.clear()
+    start = time.monotonic()
+    page.locator("#go").click()
+    wait_rendered(page, timeout=30_000, target="314.26238")
+    assert time.monotonic() - start < LEASE_S + 8  # not the old read timeout + 30 s
+    assert page.locator("#lc-graph .scatterlayer .point").count() > 200
     context.close()

@@ -102,7 +102,7 @@ def test_hostile_target_text_is_escaped_in_plot_annotations(offline):
     hostile = '<a href="https://example.org/login">Session expired</a>'
     _, out = run_view(offline, "?" + to_query(ViewState(target=hostile, radius=5)).lstrip("?"))
     texts = [a.text for fig in (out["sed"], out["lc"]) for a in fig.layout.annotations]
-    assert texts and all("<a " not in t for t in texts) and any("&lt;a href" in t for t in texts)
+    assert texts and all("<a " not in t for t in texts) and any("&lt;a" in t for t in texts)
 
 
 def test_url_state_roundtrip_and_params():

@@ -95,10 +95,11 @@ def sync_state(settings: Settings, trigger: str, search: str | None, cell: dict 
         notice = " ".join(state.notices)
     asked = {"target": state.target, "radius": state.radius}
     query_out: Any = no_update
-    if trigger in NEW_LOOKUP:  # Go always asks again (a retry after a failure)
+    if trigger in NEW_LOOKUP or (state.target and {k: (query or {}).get(k) for k in asked} != asked):
+        # Every lookup carries its own nonce: Dash keys a background job by its inputs, so two
+        # viewers opening one link would otherwise share one job and one of them never gets the
+        # result; and Go always asks again (a retry after a failure).
         query_out = asked | {"nonce": uuid.uuid4().hex}
-    elif state.target and {k: (query or {}).get(k) for k in asked} != asked:
-        query_out = asked
     if query_out is not no_update:
         limiter = rate_limiter(settings)
         if not limiter.allow(client):
@@ -132,10 +133,14 @@ def render(settings: Settings, fetched: dict | None, state_data: dict | None, hr
     """Every panel from the handed-over observations and the view state."""
     if not state_data or not state_data.get("target"):
         return _placeholder("Choose a target above or a demo target below.", welcome=True)
+    if (fetched or {}).get("lost"):  # the worker running the fetch died (web/jobs.py)
+        return _placeholder(str(fetched.get("error")), welcome=False)  # type: ignore[union-attr]
     state = from_store(state_data)
     asked = (fetched or {}).get("query") or {}
     if not fetched or (asked.get("target"), asked.get("radius")) != (state.target, state.radius):
         return _placeholder("Fetching…", welcome=False)
+    if fetched.get("cancelled"):
+        return _placeholder("Cancelled. Press Go to fetch this target again.", welcome=False)
     if fetched.get("error"):
         return _placeholder(fetched["error"], welcome=False)
     observed = handover(settings).get(fetched.get("fetch_id", ""))
@@ -217,7 +222,21 @@ def register(app: dash.Dash, settings: Settings) -> None:
         prevent_initial_call=True,
     )(on_query)
 
-    def on_render(fetched: dict | None, state: dict | None, href: str | None) -> dict:
+    def on_cancel(n_clicks: int, query: dict | None) -> dict | None:
+        """Dash stops the job (its process ends, its leases lapse); this records which lookup."""
+        return query
+
+    # On the click's timestamp, not n_clicks: Dash sends the job to stop with every callback whose
+    # inputs include the cancel input, and only its own cancel callback stops it.
+    app.callback(Output("cancelled", "data"), Input("cancel", "n_clicks_timestamp"), State("query", "data"),
+                 prevent_initial_call=True)(on_cancel)
+
+    def on_render(fetched: dict | None, state: dict | None, cancelled: dict | None, query: dict | None,
+                  href: str | None) -> dict:
+        nonce = (query or {}).get("nonce")
+        if nonce and (cancelled or {}).get("nonce") == nonce and ((fetched or {}).get("query") or {}).get(
+                "nonce") != nonce:
+            fetched = {"cancelled": True, "query": query}  # the current lookup was stopped by the user
         return render(settings, fetched, state, href)
 
     app.callback(
@@ -228,7 +247,8 @@ def register(app: dash.Dash, settings: Settings) -> None:
                 "selection": Output("selection", "children"), "download": Output("download", "href"),
                 "share": Output("share-url", "value"), "welcome": Output("welcome", "style"),
                 "stats": Output("lc-stats", "children"), "status": Output("status", "children")},
-        inputs={"fetched": Input("fetched", "data"), "state": Input("view-state", "data")},
-        state={"href": State("url", "href")},
+        inputs={"fetched": Input("fetched", "data"), "state": Input("view-state", "data"),
+                "cancelled": Input("cancelled", "data")},
+        state={"query": State("query", "data"), "href": State("url", "href")},
         prevent_initial_call="initial_duplicate",
     )(on_render)

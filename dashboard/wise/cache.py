@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from .errors import ServerBusy
+from .lease import held, lease, try_acquire
 from .store import Store
 
 UNREACHABLE_KEY = "irsa:unreachable"
@@ -57,9 +58,10 @@ class QueryCache:
 
     @contextmanager
     def single_flight(self, key: str, timeout_s: float) -> Iterator[None]:
-        """Hold a lock on ``key`` shared by every process, so concurrent identical misses make one
-        upstream call. The lock expires after ``timeout_s``: a killed holder cannot block others."""
-        with self.store.lock(f"lock:{key}", expire=timeout_s):
+        """Hold a lease on ``key`` shared by every process, so concurrent identical misses make one
+        upstream call. A killed holder frees it within seconds (``lease.py``); a waiter that
+        waited ``timeout_s`` for a live holder goes on without it (at worst a duplicate query)."""
+        with lease(self.store, f"lock:{key}", wait_s=timeout_s):
             yield
 
     def remember_unreachable(self, message: str, seconds: float) -> None:
@@ -79,8 +81,8 @@ class QueryCache:
 class UpstreamSlots:
     """At most ``limit`` IRSA queries at once across every process sharing the store.
 
-    Each slot is a key taken with an atomic ``add``; a slot held by a killed process frees
-    itself when its key expires.
+    Each slot is a lease taken with an atomic ``add``; a slot held by a killed process frees
+    itself within seconds.
     """
 
     def __init__(self, store: Store, limit: int) -> None:
@@ -88,16 +90,16 @@ class UpstreamSlots:
         self.limit = limit
 
     @contextmanager
-    def slot(self, wait_s: float, hold_s: float) -> Iterator[None]:
+    def slot(self, wait_s: float) -> Iterator[None]:
+        """One of the ``limit`` slots as a lease (``lease.py``): a dead holder's slot frees itself."""
         deadline = time.monotonic() + wait_s
         while True:
             for i in range(self.limit):
                 key = f"upstream:slot:{i}"
-                if self.store.add(key, time.time(), expire=hold_s):
-                    try:
+                token = try_acquire(self.store, key)
+                if token is not None:
+                    with held(self.store, key, token):
                         yield
-                    finally:
-                        self.store.delete(key)
                     return
             if time.monotonic() > deadline:
                 raise ServerBusy(f"{self.limit} IRSA queries are already running on this server; "

@@ -9,6 +9,7 @@ wait through three timeouts. An offline fetcher (``offline=True``) asks only the
 
 from __future__ import annotations
 
+import contextvars
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -61,8 +62,9 @@ class Fetcher:
                 progress(table, "failed" if isinstance(result, WiseError) else "done")
             return table, result
 
-        with ThreadPoolExecutor(max_workers=len(tables)) as pool:
-            for table, outcome in pool.map(one, tables):
+        with ThreadPoolExecutor(max_workers=len(tables)) as pool:  # each table in a copy of this context
+            futures = [pool.submit(contextvars.copy_context().run, one, table) for table in tables]
+            for table, outcome in (f.result() for f in futures):
                 if isinstance(outcome, WiseError):
                     observations.failures[table] = outcome
                 else:
@@ -100,7 +102,7 @@ class Fetcher:
     def _run(self, adql: str, timeout: float) -> TapReply:
         if self.slots is None:
             return self.client.run(adql, read_timeout_s=timeout, maxrec=self.max_rows)
-        with self.slots.slot(wait_s=timeout, hold_s=timeout + 30.0):
+        with self.slots.slot(wait_s=timeout):
             return self.client.run(adql, read_timeout_s=timeout, maxrec=self.max_rows)
 
     def _fallback(self, table: str, cone: Cone, stale: CacheEntry | None, error: WiseError) -> TableResult:

@@ -2,15 +2,13 @@
 
 ``DiskStore`` (diskcache on a shared directory) serves one host; ``RedisStore`` serves several
 hosts (set ``REDIS_URL``). Both give the few atomic operations the cache, the single-flight
-lock, the upstream slots and the rate limiter need. Values are pickled; a write is atomic
+leases, the upstream slots and the rate limiter need. Values are pickled; a write is atomic
 (one SQLite transaction, or one Redis SET), so a killed writer never leaves half an entry.
 """
 
 from __future__ import annotations
 
 import pickle
-from collections.abc import Iterator
-from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Protocol
 
@@ -21,7 +19,6 @@ class Store(Protocol):
     def add(self, key: str, value: object, expire: float) -> bool: ...
     def delete(self, key: str) -> None: ...
     def incr(self, key: str, expire: float) -> int: ...
-    def lock(self, key: str, expire: float) -> AbstractContextManager[None]: ...
     def clear(self) -> None: ...
 
 
@@ -50,15 +47,6 @@ class DiskStore:
     def incr(self, key: str, expire: float) -> int:
         self.cache.add(key, 0, expire=expire, retry=True)
         return int(self.cache.incr(key, default=0, retry=True))
-
-    @contextmanager
-    def lock(self, key: str, expire: float) -> Iterator[None]:
-        lock = self._diskcache.Lock(self.cache, key, expire=expire)
-        lock.acquire()
-        try:
-            yield
-        finally:
-            lock.release()
 
     def clear(self) -> None:
         self.cache.clear()
@@ -96,11 +84,6 @@ class RedisStore:
             pipe.expire(self._k(key), int(expire), nx=True)
             count, _ = pipe.execute()
         return int(count)
-
-    @contextmanager
-    def lock(self, key: str, expire: float) -> Iterator[None]:
-        with self.client.lock(self._k(key), timeout=expire, sleep=0.05):
-            yield
 
     def clear(self) -> None:
         for key in self.client.scan_iter(self.prefix + "*"):
