@@ -53,7 +53,7 @@ def create_app(settings: Settings | None = None, *, production: bool = False) ->
     server.secret_key = settings.secret_key or secrets.token_hex(32)  # a local run gets a per-run secret
     app.layout = make_layout()
     callbacks.register(app, settings)
-    _routes(server, settings)
+    _routes(server, settings, manager)
     _security_headers(app)
     return app
 
@@ -90,11 +90,11 @@ def _security_headers(app: dash.Dash) -> None:
         return response
 
 
-def _routes(server: Flask, settings: Settings) -> None:
+def _routes(server: Flask, settings: Settings, manager: object) -> None:
     @server.get("/healthz")
     def healthz() -> Response:
         return jsonify(status="ok", version=__version__, tap_url=settings.tap_url, offline=settings.offline,
-                       pid=os.getpid())
+                       pid=os.getpid(), jobs_running=getattr(manager, "running", None))
 
     @server.get("/bundle.zip")
     def bundle() -> Response:

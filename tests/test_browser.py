@@ -334,3 +334,38 @@ def test_cancel_then_reopen_takes_the_normal_fetch_time(browser, group_app, tap_
     assert time.monotonic() - start < LEASE_S + 8  # not the old read timeout + 30 s
     assert page.locator("#lc-graph .scatterlayer .point").count() > 200
     context.close()
+
+
+def test_a_killed_worker_never_leaves_a_view_stuck(browser, group_app, tap_server):
+    """SIGKILL the gunicorn worker whose thread runs this page's fetch: the page says the server
+    restarted (the job's heartbeat lapsed) instead of 'Fetching…' forever; Go then renders."""
+    import os
+    import signal
+
+    import requests
+
+    from tap_server import Fault
+
+    context = browser.new_context(viewport={"width": 1440, "height": 900})
+    page = context.new_page()
+    tap_server.faults["neowiser_p1bs_psd"] = Fault(hang_s=25.0)
+    try:
+        page.goto(group_app + "/?target=314.26238+14.20441&r=2.2")
+        page.locator("#cancel").wait_for(state="visible", timeout=20_000)
+        victim = None
+        for _ in range(200):  # find the worker whose thread runs the job
+            health = requests.get(group_app + "/healthz", timeout=5).json()
+            if health.get("jobs_running"):
+                victim = health["pid"]
+                break
+        assert victim is not None
+        os.kill(victim, signal.SIGKILL)
+        page.wait_for_function("() => document.querySelector('#sed-graph').textContent.includes('server restarted')",
+                               timeout=40_000)
+        page.screenshot(path=str(SHOTS / "worker_killed.png"))
+    finally:
+        tap_server.faults.clear()
+    page.locator("#go").click()
+    wait_rendered(page, timeout=40_000, target="314.26238")
+    assert page.locator("#lc-graph .scatterlayer .point").count() > 200
+    context.close()

@@ -36,6 +36,8 @@ class ThreadJobManager(dash.DiskcacheManager):
     def __init__(self, cache: Any, *, threads: int = 8, expire: float | None = None) -> None:
         super().__init__(cache, expire=expire)
         self._pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="dash-job")
+        self._count_lock = threading.Lock()
+        self.running = 0  # jobs running in this worker (reported by /healthz)
 
     def _alive_key(self, job: object) -> str:
         return f"job-alive:{job}"
@@ -54,9 +56,13 @@ class ThreadJobManager(dash.DiskcacheManager):
 
         def run() -> None:
             OWNER_ALIVE.set(lambda: not self.cancelled(job))
+            with self._count_lock:
+                self.running += 1
             try:
                 job_fn(key, self._make_progress_key(key), args, context)
             finally:
+                with self._count_lock:
+                    self.running -= 1
                 done.set()
                 self.handle.delete(self._alive_key(job))
                 if self.cancelled(job):  # nobody reads it any more
