@@ -133,7 +133,7 @@ def render(settings: Settings, fetched: dict | None, state_data: dict | None, hr
     """Every panel from the handed-over observations and the view state."""
     if not state_data or not state_data.get("target"):
         return _placeholder("Choose a target above or a demo target below.", welcome=True)
-    if (fetched or {}).get("lost"):  # the worker running the fetch died (web/jobs.py)
+    if (fetched or {}).get("lost"):  # the worker running the fetch died (web/jobs.py) or the job failed
         return _placeholder(str(fetched.get("error")), welcome=False)  # type: ignore[union-attr]
     state = from_store(state_data)
     asked = (fetched or {}).get("query") or {}
@@ -207,6 +207,12 @@ def register(app: dash.Dash, settings: Settings) -> None:
                "query": State("query", "data")},
     )(on_state)
 
+    def on_fetch_error(exc: Exception) -> dict:
+        """A defect in a job is logged and told on the page, never a 500 on the poll."""
+        log.error("background fetch failed: %s", exc)
+        return {"lost": True, "error": "Fetching this view failed on the server (it was logged); press Go to "
+                                       "try again."}
+
     def on_query(set_progress: Callable[[str], None], query: dict | None) -> dict:
         return fetch(settings, set_progress, query)
 
@@ -219,6 +225,7 @@ def register(app: dash.Dash, settings: Settings) -> None:
                  (Output("progress", "style"), {"display": "block"}, {"display": "none"})],
         cancel=[Input("cancel", "n_clicks")],
         interval=300,
+        on_error=on_fetch_error,
         prevent_initial_call=True,
     )(on_query)
 

@@ -10,9 +10,10 @@ wait through three timeouts. An offline fetcher (``offline=True``) asks only the
 from __future__ import annotations
 
 import contextvars
+import logging
+import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -22,6 +23,8 @@ from .errors import IrsaError, IrsaUnreachable, NotCovered, ServerBusy, WiseErro
 from .model import CacheState, Cone, Observations, Provenance, TableResult
 from .tables import TABLES
 from .tap import IrsaTapClient, TapReply
+
+log = logging.getLogger(__name__)
 
 #: Called with (table, state) as each table starts ("fetching") and ends ("done"/"failed").
 Progress = Callable[[str, str], None]
@@ -50,7 +53,7 @@ class Fetcher:
               progress: Progress | None = None) -> Observations:
         observations = Observations(cone=cone)
 
-        def one(table: str) -> tuple[str, TableResult | WiseError]:
+        def one(table: str) -> TableResult | WiseError:
             if progress:
                 progress(table, "fetching")
             try:
@@ -60,15 +63,31 @@ class Fetcher:
                 result = exc
             if progress:
                 progress(table, "failed" if isinstance(result, WiseError) else "done")
-            return table, result
+            return result
 
-        with ThreadPoolExecutor(max_workers=len(tables)) as pool:  # each table in a copy of this context
-            futures = [pool.submit(contextvars.copy_context().run, one, table) for table in tables]
-            for table, outcome in (f.result() for f in futures):
-                if isinstance(outcome, WiseError):
-                    observations.failures[table] = outcome
-                else:
-                    observations.results[table] = outcome
+        # Plain threads, each in a copy of this context: a pool cannot take new work once the
+        # interpreter exits, and a recycled web worker finishes its running jobs while it exits.
+        outcomes: dict[str, TableResult | WiseError] = {}
+
+        def run(table: str) -> None:
+            try:
+                outcomes[table] = one(table)
+            except Exception as exc:  # a defect, not an IRSA answer: logged, and this table fails alone
+                log.exception("fetching %s failed", table)
+                outcomes[table] = WiseError(f"internal error while fetching ({type(exc).__name__}); it was logged")
+
+        threads = [threading.Thread(target=contextvars.copy_context().run, args=(run, table), name=f"fetch:{table}")
+                   for table in tables]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        for table in tables:
+            outcome = outcomes[table]
+            if isinstance(outcome, WiseError):
+                observations.failures[table] = outcome
+            else:
+                observations.results[table] = outcome
         return observations
 
     def fetch_table(self, table: str, cone: Cone) -> TableResult:
