@@ -47,6 +47,8 @@ def test_real_x_band_is_no_measurement_while_the_others_stand(offline_view):
 
     drawn = sum(len(t.x) for t in sed_figure(view).data)
     assert drawn == 3  # W3 is nowhere on the plot
+    catalog = next(f for f in view.filters if f.table == "allwise_p3as_psd")
+    assert catalog.removed == 0  # no measurement is not a point the cuts removed
 
 
 def test_named_demo_stars_are_those_stars():

@@ -186,9 +186,16 @@ def test_live_bundle_twice_same_bytes_second_from_cache(settings, tap):
     assert first.data == second.data and sum(tap.requests.values()) == 3
 
 
-def test_bundle_of_the_real_ax_row_reproduces(offline_view, tmp_path):
-    view = offline_view("ASASSN-15lh", 10)
-    folder = _unzip(build_bundle(view, Settings()), tmp_path)
+def test_cli_bundle_of_the_real_ax_row_reproduces_offline(tmp_path):
+    import subprocess
+    import sys
+
+    out_zip = tmp_path / "ax.zip"
+    made = subprocess.run([sys.executable, "-m", "dashboard", "bundle", "ASASSN-15lh", "--offline", "-o", str(out_zip)],
+                          cwd=ROOT, capture_output=True, text=True, timeout=120,
+                          env={"PATH": "/usr/bin:/bin", "WISE_CACHE_DIR": str(tmp_path / "cache")})
+    assert out_zip.is_file(), made.stderr
+    folder = _unzip(out_zip.read_bytes(), tmp_path / "bundle")
     epochs = pd.read_csv(folder / "lightcurve_epochs.csv")
     w2 = epochs[epochs.band == "W2"].iloc[0]
     assert not w2.passed and not w2.measured and "no measurement in W2 (ph_qual X)" in w2.reasons

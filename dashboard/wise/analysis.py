@@ -51,7 +51,7 @@ def analyze(target: Target, observations: Observations, params: AnalysisParams) 
         filters.append(CutReport(
             PSD.name, f"catalog cuts (ph_qual in {c.ph_qual}, clean cc_flags={c.clean_cc_flags}, "
                       f"ext_flg <= {c.max_ext_flg}, SNR >= {c.min_snr:g})",
-            "ph_qual,cc_flags,ext_flg,w?snr", int((~sed_table["passed"]).sum()),
+            "ph_qual,cc_flags,ext_flg,w?snr", int((~sed_table["passed"] & sed_table["measured"]).sum()),
             int((sed_table["ph_qual"] == "not recorded").sum()), "applied per band to the SED"))
 
     ra, dec = (selection.ra, selection.dec) if selection else (target.ra, target.dec)
