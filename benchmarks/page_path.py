@@ -69,6 +69,8 @@ class Tally:
         self.lock = threading.Lock()
         self.counts: Counter[str] = Counter()
         self.view_s: list[float] = []
+        self.dropped_at: list[float] = []
+        self.killed_at: float | None = None
 
     def add(self, what: str, seconds: float | None = None) -> None:
         with self.lock:
@@ -84,6 +86,8 @@ def post(session: requests.Session, url: str, body: dict, params: dict, tally: T
             return session.post(url, json=body, params=params, timeout=STUCK_S)
         except requests.RequestException:
             tally.add("connection_dropped")
+            with tally.lock:
+                tally.dropped_at.append(time.monotonic())
             time.sleep(0.2)
     return None
 
@@ -109,6 +113,7 @@ def one_view(base: str, deps: list[dict], session: requests.Session, end: str, t
             tally.add(f"error:poll {reply.status_code if reply is not None else 'no reply'}")
             continue
         if reply.status_code == 204:  # no output: the view would stay on "Fetching…"
+            tally.add("stuck:204 no output")
             break
         data = reply.json().get("response", {}).get("fetched", {}).get("data")
         if data is not None:
@@ -116,6 +121,8 @@ def one_view(base: str, deps: list[dict], session: requests.Session, end: str, t
             break
     if fetched is None:
         tally.add("stuck")
+        if time.monotonic() - started >= STUCK_S:
+            tally.add(f"stuck:no answer in {STUCK_S:g} s")
         return
     if fetched.get("lost"):
         tally.add("told_server_restarted")
@@ -135,7 +142,8 @@ def main() -> None:
     args = argparse.ArgumentParser()
     args.add_argument("--users", type=int, default=20)
     args.add_argument("--seconds", type=float, default=60.0)
-    args.add_argument("--max-requests", type=int, default=400)
+    args.add_argument("--max-requests", type=int, default=0, help="recycle by count (0: memory bound only)")
+    args.add_argument("--no-kill", dest="kill", action="store_false", help="recycles only, no SIGKILL")
     opts = args.parse_args()
     tap = LocalTap().start()
     tap.faults.update({t: Fault(latency_s=0.3) for t in ("allwise_p3as_psd", "allwise_p3as_mep",
@@ -155,6 +163,8 @@ def main() -> None:
             workers = [p for p in master.children() if "gunicorn" in " ".join(p.cmdline())]
             left = [p for p in children if p not in workers]
             print_report(opts, tally, len(pids), len(left), sum(tap.requests.values()))
+            print("worker resident memory after the run: "
+                  + ", ".join(f"{p.memory_info().rss / 2**20:.0f} MB" for p in workers))
         finally:
             stop(server)
             tap.stop()
@@ -181,6 +191,8 @@ def run(base: str, deps: list[dict], opts: argparse.Namespace, tally: Tally, ser
                         tally.add(f"error:bundle {reply.status_code}")
                 except requests.RequestException:
                     tally.add("connection_dropped")
+                    with tally.lock:
+                        tally.dropped_at.append(time.monotonic())
             n += 1
 
     def watch() -> None:  # which worker pids served; one SIGKILL a third of the way in
@@ -190,10 +202,11 @@ def run(base: str, deps: list[dict], opts: argparse.Namespace, tally: Tally, ser
                 pids.add(requests.get(base + "/healthz", timeout=5).json()["pid"])
             except requests.RequestException:
                 pass
-            if not killed and time.monotonic() > deadline - opts.seconds * 2 / 3:
+            if not killed and opts.kill and time.monotonic() > deadline - opts.seconds * 2 / 3:
                 workers = [p for p in psutil.Process(server.pid).children()]
                 if workers:
                     os.kill(workers[0].pid, signal.SIGKILL)
+                    tally.killed_at = time.monotonic()
                     tally.add("workers_killed")
                     killed = True
             time.sleep(0.5)
@@ -216,6 +229,13 @@ def print_report(opts: argparse.Namespace, tally: Tally, n_pids: int, left: int,
     print(f"stuck views {c['stuck']}; views told 'server restarted' (jobs on the killed worker) "
           f"{c['told_server_restarted']}; errors {c['errors']}; connections dropped (retried) "
           f"{c['connection_dropped']}")
+    if tally.killed_at is not None:
+        with_kill = sum(1 for t in tally.dropped_at if 0 <= t - tally.killed_at <= 3.0)
+        print(f"requests lost with the killed worker (dropped within 3 s of the SIGKILL, then retried): {with_kill}; "
+              f"other dropped connections (recycles): {len(tally.dropped_at) - with_kill}")
+    stuck = {k.removeprefix("stuck:"): v for k, v in c.items() if k.startswith("stuck:")}
+    if stuck:
+        print(f"stuck views by kind: {stuck}")
     kinds = {k.removeprefix("error:"): v for k, v in c.items() if k.startswith("error:")}
     if kinds:
         print(f"errors by kind: {kinds}")

@@ -28,6 +28,9 @@ import dash
 from ..wise.lease import OWNER_ALIVE
 
 JOB_LEASE_S = 10.0
+#: A result stays readable this long after its first read: a poll whose answer was lost (its
+#: connection dropped) is retried and must find it again.
+RESULT_GRACE_S = 60.0
 #: What a poll gets when the worker running its job died: the page shows ``message``.
 LOST = {"lost": True, "error": "The server restarted while fetching this view; press Go to fetch it again."}
 
@@ -48,6 +51,7 @@ class ThreadJobManager(dash.DiskcacheManager):
     def call_job_fn(self, key: str, job_fn: Callable[..., None], args: Any, context: Any) -> str:
         job = uuid.uuid4().hex
         self.handle.set(self._alive_key(job), True, expire=JOB_LEASE_S)
+        self.handle.set(f"job-result-key:{job}", key, expire=3600)
         done = threading.Event()
 
         def beat() -> None:
@@ -75,14 +79,22 @@ class ThreadJobManager(dash.DiskcacheManager):
     def cancelled(self, job: object) -> bool:
         return bool(self.handle.get(self._cancelled_key(job)))
 
+    def _finished(self, job: object) -> bool:
+        key = self.handle.get(f"job-result-key:{job}")
+        return key is not None and self.handle.get(key) is not None
+
     def job_running(self, job: object) -> bool:
-        return job is not None and self.handle.get(self._alive_key(job)) is not None and not self.cancelled(job)
+        """Running, or finished with its result not yet collected: Dash asks this after reading no
+        result, and a job that finished in between must not look gone (the page would stop polling)."""
+        if job is None or self.cancelled(job):
+            return False
+        return self.handle.get(self._alive_key(job)) is not None or self._finished(job)
 
     def terminate_job(self, job: object) -> None:
         """Dash calls this on Cancel, on a superseded job, and after reading a result."""
         if job is None:
             return
-        if self.handle.get(self._alive_key(job)) is not None:  # still running: a real cancel
+        if not self._finished(job) and self.handle.get(self._alive_key(job)) is not None:  # a real cancel
             self.handle.set(self._cancelled_key(job), True, expire=3600)
             self.handle.delete(self._alive_key(job))
 
@@ -90,7 +102,11 @@ class ThreadJobManager(dash.DiskcacheManager):
         return not self.job_running(job)
 
     def get_result(self, key: str, job: object) -> Any:
-        result = super().get_result(key, job)
-        if result is self.UNDEFINED and job is not None and not self.job_running(job) and not self.cancelled(job):
-            return dict(LOST)  # the worker running it died: say so rather than leave the page waiting
+        result = self.handle.get(key, self.UNDEFINED)
+        if result is self.UNDEFINED:
+            if job is not None and not self.job_running(job) and not self.cancelled(job):
+                return dict(LOST)  # the worker running it died: say so rather than leave the page waiting
+            return self.UNDEFINED
+        self.handle.touch(key, expire=RESULT_GRACE_S)  # kept briefly for a retried poll, then gone
+        self.clear_cache_entry(self._make_progress_key(key))
         return result
