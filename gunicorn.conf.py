@@ -21,7 +21,6 @@ workers = _settings.web_concurrency
 threads = _settings.threads
 timeout = _settings.worker_timeout_s
 graceful_timeout = 30
-keepalive = 0  # no idle keep-alive connection for a recycling worker to reset (measured: benchmarks/page_path.py)
 max_requests = _settings.max_requests
 max_requests_jitter = max_requests // 10
 accesslog = _settings.access_log

@@ -142,7 +142,7 @@ def main() -> None:
     args = argparse.ArgumentParser()
     args.add_argument("--users", type=int, default=20)
     args.add_argument("--seconds", type=float, default=60.0)
-    args.add_argument("--max-requests", type=int, default=0, help="recycle by count (0: memory bound only)")
+    args.add_argument("--max-requests", type=int, default=400, help="recycle by count during the run (0: never)")
     args.add_argument("--no-kill", dest="kill", action="store_false", help="recycles only, no SIGKILL")
     opts = args.parse_args()
     tap = LocalTap().start()

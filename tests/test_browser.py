@@ -295,7 +295,13 @@ def test_two_viewers_open_the_same_link_at_once_and_both_get_their_view(browser,
         for p in pages:  # both before either renders
             p.goto(link, wait_until="commit")
         for i, p in enumerate(pages):
-            wait_rendered(p, timeout=60_000, target="314.26238")
+            try:
+                wait_rendered(p, timeout=60_000, target="314.26238")
+            except Exception:
+                p.screenshot(path=str(SHOTS / f"same_link_viewer{i + 1}_timeout.png"))
+                raise AssertionError(f"viewer {i + 1} did not render: progress "
+                                     f"{p.locator('#progress').text_content()!r}, sed "
+                                     f"{p.locator('#sed-graph').text_content()[:200]!r}") from None
             assert p.locator("#lc-graph .scatterlayer .point").count() > 200
             p.screenshot(path=str(SHOTS / f"same_link_viewer{i + 1}.png"))
         for c in contexts:
