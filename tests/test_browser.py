@@ -230,6 +230,15 @@ def test_narrow_screen_screenshot(browser, offline_app):
     assert width <= 440  # no sideways scrolling of the page
 
 
+def open_view(browser, url: str, target: str, width: int):
+    """A fresh browser context at ``width`` px with the view at ``url`` rendered: (context, page)."""
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    page = context.new_page()
+    page.goto(url)
+    wait_rendered(page, target=target)
+    return context, page
+
+
 def lc_layout(page) -> dict:
     return page.evaluate("""() => {
         const gd = document.querySelector('#lc-graph .js-plotly-plot');
@@ -241,10 +250,7 @@ def lc_layout(page) -> dict:
 @pytest.mark.parametrize("width", [1440, 420])
 def test_no_measurement_placeholder_never_reaches_the_axis(browser, offline_app, width):
     """The real ASASSN-15lh row: W2 is 'X' with w2mpro 0.0 (171,787 mJy if it were read as data)."""
-    context = browser.new_context(viewport={"width": width, "height": 900})
-    page = context.new_page()
-    page.goto(offline_app + "/?target=ASASSN-15lh&r=10&unit=flux")
-    wait_rendered(page, target="ASASSN-15lh")
+    context, page = open_view(browser, offline_app + "/?target=ASASSN-15lh&r=10&unit=flux", "ASASSN-15lh", width)
     layout = lc_layout(page)
     assert max(layout["range"]) < 1000 and not any(n and n.startswith("W2") for n in layout["names"])
     page.screenshot(path=str(SHOTS / f"ax_row_flux_{width}.png"), full_page=True)
@@ -253,10 +259,7 @@ def test_no_measurement_placeholder_never_reaches_the_axis(browser, offline_app,
 
 @pytest.mark.parametrize("width", [1440, 420])
 def test_rejected_points_do_not_squash_the_curve_and_limits_are_triangles(browser, offline_app, width):
-    context = browser.new_context(viewport={"width": width, "height": 900})
-    page = context.new_page()
-    page.goto(offline_app + "/?target=Gaia20fnr&r=5")
-    wait_rendered(page, target="Gaia20fnr")
+    context, page = open_view(browser, offline_app + "/?target=Gaia20fnr&r=5", "Gaia20fnr", width)
     layout = lc_layout(page)
     low, high = sorted(layout["range"])
     assert high - low < 1.0 and low > 10  # not stretched to the 6.07 mag outlier

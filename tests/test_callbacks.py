@@ -113,3 +113,14 @@ def test_url_state_roundtrip_and_params():
     params = to_params(state)
     assert params.catalog_cuts.ph_qual == "AB" and params.epoch_cuts.enabled == ("nb", "qf")
     assert [c.token for c in params.epoch_cuts.cuts()] == ["nb", "qf"] and not params.binning.enabled
+
+
+def test_a_cancelled_lookup_says_so_and_a_new_one_does_not(offline):
+    state_out, _ = run_view(offline, "?target=AT2019dsg&r=10")
+    query = state_out["query"]
+    out = callbacks.render(offline, None, state_out["state"], "", query=query, cancelled=query)
+    assert out["progress"].startswith("Cancelled")
+    newer = query | {"nonce": "another"}  # Go pressed again after the cancel
+    fetched = callbacks.fetch(offline, lambda *_: None, newer)
+    out = callbacks.render(offline, fetched, state_out["state"], "", query=newer, cancelled=query)
+    assert out["progress"] == "" and out["rows"]

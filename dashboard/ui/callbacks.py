@@ -129,8 +129,14 @@ def fetch(settings: Settings, set_progress: Callable[[str], None], query: dict |
     return {"error": None, "query": query, "fetch_id": fetch_id}
 
 
-def render(settings: Settings, fetched: dict | None, state_data: dict | None, href: str | None) -> dict:
-    """Every panel from the handed-over observations and the view state."""
+def render(settings: Settings, fetched: dict | None, state_data: dict | None, href: str | None, *,
+           query: dict | None = None, cancelled: dict | None = None) -> dict:
+    """Every panel from the handed-over observations and the view state. ``cancelled`` is the
+    lookup the user stopped: if it is the current ``query`` and nothing came for it, say so."""
+    nonce = (query or {}).get("nonce")
+    if nonce and (cancelled or {}).get("nonce") == nonce and ((fetched or {}).get("query") or {}).get(
+            "nonce") != nonce:
+        fetched = {"cancelled": True, "query": query}
     if not state_data or not state_data.get("target"):
         return _placeholder("Choose a target above or a demo target below.", welcome=True)
     if (fetched or {}).get("lost"):  # the worker running the fetch died (web/jobs.py) or the job failed
@@ -240,11 +246,7 @@ def register(app: dash.Dash, settings: Settings) -> None:
 
     def on_render(fetched: dict | None, state: dict | None, cancelled: dict | None, query: dict | None,
                   href: str | None) -> dict:
-        nonce = (query or {}).get("nonce")
-        if nonce and (cancelled or {}).get("nonce") == nonce and ((fetched or {}).get("query") or {}).get(
-                "nonce") != nonce:
-            fetched = {"cancelled": True, "query": query}  # the current lookup was stopped by the user
-        return render(settings, fetched, state, href)
+        return render(settings, fetched, state, href, query=query, cancelled=cancelled)
 
     app.callback(
         output={"rows": Output("sources", "rowData"), "sed": Output("sed-graph", "figure"),
