@@ -138,3 +138,22 @@ def test_radius_never_raises_anything_else(value):
     except TargetError:
         return
     assert 0 < r <= 120
+
+
+@pytest.mark.parametrize("text", ["0", "-3", "1e-7", "0.001", "121", "nan", "ten", ""])
+def test_radius_outside_the_bounds_is_refused_with_the_bounds_and_what_was_typed(text):
+    from dashboard.config import MIN_RADIUS_ARCSEC
+
+    with pytest.raises(TargetError) as refused:
+        parse_radius(text, 120.0)
+    message = str(refused.value)
+    assert f"from {MIN_RADIUS_ARCSEC:g} to 120 arcsec" in message
+    assert (repr(text) if text else "nothing") in message
+
+
+def test_the_smallest_accepted_radius_makes_a_valid_query():
+    from dashboard.config import MIN_RADIUS_ARCSEC
+    from dashboard.wise.adql import cone_query
+    from dashboard.wise.model import Cone
+
+    assert "CIRCLE('ICRS'" in cone_query("allwise_p3as_psd", Cone(10, 20, parse_radius(MIN_RADIUS_ARCSEC, 120)))

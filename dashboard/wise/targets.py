@@ -19,6 +19,7 @@ import math
 import re
 from collections.abc import Callable, Mapping
 
+from ..config import MIN_RADIUS_ARCSEC
 from .model import Target
 
 ACCEPTED_FORMS = (
@@ -158,11 +159,13 @@ def sesame_resolver(name: str) -> tuple[float, float]:
 
 
 def parse_radius(value: object, maximum: float) -> float:
-    """A cone radius in arcsec: a number > 0 and <= ``maximum``, else a ``TargetError``."""
+    """A cone radius in arcsec, from ``MIN_RADIUS_ARCSEC`` to ``maximum``, else a ``TargetError``."""
+    bounds = f"from {MIN_RADIUS_ARCSEC:g} to {maximum:g} arcsec"
+    shown = "nothing" if value is None or str(value).strip() == "" else repr(str(value)[:40])
     try:
         radius = float(str(value).strip().removesuffix('"').removesuffix("arcsec").strip())
     except (TypeError, ValueError):
-        raise TargetError(f"The radius must be a number of arcsec, > 0 and <= {maximum:g}; got {value!r}.") from None
-    if not math.isfinite(radius) or radius <= 0 or radius > maximum:
-        raise TargetError(f"The radius must be > 0 and <= {maximum:g} arcsec; got {value!r}.")
+        raise TargetError(f"The radius must be a number {bounds}; got {shown}.") from None
+    if not math.isfinite(radius) or radius < MIN_RADIUS_ARCSEC or radius > maximum:
+        raise TargetError(f"The radius must be {bounds}; got {shown}.")
     return radius
