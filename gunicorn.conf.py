@@ -10,6 +10,7 @@ no memory bound of its own: workers are recycled after ``max_requests`` (with ji
 from __future__ import annotations
 
 import os
+import sys
 
 import psutil
 
@@ -25,6 +26,15 @@ max_requests = _settings.max_requests
 max_requests_jitter = max_requests // 10
 accesslog = _settings.access_log
 MAX_RSS_BYTES = _settings.worker_max_rss_mb * 1024 * 1024
+
+
+def on_starting(server):  # noqa: ANN001 - gunicorn hook signature
+    """The master refuses to start (exit 1, the reason on stderr) instead of respawning workers
+    that each refuse: a missing or empty SECRET_KEY, or debug on."""
+    problem = _settings.production_problem()
+    if problem:
+        sys.stderr.write(f"wise-explorer: {problem}\n")
+        sys.exit(1)
 
 
 def post_request(worker, req, environ, resp):  # noqa: ANN001, ARG001 - gunicorn hook signature

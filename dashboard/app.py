@@ -36,12 +36,9 @@ def create_app(settings: Settings | None = None, *, production: bool = False) ->
     """The app. ``production`` (the gunicorn entry point) refuses to start without SECRET_KEY,
     which signs Dash's background-job handles and must be the same on every worker and host."""
     settings = settings or config.load()
-    if production and not settings.secret_key:
-        raise SystemExit("SECRET_KEY is not set: in production every worker and host must share one secret "
-                         "(it signs background-job handles). Set SECRET_KEY, e.g. to `python -c 'import secrets; "
-                         "print(secrets.token_hex(32))'`.")
-    if production and settings.debug:
-        raise SystemExit("WISE_DEBUG must not be on in production.")
+    problem = settings.production_problem() if production else None
+    if problem:
+        raise SystemExit(problem)
     settings.cache_dir.mkdir(parents=True, exist_ok=True)
     manager = background_manager(settings)
     server = Flask(__name__)

@@ -72,6 +72,16 @@ class Settings:
     def read_timeout(self, table: str) -> float:
         return self.read_timeouts_s[table]
 
+    def production_problem(self) -> str | None:
+        """Why these settings must not serve a group (gunicorn's master and the app refuse), or None."""
+        if not self.secret_key or not self.secret_key.strip():
+            return ("SECRET_KEY is not set (or empty): in production every worker and host must share one secret "
+                    "(it signs background-job handles). Set SECRET_KEY, e.g. to `python -c 'import secrets; "
+                    "print(secrets.token_hex(32))'`.")
+        if self.debug:
+            return "WISE_DEBUG must not be on in production."
+        return None
+
 
 def _parse(kind: str, name: str, raw: str) -> Any:
     kind = kind.replace(" | None", "")

@@ -147,6 +147,21 @@ def test_production_refuses_to_start_without_secret_key(tmp_path):
     assert out.returncode != 0 and "SECRET_KEY is not set" in out.stderr
 
 
+@pytest.mark.parametrize("env, says", [({}, "SECRET_KEY is not set"), ({"SECRET_KEY": "  "}, "SECRET_KEY is not set"),
+                                       ({"SECRET_KEY": "k", "WISE_DEBUG": "1"}, "WISE_DEBUG must not be on")])
+def test_gunicorns_master_refuses_to_start(tmp_path, env, says):
+    """The master exits non-zero with the reason instead of respawning failing workers."""
+    from servers import free_port
+
+    base = {k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "WISE_DEBUG", "PORT")}
+    started = time.monotonic()
+    out = subprocess.run([sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "dashboard.app:server"],
+                         cwd=ROOT, env=base | env | {"WISE_CACHE_DIR": str(tmp_path), "WISE_PORT": str(free_port())},
+                         capture_output=True, text=True, timeout=60)
+    assert out.returncode != 0 and says in out.stderr and "Booting worker" not in out.stderr
+    assert time.monotonic() - started < 30
+
+
 def test_rate_limit_is_shared_and_says_so(settings):
     from dashboard.app import create_app
 
