@@ -14,6 +14,7 @@ from pathlib import Path
 
 import dash
 import diskcache
+from dash.exceptions import DependencyException
 from flask import Flask, Response, jsonify, request
 
 from . import __version__, config
@@ -29,6 +30,8 @@ from .wise.provenance import build_bundle, safe_name
 from .wise.targets import TargetError
 
 ROOT = Path(__file__).resolve().parents[1]
+#: Dash's routes that look a name up (component files, callback outputs).
+DASH_LOOKUPS = ("/_dash-component-suites/", "/_dash-update-component")
 log = logging.getLogger(__name__)
 
 
@@ -130,6 +133,12 @@ def _routes(server: Flask, settings: Settings, manager: object) -> None:
 
         if isinstance(exc, HTTPException):
             return f"{exc.name}\n", exc.code or 500, {"Content-Type": "text/plain"}
+        missing = isinstance(exc, KeyError | FileNotFoundError | DependencyException)
+        if missing and request.path.startswith(DASH_LOOKUPS):
+            # Dash raises these for a component file or a callback output it does not have: a
+            # request for something that is not here, never a server fault.
+            log.info("not found: %s (%s)", request.path, exc)
+            return "Not found\n", 404, {"Content-Type": "text/plain"}
         log.exception("unhandled error")
         return "Internal error; it was logged.\n", 500, {"Content-Type": "text/plain"}
 

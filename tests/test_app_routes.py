@@ -69,3 +69,16 @@ def test_layout_is_served_with_debug_off(client):
     reply = client.get("/")
     assert reply.status_code == 200 and b"_dash-config" in reply.data
     assert b'"debug":true' not in reply.data.replace(b" ", b"")
+
+
+@pytest.mark.parametrize("path", ["/_dash-component-suites/nope/x.js", "/_dash-component-suites/dash/deps/nothing.js"])
+def test_unknown_component_files_are_404_not_500(client, path, caplog):
+    reply = client.get(path)
+    assert reply.status_code == 404 and b"Traceback" not in reply.data
+    assert not [r for r in caplog.records if r.levelname == "ERROR"]
+
+
+def test_a_callback_output_the_page_does_not_have_is_404(client):
+    reply = client.post("/_dash-update-component", json={"output": "nope.children", "outputs": {
+        "id": "nope", "property": "children"}, "inputs": [], "changedPropIds": []})
+    assert reply.status_code == 404
