@@ -49,6 +49,7 @@ class Settings:
     max_rows: int = setting("WISE_MAX_ROWS", 50_000, "MAXREC per table; a cut reply is flagged truncated")
     cache_dir: Path = setting("WISE_CACHE_DIR", _default_cache_dir, "shared cache directory (one host)")
     cache_ttl_s: float = setting("WISE_CACHE_TTL_S", 7 * 24 * 3600.0, "age after which a reply is refetched")
+    empty_ttl_s: float = setting("WISE_EMPTY_TTL_S", 3600.0, "age after which an empty reply is refetched")
     cache_size_bytes: int = setting("WISE_CACHE_SIZE_BYTES", 2 * 1024**3, "cache size bound (LRU eviction)")
     unreachable_memory_s: float = setting("WISE_UNREACHABLE_MEMORY_S", 60.0,
                                           "after an unreachable IRSA, skip it this long")

@@ -89,6 +89,8 @@ def test_failed_catalog_shows_its_own_error_and_keeps_the_light_curve(settings, 
     _, out = run_view(settings, "?target=314.26238+14.20441&r=2.5")
     assert "AllWISE catalog unavailable" in out["sources_message"] and "HTTP 503" in out["sources_message"]
     assert any(t.name == "W1 visit median" for t in out["lc"].data)
+    assert "not matched to an AllWISE source (the catalog failed)" in out["stats"]
+    assert '3" of the target' in out["stats"]
 
 
 def test_expired_handover_never_fetches_in_the_render(settings, tap):

@@ -168,3 +168,24 @@ while True:
             seen += 1
             assert isinstance(entry, CacheEntry) and len(entry.raw) == 3_000_000 and len(entry.rows) == 200_000
     assert seen >= 1
+
+
+def test_an_empty_reply_never_silently_replaces_cached_rows(settings, tap):
+    fetcher = build_fetcher(replace(settings, cache_ttl_s=0.0))
+    assert len(fetcher.fetch_table("neowiser_p1bs_psd", AT2019DSG).rows) == 253
+    tap.faults["neowiser_p1bs_psd"] = Fault(zero_rows=True)  # IRSA answers OK with no rows this time
+    result = fetcher.fetch_table("neowiser_p1bs_psd", AT2019DSG)
+    assert len(result.rows) == 253 and result.provenance.source == "stale"
+    assert any("returned no rows" in n for n in result.provenance.serving_notes)
+
+
+def test_empty_replies_are_kept_for_the_empty_ttl_only(settings, tap):
+    from dashboard.wise.model import Cone
+
+    nowhere = Cone(10.0, -10.0, 5.0)  # no recorded rows: a real "no WISE data here"
+    fetcher = build_fetcher(replace(settings, empty_ttl_s=0.5))
+    assert fetcher.fetch_table("allwise_p3as_psd", nowhere).rows.empty
+    assert fetcher.fetch_table("allwise_p3as_psd", nowhere).provenance.source == "hit"
+    time.sleep(0.6)
+    assert fetcher.fetch_table("allwise_p3as_psd", nowhere).provenance.source == "live"  # asked again
+    assert tap.requests["allwise_p3as_psd"] == 2

@@ -183,6 +183,9 @@ def _panels(observed: Any, state: ViewState, href: str | None) -> dict:
     else:
         lc_fig = figures.lightcurve_figure(shown, state.unit)
     stats = panels.stats_text(shown.lightcurve.stats)
+    if catalog_failed is not None and not shown.lightcurve.epochs.empty:
+        stats += (" · not matched to an AllWISE source (the catalog failed): epochs within "
+                  f"{shown.params.match_radius_arcsec:g}\" of the target position")
     if epoch_failed and not shown.lightcurve.epochs.empty:
         stats += " · partial: " + "; ".join(f"{t}: {e}" for t, e in epoch_failed.items())
     query = to_query(state)

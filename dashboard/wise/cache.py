@@ -39,8 +39,9 @@ class CacheEntry:
 
 
 class QueryCache:
-    def __init__(self, store: Store, *, ttl_s: float) -> None:
+    def __init__(self, store: Store, *, ttl_s: float, empty_ttl_s: float | None = None) -> None:
         self.ttl_s = ttl_s
+        self.empty_ttl_s = ttl_s if empty_ttl_s is None else empty_ttl_s
         self.store = store
 
     def get(self, key: str) -> CacheEntry | None:
@@ -51,7 +52,8 @@ class QueryCache:
         return value if isinstance(value, CacheEntry) else None
 
     def is_fresh(self, entry: CacheEntry) -> bool:
-        return entry.age_s() < self.ttl_s
+        """An empty reply is asked again sooner (``empty_ttl_s``): "nothing here" may be a glitch."""
+        return entry.age_s() < (self.empty_ttl_s if entry.rows.empty else self.ttl_s)
 
     def put(self, key: str, entry: CacheEntry) -> None:
         self.store.set(key, entry)

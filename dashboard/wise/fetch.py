@@ -108,6 +108,14 @@ class Fetcher:
                 if entry_now is not None and self.cache.is_fresh(entry_now):
                     return self._from_cache(entry_now, "hit")
                 reply = self._run(adql, timeout)
+                previous = entry_now or entry
+                if reply.rows.empty and previous is not None and not previous.rows.empty:
+                    # IRSA now answers "no rows" where it answered rows before: keep the rows, say so
+                    kept = self._from_cache(previous, "stale")
+                    kept.provenance.serving_notes.append(
+                        f"IRSA returned no rows for this query now; showing the {len(previous.rows)} rows it "
+                        f"returned on {previous.retrieved_utc}.")
+                    return kept
                 new = CacheEntry(table=table, adql=adql, raw=reply.raw, rows=reply.rows, truncated=reply.truncated,
                                  retrieved_utc=reply.retrieved_utc, stored_at=time.time(),
                                  service_url=self.client.url)

@@ -17,7 +17,7 @@ def build_fetcher(settings: Settings) -> Fetcher:
     store = shared_store(settings)
     return Fetcher(
         client=IrsaTapClient(settings.tap_url, connect_timeout_s=settings.connect_timeout_s),
-        cache=QueryCache(store, ttl_s=settings.cache_ttl_s),
+        cache=QueryCache(store, ttl_s=settings.cache_ttl_s, empty_ttl_s=settings.empty_ttl_s),
         archive=OfflineArchive(),
         offline=settings.offline,
         slots=UpstreamSlots(store, settings.max_concurrent_upstream),
