@@ -51,6 +51,11 @@ def create_app(settings: Settings | None = None, *, production: bool = False) ->
         update_title=None,  # type: ignore[arg-type]  # None: keep the title while callbacks run (Dash docs)
     )
     server.secret_key = settings.secret_key or secrets.token_hex(32)  # a local run gets a per-run secret
+    if settings.proxy_hops > 0:  # the client address comes from X-Forwarded-For only through trusted hops
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        server.wsgi_app = ProxyFix(server.wsgi_app, x_for=settings.proxy_hops)  # type: ignore[method-assign]
+    _limit_new_lookups(server, settings)
     app.layout = make_layout()
     callbacks.register(app, settings)
     _routes(server, settings, manager)
@@ -69,6 +74,23 @@ def background_manager(settings: Settings) -> object:
         celery_app.conf.update(result_expires=3600, broker_connection_retry_on_startup=True)
         return dash.CeleryManager(celery_app, expire=3600)
     return ThreadJobManager(diskcache.Cache(str(settings.cache_dir / "jobs")), expire=3600)
+
+
+def _limit_new_lookups(server: Flask, settings: Settings) -> None:
+    """Every request that starts an IRSA lookup counts against the client's limit, including
+    callback requests a page would never send: a new background fetch (no job handle yet)."""
+
+    @server.before_request
+    def limit() -> Response | None:
+        if request.method != "POST" or request.path != "/_dash-update-component" or "cacheKey" in request.args:
+            return None
+        body = request.get_json(silent=True) or {}
+        if not isinstance(body, dict) or body.get("output") != "fetched.data":
+            return None
+        limiter = rate_limiter(settings)
+        if limiter.allow(request.remote_addr or "unknown"):
+            return None
+        return _text(limiter.refusal(), 429)
 
 
 def _security_headers(app: dash.Dash) -> None:

@@ -61,6 +61,7 @@ class Settings:
     debug: bool = setting("WISE_DEBUG", False, "Dash debug mode (development only; refused in production)")
     max_concurrent_upstream: int = setting("WISE_MAX_CONCURRENT_UPSTREAM", 4, "IRSA queries at once, all workers")
     rate_limit_per_minute: int = setting("WISE_RATE_LIMIT_PER_MINUTE", 60, "lookups and bundles per client/min")
+    proxy_hops: int = setting("WISE_PROXY_HOPS", 0, "trusted reverse proxies in front (X-Forwarded-For)")
     secret_key: str | None = setting("SECRET_KEY", None, "signs background-job handles (required by gunicorn)")
     redis_url: str | None = setting("REDIS_URL", None, "several hosts: cache, limits, Celery in Redis")
     web_concurrency: int = setting("WEB_CONCURRENCY", 2, "gunicorn workers")

@@ -205,3 +205,38 @@ def test_background_job_handles_are_signed_per_page(settings):
     handle = _callback_signing.sign(secret, _callback_signing.job_scope("page-A"), "12345")
     assert _callback_signing.unsign(secret, _callback_signing.job_scope("page-A"), handle) == "12345"
     assert _callback_signing.unsign(secret, _callback_signing.job_scope("page-B"), handle) is None
+
+
+def _fetch_request(n: int) -> dict:
+    query = {"target": "314.26238 14.20441", "radius": 2.5, "nonce": f"forged{n}"}
+    return {"output": "fetched.data", "outputs": {"id": "fetched", "property": "data"},
+            "inputs": [{"id": "query", "property": "data", "value": query}], "changedPropIds": ["query.data"]}
+
+
+def test_forged_background_fetches_count_against_the_limit(settings, tap):
+    """Callback requests a page would never send still count: past the limit, no job, no query."""
+    from dashboard.app import create_app
+
+    client = create_app(replace(settings, rate_limit_per_minute=2)).server.test_client()
+    codes = [client.post("/_dash-update-component", json=_fetch_request(n)).status_code for n in range(2)]
+    time.sleep(3)  # the two accepted jobs run their queries
+    asked = sum(tap.requests.values())
+    refused = [client.post("/_dash-update-component", json=_fetch_request(n)) for n in range(2, 6)]
+    time.sleep(1)
+    assert codes == [200, 200] and {r.status_code for r in refused} == {429}
+    assert b"limit 2 per minute" in refused[0].data and sum(tap.requests.values()) == asked
+
+
+def test_clients_behind_one_proxy_hop_are_limited_separately(settings):
+    from dashboard.app import create_app
+
+    behind = create_app(replace(settings, offline=True, rate_limit_per_minute=2, proxy_hops=1)).server.test_client()
+    alice = {"X-Forwarded-For": "198.51.100.7"}
+    bob = {"X-Forwarded-For": "198.51.100.8"}
+    codes = [behind.get("/bundle.zip?target=AT2019dsg&r=10", headers=alice).status_code for _ in range(3)]
+    assert codes == [200, 200, 429]
+    assert behind.get("/bundle.zip?target=AT2019dsg&r=10", headers=bob).status_code == 200
+    direct = create_app(replace(settings, offline=True, rate_limit_per_minute=2, proxy_hops=0)).server.test_client()
+    forged = [direct.get("/bundle.zip?target=AT2019dsg&r=10", headers={"X-Forwarded-For": f"203.0.113.{i}"})
+              for i in range(3)]
+    assert [r.status_code for r in forged] == [200, 200, 429]  # with no trusted proxy the header is ignored

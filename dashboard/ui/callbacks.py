@@ -100,9 +100,9 @@ def sync_state(settings: Settings, trigger: str, search: str | None, cell: dict 
         # viewers opening one link would otherwise share one job and one of them never gets the
         # result; and Go always asks again (a retry after a failure).
         query_out = asked | {"nonce": uuid.uuid4().hex}
-    if query_out is not no_update:
+    if query_out is not no_update:  # counted when the fetch starts (app.py); here only told early
         limiter = rate_limiter(settings)
-        if not limiter.allow(client):
+        if limiter.exhausted(client):
             return _unchanged(limiter.refusal())
     # An empty URL must not wipe what the user is already typing while the page loads.
     boxes = (state.target, state.radius) if state.target or trigger != "url" else (no_update, no_update)

@@ -14,11 +14,20 @@ class RateLimiter:
         self.store = store
         self.per_minute = per_minute
 
+    def _key(self, client: str) -> str:
+        return f"rate:{client}:{int(time.time() // 60)}"
+
     def allow(self, client: str) -> bool:
+        """Count one request of ``client``; False once it is over the limit this minute."""
         if self.per_minute <= 0:
             return True
-        window = int(time.time() // 60)
-        return self.store.incr(f"rate:{client}:{window}", expire=120) <= self.per_minute
+        return self.store.incr(self._key(client), expire=120) <= self.per_minute
+
+    def exhausted(self, client: str) -> bool:
+        """Whether the next request would be refused (counts nothing: for a friendly message)."""
+        if self.per_minute <= 0:
+            return False
+        return self.store.count(self._key(client)) >= self.per_minute
 
     def refusal(self) -> str:
         return (f"Too many requests from your address (limit {self.per_minute} per minute); "

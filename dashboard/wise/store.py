@@ -19,6 +19,7 @@ class Store(Protocol):
     def add(self, key: str, value: object, expire: float) -> bool: ...
     def delete(self, key: str) -> None: ...
     def incr(self, key: str, expire: float) -> int: ...
+    def count(self, key: str) -> int: ...
     def clear(self) -> None: ...
 
 
@@ -47,6 +48,10 @@ class DiskStore:
     def incr(self, key: str, expire: float) -> int:
         self.cache.add(key, 0, expire=expire, retry=True)
         return int(self.cache.incr(key, default=0, retry=True))
+
+    def count(self, key: str) -> int:
+        """The value ``incr`` has reached (0 if none)."""
+        return int(self.cache.get(key, default=0, retry=True) or 0)
 
     def clear(self) -> None:
         self.cache.clear()
@@ -84,6 +89,10 @@ class RedisStore:
             pipe.expire(self._k(key), int(expire), nx=True)
             count, _ = pipe.execute()
         return int(count)
+
+    def count(self, key: str) -> int:
+        raw = self.client.get(self._k(key))
+        return int(raw) if raw is not None else 0  # type: ignore[arg-type]  # sync client: bytes
 
     def clear(self) -> None:
         for key in self.client.scan_iter(self.prefix + "*"):
