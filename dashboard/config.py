@@ -19,6 +19,7 @@ from .wise.tables import TABLES
 
 IRSA_TAP_URL = "https://irsa.ipac.caltech.edu/TAP"
 SESAME_URL = "https://cds.unistra.fr/cgi-bin/nph-sesame"
+SESAME_URL = "https://cds.unistra.fr/cgi-bin/nph-sesame"
 
 #: Cone radius bounds (arcsec), one definition for the target box, the URL, the CLI and the
 #: bundle route. The smallest radius keeps the ADQL's CIRCLE radius (degrees, 10 digits) non-zero.
@@ -56,6 +57,8 @@ class Settings:
     connect_timeout_s: float = setting("WISE_TIMEOUT_CONNECT_S", 5.0, "connect timeout to the TAP service")
     read_timeouts_s: dict[str, float] = field(default_factory=_default_timeouts)
     resolve_names_online: bool = setting("WISE_RESOLVE_NAMES_ONLINE", True, "resolve names with Sesame")
+    sesame_url: str = setting("WISE_SESAME_URL", SESAME_URL, "the Sesame name resolver (CDS or a mirror)")
+    sesame_timeout_s: float = setting("WISE_TIMEOUT_SESAME_S", 10.0, "read timeout of the name resolver")
     host: str = setting("WISE_HOST", "127.0.0.1", "address `python -m dashboard serve` binds")
     port: int = setting("WISE_PORT", 8050, "port of `python -m dashboard serve`")
     debug: bool = setting("WISE_DEBUG", False, "Dash debug mode (development only; refused in production)")

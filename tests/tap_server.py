@@ -20,12 +20,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlparse
 
 import pandas as pd
-from irsa_schema import irsa_columns
 
 from dashboard.wise import archive
 from dashboard.wise.select import separation_arcsec
 from dashboard.wise.tables import TABLES
 from dashboard.wise.votable import frame_to_votable
+from irsa_schema import irsa_columns
 
 _QUERY = re.compile(
     r"^SELECT (?P<cols>.+?) FROM (?P<table>\w+) WHERE CONTAINS\(POINT\('ICRS', ra, dec\), "

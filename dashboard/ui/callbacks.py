@@ -21,10 +21,10 @@ from dash import Input, Output, State, ctx, no_update
 from ..config import Settings
 from ..web.handover import handover
 from ..web.ratelimit import client_address, rate_limiter
-from ..wise.pipeline import make_cone, observe, resolve_target, view
+from ..wise.pipeline import check_target_text, observe, view
 from ..wise.quality import ALL_CUTS
 from ..wise.tables import TABLES
-from ..wise.targets import TargetError
+from ..wise.targets import TargetError, parse_radius
 from . import figures, panels
 from .urlstate import ViewState, from_store, parse_query, to_params, to_query
 
@@ -77,7 +77,8 @@ def sync_state(settings: Settings, trigger: str, search: str | None, cell: dict 
     new_search: Any = no_update
     if trigger in NEW_LOOKUP:
         try:
-            make_cone(resolve_target(target_text or "", settings), radius_text, settings)
+            check_target_text(target_text or "", settings)
+            parse_radius(radius_text, settings.max_radius_arcsec)
         except TargetError as exc:
             return _unchanged(str(exc))
         state = replace(current, target=(target_text or "").strip(), radius=float(radius_text),  # type: ignore[arg-type]

@@ -12,7 +12,8 @@ from .analysis import AnalysisParams, View, analyze
 from .fetch import Progress
 from .model import Cone, Observations, Target
 from .service import build_fetcher
-from .targets import parse_radius, parse_target, sesame_resolver
+from .sesame import SesameResolver
+from .targets import parse_radius, parse_target
 
 
 @dataclass(frozen=True)
@@ -30,7 +31,15 @@ class Observed:
 def resolve_target(text: str, settings: Settings) -> Target:
     """User text -> Target; names resolve online unless offline or disabled."""
     online = settings.resolve_names_online and not settings.offline
-    return parse_target(text, aliases=archive.aliases(), resolver=sesame_resolver if online else None)
+    resolver = SesameResolver(settings.sesame_url, settings.sesame_timeout_s) if online else None
+    return parse_target(text, aliases=archive.aliases(), resolver=resolver)
+
+
+def check_target_text(text: str, settings: Settings) -> None:
+    """Refuse text that is no target at once, without the network: a name is resolved later,
+    in the background fetch (after the rate limit counted it), never in a page request."""
+    online = settings.resolve_names_online and not settings.offline
+    parse_target(text, aliases=archive.aliases(), resolver=(lambda _name: (0.0, 0.0)) if online else None)
 
 
 def make_cone(target: Target, radius: object, settings: Settings) -> Cone:

@@ -137,7 +137,9 @@ def parse_target(
         )
     try:
         ra, dec = resolver(stripped)
-    except Exception as exc:  # the resolver is remote; any failure becomes a plain message
+    except TargetError:  # the resolver's own typed refusal (unknown name, resolver unreachable)
+        raise
+    except Exception as exc:  # any other failure of a remote resolver becomes a plain message
         raise _fail(stripped, f"the name resolver (Sesame) did not resolve it ({type(exc).__name__})") from None
     ra, dec = _check_position(stripped, float(ra), float(dec))
     return Target(stripped, ra, dec, "Sesame (astropy)", name=stripped)
@@ -148,14 +150,6 @@ def _galactic_to_icrs(lon: float, lat: float) -> tuple[float, float]:
 
     icrs = SkyCoord(l=lon, b=lat, unit="deg", frame="galactic").icrs
     return float(icrs.ra.deg), float(icrs.dec.deg)
-
-
-def sesame_resolver(name: str) -> tuple[float, float]:
-    """Resolve a name online with astropy's Sesame client (CDS)."""
-    from astropy.coordinates import SkyCoord
-
-    coord = SkyCoord.from_name(name)
-    return float(coord.ra.deg), float(coord.dec.deg)
 
 
 def parse_radius(value: object, maximum: float) -> float:
