@@ -24,9 +24,10 @@ from .ui.layout import make_layout
 from .ui.urlstate import parse_query, to_params
 from .web.jobs import ThreadJobManager
 from .web.ratelimit import rate_limiter
-from .wise.errors import IrsaTimeout, IrsaUnreachable
+from .wise.errors import IrsaTimeout, IrsaUnreachable, StoreUnavailable
 from .wise.pipeline import observe, view
 from .wise.provenance import build_bundle, safe_name
+from .wise.service import store_reachable
 from .wise.targets import TargetError
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -116,7 +117,16 @@ def _routes(server: Flask, settings: Settings, manager: object) -> None:
     @server.get("/healthz")
     def healthz() -> Response:
         return jsonify(status="ok", version=__version__, tap_url=settings.tap_url, offline=settings.offline,
-                       pid=os.getpid(), jobs_running=getattr(manager, "running", None))
+                       pid=os.getpid(), jobs_running=getattr(manager, "running", None),
+                       shared_store="ok" if store_reachable(settings) else "down")
+
+    @server.get("/readyz")
+    def readyz() -> Response:
+        """For load balancers: 503 while a dependency this host needs (the shared store) is down."""
+        up = store_reachable(settings)
+        reply = jsonify(ready=up, shared_store="ok" if up else "down")
+        reply.status_code = 200 if up else 503
+        return reply
 
     @server.get("/bundle.zip")
     def bundle() -> Response:
@@ -133,6 +143,9 @@ def _routes(server: Flask, settings: Settings, manager: object) -> None:
         except TargetError as exc:
             return _text(str(exc), 400)
         obs = observed.observations
+        outage = next((e for e in obs.failures.values() if isinstance(e, StoreUnavailable)), None)
+        if outage is not None:
+            raise outage  # 503 from the error handler: this host is not ready, IRSA is not at fault
         failures = "; ".join(f"{t}={e.kind}" for t, e in obs.failures.items())
         if not obs.results:  # IRSA did not answer (504) or answered with an error (502)
             silent = all(isinstance(e, IrsaTimeout | IrsaUnreachable) for e in obs.failures.values())
@@ -155,6 +168,10 @@ def _routes(server: Flask, settings: Settings, manager: object) -> None:
 
         if isinstance(exc, HTTPException):
             return f"{exc.name}\n", exc.code or 500, {"Content-Type": "text/plain"}
+        if isinstance(exc, StoreUnavailable):
+            log.warning("shared store unavailable: %s", exc)
+            return ("The shared cache is unavailable (Redis); try again in a moment.\n", 503,
+                    {"Content-Type": "text/plain", "Retry-After": "10"})
         missing = isinstance(exc, KeyError | FileNotFoundError | DependencyException)
         if missing and request.path.startswith(DASH_LOOKUPS):
             # Dash raises these for a component file or a callback output it does not have: a

@@ -25,6 +25,12 @@ class ServerBusy(WiseError):
     kind = "busy"
 
 
+class StoreUnavailable(WiseError):
+    """The store the workers and hosts share (Redis) cannot be reached: the host is not ready."""
+
+    kind = "store"
+
+
 class IrsaError(WiseError):
     """IRSA (or the configured TAP mirror) did not give a usable answer."""
 

@@ -8,6 +8,7 @@ from pathlib import Path
 from ..config import Settings
 from .archive import OfflineArchive
 from .cache import QueryCache, UpstreamSlots
+from .errors import StoreUnavailable
 from .fetch import Fetcher
 from .store import DiskStore, RedisStore, Store
 from .tap import IrsaTapClient
@@ -35,3 +36,12 @@ def shared_store(settings: Settings) -> Store:
 @lru_cache(maxsize=8)
 def _store(redis_url: str | None, directory: str, size: int) -> Store:
     return RedisStore(redis_url) if redis_url else DiskStore(Path(directory), size)
+
+
+def store_reachable(settings: Settings) -> bool:
+    """Whether the shared store answers (a readiness check; never raises)."""
+    try:
+        shared_store(settings).get("readiness-probe")
+        return True
+    except StoreUnavailable:
+        return False

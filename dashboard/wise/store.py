@@ -8,9 +8,15 @@ leases, the upstream slots and the rate limiter need. Values are pickled; a writ
 
 from __future__ import annotations
 
+import functools
 import pickle
+from collections.abc import Callable
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, TypeVar
+
+from .errors import StoreUnavailable
+
+T = TypeVar("T")
 
 
 class Store(Protocol):
@@ -57,6 +63,21 @@ class DiskStore:
         self.cache.clear()
 
 
+def _or_unavailable(method: Callable[..., T]) -> Callable[..., T]:
+    """Redis unreachable -> ``StoreUnavailable`` (a typed failure the app answers with 503)."""
+
+    @functools.wraps(method)
+    def call(*args: object, **kwargs: object) -> T:
+        import redis
+
+        try:
+            return method(*args, **kwargs)
+        except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError) as exc:
+            raise StoreUnavailable(f"the shared cache (Redis) is unavailable: {type(exc).__name__}") from exc
+
+    return call
+
+
 class RedisStore:
     def __init__(self, url: str, prefix: str = "wise:") -> None:
         import redis
@@ -67,6 +88,7 @@ class RedisStore:
     def _k(self, key: str) -> str:
         return self.prefix + key
 
+    @_or_unavailable
     def get(self, key: str) -> object | None:
         try:
             raw = self.client.get(self._k(key))
@@ -74,15 +96,19 @@ class RedisStore:
         except (pickle.UnpicklingError, EOFError, AttributeError, ValueError):
             return None
 
+    @_or_unavailable
     def set(self, key: str, value: object, expire: float | None = None) -> None:
         self.client.set(self._k(key), pickle.dumps(value), px=int(expire * 1000) if expire else None)
 
+    @_or_unavailable
     def add(self, key: str, value: object, expire: float) -> bool:
         return bool(self.client.set(self._k(key), pickle.dumps(value), nx=True, px=int(expire * 1000)))
 
+    @_or_unavailable
     def delete(self, key: str) -> None:
         self.client.delete(self._k(key))
 
+    @_or_unavailable
     def incr(self, key: str, expire: float) -> int:
         with self.client.pipeline() as pipe:
             pipe.incr(self._k(key))
@@ -90,10 +116,12 @@ class RedisStore:
             count, _ = pipe.execute()
         return int(count)
 
+    @_or_unavailable
     def count(self, key: str) -> int:
         raw = self.client.get(self._k(key))
         return int(raw) if raw is not None else 0  # type: ignore[arg-type]  # sync client: bytes
 
+    @_or_unavailable
     def clear(self) -> None:
         for key in self.client.scan_iter(self.prefix + "*"):
             self.client.delete(key)
