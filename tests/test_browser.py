@@ -378,3 +378,22 @@ def test_a_killed_worker_never_leaves_a_view_stuck(browser, group_app, tap_serve
     wait_rendered(page, timeout=40_000, target="314.26238")
     assert page.locator("#lc-graph .scatterlayer .point").count() > 200
     context.close()
+
+
+@pytest.mark.parametrize("width", [1440, 420])
+def test_hostile_link_text_is_shown_as_text_never_as_markup(browser, offline_app, width):
+    hostile = '<a href="https://example.org/login">Session expired</a><img src=x onerror=alert(1)>'
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    page = context.new_page()
+    dialogs: list[str] = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    from urllib.parse import quote
+
+    page.goto(offline_app + "/?target=" + quote(hostile) + "&r=5")
+    page.wait_for_function("() => document.querySelector('#sed-graph .annotation-text')", timeout=30_000)
+    page.wait_for_timeout(500)
+    assert page.locator("a[href*='example.org']").count() == 0 and page.locator("img[src='x']").count() == 0
+    shown = page.locator("#sed-graph").inner_text()
+    assert "example.org/login" in shown and "&quot;" not in shown and not dialogs  # shown as text
+    page.screenshot(path=str(SHOTS / f"hostile_link_{width}.png"))
+    context.close()

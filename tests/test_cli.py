@@ -58,3 +58,32 @@ def test_bundle_offline(tmp_path):
     out = cli("bundle", "AT2019dsg", "--offline", "-o", str(path))
     assert out.returncode == 0, out.stderr
     assert "manifest.json" in zipfile.ZipFile(path).namelist()
+
+
+def test_exit_codes_ok_partial_all_failed_bad_input(tap, tmp_path):
+    """0 every table, 3 some tables failed, 1 every table failed, 2 bad input (README)."""
+    from tap_server import Fault
+
+    env = {"WISE_TAP_URL": tap.url, "WISE_CACHE_DIR": str(tmp_path / "c"), "WISE_TIMEOUT_CONNECT_S": "2"}
+    assert cli("fetch", "314.26238 14.20441", "--radius", "2.5", env=env).returncode == 0
+    tap.faults["neowiser_p1bs_psd"] = Fault(http_status=500)
+    partial = cli("fetch", "314.26238 14.20441", "--radius", "2.4", env=env)
+    assert partial.returncode == 3 and "neowiser_p1bs_psd: FAILED" in partial.stdout
+    for table in ("allwise_p3as_psd", "allwise_p3as_mep"):
+        tap.faults[table] = Fault(http_status=500)
+    none = cli("bundle", "314.26238 14.20441", "--radius", "2.3", "-o", str(tmp_path / "x.zip"), env=env)
+    assert none.returncode == 1 and not (tmp_path / "x.zip").exists()
+    assert cli("fetch", "not a target !!", env=env).returncode == 2
+
+
+def test_bundle_route_504_when_irsa_does_not_answer(settings, tap):
+    from dataclasses import replace
+
+    from dashboard.app import create_app
+    from tap_server import Fault
+
+    for table in ("allwise_p3as_psd", "allwise_p3as_mep", "neowiser_p1bs_psd"):
+        tap.faults[table] = Fault(hang_s=3.0)  # past the 2 s read timeout of the test settings
+    reply = create_app(replace(settings, rate_limit_per_minute=0)).server.test_client().get(
+        "/bundle.zip?target=314.26238+14.20441&r=2.5")
+    assert reply.status_code == 504 and "allwise_p3as_mep=timeout" in reply.headers["X-WISE-Failures"]

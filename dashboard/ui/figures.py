@@ -7,7 +7,7 @@ before it reaches a title, an annotation or a hover: plotly renders a subset of 
 from __future__ import annotations
 
 from datetime import date
-from html import escape
+from html import escape as _html_escape
 
 import numpy as np
 import plotly.graph_objects as go
@@ -18,6 +18,13 @@ from ..wise.analysis import View
 BAND_COLOURS = {"W1": "#1f77b4", "W2": "#d62728", "W3": "#2ca02c", "W4": "#9467bd"}
 REJECTED = "#b0b0b0"
 WEBGL_THRESHOLD = 2000
+
+
+def escape(text: str) -> str:
+    """Text as text in plotly's pseudo-HTML: <, > and & escaped (plotly shows &quot; literally)."""
+    return _html_escape(text, quote=False)
+
+
 FONT = dict(family="system-ui, -apple-system, Segoe UI, Roboto, sans-serif", size=13)
 
 
