@@ -40,7 +40,7 @@ class ThreadJobManager(dash.DiskcacheManager):
         super().__init__(cache, expire=expire)
         self._pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="dash-job")
         self._count_lock = threading.Lock()
-        self.running = 0  # jobs running in this worker (reported by /healthz)
+        self._threads: set[str] = set()  # jobs whose thread runs in this worker
 
     def _alive_key(self, job: object) -> str:
         return f"job-alive:{job}"
@@ -61,12 +61,12 @@ class ThreadJobManager(dash.DiskcacheManager):
         def run() -> None:
             OWNER_ALIVE.set(lambda: not self.cancelled(job))
             with self._count_lock:
-                self.running += 1
+                self._threads.add(job)
             try:
                 job_fn(key, self._make_progress_key(key), args, context)
             finally:
                 with self._count_lock:
-                    self.running -= 1
+                    self._threads.discard(job)
                 done.set()
                 self.handle.delete(self._alive_key(job))
                 if self.cancelled(job):  # nobody reads it any more
@@ -75,6 +75,13 @@ class ThreadJobManager(dash.DiskcacheManager):
         threading.Thread(target=beat, daemon=True, name=f"dash-job-beat:{job[:8]}").start()
         self._pool.submit(copy_context().run, run)
         return job
+
+    @property
+    def running(self) -> int:
+        """Jobs of this worker still wanted (a cancelled job's thread may finish its HTTP read)."""
+        with self._count_lock:
+            jobs = list(self._threads)
+        return sum(1 for job in jobs if not self.cancelled(job))
 
     def cancelled(self, job: object) -> bool:
         return bool(self.handle.get(self._cancelled_key(job)))
