@@ -41,3 +41,17 @@ def timed(fn, repeat: int = 3) -> float:
         fn()
         best = min(best, time.perf_counter() - start)
     return best
+
+
+def render_body(deps: list[dict], fetched: dict, state: dict, href: str) -> dict:
+    """The POST the browser sends to run the render callback (ids from /_dash-dependencies)."""
+    callback = next(d for d in deps if "sed-graph.figure" in d["output"])
+    outputs = [{"id": o.split(".")[0], "property": o.split(".")[1].split("@")[0]}
+               for o in callback["output"].strip(".").split("...")]
+    return {"output": callback["output"], "outputs": outputs,
+            "inputs": [{"id": "fetched", "property": "data", "value": fetched},
+                       {"id": "view-state", "property": "data", "value": state},
+                       {"id": "cancelled", "property": "data", "value": None}],
+            "changedPropIds": ["fetched.data"],
+            "state": [{"id": "query", "property": "data", "value": fetched.get("query")},
+                      {"id": "url", "property": "href", "value": href}]}

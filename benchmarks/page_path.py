@@ -28,7 +28,7 @@ import numpy as np
 import psutil
 import requests
 
-import _common  # noqa: F401  (puts the project and tests/ on sys.path)
+from _common import render_body
 from dashboard.ui.urlstate import ViewState, to_query
 from servers import start_gunicorn, stop
 from tap_server import Fault, LocalTap
@@ -49,19 +49,6 @@ def fetch_body(query: dict) -> dict:
     return {"output": "fetched.data", "outputs": {"id": "fetched", "property": "data"},
             "inputs": [{"id": "query", "property": "data", "value": query}], "changedPropIds": ["query.data"],
             "state": []}
-
-
-def render_body(deps: list[dict], fetched: dict, state: dict, href: str) -> dict:
-    callback = next(d for d in deps if "sed-graph.figure" in d["output"])
-    outputs = [{"id": o.split(".")[0], "property": o.split(".")[1].split("@")[0]}
-               for o in callback["output"].strip(".").split("...")]
-    return {"output": callback["output"], "outputs": outputs,
-            "inputs": [{"id": "fetched", "property": "data", "value": fetched},
-                       {"id": "view-state", "property": "data", "value": state},
-                       {"id": "cancelled", "property": "data", "value": None}],
-            "changedPropIds": ["fetched.data"],
-            "state": [{"id": "query", "property": "data", "value": fetched.get("query")},
-                      {"id": "url", "property": "href", "value": href}]}
 
 
 class Tally:

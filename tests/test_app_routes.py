@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import io
 import json
 import zipfile
@@ -82,3 +83,14 @@ def test_a_callback_output_the_page_does_not_have_is_404(client):
     reply = client.post("/_dash-update-component", json={"output": "nope.children", "outputs": {
         "id": "nope", "property": "children"}, "inputs": [], "changedPropIds": []})
     assert reply.status_code == 404
+
+
+def test_json_and_html_are_gzipped_and_the_zip_is_not_recompressed(client):
+    layout = client.get("/_dash-layout", headers={"Accept-Encoding": "gzip"})
+    assert layout.headers.get("Content-Encoding") == "gzip"
+    assert json.loads(gzip.decompress(layout.data))["props"]  # the layout itself, intact
+    plain = client.get("/_dash-layout")
+    assert plain.headers.get("Content-Encoding") is None and json.loads(plain.data)["props"]
+    bundle = client.get("/bundle.zip?target=AT2019dsg&r=2.5", headers={"Accept-Encoding": "gzip"})
+    assert bundle.status_code == 200 and bundle.headers.get("Content-Encoding") is None
+    assert bundle.data[:2] == b"PK"

@@ -214,7 +214,9 @@ def test_a_fresh_browser_reproduces_the_view(browser, offline_app):
     page.goto(url)
     wait_rendered(page)
     assert page.locator("#ph-qual input:checked").count() == 2
-    assert "ν F_ν" in page.locator("#sed-graph .ytitle").text_content()
+    title = page.locator("#sed-graph .ytitle").text_content().replace("\u200b", "")
+    assert title == "ν Fν (erg s−1 cm−2)"  # F with a subscript ν, units with superscripts: never "F_nu"
+    assert page.locator("#sed-graph .ytitle tspan[dy]").count() >= 2  # drawn shifted (sub/superscripts)
     assert page.locator("#sed-graph .scatterlayer .point").count() == 4  # 2 kept + 2 rejected ('U' not allowed)
     context.close()
 

@@ -7,7 +7,7 @@ from dataclasses import replace
 import pytest
 from dash import no_update
 
-from dashboard.ui import callbacks
+from dashboard.ui import callbacks, figures
 from dashboard.ui.urlstate import ViewState, from_store, parse_query, to_params, to_query
 from dashboard.wise.quality import ALL_CUTS
 
@@ -29,8 +29,8 @@ def test_shared_url_renders_every_panel(offline):
     _, out = run_view(offline, "?target=AT2019dsg&r=10")
     rows = out["rows"]
     assert len(rows) == 1 and rows[0]["selected"] and rows[0]["ph_qual"] == "not recorded"
-    assert sum(len(t.x) for t in out["sed"].data) == 4
-    assert any(t.name == "W1 visit median" and len(t.x) == 20 for t in out["lc"].data)
+    assert sum(len(t["x"]) for t in out["sed"]["data"]) == 4
+    assert any(t["name"] == "W1 visit median" and len(figures.array(t["x"])) == 20 for t in out["lc"]["data"])
     assert out["download"].startswith("/bundle.zip?target=AT2019dsg")
     assert out["share"].startswith("http://host/?target=AT2019dsg")
     assert out["welcome"] == {"display": "none"} and "W1: 20 visits" in out["stats"]
@@ -50,7 +50,8 @@ def test_changing_a_cut_changes_counts_without_a_new_query(settings, tap):
     assert "cuts=nb%2Cna%2Cqi" in moved["search"]
     second = callbacks.render(settings, fetched, moved["state"], "http://host/")
     assert sum(tap.requests.values()) == asked == 3
-    rejected = lambda fig: sum(len(t.x) for t in fig.data if "rejected" in (t.name or ""))  # noqa: E731
+    rejected = lambda fig: sum(len(figures.array(t["x"])) for t in fig["data"]  # noqa: E731
+                               if "rejected" in (t.get("name") or ""))
     assert rejected(second["lc"]) < rejected(first["lc"])
     assert not any(f["criterion"] == "cc_flags W1,W2 = '00'" for f in second["filters"])
     assert any(f["criterion"] == "cc_flags W1,W2 = '00'" and f["removed"] > 0 for f in first["filters"])
@@ -88,7 +89,7 @@ def test_failed_catalog_shows_its_own_error_and_keeps_the_light_curve(settings, 
     tap.faults["allwise_p3as_psd"] = Fault(http_status=503)
     _, out = run_view(settings, "?target=314.26238+14.20441&r=2.5")
     assert "AllWISE catalog unavailable" in out["sources_message"] and "HTTP 503" in out["sources_message"]
-    assert any(t.name == "W1 visit median" for t in out["lc"].data)
+    assert any(t.get("name") == "W1 visit median" for t in out["lc"]["data"])
     assert "not matched to an AllWISE source (the catalog failed)" in out["stats"]
     assert '3" of the target' in out["stats"]
 
@@ -103,7 +104,7 @@ def test_expired_handover_never_fetches_in_the_render(settings, tap):
 def test_hostile_target_text_is_escaped_in_plot_annotations(offline):
     hostile = '<a href="https://example.org/login">Session expired</a>'
     _, out = run_view(offline, "?" + to_query(ViewState(target=hostile, radius=5)).lstrip("?"))
-    texts = [a.text for fig in (out["sed"], out["lc"]) for a in fig.layout.annotations]
+    texts = [a["text"] for fig in (out["sed"], out["lc"]) for a in fig["layout"].get("annotations", [])]
     assert texts and all("<a " not in t for t in texts) and any("&lt;a" in t for t in texts)
 
 

@@ -6,32 +6,45 @@ import numpy as np
 import pandas as pd
 
 from dashboard.ui import figures
-from dashboard.wise.lightcurve import Binning, build_lightcurve
+from dashboard.wise.lightcurve import build_lightcurve
+from dashboard.wise.stacking import Binning
 
 
 def traces(fig, word):
-    return [t for t in fig.data if word in (t.name or "")]
+    return [t for t in fig["data"] if word in (t.get("name") or "")]
+
+
+def values(trace, key):
+    return figures.array(trace.get(key)).astype(float)
 
 
 def test_rejected_outliers_never_squash_the_gaia20fnr_curve(offline_view):
     """Gaia20fnr: a ~0.4 mag curve near 10.8 mag with two W2 visit outliers at 6.07 and 8.55 mag."""
     view = offline_view("Gaia20fnr", 5)
     fig = figures.lightcurve_figure(view, "mag")
-    low, high = sorted(fig.layout.yaxis.range)
+    low, high = sorted(fig["layout"]["yaxis"]["range"])
     assert 10.2 < low < high < 11.5 and high - low < 1.0  # the passed data with a margin, not 6..12
     rejected = traces(fig, "rejected")
-    ys = np.concatenate([np.asarray(t.y, float) for t in rejected])
+    ys = np.concatenate([values(t, "y") for t in rejected])
     assert ys.min() >= low - 1e-3 and ys.max() <= high + 1e-3  # drawn at the edge, inside the range
     epochs = view.lightcurve.epochs
     bad = epochs[epochs.measured & (~epochs.passed | epochs.outlier)].mag
     brighter, fainter = int((bad < low).sum()), int((bad > high).sum())
     assert brighter == 2  # 6.07 and 8.55 mag
-    symbols = [s for t in rejected for s in t.marker.symbol]
+    symbols = [t["marker"]["symbol"] for t in rejected for _ in values(t, "y")]
     assert symbols.count("triangle-up") == brighter and symbols.count("triangle-down") == fainter
-    note = " ".join(a.text for a in fig.layout.annotations)
+    note = " ".join(a["text"] for a in fig["layout"]["annotations"])
     assert f"{brighter + fainter} rejected point(s) outside the plotted range" in note
-    hover_values = [v for t in rejected for v in np.asarray(t.customdata)[:, 2]]
-    assert "6.068" in hover_values and "8.546" in hover_values  # the hover keeps the true value
+    clipped = [t for t in rejected if t["marker"]["symbol"] != "x-thin"]
+    hover_values = np.round(np.concatenate([values(t, "customdata") for t in clipped]), 3)
+    assert {6.068, 8.546} <= set(hover_values)  # the hover keeps the true value
+    assert all("customdata" in t["hovertemplate"] and "outside the plotted range" in t["hovertemplate"]
+               for t in clipped)
+    # each rejected trace names its reason once, in the hover; x is days since the stated reference
+    assert all("rejected: " in t["hovertemplate"] for t in rejected)
+    mjd = np.concatenate([values(t, "x") for t in rejected]) + figures.REFERENCE_MJD
+    assert np.allclose(np.sort(mjd), np.sort(epochs[epochs.measured & (~epochs.passed | epochs.outlier)].mjd),
+                       atol=1e-3)
 
 
 def test_epoch_upper_limits_are_triangles_in_both_units(offline_view):
@@ -42,11 +55,13 @@ def test_epoch_upper_limits_are_triangles_in_both_units(offline_view):
     for unit in ("mag", "flux"):
         fig = figures.lightcurve_figure(view, unit)
         drawn = traces(fig, "exposure 95% upper limits")
-        assert sum(len(t.x) for t in drawn) == 3
-        assert all(t.marker.symbol == "triangle-down-open" and "95% upper limit" in t.hovertemplate for t in drawn)
+        assert sum(len(values(t, "x")) for t in drawn) == 3
+        assert all(t["marker"]["symbol"] == "triangle-down-open" and "95% upper limit" in t["hovertemplate"]
+                   for t in drawn)
         for band, group in limits.groupby("band"):
             exposures = traces(fig, f"{band} exposures")
-            assert not set(np.round(group.mjd, 5)) & {round(x, 5) for t in exposures for x in t.x}
+            shown = {round(x + figures.REFERENCE_MJD, 2) for t in exposures for x in values(t, "x")}
+            assert not set(np.round(group.mjd, 2)) & shown
 
 
 def test_a_visit_of_only_limits_is_a_limit_triangle():
@@ -65,8 +80,9 @@ def test_a_visit_of_only_limits_is_a_limit_triangle():
 
     fig = figures.lightcurve_figure(Shown(), "mag")  # type: ignore[arg-type]
     limit = traces(fig, "visit 95% upper limit")
-    assert len(limit) == 1 and list(limit[0].x) == [400.05] and limit[0].marker.symbol == "triangle-down"
-    assert "95% upper limit" in limit[0].hovertemplate
+    assert len(limit) == 1 and limit[0]["marker"]["symbol"] == "triangle-down"
+    assert np.allclose(values(limit[0], "x") + figures.REFERENCE_MJD, [400.05], atol=1e-3)
+    assert "95% upper limit" in limit[0]["hovertemplate"]
 
 
 def test_hostile_text_is_escaped_in_the_sed_title(offline_view):
@@ -75,4 +91,5 @@ def test_hostile_text_is_escaped_in_the_sed_title(offline_view):
     view = offline_view("AT2019dsg", 10)
     view.selection = replace(view.selection, label='<img src=x onerror="alert(1)">')
     fig = figures.sed_figure(view)
-    assert "<img" not in fig.layout.title.text and "&lt;img" in fig.layout.title.text
+    title = fig["layout"]["title"]["text"]
+    assert "<img" not in title and "&lt;img" in title

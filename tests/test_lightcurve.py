@@ -8,8 +8,9 @@ import pytest
 
 from conftest import DATA
 from dashboard.wise.analysis import AnalysisParams
-from dashboard.wise.lightcurve import Binning, build_lightcurve, visit_ids
+from dashboard.wise.lightcurve import build_lightcurve
 from dashboard.wise.select import match_epochs
+from dashboard.wise.stacking import Binning, visit_ids
 
 TW = DATA / "timewise"
 RENAME = {"W1_mag": "w1mpro", "W1_mag_error": "w1sigmpro", "W2_mag": "w2mpro", "W2_mag_error": "w2sigmpro",
@@ -137,8 +138,10 @@ def test_real_ax_row_w2_is_no_measurement_and_w1_is_unaffected(offline_view):
     assert np.isnan(w2.mag) and np.isnan(w2.flux_jy) and w2.reasons.startswith("no measurement in W2 (ph_qual X)")
     visits = view.lightcurve.visits
     assert set(visits.band) == {"W1"} and (visits.n_rejected == 0).all()
-    lc_fig_y = [v for t in __import__("dashboard.ui.figures", fromlist=["x"]).lightcurve_figure(view, "flux").data
-                for v in (t.y if t.y is not None else []) if v is not None]
+    from dashboard.ui import figures
+
+    lc_fig_y = [v for t in figures.lightcurve_figure(view, "flux")["data"] for v in figures.array(t.get("y"))
+                if v is not None]
     assert lc_fig_y and max(lc_fig_y) < 1000  # never 171,787 mJy from the 0 mag placeholder
 
 

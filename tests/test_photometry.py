@@ -45,7 +45,7 @@ def test_real_x_band_is_no_measurement_while_the_others_stand(offline_view):
     assert math.isnan(table.loc["W3", "flux_jy"]) and "no measurement in W3 (ph_qual X)" in table.loc["W3", "reasons"]
     from dashboard.ui.figures import sed_figure
 
-    drawn = sum(len(t.x) for t in sed_figure(view).data)
+    drawn = sum(len(t["x"]) for t in sed_figure(view)["data"])
     assert drawn == 3  # W3 is nowhere on the plot
     catalog = next(f for f in view.filters if f.table == "allwise_p3as_psd")
     assert catalog.removed == 0  # no measurement is not a point the cuts removed

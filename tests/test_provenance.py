@@ -90,8 +90,7 @@ def test_manifest_describes_tables_zero_points_and_match(at2019dsg_bundle):
     assert manifest["match"]["separation_arcsec"] == pytest.approx(view.selection.separation_arcsec, abs=1e-4)
     removed = {(f["table"], f["criterion"]): f["removed"] for f in manifest["filters"]}
     assert removed[("neowiser_p1bs_psd", "cc_flags W1,W2 = '00'")] > 0
-    assert set(manifest["software"]) == {"wise-explorer", "astropy", "astroquery", "pyvo", "numpy", "pandas",
-                                         "scipy"}
+    assert set(manifest["software"]) == {"wise-explorer", "astropy", "astroquery", "pyvo", "numpy", "pandas"}
 
 
 def test_csvs_are_what_the_view_shows(at2019dsg_bundle):

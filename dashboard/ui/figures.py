@@ -1,23 +1,42 @@
 """Every Plotly figure of the page, built from the service layer's objects (no callbacks here).
 
+Figures are plain dicts in plotly.js's JSON schema, not ``plotly.graph_objects``: validating
+and copying thousands of points through graph objects cost most of a view's server time. Point
+arrays go as typed arrays (``{"dtype", "bdata"}``, base64, which plotly.js reads directly):
+float32 values, and times as float32 days since ``REFERENCE_MJD`` (stated on the axis and in
+every hover), so a plotted point costs about 11 bytes.
+
 Text that came from a user or a link (target names, messages echoing input) is HTML-escaped
 before it reaches a title, an annotation or a hover: plotly renders a subset of HTML there.
 """
 
 from __future__ import annotations
 
+import base64
+import math
+import textwrap
 from datetime import date
 from html import escape as _html_escape
+from typing import Any
 
 import numpy as np
-import plotly.graph_objects as go
-from plotly.subplots import make_subplots
+import pandas as pd
 
 from ..wise.analysis import View
+
+Figure = dict[str, Any]
 
 BAND_COLOURS = {"W1": "#1f77b4", "W2": "#d62728", "W3": "#2ca02c", "W4": "#9467bd"}
 REJECTED = "#b0b0b0"
 WEBGL_THRESHOLD = 2000
+#: light-curve times are sent as float32 days since this MJD (2009-06-18, before WISE's launch):
+#: float32 keeps them to ~30 s over 2010-2025, and the axis title says "MJD − 55000".
+REFERENCE_MJD = 55000.0
+FONT = dict(family="system-ui, -apple-system, Segoe UI, Roboto, sans-serif", size=13)
+_GRID = "#e6e9ef"
+_AXIS = dict(gridcolor=_GRID, zeroline=False, linecolor="#888", showline=True, ticks="outside", tickcolor="#888",
+             automargin=True)
+_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
 
 
 def escape(text: str) -> str:
@@ -25,33 +44,76 @@ def escape(text: str) -> str:
     return _html_escape(text, quote=False)
 
 
-FONT = dict(family="system-ui, -apple-system, Segoe UI, Roboto, sans-serif", size=13)
+def typed(values: Any, dtype: str = "f4") -> dict[str, str]:
+    """A typed array for plotly.js (base64 of little-endian values): 4 bytes a float32. A 2-d
+    array carries its ``shape`` (plotly.js reads it as rows), as plotly.py itself sends it."""
+    array = np.ascontiguousarray(np.asarray(values), dtype=np.dtype(dtype).newbyteorder("<"))
+    spec = {"dtype": dtype, "bdata": base64.b64encode(array.tobytes()).decode("ascii")}
+    if array.ndim == 2:
+        spec["shape"] = f"{array.shape[0]}, {array.shape[1]}"
+    return spec
+
+
+def array(value: Any) -> np.ndarray:
+    """The values of a figure array, typed or a list (for readers of the figure, tests included)."""
+    if isinstance(value, dict) and "bdata" in value:
+        flat = np.frombuffer(base64.b64decode(value["bdata"]), dtype=np.dtype(value["dtype"]).newbyteorder("<"))
+        return flat.reshape([int(n) for n in value["shape"].split(",")]) if "shape" in value else flat
+    return np.asarray(value if value is not None else [])
+
+
+def since_reference(mjd: Any) -> dict[str, str]:
+    return typed(np.asarray(mjd, float) - REFERENCE_MJD)
 
 
 def _mjd(year: int) -> float:
     return float((date(year, 1, 1) - date(1858, 11, 17)).days)
 
 
-def message_figure(text: str) -> go.Figure:
+def _base_layout(height: int, **extra: Any) -> dict[str, Any]:
+    return dict(font=FONT, height=height, paper_bgcolor="white", plot_bgcolor="white", hoverlabel=dict(font=FONT),
+                colorway=list(BAND_COLOURS.values())) | extra
+
+
+def message_figure(text: str) -> Figure:
     """An empty plot that says why it is empty (loading, no data, an error)."""
-    import textwrap
-
-    fig = go.Figure()
-    fig.add_annotation(text="<br>".join(escape(line) for line in textwrap.wrap(text, 48)) or " ", showarrow=False,
-                       font=dict(size=14, color="#555"), xref="paper", yref="paper",
-                       x=0.5, y=0.5)
-    fig.update_layout(template="plotly_white", font=FONT, xaxis=dict(visible=False), yaxis=dict(visible=False),
-                      margin=dict(l=20, r=20, t=20, b=20), height=360)
-    return fig
+    shown = "<br>".join(escape(line) for line in textwrap.wrap(text, 48)) or " "
+    return {"data": [], "layout": _base_layout(
+        360, xaxis=dict(visible=False), yaxis=dict(visible=False), margin=dict(l=20, r=20, t=20, b=20),
+        annotations=[dict(text=shown, showarrow=False, font=dict(size=14, color="#555"), xref="paper", yref="paper",
+                          x=0.5, y=0.5)])}
 
 
-def sed_figure(view: View, axis: str = "fnu") -> go.Figure:
+def log_ticks(low: float, high: float) -> tuple[list[float], list[str]]:
+    """Tick values and labels for a log axis from ``low`` to ``high``: 1, 2, 5 x 10^k where the
+    range is under three decades, powers of ten beyond; each label a whole number ("0.002",
+    "2×10⁻⁵"), never a bare mantissa."""
+    if not (low > 0 and high > low):
+        return [], []
+    k0, k1 = math.floor(math.log10(low)), math.ceil(math.log10(high))
+    steps = (1, 2, 5) if k1 - k0 <= 3 else (1,)
+    values = [m * 10.0**k for k in range(k0, k1 + 1) for m in steps if low <= m * 10.0**k <= high]
+    if len(values) < 2:  # a narrow range: ticks at its own round values
+        values = [float(f"{v:.2g}") for v in np.linspace(low, high, 4)]
+    return values, [_tick_label(v) for v in values]
+
+
+def _tick_label(value: float) -> str:
+    if 1e-3 <= abs(value) < 1e4:
+        return f"{value:.6g}"
+    mantissa, exponent = f"{value:.2g}".split("e") if "e" in f"{value:.2g}" else (f"{value:.2g}", "0")
+    power = "10" + str(int(exponent)).translate(_SUPERSCRIPT)
+    return power if mantissa in ("1", "1.0") else f"{mantissa}×{power}"
+
+
+def sed_figure(view: View, axis: str = "fnu") -> Figure:
     sed = view.sed
     if sed.empty or not sed["measured"].any():
         return message_figure("No AllWISE catalog photometry for this cone")
     nufnu = axis == "nufnu"
     ycol, ecol = ("nu_fnu", "nu_fnu_err") if nufnu else ("flux_jy", "flux_err_jy")
-    fig = go.Figure()
+    unit = "erg s<sup>−1</sup> cm<sup>−2</sup>" if nufnu else "Jy"
+    data = []
     groups = [
         ("detection", sed["measured"] & ~sed["upper_limit"] & sed["passed"], "circle", None),
         ("95% upper limit", sed["measured"] & sed["upper_limit"] & sed["passed"], "triangle-down", None),
@@ -72,29 +134,34 @@ def sed_figure(view: View, axis: str = "fnu") -> go.Figure:
             + (f"<br>{escape(str(r['note']))}" if r["note"] else "")
             for r in part.to_dict("records")
         ]
-        fig.add_trace(go.Scatter(
-            x=part["wavelength_um"], y=part[ycol], mode="markers", name=name,
+        data.append(dict(
+            type="scatter", x=part["wavelength_um"].tolist(), y=part[ycol].tolist(), mode="markers", name=name,
             marker=dict(symbol=symbol, size=13 if symbol != "circle" else 10,
-                        color=colour or [BAND_COLOURS[b] for b in part["band"]],
-                        line=dict(width=1, color="#333")),
-            error_y=dict(type="data", array=part[ecol].fillna(0), visible=name == "detection", color="#333"),
+                        color=colour or [BAND_COLOURS[b] for b in part["band"]], line=dict(width=1, color="#333")),
+            error_y=dict(type="data", array=part[ecol].fillna(0).tolist(), visible=name == "detection",
+                         color="#333"),
             hovertext=hover, hoverinfo="text",
         ))
+    shown = sed.loc[sed["measured"], ycol].to_numpy(float)
+    errors = np.nan_to_num(sed.loc[sed["measured"], ecol].to_numpy(float))
+    positive = np.concatenate([shown, shown + errors, shown - errors])
+    positive = positive[np.isfinite(positive) & (positive > 0)]
+    yaxis: dict[str, Any] = dict(_AXIS, type="log", title=dict(text=f"{'ν F<sub>ν</sub>' if nufnu else 'F<sub>ν</sub>'}"
+                                                                  f" ({unit})"))
+    if len(positive):
+        low, high = float(positive.min()) / 1.6, float(positive.max()) * 1.6
+        values, labels = log_ticks(low, high)
+        yaxis |= dict(range=[math.log10(low), math.log10(high)], tickvals=values, ticktext=labels)
     title = view.selection.label if view.selection else ""
-    fig.update_layout(
-        template="plotly_white", font=FONT, height=360, margin=dict(l=70, r=20, t=40, b=50),
-        title=dict(text=f"SED of {escape(title)}", font=dict(size=14)),
-        xaxis=dict(type="log", title="wavelength (µm)", tickvals=[3, 4, 5, 7, 10, 15, 20, 25],
-                   range=[np.log10(2.7), np.log10(27)]),
-        yaxis=dict(type="log", title="ν F_ν (erg s⁻¹ cm⁻²)" if nufnu else "F_ν (Jy)", exponentformat="power",
-                   dtick="D2"),
-        legend=dict(orientation="h", y=-0.22), showlegend=True,
-    )
-    return fig
+    return {"data": data, "layout": _base_layout(
+        380, margin=dict(l=80, r=20, t=40, b=50), title=dict(text=f"SED of {escape(title)}", font=dict(size=14)),
+        xaxis=dict(_AXIS, type="log", title=dict(text="wavelength (µm)"), tickvals=[3, 4, 5, 7, 10, 15, 20, 25],
+                   range=[math.log10(2.7), math.log10(27)]),
+        yaxis=yaxis, legend=dict(orientation="h", y=-0.2, yanchor="top"), showlegend=True)}
 
 
-def _scatter(n: int):
-    return go.Scattergl if n > WEBGL_THRESHOLD else go.Scatter
+def _trace_type(n: int) -> str:
+    return "scattergl" if n > WEBGL_THRESHOLD else "scatter"
 
 
 def _padded(values: np.ndarray, fraction: float = 0.08) -> tuple[float, float] | None:
@@ -106,12 +173,19 @@ def _padded(values: np.ndarray, fraction: float = 0.08) -> tuple[float, float] |
     return lo - pad, hi + pad
 
 
-def lightcurve_figure(view: View, unit: str = "mag") -> go.Figure:
-    """Exposures, visits, limits (triangles towards fainter values) and rejected epochs.
+def _hover_text(text: str) -> str:
+    """Data text inside a hovertemplate: escaped, and never read as a %{...} placeholder."""
+    return escape(text).replace("%{", "%\u200b{")
 
-    The y range follows the data that passed (with a margin): a rejected point outside it is
-    drawn at the edge as an arrow, and how many are outside is written under the plot. Bands
-    without a measurement are never drawn."""
+
+def lightcurve_figure(view: View, unit: str = "mag", x_range: tuple[float, float] | None = None,
+                      y_range: tuple[float, float] | None = None) -> Figure:
+    """Exposures (with error bars when not binned), visits, limits (triangles towards fainter
+    values), rejected epochs (one trace per reason), and W1−W2 below.
+
+    The y range follows the data that passed (with a margin) unless ``y_range`` is given: a
+    rejected point outside it is drawn at the edge as an arrow, and how many are outside is
+    written under the plot. ``x_range`` is in MJD. Bands without a measurement are never drawn."""
     lc = view.lightcurve
     epochs = lc.epochs[lc.epochs["measured"].astype(bool)] if "measured" in lc.epochs else lc.epochs
     if epochs.empty:
@@ -121,116 +195,157 @@ def lightcurve_figure(view: View, unit: str = "mag") -> go.Figure:
     y, ey = ("flux_jy", "flux_err_jy") if flux else ("mag", "mag_err")
     scale = 1e3 if flux else 1.0  # show mJy
     fmt = ".3g" if flux else ".3f"
-    fig = make_subplots(rows=2, cols=1, shared_xaxes=True, row_heights=[0.74, 0.26], vertical_spacing=0.04)
-    kept = epochs[epochs["passed"] & ~epochs["outlier"].astype(bool)]
-    kept_values = [kept[y].to_numpy(float) * scale]
+    when = f"MJD {REFERENCE_MJD:.0f} + %{{x:.3f}}"
+    data: list[dict[str, Any]] = []
+    outlier = epochs["outlier"].astype(bool).to_numpy()
+    passed = epochs["passed"].to_numpy(bool)
+    kept_mask = passed & ~outlier
+    kept_values = [epochs[y].to_numpy(float)[kept_mask] * scale]
     if not visits.empty:  # visit medians with their error bars
         v, ev = visits[y].to_numpy(float) * scale, np.nan_to_num(visits[ey].to_numpy(float)) * scale
         kept_values += [v - ev, v + ev]
-    y_range = _padded(np.concatenate(kept_values))
+    if y_range is None:
+        y_range = _padded(np.concatenate(kept_values))
     outside = 0
     for band in ("W1", "W2"):
-        part = epochs[epochs["band"] == band]
-        good = part[part["passed"] & ~part["outlier"].astype(bool)]
-        bad = part[~part["passed"] | part["outlier"].astype(bool)]
-        trace = _scatter(len(part))
-        detected = good[~good["upper_limit"].astype(bool)]
-        limits = good[good["upper_limit"].astype(bool)]
+        in_band = (epochs["band"] == band).to_numpy()
+        part = epochs[in_band]
+        kind = _trace_type(len(part))
+        colour = BAND_COLOURS[band]
+        good = part[kept_mask[in_band]]
+        upper = good["upper_limit"].astype(bool).to_numpy()
+        detected, limits = good[~upper], good[upper]
         for i, (table, rows) in enumerate(detected.groupby("table", sort=True)):
             # one trace per table: the table name lives in the trace, not in every point
-            fig.add_trace(trace(
-                x=rows["mjd"].to_numpy(), y=(rows[y] * scale).to_numpy(np.float32), mode="markers",
-                name=f"{band} exposures", legendgroup=band, showlegend=i == 0,
-                marker=dict(size=4, color=BAND_COLOURS[band], opacity=0.35),
-                error_y=dict(type="data", array=(rows[ey] * scale).fillna(0).to_numpy(np.float32), thickness=0.6,
-                             width=0, color=BAND_COLOURS[band]) if not lc.binning.enabled else None,
-                hovertemplate=f"{band} MJD %{{x:.4f}}: %{{y:{fmt}}}<br>{table}<extra></extra>",
-            ), row=1, col=1)
+            trace = dict(type=kind, x=since_reference(rows["mjd"]), y=typed(rows[y].to_numpy(float) * scale),
+                         mode="markers", name=f"{band} exposures", legendgroup=band, showlegend=i == 0,
+                         marker=dict(size=4, color=colour, opacity=0.35),
+                         hovertemplate=f"{band} {when}: %{{y:{fmt}}}<br>{table}<extra></extra>")
+            if not lc.binning.enabled:
+                trace["error_y"] = dict(type="data", array=typed(np.nan_to_num(rows[ey].to_numpy(float)) * scale),
+                                        thickness=0.6, width=0, color=colour)
+            data.append(trace)
         if len(limits):
-            fig.add_trace(trace(
-                x=limits["mjd"].to_numpy(), y=(limits[y] * scale).to_numpy(np.float32), mode="markers",
-                name=f"{band} exposure 95% upper limits", legendgroup=band,
-                marker=dict(size=7, color=BAND_COLOURS[band], symbol="triangle-down-open", opacity=0.6),
-                hovertemplate=f"{band} MJD %{{x:.4f}}: 95% upper limit %{{y:{fmt}}}<extra></extra>",
-            ), row=1, col=1)
+            data.append(dict(type=kind, x=since_reference(limits["mjd"]), y=typed(limits[y].to_numpy(float) * scale),
+                             mode="markers", name=f"{band} exposure 95% upper limits", legendgroup=band,
+                             marker=dict(size=7, color=colour, symbol="triangle-down-open", opacity=0.6),
+                             hovertemplate=f"{band} {when}: 95% upper limit %{{y:{fmt}}}<extra></extra>"))
+        bad = part[~kept_mask[in_band]]
         if len(bad):
-            why = np.where(bad["passed"], "visit outlier", bad["reasons"].astype(str))
-            values = (bad[y] * scale).to_numpy(float)
-            marker_symbol = np.full(len(bad), "x-thin", dtype=object)
-            if y_range is not None:
-                low, high = y_range
-                above, below = values > high, values < low
-                outside += int((above | below).sum())
-                # the edge that is "up" on screen: magnitudes are drawn reversed
-                marker_symbol[above] = "triangle-down" if not flux else "triangle-up"
-                marker_symbol[below] = "triangle-up" if not flux else "triangle-down"
-                values = np.clip(values, low, high)
-            fig.add_trace(trace(
-                x=bad["mjd"].to_numpy(), y=values.astype(np.float32), mode="markers",
-                name=f"{band} rejected", legendgroup=band,
-                marker=dict(size=6, color=REJECTED, symbol=marker_symbol.tolist(), line=dict(width=1, color=REJECTED)),
-                customdata=np.stack([bad["table"].astype(str), why, (bad[y] * scale).round(4).astype(str)], axis=-1),
-                hovertemplate=f"{band} %{{x:.4f}}: %{{customdata[2]}}<br>%{{customdata[0]}}<br>rejected: "
-                              "%{customdata[1]}<extra></extra>",
-            ), row=1, col=1)
+            outside += _rejected_traces(data, band, bad, y, scale, y_range, flux, kind, when, fmt)
         if not visits.empty:
-            vb = visits[visits["band"] == band]
-            det = vb[~vb["upper_limit"].astype(bool)]
-            lim = vb[vb["upper_limit"].astype(bool)]
-            if len(det):
-                fig.add_trace(go.Scatter(
-                    x=det["mjd"], y=det[y] * scale, mode="markers", name=f"{band} visit median", legendgroup=band,
-                    marker=dict(size=9, color=BAND_COLOURS[band], line=dict(width=1, color="#222")),
-                    error_y=dict(type="data", array=(det[ey] * scale).fillna(0)),
-                    customdata=det[["n_used", "n_rejected", "n_limits"]],
-                    hovertemplate=f"{band} visit %{{x:.1f}}: %{{y:{fmt}}} ± %{{error_y.array:{fmt}}}"
-                                  "<br>%{customdata[0]} used, %{customdata[1]} rejected, %{customdata[2]} upper "
-                                  "limits set aside<extra></extra>",
-                ), row=1, col=1)
-            if len(lim):
-                fig.add_trace(go.Scatter(
-                    x=lim["mjd"], y=lim[y] * scale, mode="markers", name=f"{band} visit 95% upper limit",
-                    legendgroup=band, marker=dict(size=11, symbol="triangle-down", color=BAND_COLOURS[band],
-                                                  line=dict(width=1, color="#222")),
-                    customdata=lim[["n_limits"]],
-                    hovertemplate=f"{band} visit %{{x:.1f}}: 95% upper limit %{{y:{fmt}}}"
-                                  "<br>from %{customdata[0]} limits<extra></extra>",
-                ), row=1, col=1)
-    colour = lc.colour()
-    if colour.empty:  # keep the colour panel and its MJD axis, and say why it is empty
-        fig.add_trace(go.Scatter(x=[float(epochs["mjd"].min()), float(epochs["mjd"].max())], y=[None, None],
-                                 showlegend=False, hoverinfo="skip"), row=2, col=1)
-        fig.add_annotation(text="no W1−W2: needs a visit detected in both bands" if lc.binning.enabled
-                           else "W1−W2 is computed per visit: turn binning on", xref="x2 domain", yref="y2 domain",
-                           x=0.5, y=0.5, showarrow=False, font=dict(size=11, color="#777"))
-    else:
-        fig.add_trace(go.Scatter(x=colour["mjd"], y=colour["w1_w2"], mode="markers", name="W1−W2 (visits)",
-                                 marker=dict(size=7, color="#444"),
-                                 error_y=dict(type="data", array=colour["w1_w2_err"]),
-                                 hovertemplate="W1−W2 %{y:.3f} ± %{error_y.array:.3f}<extra></extra>"),
-                      row=2, col=1)
+            data += _visit_traces(visits[visits["band"] == band], band, y, ey, scale, fmt)
     lo, hi = float(epochs["mjd"].min()), float(epochs["mjd"].max())
-    years = [yr for yr in range(2009, 2026) if lo - 200 <= _mjd(yr) <= hi + 200]
-    year_lines = [dict(type="line", xref="x", yref="paper", x0=_mjd(yr), x1=_mjd(yr), y0=0, y1=1, layer="below",
-                       line=dict(color="#eee", width=1)) for yr in years]  # one layout update, not add_vline
+    colour_traces = _colour_traces(lc, lo, hi)
+    data += colour_traces
+    years = [yr for yr in range(2009, 2027) if lo - 200 <= _mjd(yr) <= hi + 200]
     annotations = []
+    if not colour_traces[0]["y"]:  # the colour panel is empty: say why
+        annotations.append(dict(text="no W1−W2: needs a visit detected in both bands" if lc.binning.enabled
+                                else "W1−W2 is computed per visit: turn binning on", xref="x2 domain",
+                                yref="y2 domain", x=0.5, y=0.5, showarrow=False, font=dict(size=11, color="#777")))
     if outside:
         annotations.append(dict(text=f"{outside} rejected point(s) outside the plotted range, drawn at its edge (▲▼)",
-                                xref="paper", yref="paper", x=0, y=-0.2, showarrow=False, xanchor="left",
-                                font=dict(size=11, color="#666")))
-    fig.update_layout(
-        shapes=year_lines, annotations=list(fig.layout.annotations) + annotations,
-        template="plotly_white", font=FONT, height=520, margin=dict(l=70, r=20, t=60, b=70),
-        legend=dict(orientation="h", y=-0.28), hovermode="closest",
-        xaxis3=dict(overlaying="x", side="top", tickvals=[_mjd(y) for y in years], ticktext=[str(y) for y in years],
-                    range=[lo - 60, hi + 60], showgrid=False, anchor="y"),
-    )
-    fig.add_trace(go.Scatter(x=[lo, hi], y=[None, None], xaxis="x3", showlegend=False, hoverinfo="skip"))
-    fig.update_xaxes(range=[lo - 60, hi + 60], row=1, col=1)
-    fig.update_xaxes(title_text="MJD", range=[lo - 60, hi + 60], row=2, col=1)
+                                xref="paper", yref="paper", x=0, y=1.0, yanchor="bottom", yshift=22, showarrow=False,
+                                xanchor="left", font=dict(size=11, color="#666")))
+    x_span = [x_range[0] - REFERENCE_MJD, x_range[1] - REFERENCE_MJD] if x_range else [lo - 60 - REFERENCE_MJD,
+                                                                                      hi + 60 - REFERENCE_MJD]
+    y_axis: dict[str, Any] = dict(_AXIS, domain=[0.3, 1.0], anchor="x",
+                                  title=dict(text="F<sub>ν</sub> (mJy)" if flux else "Vega magnitude"))
     if y_range is not None:
-        fig.update_yaxes(range=list(y_range)[::-1] if not flux else list(y_range), row=1, col=1)
-    fig.update_yaxes(title_text="F<sub>ν</sub> (mJy)" if flux else "Vega mag",
-                     autorange=False if y_range is not None else (True if flux else "reversed"), row=1, col=1)
-    fig.update_yaxes(title_text="W1−W2 (mag)", row=2, col=1)
-    return fig
+        y_axis |= dict(range=list(y_range) if flux else [y_range[1], y_range[0]], autorange=False)
+    else:
+        y_axis |= dict(autorange=True if flux else "reversed")
+    data.append(dict(type="scatter", x=x_span, y=[None, None], xaxis="x3", showlegend=False, hoverinfo="skip"))
+    return {"data": data, "layout": _base_layout(
+        560, margin=dict(l=75, r=20, t=70, b=40), hovermode="closest", annotations=annotations,
+        legend=dict(orientation="h", x=0, y=-0.14, yanchor="top", font=dict(size=12)),
+        xaxis=dict(_AXIS, anchor="y", domain=[0, 1], range=x_span, matches="x2", showticklabels=False,
+                   showgrid=False),
+        xaxis2=dict(_AXIS, anchor="y2", domain=[0, 1], range=x_span,
+                    title=dict(text=f"MJD − {REFERENCE_MJD:.0f} (days)", standoff=4)),
+        xaxis3=dict(overlaying="x", side="top", tickvals=[_mjd(yr) - REFERENCE_MJD for yr in years],
+                    ticktext=[str(yr) for yr in years], range=x_span, anchor="y", matches="x", gridcolor=_GRID,
+                    ticks="outside", tickcolor="#888"),  # its grid marks the years
+        yaxis=y_axis,
+        yaxis2=dict(_AXIS, domain=[0.0, 0.24], anchor="x2", title=dict(text="W1−W2 (mag)")),
+    )}
+
+
+def _rejected_traces(data: list[dict[str, Any]], band: str, bad: pd.DataFrame, y: str, scale: float,
+                     y_range: tuple[float, float] | None, flux: bool, kind: str, when: str, fmt: str) -> int:
+    """One trace per (table, reason, edge): the reason lives in the trace, not in every point.
+    Points outside ``y_range`` are clipped to its edge as arrows and keep their value in the hover."""
+    values = bad[y].to_numpy(float) * scale
+    edge = np.zeros(len(bad), dtype=np.int8)  # 0 inside, 1 above, -1 below
+    if y_range is not None:
+        edge[values > y_range[1]] = 1
+        edge[values < y_range[0]] = -1
+    why = np.where(bad["passed"].to_numpy(bool), "visit outlier", bad["reasons"].astype(str).to_numpy())
+    groups = pd.DataFrame({"table": bad["table"].astype(str).to_numpy(), "why": why, "edge": edge})
+    first = True
+    for key, index in groups.groupby(["table", "why", "edge"], sort=True).indices.items():
+        table, reason, side = str(key[0]), str(key[1]), int(key[2])  # type: ignore[index]  # a 3-key groupby
+        shown = values[index]
+        symbol = "x-thin"
+        hover = f"%{{y:{fmt}}}"
+        if side:
+            # the edge that is "up" on screen: magnitudes are drawn reversed
+            symbol = ("triangle-down" if not flux else "triangle-up") if side == 1 else (
+                "triangle-up" if not flux else "triangle-down")
+            hover = f"%{{customdata:{fmt}}} (outside the plotted range)"
+            shown = np.clip(shown, *y_range)  # type: ignore[misc]  # side != 0 only with a range
+        trace = dict(type=kind, x=since_reference(bad["mjd"].to_numpy(float)[index]), y=typed(shown),
+                     mode="markers", name=f"{band} rejected", legendgroup=band, showlegend=first,
+                     marker=dict(size=6, color=REJECTED, symbol=symbol, line=dict(width=1, color=REJECTED)),
+                     hovertemplate=f"{band} {when}: {hover}<br>{table}<br>rejected: {_hover_text(reason)}"
+                                   "<extra></extra>")
+        if side:
+            trace["customdata"] = typed(values[index])
+        data.append(trace)
+        first = False
+    return int((edge != 0).sum())
+
+
+def _visit_traces(vb: pd.DataFrame, band: str, y: str, ey: str, scale: float, fmt: str) -> list[dict[str, Any]]:
+    out = []
+    limit = vb["upper_limit"].astype(bool)
+    det, lim = vb[~limit], vb[limit]
+    colour = BAND_COLOURS[band]
+    if len(det):
+        out.append(dict(
+            type="scatter", x=since_reference(det["mjd"]), y=typed(det[y].to_numpy(float) * scale),
+            mode="markers", name=f"{band} visit median", legendgroup=band,
+            marker=dict(size=9, color=colour, line=dict(width=1, color="#222")),
+            error_y=dict(type="data", array=typed(np.nan_to_num(det[ey].to_numpy(float)) * scale), color=colour),
+            customdata=_counts(det[["n_used", "n_rejected", "n_limits"]].to_numpy(int)),
+            hovertemplate=f"{band} visit, MJD {REFERENCE_MJD:.0f} + %{{x:.1f}}: %{{y:{fmt}}} ± "
+                          f"%{{error_y.array:{fmt}}}<br>%{{customdata[0]}} used, %{{customdata[1]}} rejected, "
+                          "%{customdata[2]} upper limits set aside<extra></extra>"))
+    if len(lim):
+        out.append(dict(
+            type="scatter", x=since_reference(lim["mjd"]), y=typed(lim[y].to_numpy(float) * scale),
+            mode="markers", name=f"{band} visit 95% upper limit", legendgroup=band,
+            marker=dict(size=11, symbol="triangle-down", color=colour, line=dict(width=1, color="#222")),
+            customdata=_counts(lim["n_limits"].to_numpy(int)),
+            hovertemplate=f"{band} visit, MJD {REFERENCE_MJD:.0f} + %{{x:.1f}}: 95% upper limit %{{y:{fmt}}}"
+                          "<br>from %{customdata} limits<extra></extra>"))
+    return out
+
+
+def _counts(counts: np.ndarray) -> dict[str, str]:
+    """Epoch counts as the smallest unsigned type that holds them (1 byte each nearly always)."""
+    return typed(counts, "u1" if counts.size == 0 or counts.max() < 256 else "u4")
+
+
+def _colour_traces(lc: Any, lo: float, hi: float) -> list[dict[str, Any]]:
+    """W1−W2 per visit in the lower panel; an empty trace keeps the panel and its axis."""
+    colour = lc.colour()
+    if colour.empty:
+        return [dict(type="scatter", x=[lo - REFERENCE_MJD, hi - REFERENCE_MJD], y=[], xaxis="x2", yaxis="y2",
+                     showlegend=False, hoverinfo="skip")]
+    return [dict(type="scatter", x=since_reference(colour["mjd"]), y=typed(colour["w1_w2"]), xaxis="x2",
+                 yaxis="y2", mode="markers", name="W1−W2 (visits)", marker=dict(size=7, color="#444"),
+                 error_y=dict(type="data", array=typed(colour["w1_w2_err"]), color="#444"),
+                 hovertemplate=f"W1−W2 %{{y:.3f}} ± %{{error_y.array:.3f}} mag, MJD {REFERENCE_MJD:.0f} + "
+                               "%{x:.1f}<extra></extra>")]

@@ -14,8 +14,8 @@ from urllib.parse import parse_qs, urlencode
 
 from ..config import MIN_RADIUS_ARCSEC, Settings
 from ..wise.analysis import AnalysisParams
-from ..wise.lightcurve import Binning
 from ..wise.quality import ALL_CUTS, CatalogCuts, EpochCuts
+from ..wise.stacking import Binning
 
 _DEFAULT = AnalysisParams()
 _CATALOG = _DEFAULT.catalog_cuts

@@ -8,11 +8,12 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from .lightcurve import Binning, LightCurve, build_lightcurve
+from .lightcurve import LightCurve, build_lightcurve
 from .model import Observations, Target
 from .photometry import SedOptions, sed
 from .quality import CatalogCuts, CutReport, EpochCuts, apply_epoch_cuts, catalog_band_reasons
 from .select import Selection, match_epochs, select_source, sources_table
+from .stacking import Binning
 from .tables import EPOCH_TABLES, PSD
 
 

@@ -3,34 +3,19 @@
 Epochs come from ``allwise_p3as_mep`` (2010-2011) and ``neowiser_p1bs_psd`` (2013-2024), each
 tagged with its table. Flux densities use the zero points of ``photometry.py``: from the DN flux
 where the table gives one (so fluxes <= 0 are kept; see ``frame_zero_points``), else from the
-magnitude.
-
-Visit binning is timewise's ``stack_visits`` (Necker et al. 2025, A&A 695, A228):
-
-* ``gap_days`` (100): sort by mjd; a new visit starts after a gap longer than this. WISE sees
-  a position for about a day every six months.
-* Per visit and band, ``median`` of the fluxes; outliers are epochs with
-  ``|f - median| > outlier_threshold (5) x q``, where q is the ``outlier_quantile`` (0.6827,
-  chi2.cdf(1, 1)) quantile of |f - median|; repeated until none is left. The same epochs are
-  dropped from the magnitudes.
-* Error: max(s, e) with s = sqrt(sum (f - median)^2 / (n - 1)^2) x t_0.68(n - 1) (the standard
-  error of the mean, Student-t corrected for small n) and e = sqrt(sum e_i^2) / n, the combined
-  single-exposure error; a one-epoch visit has e only.
-* Epochs without an error are upper limits (a visit of only limits is a limit); they are never
-  silently dropped: they are counted per visit.
+magnitude. Visits are stacked by ``stacking.py`` (timewise's algorithm, documented there).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 import numpy as np
 import pandas as pd
-from scipy import special
 
 from .measurement import no_measurement
 from .photometry import DN_MAGZP, dn_to_jy, mag_err_to_jy, mag_to_jy
+from .stacking import Binning, stack, visit_ids
 from .tables import TABLES, TableSpec
 from .variability import BandStats, variability
 
@@ -39,18 +24,6 @@ EPOCH_COLUMNS = ["mjd", "band", "table", "mag", "mag_err", "flux_jy", "flux_err_
 COLOUR_COLUMNS = ["visit", "mjd", "w1_w2", "w1_w2_err"]
 VISIT_COLUMNS = ["visit", "band", "mjd", "mag", "mag_err", "flux_jy", "flux_err_jy", "upper_limit",
                  "n_used", "n_rejected", "n_outliers", "n_limits"]
-
-
-@dataclass(frozen=True)
-class Binning:
-    """Parameters of the visit binning (names as in timewise)."""
-
-    enabled: bool = True
-    gap_days: float = 100.0
-    outlier_threshold: float = 5.0
-    outlier_quantile: float = 0.6827
-    saturation_w1: float = 8.0  # mag; NOT VERIFIED against the NEOWISE Supplement II.1.c.iv
-    saturation_w2: float = 6.7  # mag; NOT VERIFIED against the NEOWISE Supplement II.1.c.iv
 
 
 @dataclass
@@ -128,7 +101,7 @@ def epochs_from_table(rows: pd.DataFrame, spec: TableSpec, binning: Binning, lab
             "flux_jy": flux, "flux_err_jy": flux_err, "upper_limit": upper, "measured": ~missing,
             "saturated": np.isfinite(mag) & (mag < sat_limit),
             "passed": passed & ~missing, "reasons": reasons,
-        }))
+        } | ({"object": rows["object"].to_numpy(np.int64)} if "object" in rows else {})))
     if not parts:
         return pd.DataFrame(columns=EPOCH_COLUMNS[:-2])
     return pd.concat(parts, ignore_index=True)
@@ -155,106 +128,36 @@ def frame_zero_points(mag: np.ndarray, dn: np.ndarray, band: str) -> np.ndarray:
 
 
 def _band_letters(ph_qual: pd.Series | None, index: int, n: int) -> np.ndarray:
-    if ph_qual is None:
+    if ph_qual is None or not pd.api.types.is_object_dtype(ph_qual) and not pd.api.types.is_string_dtype(ph_qual):
         return np.full(n, "", dtype=object)
-    return np.array([v[index] if isinstance(v, str) and len(v) > index else "" for v in ph_qual], dtype=object)
-
-
-def visit_ids(mjd: np.ndarray, gap_days: float) -> np.ndarray:
-    """Visit number of each epoch: a new visit after a gap > ``gap_days`` (sorted by mjd)."""
-    if len(mjd) == 0:
-        return np.array([], dtype=int)
-    order = np.argsort(mjd, kind="stable")
-    new_visit = np.concatenate([[0], np.diff(mjd[order]) > gap_days]).astype(int)
-    ids = np.empty(len(mjd), dtype=int)
-    ids[order] = np.cumsum(new_visit)
-    return ids
-
-
-def _robust_median(values: np.ndarray, threshold: float, quantile: float) -> tuple[float, np.ndarray]:
-    """Median with iterative outlier rejection; returns (median, outlier mask)."""
-    outlier = np.zeros(len(values), dtype=bool)
-    while True:
-        used = values[~outlier]
-        median = float(np.median(used))
-        if len(used) < 2:
-            return median, outlier
-        dev = np.abs(values - median)
-        q = np.quantile(np.abs(used - median), quantile, method="interpolated_inverted_cdf")
-        new = (dev > threshold * q) & ~outlier
-        if not new.any():
-            return median, outlier
-        outlier |= new
-
-
-@lru_cache(maxsize=4096)
-def t_factor(n: int) -> float:
-    """Upper end of the central 68 % interval of Student's t with n - 1 degrees of freedom."""
-    return float(special.stdtrit(n - 1, 0.84))
-
-
-def _visit_error(values: np.ndarray, errors: np.ndarray, median: float) -> float:
-    n = len(values)
-    finite_err = errors[np.isfinite(errors)]
-    combined = float(np.sqrt(np.sum(finite_err**2)) / len(finite_err)) if len(finite_err) else np.nan
-    if n < 2:
-        return combined
-    spread = float(np.sqrt(np.sum((values - median) ** 2) / (n - 1) ** 2) * t_factor(n))
-    return float(np.nanmax([spread, combined]))
+    return ph_qual.astype(object).str[index].fillna("").to_numpy(object)
 
 
 def bin_visits(epochs: pd.DataFrame, binning: Binning) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Assign visits and outliers to ``epochs`` and return (epochs, visits).
 
-    Works on numpy arrays, one (visit, band) slice at a time, so the cost grows linearly.
-    """
+    Epochs of many objects are stacked in one call when they carry an integer ``object``
+    column; the visits then carry it too (visits are numbered per object)."""
     epochs = epochs.reset_index(drop=True)
     n = len(epochs)
-    visit = visit_ids(epochs["mjd"].to_numpy(float), binning.gap_days) if n else np.array([], dtype=int)
-    outlier = np.zeros(n, dtype=bool)
     band = epochs["band"].to_numpy(object)
-    band_code = (band == "W2").astype(int)
-    mjd = epochs["mjd"].to_numpy(float)
-    passed = epochs["passed"].to_numpy(bool)
-    measured = epochs["measured"].to_numpy(bool) if "measured" in epochs else np.ones(n, bool)
-    upper = epochs["upper_limit"].to_numpy(bool)
-    flux = epochs["flux_jy"].to_numpy(float)
-    flux_err = epochs["flux_err_jy"].to_numpy(float)
-    mag = epochs["mag"].to_numpy(float)
-    mag_err = epochs["mag_err"].to_numpy(float)
-    order = np.lexsort((band_code, visit))
-    keys = visit[order] * 2 + band_code[order]
-    rows = []
-    for idx in np.split(order, np.flatnonzero(np.diff(keys)) + 1) if n else []:
-        good = idx[passed[idx]]
-        detections = good[~upper[good] & np.isfinite(flux[good])]
-        limits = good[upper[good]]
-        row = {"visit": int(visit[idx[0]]), "band": band[idx[0]], "mjd": float(mjd[idx].mean()),
-               "n_rejected": int((measured[idx] & ~passed[idx]).sum()), "n_limits": int(len(limits))}
-        if len(detections):
-            f = flux[detections]
-            flux_median, out = _robust_median(f, binning.outlier_threshold, binning.outlier_quantile)
-            outlier[detections[out]] = True
-            used = detections[~out]
-            m = mag[used]
-            finite = np.isfinite(m)
-            mag_median = float(np.median(m[finite])) if finite.any() else np.nan
-            row |= {
-                "flux_jy": flux_median,
-                "flux_err_jy": _visit_error(flux[used], flux_err[used], flux_median),
-                "mag": mag_median,
-                "mag_err": _visit_error(m[finite], mag_err[used][finite], mag_median) if finite.any() else np.nan,
-                "upper_limit": False, "n_used": int(len(used)), "n_outliers": int(out.sum()),
-            }
-        elif len(limits):
-            limit = float(np.median(mag[limits]))
-            row |= {"flux_jy": float(mag_to_jy(limit, band[idx[0]])), "flux_err_jy": np.nan, "mag": limit,
-                    "mag_err": np.nan, "upper_limit": True, "n_used": 0, "n_outliers": 0}
-        else:
-            continue
-        rows.append(row)
-    epochs = epochs.assign(visit=visit, outlier=outlier)
-    return epochs, pd.DataFrame(rows, columns=VISIT_COLUMNS)
+    many = "object" in epochs
+    s = stack(epochs["object"].to_numpy(np.int64) if many else None, epochs["mjd"].to_numpy(float),
+              (band == "W2").astype(np.int64), epochs["flux_jy"].to_numpy(float),
+              epochs["flux_err_jy"].to_numpy(float), epochs["mag"].to_numpy(float), epochs["mag_err"].to_numpy(float),
+              epochs["passed"].to_numpy(bool), epochs["upper_limit"].to_numpy(bool),
+              epochs["measured"].to_numpy(bool) if "measured" in epochs else np.ones(n, bool), binning)
+    limit_flux = np.where(s.group_band == 1, mag_to_jy(s.mag, "W2"), mag_to_jy(s.mag, "W1"))
+    visits = pd.DataFrame({
+        "visit": s.group_visit.astype(int), "band": np.array(["W1", "W2"], dtype=object)[s.group_band],
+        "mjd": s.mjd, "mag": s.mag, "mag_err": s.mag_err,
+        "flux_jy": np.where(s.upper_limit, limit_flux, s.flux), "flux_err_jy": s.flux_err,
+        "upper_limit": s.upper_limit, "n_used": s.n_used.astype(int), "n_rejected": s.n_rejected.astype(int),
+        "n_outliers": s.n_outliers.astype(int), "n_limits": s.n_limits.astype(int),
+    }, columns=VISIT_COLUMNS)
+    if many:
+        visits.insert(0, "object", s.object_index)
+    return epochs.assign(visit=s.visit.astype(int), outlier=s.outlier), visits
 
 
 def build_lightcurve(tables: dict[str, pd.DataFrame], binning: Binning,

@@ -34,7 +34,7 @@ from .votable import frame_to_votable
 SED_COLUMNS = ["band", "wavelength_um", "mag", "mag_err", "flux_jy", "flux_err_jy", "upper_limit", "ph_qual",
                "cc_flag", "nu_fnu", "nu_fnu_err", "passed", "reasons", "note"]
 #: What computes a bundle (the page itself, Dash and plotly, does not enter its files).
-SOFTWARE = ["astropy", "astroquery", "pyvo", "numpy", "pandas", "scipy"]
+SOFTWARE = ["astropy", "astroquery", "pyvo", "numpy", "pandas"]
 PROCESSING = [
     "cone search of each table (ADQL CONTAINS/CIRCLE, ICRS) at IRSA TAP, the cache, or the offline archive",
     "catalog rows sorted by angular separation from the target; nearest (or the chosen designation) selected",

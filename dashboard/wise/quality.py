@@ -29,7 +29,9 @@ from .tables import TableSpec
 
 
 def _clean_w1w2(values: pd.Series) -> np.ndarray:
-    return values.map(lambda v: isinstance(v, str) and v[:2] == "00").to_numpy(bool)
+    if not pd.api.types.is_object_dtype(values) and not pd.api.types.is_string_dtype(values):
+        return np.zeros(len(values), dtype=bool)
+    return (values.astype(object).str[:2] == "00").fillna(False).to_numpy(bool)
 
 
 @dataclass(frozen=True)

@@ -22,10 +22,10 @@ import pandas as pd
 from astropy.io.votable import parse as parse_votable
 
 from .analysis import AnalysisParams, analyze
-from .lightcurve import Binning
 from .model import Cone, Footprint, Observations, Provenance, ServerSideFilter, TableResult, Target
 from .photometry import SedOptions
 from .quality import CatalogCuts, EpochCuts
+from .stacking import Binning
 from .votable import table_to_frame
 
 RELATIVE_TOLERANCE = 1e-9

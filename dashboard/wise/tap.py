@@ -12,12 +12,10 @@ import io
 import warnings
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 
 import pandas as pd
-import pyvo
 import requests
-from astropy.io.votable import parse as parse_votable
-from astroquery.ipac.irsa import IrsaClass
 
 from .errors import (
     IrsaError,
@@ -27,7 +25,6 @@ from .errors import (
     IrsaTimeout,
     IrsaUnreachable,
 )
-from .votable import table_to_frame
 
 
 class TimeoutSession(requests.Session):
@@ -57,13 +54,19 @@ def now_utc() -> str:
     return datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
-class _Irsa(IrsaClass):
-    """astroquery's IRSA interface on a given TAP URL and requests session."""
+@lru_cache(maxsize=1)
+def _irsa_class() -> type:
+    """astroquery's IRSA interface on a given TAP URL and requests session (imported when a
+    query is first made: astroquery and pyvo take a fifth of a second to import)."""
+    from astroquery.ipac.irsa import IrsaClass
 
-    def __init__(self, tap_url: str, session: requests.Session) -> None:
-        self._session = session  # BaseVOQuery keeps a session that is already set
-        super().__init__()
-        self.tap_url = tap_url
+    class _Irsa(IrsaClass):
+        def __init__(self, tap_url: str, session: requests.Session) -> None:
+            self._session = session  # BaseVOQuery keeps a session that is already set
+            super().__init__()
+            self.tap_url = tap_url
+
+    return _Irsa
 
 
 class IrsaTapClient:
@@ -76,7 +79,7 @@ class IrsaTapClient:
     def run(self, adql: str, *, read_timeout_s: float, maxrec: int) -> TapReply:
         """Run a synchronous query; raise an ``IrsaError`` subclass on any failure."""
         session = TimeoutSession(self.connect_timeout_s, read_timeout_s)
-        query = _Irsa(self.url, session).tap.create_query(adql, maxrec=maxrec)
+        query = _irsa_class()(self.url, session).tap.create_query(adql, maxrec=maxrec)
         retrieved = now_utc()
         try:
             response = query.submit(post=True)
@@ -100,6 +103,11 @@ class IrsaTapClient:
         return self._parse(raw, maxrec, retrieved)
 
     def _parse(self, raw: bytes, maxrec: int, retrieved: str) -> TapReply:
+        import pyvo
+        from astropy.io.votable import parse as parse_votable
+
+        from .votable import table_to_frame
+
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")

@@ -18,7 +18,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+
+from .distributions import chi2_sf
 
 
 @dataclass(frozen=True)
@@ -43,7 +44,7 @@ def band_stats(flux: np.ndarray, flux_err: np.ndarray, mag: np.ndarray) -> BandS
     mean = float(np.sum(w * f) / np.sum(w))
     chi2 = float(np.sum(((f - mean) / e) ** 2))
     chi2_red = chi2 / (n - 1)
-    p_constant = float(stats.chi2.sf(chi2, n - 1))
+    p_constant = chi2_sf(chi2, n - 1)
     xbar = float(np.mean(f))
     s2 = float(np.var(f, ddof=1))
     mse = float(np.mean(e**2))
