@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 import sys
 import time
 from pathlib import Path
@@ -55,3 +57,36 @@ def render_body(deps: list[dict], fetched: dict, state: dict, href: str) -> dict
             "changedPropIds": ["fetched.data"],
             "state": [{"id": "query", "property": "data", "value": fetched.get("query")},
                       {"id": "url", "property": "href", "value": href}]}
+
+
+def end_id(base: str, session) -> str:  # noqa: ANN001 - a requests.Session
+    page = session.get(base + "/", timeout=30).text
+    config = re.search(r'<script id="_dash-config" type="application/json">(.*?)</script>', page, re.S)
+    return json.loads(config.group(1))["end_id"] if config else ""
+
+
+def fetch_body(query: dict) -> dict:
+    return {"output": "fetched.data", "outputs": {"id": "fetched", "property": "data"},
+            "inputs": [{"id": "query", "property": "data", "value": query}], "changedPropIds": ["query.data"],
+            "state": []}
+
+
+def fetch_through_page(base: str, session, target: str, radius: float, timeout_s: float = 60.0) -> dict:
+    """The page's background fetch over HTTP (start, then poll as the browser does): the
+    ``fetched`` data a render needs, its rows handed over on the server."""
+    import uuid
+
+    end = end_id(base, session)
+    query = {"target": target, "radius": radius, "nonce": uuid.uuid4().hex}
+    update = base + "/_dash-update-component"
+    handles = session.post(update, json=fetch_body(query), params={"endId": end}, timeout=timeout_s).json()
+    handles = handles | {"endId": end}
+    handles.pop("cancel", None)
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        time.sleep(0.3)
+        reply = session.post(update, json=fetch_body(query), params=handles, timeout=timeout_s)
+        data = reply.json().get("response", {}).get("fetched", {}).get("data") if reply.status_code == 200 else None
+        if data is not None:
+            return data
+    raise RuntimeError(f"no fetch result for {target} in {timeout_s:g} s")

@@ -13,9 +13,7 @@ Run: python benchmarks/page_path.py [--users 20] [--seconds 60] [--max-requests 
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import re
 import signal
 import tempfile
 import threading
@@ -28,7 +26,7 @@ import numpy as np
 import psutil
 import requests
 
-from _common import render_body
+from _common import end_id, fetch_body, render_body
 from dashboard.ui.urlstate import ViewState, to_query
 from servers import start_gunicorn, stop
 from tap_server import Fault, LocalTap
@@ -37,18 +35,6 @@ from tap_server import Fault, LocalTap
 CENTRES = [("314.26238 14.20441", 2.5), ("192.06346 17.77402", 2.5), ("268.233229 58.636443", 6.0)]
 POLL_S = 0.3
 STUCK_S = 60.0
-
-
-def end_id(base: str, session: requests.Session) -> str:
-    page = session.get(base + "/", timeout=30).text
-    config = re.search(r'<script id="_dash-config" type="application/json">(.*?)</script>', page, re.S)
-    return json.loads(config.group(1))["end_id"] if config else ""
-
-
-def fetch_body(query: dict) -> dict:
-    return {"output": "fetched.data", "outputs": {"id": "fetched", "property": "data"},
-            "inputs": [{"id": "query", "property": "data", "value": query}], "changedPropIds": ["query.data"],
-            "state": []}
 
 
 class Tally:

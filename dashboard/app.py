@@ -25,6 +25,7 @@ from .ui.urlstate import parse_query, to_params
 from .web.jobs import ThreadJobManager
 from .web.ratelimit import rate_limiter
 from .wise.errors import IrsaTimeout, IrsaUnreachable, StoreUnavailable
+from .wise.memo import Memo, fingerprint
 from .wise.pipeline import observe, view
 from .wise.provenance import build_bundle, safe_name
 from .wise.service import store_reachable
@@ -117,6 +118,8 @@ def _security_headers(app: dash.Dash) -> None:
 
 
 def _routes(server: Flask, settings: Settings, manager: object) -> None:
+    bundles: Memo[bytes] = Memo()  # bundle bytes by (target, fetched data, view parameters)
+
     @server.get("/healthz")
     def healthz() -> Response:
         return jsonify(status="ok", version=__version__, tap_url=settings.tap_url, offline=settings.offline,
@@ -154,7 +157,9 @@ def _routes(server: Flask, settings: Settings, manager: object) -> None:
             silent = all(isinstance(e, IrsaTimeout | IrsaUnreachable) for e in obs.failures.values())
             return _text("No table could be fetched: " + "; ".join(f"{t}: {e}" for t, e in obs.failures.items()),
                          504 if silent else 502, {"X-WISE-Failures": failures})
-        data = build_bundle(view(observed, to_params(state)), settings)
+        params = to_params(state)
+        key = (observed.target, fingerprint(obs), params)  # same data, same bytes: built once per view
+        data = bundles.get(key, lambda: build_bundle(view(observed, params), settings))
         headers = {"Content-Disposition": f'attachment; filename="wise_{safe_name(observed.target.label())}.zip"',
                    "X-WISE-Cache": obs.cache_states()}
         if failures:

@@ -70,7 +70,7 @@ class Settings:
     web_concurrency: int = setting("WEB_CONCURRENCY", 2, "gunicorn workers")
     threads: int = setting("WISE_THREADS", 4, "gunicorn threads per worker")
     worker_timeout_s: int = setting("WISE_WORKER_TIMEOUT_S", 120, "gunicorn worker timeout")
-    max_requests: int = setting("WISE_MAX_REQUESTS", 0, "recycle a worker after N requests (+-10 %); 0: off")
+    max_requests: int = setting("WISE_MAX_REQUESTS", 0, "recycle a worker after N requests (+0-10 %); 0: off")
     worker_max_rss_mb: float = setting("WISE_WORKER_MAX_RSS_MB", 1024.0, "recycle a worker past this RSS")
     access_log: str | None = setting("WISE_ACCESS_LOG", None, "gunicorn access log ('-' for stdout)")
 

@@ -94,3 +94,16 @@ def test_json_and_html_are_gzipped_and_the_zip_is_not_recompressed(client):
     bundle = client.get("/bundle.zip?target=AT2019dsg&r=2.5", headers={"Accept-Encoding": "gzip"})
     assert bundle.status_code == 200 and bundle.headers.get("Content-Encoding") is None
     assert bundle.data[:2] == b"PK"
+
+
+def test_a_bundle_is_built_once_per_view_and_is_the_same_bytes(client, monkeypatch):
+    """Many downloads of one shared link: built once; another view setting is another bundle."""
+    from dashboard import app as app_module
+
+    built = []
+    real = app_module.build_bundle
+    monkeypatch.setattr(app_module, "build_bundle", lambda *a: built.append(1) or real(*a))
+    first = client.get("/bundle.zip?target=AT2019dsg&r=10").data
+    again = client.get("/bundle.zip?target=AT2019dsg&r=10").data
+    other = client.get("/bundle.zip?target=AT2019dsg&r=10&bin=0").data
+    assert first == again and len(built) == 2 and other != first

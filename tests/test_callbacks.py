@@ -127,3 +127,29 @@ def test_a_cancelled_lookup_says_so_and_a_new_one_does_not(offline):
     fetched = callbacks.fetch(offline, lambda *_: None, newer)
     out = callbacks.render(offline, fetched, state_out["state"], "", query=newer, cancelled=query)
     assert out["progress"] == "" and out["rows"]
+
+
+def test_many_viewers_of_one_link_share_one_rendering(offline, monkeypatch):
+    """The second viewer of a fetched view gets the first one's panels (same fetch id, same
+    state); a different view state renders anew, from the same handed-over data."""
+    state_out = callbacks.sync_state(offline, "url", "?target=AT2019dsg&r=10", None, NO_CONTROLS, None, None, None)
+    fetched = callbacks.fetch(offline, lambda *_: None, state_out["query"])
+    built = []
+    real = callbacks._panels
+    monkeypatch.setattr(callbacks, "_panels", lambda *a: built.append(a[1]) or real(*a))
+    first = callbacks.render(offline, fetched, state_out["state"], "http://host/?x")
+    second = callbacks.render(offline, fetched, state_out["state"], "http://host/?y")
+    assert second is first and len(built) == 1
+    flux = dict(state_out["state"], unit="flux")
+    third = callbacks.render(offline, fetched, flux, "http://host/")
+    assert len(built) == 2 and built[-1].unit == "flux" and third["lc"] != first["lc"]
+
+
+def test_memo_keeps_the_most_recently_used_views():
+    from dashboard.wise.memo import Memo
+
+    memo: Memo[int] = Memo(size=2)
+    calls = []
+    for key in ["a", "b", "a", "c", "a", "b"]:
+        memo.get(key, lambda key=key: calls.append(key) or len(calls))
+    assert calls == ["a", "b", "c", "b"]  # "b" was the least recently used when "c" came

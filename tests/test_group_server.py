@@ -181,7 +181,10 @@ def test_upstream_slots_bound_concurrent_irsa_queries(settings, tap):
     from dashboard.wise.service import build_fetcher
 
     tap.faults["neowiser_p1bs_psd"] = Fault(latency_s=0.6)
-    fetcher = build_fetcher(replace(settings, max_concurrent_upstream=1))
+    # the third query waits ~1.2 s for its slot: give it room on a slow machine (the wait is bounded
+    # by the table's read timeout)
+    fetcher = build_fetcher(replace(settings, max_concurrent_upstream=1,
+                                    read_timeouts_s={t: 10.0 for t in settings.read_timeouts_s}))
     cones = [Cone(314.26238, 14.20441, 2.5 - i * 0.1) for i in range(3)]
     start = time.perf_counter()
     threads = [threading.Thread(target=fetcher.fetch_table, args=("neowiser_p1bs_psd", c)) for c in cones]
@@ -240,3 +243,35 @@ def test_clients_behind_one_proxy_hop_are_limited_separately(settings):
     forged = [direct.get("/bundle.zip?target=AT2019dsg&r=10", headers={"X-Forwarded-For": f"203.0.113.{i}"})
               for i in range(3)]
     assert [r.status_code for r in forged] == [200, 200, 429]  # with no trusted proxy the header is ignored
+
+
+def test_recycled_workers_drop_no_connection(tap, tmp_path):
+    """Workers recycled by count (every ~40 requests here) while 8 keep-alive clients send
+    without pause: every request is answered (gunicorn's own max_requests reset 1-5 per recycle)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    env = {"WISE_TAP_URL": tap.url, "WISE_CACHE_DIR": str(tmp_path / "cache"), "SECRET_KEY": "test-secret",
+           "WISE_RESOLVE_NAMES_ONLINE": "0", "WEB_CONCURRENCY": "2", "WISE_MAX_REQUESTS": "40"}
+    url, proc = start_gunicorn(env)
+    try:
+        def client(_: int) -> tuple[list[str], set[int]]:
+            session, failures, pids = requests.Session(), [], set()
+            for i in range(60):
+                try:
+                    reply = session.get(url + ("/healthz" if i % 2 else "/?target=AT2019dsg&r=2.5"), timeout=30)
+                    if reply.status_code != 200:
+                        failures.append(f"HTTP {reply.status_code}")
+                    elif i % 2:
+                        pids.add(reply.json()["pid"])
+                except requests.RequestException as exc:
+                    failures.append(type(exc).__name__)
+            return failures, pids
+
+        with ThreadPoolExecutor(8) as pool:
+            results = list(pool.map(client, range(8)))
+    finally:
+        stop(proc)
+    failures = [f for fs, _ in results for f in fs]
+    pids = set().union(*(p for _, p in results))
+    assert len(pids) >= 4, f"workers were not recycled during the run: {pids}"
+    assert failures == []

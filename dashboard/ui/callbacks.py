@@ -21,6 +21,7 @@ from dash import Input, Output, State, ctx, no_update
 from ..config import Settings
 from ..web.handover import handover
 from ..web.ratelimit import client_address, rate_limiter
+from ..wise.memo import Memo
 from ..wise.pipeline import check_target_text, observe, view
 from ..wise.quality import ALL_CUTS
 from ..wise.tables import TABLES
@@ -60,7 +61,33 @@ def state_from_controls(base: ViewState, values: dict[str, Any]) -> ViewState:
     changes: dict[str, Any] = {}
     for cid, (_, put) in CONTROLS.items():
         changes |= put(values.get(cid))
+    if changes.get("unit", base.unit) != base.unit:  # a magnitude range means nothing in mJy
+        changes["y_range"] = None
     return replace(base, **changes, notices=())
+
+
+def ranges_from_relayout(base: ViewState, relayout: dict | None) -> ViewState | None:
+    """The light-curve zoom (plotly's ``relayoutData``) as the state's MJD and y ranges; None when
+    the event is not a zoom (autosize, legend clicks). Plot x is MJD - REFERENCE_MJD."""
+    event = relayout or {}
+    changes: dict[str, Any] = {}
+    for axis in ("xaxis", "xaxis2"):  # the two panels share x
+        if event.get(f"{axis}.autorange"):
+            changes["x_range"] = None
+        a, b = event.get(f"{axis}.range[0]"), event.get(f"{axis}.range[1]")
+        if isinstance(a, int | float) and isinstance(b, int | float):
+            low, high = sorted((float(a) + figures.REFERENCE_MJD, float(b) + figures.REFERENCE_MJD))
+            changes["x_range"] = (round(low, 3), round(high, 3))
+    if event.get("yaxis.autorange"):
+        changes["y_range"] = None
+    a, b = event.get("yaxis.range[0]"), event.get("yaxis.range[1]")
+    if isinstance(a, int | float) and isinstance(b, int | float):
+        low, high = sorted((float(a), float(b)))
+        changes["y_range"] = (round(low, 4), round(high, 4))
+    if not changes:
+        return None
+    state = replace(base, **changes, notices=())
+    return parse_query(to_query(state), max_radius=float("inf"))  # what the URL can hold, checked
 
 
 def _unchanged(notice: str | Any = no_update) -> dict[str, Any]:
@@ -70,7 +97,8 @@ def _unchanged(notice: str | Any = no_update) -> dict[str, Any]:
 
 
 def sync_state(settings: Settings, trigger: str, search: str | None, cell: dict | None, controls: dict[str, Any],
-               target_text: str | None, radius_text: object, query: dict | None, client: str = "local") -> dict:
+               target_text: str | None, radius_text: object, query: dict | None, client: str = "local",
+               relayout: dict | None = None) -> dict:
     """URL <-> controls. ``trigger`` is the id of the input that changed."""
     current = parse_query(search, max_radius=settings.max_radius_arcsec)
     notice: Any = no_update
@@ -90,6 +118,12 @@ def sync_state(settings: Settings, trigger: str, search: str | None, cell: dict 
         new_search = to_query(state)
     elif trigger in CONTROLS:
         state = state_from_controls(current, controls)
+        new_search = to_query(state)
+    elif trigger == "lc-graph":
+        zoomed = ranges_from_relayout(current, relayout)
+        if zoomed is None:
+            return _unchanged()
+        state = zoomed
         new_search = to_query(state)
     else:  # the URL changed (first load, back/forward, a shared link)
         state = current
@@ -150,14 +184,30 @@ def render(settings: Settings, fetched: dict | None, state_data: dict | None, hr
         return _placeholder("Cancelled. Press Go to fetch this target again.", welcome=False)
     if fetched.get("error"):
         return _placeholder(fetched["error"], welcome=False)
-    observed = handover(settings).get(fetched.get("fetch_id", ""))
-    if observed is None:  # the hand-over expired: never fetch inside a render
+    fetch_id = fetched.get("fetch_id", "")
+    share_base = (href or "").split("?")[0]
+    try:  # a fetch id names immutable data: many viewers of one link share one rendering
+        return PANELS.get((fetch_id, state, share_base), lambda: _panels_of(settings, fetch_id, state, share_base))
+    except _Expired:  # the hand-over expired: never fetch inside a render
         return _placeholder("This view's data expired on the server; press Go to fetch it again.", welcome=False)
-    try:
-        return _panels(observed, state, href)
     except Exception:  # never a traceback in the browser; the log has it
         log.exception("render failed")
         return _placeholder("Something went wrong building this view; the error was logged.", welcome=False)
+
+
+class _Expired(LookupError):
+    """The handed-over data of a fetch id is gone (not kept: the next render asks again)."""
+
+
+#: Rendered panels by (fetch id, view state, page address).
+PANELS: Memo[dict] = Memo()
+
+
+def _panels_of(settings: Settings, fetch_id: str, state: ViewState, share_base: str) -> dict:
+    observed = handover(settings).get(fetch_id)
+    if observed is None:
+        raise _Expired(fetch_id)
+    return _panels(observed, state, share_base)
 
 
 def _placeholder(message: str, *, welcome: bool) -> dict:
@@ -167,7 +217,7 @@ def _placeholder(message: str, *, welcome: bool) -> dict:
             "welcome": {"display": "block" if welcome else "none"}, "stats": "", "status": []}
 
 
-def _panels(observed: Any, state: ViewState, href: str | None) -> dict:
+def _panels(observed: Any, state: ViewState, share_base: str) -> dict:
     shown = view(observed, to_params(state))
     observations = observed.observations
     rows = panels.source_rows(shown)
@@ -182,7 +232,7 @@ def _panels(observed: Any, state: ViewState, href: str | None) -> dict:
     if shown.lightcurve.epochs.empty and epoch_failed:
         lc_fig = figures.message_figure(panels.lightcurve_unavailable(observations))
     else:
-        lc_fig = figures.lightcurve_figure(shown, state.unit)
+        lc_fig = figures.lightcurve_figure(shown, state.unit, state.x_range, state.y_range)
     stats = panels.stats_text(shown.lightcurve.stats)
     if catalog_failed is not None and not shown.lightcurve.epochs.empty:
         stats += (" · not matched to an AllWISE source (the catalog failed): epochs within "
@@ -192,16 +242,17 @@ def _panels(observed: Any, state: ViewState, href: str | None) -> dict:
     query = to_query(state)
     return {"rows": rows, "sed": sed_fig, "lc": lc_fig, "filters": panels.filter_rows(shown), "progress": "",
             "sources_message": sources_message, "selection": panels.selection_text(shown),
-            "download": "/bundle.zip" + query, "share": (href or "").split("?")[0] + query,
+            "download": "/bundle.zip" + query, "share": share_base + query,
             "welcome": {"display": "none"}, "stats": stats, "status": panels.status_lines(observations)}
 
 
 def register(app: dash.Dash, settings: Settings) -> None:
     def on_state(search: str | None, go: int, target_submit: int, radius_submit: int, cell: dict | None,
-                 controls: dict[str, Any], target_text: str | None, radius_text: object, query: dict | None) -> dict:
+                 controls: dict[str, Any], relayout: dict | None, target_text: str | None, radius_text: object,
+                 query: dict | None) -> dict:
         trigger = (ctx.triggered_id if ctx.triggered else None) or "url"
         return sync_state(settings, trigger, search, cell, controls, target_text, radius_text, query,
-                          client=client_address())
+                          client=client_address(), relayout=relayout)
 
     app.callback(
         output={"search": Output("url", "search"), "target": Output("target-input", "value"),
@@ -212,7 +263,8 @@ def register(app: dash.Dash, settings: Settings) -> None:
         inputs={"search": Input("url", "search"), "go": Input("go", "n_clicks"),
                 "target_submit": Input("target-input", "n_submit"),
                 "radius_submit": Input("radius-input", "n_submit"), "cell": Input("sources", "cellClicked"),
-                "controls": {cid: Input(cid, "value") for cid in CONTROLS}},
+                "controls": {cid: Input(cid, "value") for cid in CONTROLS},
+                "relayout": Input("lc-graph", "relayoutData")},
         state={"target_text": State("target-input", "value"), "radius_text": State("radius-input", "value"),
                "query": State("query", "data")},
     )(on_state)

@@ -14,6 +14,7 @@ from urllib.parse import parse_qs, urlencode
 
 from ..config import MIN_RADIUS_ARCSEC, Settings
 from ..wise.analysis import AnalysisParams
+from ..wise.photometry import COLOUR_CORRECTIONS, SedOptions
 from ..wise.quality import ALL_CUTS, CatalogCuts, EpochCuts
 from ..wise.stacking import Binning
 
@@ -37,7 +38,32 @@ class ViewState:
     unit: str = "mag"
     sed_axis: str = "fnu"
     match_radius: float = _DEFAULT.match_radius_arcsec
+    alpha: int | None = _DEFAULT.sed_options.alpha  # SED colour correction, F_nu ~ nu^-alpha
+    w4red: bool = _DEFAULT.sed_options.w4_red_correction
+    gap: float = _DEFAULT.binning.gap_days
+    othr: float = _DEFAULT.binning.outlier_threshold
+    oq: float = _DEFAULT.binning.outlier_quantile
+    x_range: tuple[float, float] | None = None  # light-curve MJD range shown
+    y_range: tuple[float, float] | None = None  # light-curve magnitude or mJy range shown (low, high)
     notices: tuple[str, ...] = field(default=(), compare=False)
+
+
+#: Accepted values of the numeric parameters: one definition for the URL, the page and the CLI.
+BOUNDS: dict[str, tuple[float, float, str]] = {
+    "gap": (1.0, 1000.0, "visit gap is 1 to 1000 days"),
+    "othr": (1.0, 100.0, "outlier threshold is 1 to 100"),
+    "oq": (0.5, 0.99, "outlier quantile is 0.5 to 0.99"),
+    "xr": (40000.0, 80000.0, "MJD range is two numbers a,b with 40000 <= a < b <= 80000"),
+    "yr": (-1e6, 1e6, "plot range is two numbers a,b with a < b"),
+}
+
+
+def _range(text: str, key: str) -> tuple[float, float] | None:
+    low, high, _ = BOUNDS[key]
+    parts = [_float(p, low, high) for p in text.split(",")]
+    if len(parts) == 2 and None not in parts and parts[0] < parts[1]:  # type: ignore[operator]
+        return (parts[0], parts[1])  # type: ignore[return-value]
+    return None
 
 
 def _float(value: str, low: float, high: float) -> float | None:
@@ -109,6 +135,24 @@ def parse_query(search: str | None, *, max_radius: float = 120.0) -> ViewState:
             m = _float(text, 0.1, 10)
             changes["match_radius"] = m if m is not None else bad(key, "match radius is 0.1..10 arcsec",
                                                                   state.match_radius)
+        elif key == "alpha":
+            a = _float(text, min(COLOUR_CORRECTIONS), max(COLOUR_CORRECTIONS))
+            if a is not None and a == int(a):
+                changes["alpha"] = int(a)
+            else:
+                bad(key, f"alpha is an integer {min(COLOUR_CORRECTIONS)}..{max(COLOUR_CORRECTIONS)}", None)
+        elif key == "w4red":
+            if text in ("0", "1"):
+                changes["w4red"] = text == "1"
+            else:
+                bad(key, "use 0 or 1", None)
+        elif key in ("gap", "othr", "oq"):
+            number = _float(text, *BOUNDS[key][:2])
+            changes[key] = number if number is not None else bad(key, BOUNDS[key][2], getattr(state, key))
+        elif key in ("xr", "yr"):
+            span = _range(text, key)
+            changes["x_range" if key == "xr" else "y_range"] = span if span is not None else bad(
+                key, BOUNDS[key][2], None)
         else:
             notices.append(f"Ignored unknown parameter {key[:30]!r}.")
     return replace(state, **changes, notices=tuple(notices))  # type: ignore[arg-type]  # values checked above
@@ -120,10 +164,17 @@ def to_query(state: ViewState) -> str:
         "target": state.target, "r": f"{state.radius:g}", "src": state.source, "ph": state.ph_qual,
         "cc": "1" if state.clean_cc else "0", "ext": str(state.max_ext), "snr": f"{state.min_snr:g}",
         "cuts": ",".join(state.epoch_cuts), "bin": "1" if state.binning else "0", "unit": state.unit,
-        "sed": state.sed_axis, "match": f"{state.match_radius:g}",
+        "sed": state.sed_axis, "match": f"{state.match_radius:g}", "w4red": "1" if state.w4red else "0",
+        "gap": f"{state.gap:g}", "othr": f"{state.othr:g}", "oq": f"{state.oq:g}",
     }
     if not state.source:
         params.pop("src")
+    if state.alpha is not None:
+        params["alpha"] = str(state.alpha)
+    if state.x_range is not None:
+        params["xr"] = ",".join(f"{v:.9g}" for v in state.x_range)
+    if state.y_range is not None:
+        params["yr"] = ",".join(f"{v:.6g}" for v in state.y_range)
     return "?" + urlencode(params)
 
 
@@ -135,7 +186,9 @@ def to_params(state: ViewState) -> AnalysisParams:
         catalog_cuts=CatalogCuts(ph_qual=state.ph_qual, clean_cc_flags=state.clean_cc, max_ext_flg=state.max_ext,
                                  min_snr=state.min_snr),
         epoch_cuts=EpochCuts(enabled=state.epoch_cuts),
-        binning=replace(Binning(), enabled=state.binning),
+        binning=replace(Binning(), enabled=state.binning, gap_days=state.gap, outlier_threshold=state.othr,
+                        outlier_quantile=state.oq),
+        sed_options=SedOptions(alpha=state.alpha, w4_red_correction=state.w4red),
     )
 
 

@@ -13,8 +13,6 @@ from __future__ import annotations
 import re
 from urllib.parse import quote
 
-import requests
-
 from .targets import TargetError
 
 _J = re.compile(r"^%J\s+([-+]?\d+(?:\.\d*)?)\s+([-+]?\d+(?:\.\d*)?)", re.MULTILINE)
@@ -34,6 +32,8 @@ class SesameResolver:
         self.timeout_s = timeout_s
 
     def __call__(self, name: str) -> tuple[float, float]:
+        import requests  # only when a name is resolved online
+
         try:
             reply = requests.get(f"{self.url}/-oI/A?{quote(name)}", timeout=(min(5.0, self.timeout_s), self.timeout_s),
                                  headers={"User-Agent": "wise-explorer"})

@@ -13,9 +13,9 @@ import warnings
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 import pandas as pd
-import requests
 
 from .errors import (
     IrsaError,
@@ -26,18 +26,27 @@ from .errors import (
     IrsaUnreachable,
 )
 
+if TYPE_CHECKING:
+    import requests
 
-class TimeoutSession(requests.Session):
-    """A requests session that applies a default (connect, read) timeout to every request."""
 
-    def __init__(self, connect_s: float, read_s: float) -> None:
-        super().__init__()
-        self.default_timeout = (connect_s, read_s)
-        self.headers["User-Agent"] = "wise-explorer (pyvo)"
+@lru_cache(maxsize=1)
+def _session_class() -> type[requests.Session]:
+    """A requests session that applies a default (connect, read) timeout to every request
+    (defined when a query is first made: requests is not imported by offline use)."""
+    import requests
 
-    def request(self, method, url, **kwargs):  # type: ignore[override]  # adds a default timeout only
-        kwargs.setdefault("timeout", self.default_timeout)
-        return super().request(method, url, **kwargs)
+    class TimeoutSession(requests.Session):
+        def __init__(self, connect_s: float, read_s: float) -> None:
+            super().__init__()
+            self.default_timeout = (connect_s, read_s)
+            self.headers["User-Agent"] = "wise-explorer (pyvo)"
+
+        def request(self, method, url, **kwargs):  # type: ignore[override]  # adds a default timeout only
+            kwargs.setdefault("timeout", self.default_timeout)
+            return super().request(method, url, **kwargs)
+
+    return TimeoutSession
 
 
 @dataclass
@@ -78,7 +87,9 @@ class IrsaTapClient:
 
     def run(self, adql: str, *, read_timeout_s: float, maxrec: int) -> TapReply:
         """Run a synchronous query; raise an ``IrsaError`` subclass on any failure."""
-        session = TimeoutSession(self.connect_timeout_s, read_timeout_s)
+        import requests
+
+        session = _session_class()(self.connect_timeout_s, read_timeout_s)  # type: ignore[call-arg]
         query = _irsa_class()(self.url, session).tap.create_query(adql, maxrec=maxrec)
         retrieved = now_utc()
         try:
