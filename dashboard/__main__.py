@@ -19,12 +19,14 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--offline", action="store_true", help="answer from the offline archive only")
     for name in ("fetch", "bundle"):
         cmd = sub.add_parser(name, help=f"{name} one target")
-        cmd.add_argument("target")
+        cmd.add_argument("target", nargs="?" if name == "bundle" else None)
         cmd.add_argument("--radius", default=None, help="cone radius in arcsec (default 10)")
         cmd.add_argument("--offline", action="store_true", help="answer from the offline archive only")
         cmd.add_argument("--source", default=None, help="AllWISE designation of the source to use")
         if name == "bundle":
             cmd.add_argument("-o", "--output", required=True, help="the zip file to write")
+            cmd.add_argument("--url", default=None, metavar="QUERY_STRING",
+                             help="the view of a page link (its part after '?'): the bytes /bundle.zip serves")
     return parser
 
 

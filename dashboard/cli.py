@@ -54,14 +54,29 @@ def fetch_command(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def bundle_command(settings: Settings, args: argparse.Namespace) -> int:
+    """The bundle of a target, or (``--url``) of exactly the view a page link shows: the same
+    bytes as ``/bundle.zip?QUERY`` on a server with the same data."""
+    from .ui.urlstate import parse_query, to_params
     from .wise.provenance import build_bundle
+    from .wise.targets import TargetError
 
-    observed = _observe(settings, args)
+    if args.url is not None:
+        state = parse_query(args.url.split("?", 1)[-1], max_radius=settings.max_radius_arcsec)
+        if state.notices:  # a download is exact: no silent defaults (as the route)
+            raise TargetError(" ".join(state.notices).replace("using the default", "fix it"))
+        if not state.target:
+            raise TargetError("the query string has no target=…")
+        observed = observe(state.target, state.radius, settings)
+        params = to_params(state)
+    elif args.target:
+        observed, params = _observe(settings, args), AnalysisParams(source=args.source)
+    else:
+        raise TargetError("give a TARGET or --url 'QUERY_STRING' (the part of a page link after '?')")
     if not observed.observations.results:
         for line in observed.observations.status_lines():
             print(line, file=sys.stderr)
         return EXIT_ALL_FAILED
-    data = build_bundle(view(observed, AnalysisParams(source=args.source)), settings)
+    data = build_bundle(view(observed, params), settings)
     Path(args.output).write_bytes(data)
     print(f"wrote {args.output} ({len(data)} bytes)")
     for table, err in observed.observations.failures.items():

@@ -153,3 +153,53 @@ def test_memo_keeps_the_most_recently_used_views():
     for key in ["a", "b", "a", "c", "a", "b"]:
         memo.get(key, lambda key=key: calls.append(key) or len(calls))
     assert calls == ["a", "b", "c", "b"]  # "b" was the least recently used when "c" came
+
+
+def test_every_view_setting_travels_in_the_url():
+    """alpha, w4red, gap, othr, oq, xr and yr: written, read back, and given to the service layer."""
+    state = ViewState(target="AT2019dsg", radius=2.5, alpha=-1, w4red=True, gap=50.0, othr=3.0, oq=0.9,
+                      x_range=(56000.125, 59000.5), y_range=(14.25, 15.5))
+    query = to_query(state)
+    for part in ("alpha=-1", "w4red=1", "gap=50", "othr=3", "oq=0.9", "xr=56000.125%2C59000.5", "yr=14.25%2C15.5"):
+        assert part in query
+    again = parse_query(query)
+    assert again == state and not again.notices
+    params = to_params(state)
+    assert (params.sed_options.alpha, params.sed_options.w4_red_correction) == (-1, True)
+    assert (params.binning.gap_days, params.binning.outlier_threshold, params.binning.outlier_quantile) == (50, 3, 0.9)
+    assert "alpha" not in to_query(ViewState(target="x")) and "xr" not in to_query(ViewState(target="x"))
+
+
+@pytest.mark.parametrize("part, says", [("alpha=7", "alpha is an integer -3..4"), ("alpha=1.5", "alpha is an integer"),
+                                        ("gap=0", "visit gap is 1 to 1000 days"), ("oq=1", "outlier quantile"),
+                                        ("xr=59000,56000", "MJD range"), ("yr=nan,3", "plot range"),
+                                        ("w4red=yes", "use 0 or 1")])
+def test_bad_view_settings_fall_back_and_say_what_is_accepted(part, says):
+    state = parse_query("target=AT2019dsg&" + part)
+    assert state.target == "AT2019dsg" and any(says in n for n in state.notices)
+    assert (state.alpha, state.x_range, state.y_range, state.gap) == (None, None, None, ViewState().gap)
+
+
+def test_the_view_settings_change_what_is_drawn(offline):
+    """A zoom written in the URL is the plotted range; gap and alpha reach the visits and the SED."""
+    _, plain = run_view(offline, "?target=AT2019dsg&r=2.5")
+    _, zoomed = run_view(offline, "?target=AT2019dsg&r=2.5&xr=58000,59000&yr=14,16&alpha=-3&gap=20")
+    x_axis, y_axis = zoomed["lc"]["layout"]["xaxis"], zoomed["lc"]["layout"]["yaxis"]
+    assert [round(v + figures.REFERENCE_MJD) for v in x_axis["range"]] == [58000, 59000]
+    assert y_axis["range"] == [16, 14]  # magnitudes: bright up
+    sed_flux = [v for t in plain["sed"]["data"] for v in figures.array(t.get("y")) if v is not None]
+    sed_alpha = [v for t in zoomed["sed"]["data"] for v in figures.array(t.get("y")) if v is not None]
+    assert sed_flux and sed_flux != sed_alpha
+
+
+def test_a_zoom_on_the_light_curve_goes_into_the_url(offline):
+    search = "?target=AT2019dsg&r=2.5"
+    relayout = {"xaxis.range[0]": 3000.5, "xaxis.range[1]": 4000.25, "yaxis.range[0]": 16.5, "yaxis.range[1]": 14.0}
+    out = callbacks.sync_state(offline, "lc-graph", search, None, NO_CONTROLS, None, None, None, relayout=relayout)
+    assert "xr=58000.5%2C59000.25" in out["search"] and "yr=14%2C16.5" in out["search"]
+    back = callbacks.sync_state(offline, "lc-graph", out["search"], None, NO_CONTROLS, None, None, None,
+                                relayout={"xaxis.autorange": True, "yaxis.autorange": True})
+    assert "xr=" not in back["search"] and "yr=" not in back["search"]
+    ignored = callbacks.sync_state(offline, "lc-graph", search, None, NO_CONTROLS, None, None, None,
+                                   relayout={"autosize": True})
+    assert ignored["search"] is no_update

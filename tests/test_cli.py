@@ -87,3 +87,25 @@ def test_bundle_route_504_when_irsa_does_not_answer(settings, tap):
     reply = create_app(replace(settings, rate_limit_per_minute=0)).server.test_client().get(
         "/bundle.zip?target=314.26238+14.20441&r=2.5")
     assert reply.status_code == 504 and "allwise_p3as_mep=timeout" in reply.headers["X-WISE-Failures"]
+
+
+@pytest.mark.parametrize("query", ["target=AT2019dsg&r=2.5&cuts=nb,na&bin=1&gap=50&othr=3&oq=0.9&alpha=2&w4red=1",
+                                   "target=HD+73108&r=5&ph=AB&unit=flux&xr=56000,59000&yr=1,2"])
+def test_bundle_of_a_page_link_is_the_bytes_the_server_serves(tmp_path, settings, query):
+    from dataclasses import replace
+
+    from dashboard.app import create_app
+
+    served = create_app(replace(settings, offline=True)).server.test_client().get("/bundle.zip?" + query)
+    assert served.status_code == 200
+    path = tmp_path / "view.zip"
+    same_server = {"WISE_CACHE_DIR": str(tmp_path / "c"), "WISE_TAP_URL": settings.tap_url}  # the manifest names it
+    out = cli("bundle", "--url", query, "--offline", "-o", str(path), env=same_server)
+    assert out.returncode == 0, out.stderr
+    assert path.read_bytes() == served.data
+
+
+def test_bundle_of_a_bad_link_says_what_to_fix(tmp_path):
+    out = cli("bundle", "--url", "target=AT2019dsg&gap=-4", "--offline", "-o", str(tmp_path / "x.zip"))
+    assert out.returncode == 2 and "visit gap is 1 to 1000 days" in out.stderr and "Traceback" not in out.stderr
+    assert not (tmp_path / "x.zip").exists()

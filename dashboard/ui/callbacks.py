@@ -248,11 +248,11 @@ def _panels(observed: Any, state: ViewState, share_base: str) -> dict:
 
 def register(app: dash.Dash, settings: Settings) -> None:
     def on_state(search: str | None, go: int, target_submit: int, radius_submit: int, cell: dict | None,
-                 controls: dict[str, Any], relayout: dict | None, target_text: str | None, radius_text: object,
+                 controls: dict[str, Any], target_text: str | None, radius_text: object,
                  query: dict | None) -> dict:
         trigger = (ctx.triggered_id if ctx.triggered else None) or "url"
         return sync_state(settings, trigger, search, cell, controls, target_text, radius_text, query,
-                          client=client_address(), relayout=relayout)
+                          client=client_address())
 
     app.callback(
         output={"search": Output("url", "search"), "target": Output("target-input", "value"),
@@ -263,8 +263,7 @@ def register(app: dash.Dash, settings: Settings) -> None:
         inputs={"search": Input("url", "search"), "go": Input("go", "n_clicks"),
                 "target_submit": Input("target-input", "n_submit"),
                 "radius_submit": Input("radius-input", "n_submit"), "cell": Input("sources", "cellClicked"),
-                "controls": {cid: Input(cid, "value") for cid in CONTROLS},
-                "relayout": Input("lc-graph", "relayoutData")},
+                "controls": {cid: Input(cid, "value") for cid in CONTROLS}},
         state={"target_text": State("target-input", "value"), "radius_text": State("radius-input", "value"),
                "query": State("query", "data")},
     )(on_state)
