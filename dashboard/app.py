@@ -21,7 +21,7 @@ from . import __version__, config
 from .config import Settings
 from .ui import callbacks
 from .ui.layout import make_layout
-from .ui.urlstate import parse_query, to_params
+from .ui.urlstate import parse_exact, to_params
 from .web.jobs import ThreadJobManager
 from .web.ratelimit import rate_limiter
 from .wise.errors import IrsaTimeout, IrsaUnreachable, StoreUnavailable
@@ -138,13 +138,12 @@ def _routes(server: Flask, settings: Settings, manager: object) -> None:
     def bundle() -> Response:
         """The bundle of exactly the view whose query string is passed. Served-from-cache states
         go in ``X-WISE-Cache`` and missing tables in ``X-WISE-Failures`` (and FAILURES.txt)."""
-        state = parse_query(request.query_string.decode("utf-8", "replace"), max_radius=settings.max_radius_arcsec)
         limiter = rate_limiter(settings)
         if not limiter.allow(request.remote_addr or "unknown"):
             return _text(limiter.refusal(), 429)
-        if state.notices:  # a download is exact: no silent defaults
-            return _text(" ".join(state.notices).replace("using the default", "fix it"), 400)
-        try:
+        try:  # a download is exact: no silent defaults
+            state = parse_exact(request.query_string.decode("utf-8", "replace"),
+                                max_radius=settings.max_radius_arcsec)
             observed = observe(state.target, state.radius, settings)
         except TargetError as exc:
             return _text(str(exc), 400)

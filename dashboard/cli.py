@@ -56,16 +56,12 @@ def fetch_command(settings: Settings, args: argparse.Namespace) -> int:
 def bundle_command(settings: Settings, args: argparse.Namespace) -> int:
     """The bundle of a target, or (``--url``) of exactly the view a page link shows: the same
     bytes as ``/bundle.zip?QUERY`` on a server with the same data."""
-    from .ui.urlstate import parse_query, to_params
+    from .ui.urlstate import parse_exact, to_params
     from .wise.provenance import build_bundle
     from .wise.targets import TargetError
 
     if args.url is not None:
-        state = parse_query(args.url.split("?", 1)[-1], max_radius=settings.max_radius_arcsec)
-        if state.notices:  # a download is exact: no silent defaults (as the route)
-            raise TargetError(" ".join(state.notices).replace("using the default", "fix it"))
-        if not state.target:
-            raise TargetError("the query string has no target=…")
+        state = parse_exact(args.url.split("?", 1)[-1], max_radius=settings.max_radius_arcsec)
         observed = observe(state.target, state.radius, settings)
         params = to_params(state)
     elif args.target:

@@ -399,3 +399,21 @@ def test_hostile_link_text_is_shown_as_text_never_as_markup(browser, offline_app
     assert "example.org/login" in shown and "&quot;" not in shown and not dialogs  # shown as text
     page.screenshot(path=str(SHOTS / f"hostile_link_{width}.png"))
     context.close()
+
+
+def test_a_zoom_on_the_light_curve_is_in_the_link_and_a_reload_keeps_it(page, offline_app):
+    """Zooming writes xr/yr into the address; the link reopened shows the same ranges."""
+    page.goto(offline_app + "/?target=AT2019dsg&r=2.5")
+    wait_rendered(page)
+    page.evaluate("""() => Plotly.relayout(document.querySelector('#lc-graph .js-plotly-plot'),
+                                           {'xaxis.range': [3200, 3900], 'yaxis.range': [15.2, 13.1]})""")
+    page.wait_for_function("() => location.search.includes('xr=58200%2C58900')", timeout=20_000)
+    assert "yr=13.1%2C15.2" in page.url
+    zoomed = page.url
+    page.goto(zoomed)
+    wait_rendered(page)
+    ranges = page.evaluate("""() => { const l = document.querySelector('#lc-graph .js-plotly-plot').layout;
+                                      return [l.xaxis.range, l.yaxis.range]; }""")
+    assert [round(v) for v in ranges[0]] == [3200, 3900] and ranges[1] == [15.2, 13.1]
+    page.screenshot(path=str(SHOTS / "browser_zoom_in_link_1440.png"), full_page=True)
+    assert not page.console_errors, page.console_errors

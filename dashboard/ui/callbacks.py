@@ -74,20 +74,27 @@ def ranges_from_relayout(base: ViewState, relayout: dict | None) -> ViewState | 
     for axis in ("xaxis", "xaxis2"):  # the two panels share x
         if event.get(f"{axis}.autorange"):
             changes["x_range"] = None
-        a, b = event.get(f"{axis}.range[0]"), event.get(f"{axis}.range[1]")
-        if isinstance(a, int | float) and isinstance(b, int | float):
-            low, high = sorted((float(a) + figures.REFERENCE_MJD, float(b) + figures.REFERENCE_MJD))
+        if (pair := _range_of(event, axis)) is not None:
+            low, high = sorted(v + figures.REFERENCE_MJD for v in pair)
             changes["x_range"] = (round(low, 3), round(high, 3))
     if event.get("yaxis.autorange"):
         changes["y_range"] = None
-    a, b = event.get("yaxis.range[0]"), event.get("yaxis.range[1]")
-    if isinstance(a, int | float) and isinstance(b, int | float):
-        low, high = sorted((float(a), float(b)))
+    if (pair := _range_of(event, "yaxis")) is not None:
+        low, high = sorted(pair)
         changes["y_range"] = (round(low, 4), round(high, 4))
     if not changes:
         return None
     state = replace(base, **changes, notices=())
     return parse_query(to_query(state), max_radius=float("inf"))  # what the URL can hold, checked
+
+
+def _range_of(event: dict, axis: str) -> tuple[float, float] | None:
+    """An axis range from a relayout event: a drag sends ``axis.range[0]``/``[1]``, a scripted
+    ``Plotly.relayout`` may send ``axis.range`` as a pair."""
+    pair = event.get(f"{axis}.range") or (event.get(f"{axis}.range[0]"), event.get(f"{axis}.range[1]"))
+    if len(pair) == 2 and all(isinstance(v, int | float) and not isinstance(v, bool) for v in pair):
+        return float(pair[0]), float(pair[1])
+    return None
 
 
 def _unchanged(notice: str | Any = no_update) -> dict[str, Any]:
@@ -96,9 +103,18 @@ def _unchanged(notice: str | Any = no_update) -> dict[str, Any]:
             "state": no_update}
 
 
+def zoom_search(settings: Settings, search: str | None, relayout: dict | None) -> Any:
+    """The page address after a light-curve zoom (``xr``/``yr``), or no_update for any other plot
+    event. The address change then drives the view as a link would."""
+    current = parse_query(search, max_radius=settings.max_radius_arcsec)
+    zoomed = ranges_from_relayout(current, relayout)
+    if zoomed is None or to_query(zoomed) == to_query(current):
+        return no_update
+    return to_query(zoomed)
+
+
 def sync_state(settings: Settings, trigger: str, search: str | None, cell: dict | None, controls: dict[str, Any],
-               target_text: str | None, radius_text: object, query: dict | None, client: str = "local",
-               relayout: dict | None = None) -> dict:
+               target_text: str | None, radius_text: object, query: dict | None, client: str = "local") -> dict:
     """URL <-> controls. ``trigger`` is the id of the input that changed."""
     current = parse_query(search, max_radius=settings.max_radius_arcsec)
     notice: Any = no_update
@@ -118,12 +134,6 @@ def sync_state(settings: Settings, trigger: str, search: str | None, cell: dict 
         new_search = to_query(state)
     elif trigger in CONTROLS:
         state = state_from_controls(current, controls)
-        new_search = to_query(state)
-    elif trigger == "lc-graph":
-        zoomed = ranges_from_relayout(current, relayout)
-        if zoomed is None:
-            return _unchanged()
-        state = zoomed
         new_search = to_query(state)
     else:  # the URL changed (first load, back/forward, a shared link)
         state = current
@@ -267,6 +277,11 @@ def register(app: dash.Dash, settings: Settings) -> None:
         state={"target_text": State("target-input", "value"), "radius_text": State("radius-input", "value"),
                "query": State("query", "data")},
     )(on_state)
+
+    # A zoom writes the address (its own callback: plot events never race the inputs above).
+    app.callback(Output("url", "search", allow_duplicate=True), Input("lc-graph", "relayoutData"),
+                 State("url", "search"), prevent_initial_call=True)(
+        lambda relayout, search: zoom_search(settings, search, relayout))
 
     def on_fetch_error(exc: Exception) -> dict:
         """A defect in a job is logged and told on the page, never a 500 on the poll."""

@@ -17,6 +17,7 @@ from ..wise.analysis import AnalysisParams
 from ..wise.photometry import COLOUR_CORRECTIONS, SedOptions
 from ..wise.quality import ALL_CUTS, CatalogCuts, EpochCuts
 from ..wise.stacking import Binning
+from ..wise.targets import TargetError
 
 _DEFAULT = AnalysisParams()
 _CATALOG = _DEFAULT.catalog_cuts
@@ -156,6 +157,17 @@ def parse_query(search: str | None, *, max_radius: float = 120.0) -> ViewState:
         else:
             notices.append(f"Ignored unknown parameter {key[:30]!r}.")
     return replace(state, **changes, notices=tuple(notices))  # type: ignore[arg-type]  # values checked above
+
+
+def parse_exact(search: str, *, max_radius: float) -> ViewState:
+    """A link for a download: exact, so any notice (a value that would fall back to its default)
+    or a missing target is a ``TargetError`` saying what to fix. The bundle route and the CLI."""
+    state = parse_query(search, max_radius=max_radius)
+    if state.notices:
+        raise TargetError(" ".join(state.notices).replace("using the default", "fix it"))
+    if not state.target:
+        raise TargetError("The link has no target=…; give a name, coordinates or an AllWISE designation.")
+    return state
 
 
 def to_query(state: ViewState) -> str:

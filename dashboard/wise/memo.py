@@ -28,13 +28,11 @@ class Memo(Generic[T]):
         self.size = size
         self._items: OrderedDict[Hashable, T] = OrderedDict()
         self._lock = threading.Lock()
-        self.hits = 0
 
     def get(self, key: Hashable, compute: Callable[[], T]) -> T:
         with self._lock:
             if key in self._items:
                 self._items.move_to_end(key)
-                self.hits += 1
                 return self._items[key]
         value = compute()  # outside the lock: two threads may compute one key once each, never wait
         with self._lock:
@@ -43,7 +41,6 @@ class Memo(Generic[T]):
             while len(self._items) > self.size:
                 self._items.popitem(last=False)
         return value
-
 
     def clear(self) -> None:
         with self._lock:
