@@ -92,9 +92,8 @@ def _range_of(event: dict, axis: str) -> tuple[float, float] | None:
     """An axis range from a relayout event: a drag sends ``axis.range[0]``/``[1]``, a scripted
     ``Plotly.relayout`` may send ``axis.range`` as a pair."""
     pair = event.get(f"{axis}.range") or (event.get(f"{axis}.range[0]"), event.get(f"{axis}.range[1]"))
-    if len(pair) == 2 and all(isinstance(v, int | float) and not isinstance(v, bool) for v in pair):
-        return float(pair[0]), float(pair[1])
-    return None
+    numbers = [float(v) for v in pair if isinstance(v, int | float) and not isinstance(v, bool)]
+    return (numbers[0], numbers[1]) if len(numbers) == len(pair) == 2 else None
 
 
 def _unchanged(notice: str | Any = no_update) -> dict[str, Any]:
