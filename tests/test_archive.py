@@ -82,3 +82,16 @@ def test_the_fast_ecsv_reader_equals_astropys_on_every_shipped_file():
     for path in files:
         expected = table_to_frame(Table.read(path, format="ascii.ecsv"))
         pd.testing.assert_frame_equal(archive._read_rows(path.name), expected)
+
+
+def test_demo_links_use_radii_their_recordings_cover():
+    """A demo link never opens a view that warns about its own footprint (AT2019dsg's NEOWISE
+    recording reaches 2.5 arcsec, so its link asks for 2.5, not 5)."""
+    radii = {t.name: t.covered_radius_arcsec for t in archive.demo_targets()}
+    assert radii["AT2019dsg"] == 2.5
+    for target in archive.demo_targets():
+        for table in target.tables:
+            result = archive.query(table, Cone(target.ra, target.dec, target.covered_radius_arcsec))
+            reach = [w for w in result.provenance.warnings if "covers only" in w]
+            assert not reach, (target.name, table, reach)
+    assert "covers only" in archive.query("neowiser_p1bs_psd", Cone(314.26238, 14.20441, 5)).provenance.warnings[0]

@@ -417,3 +417,32 @@ def test_a_zoom_on_the_light_curve_is_in_the_link_and_a_reload_keeps_it(page, of
     assert [round(v) for v in ranges[0]] == [3200, 3900] and ranges[1] == [15.2, 13.1]
     page.screenshot(path=str(SHOTS / "browser_zoom_in_link_1440.png"), full_page=True)
     assert not page.console_errors, page.console_errors
+
+
+@pytest.mark.parametrize("width", [1440, 420])
+def test_flags_are_coloured_with_a_legend_and_the_selected_source_reads_in_words(browser, offline_app, width):
+    """HD 73108's real row (ph_qual UUAA, cc_flags hh00): cells coloured 'caution', a legend,
+    full headers, and the detail panel readable without sideways scrolling."""
+    context, page = open_view(browser, offline_app + "/?target=HD+73108&r=4.9", "HD+73108", width)
+    page.console_errors = []
+    page.on("console", lambda m: m.type == "error" and page.console_errors.append(m.text))
+    colours = page.evaluate("""() => ['ph_qual', 'cc_flags'].map(c => getComputedStyle(
+        document.querySelector(`#sources .ag-row .ag-cell[col-id="${c}"]`)).backgroundColor)""")
+    assert colours == ["rgb(255, 243, 205)", "rgb(255, 243, 205)"]  # FLAG_TONES['caution']
+    assert "ph_qual U (upper limit)" in page.inner_text(".flag-legend")
+    detail = page.locator("#source-detail")
+    assert "fainter than -0.342 mag (95% upper limit)" in detail.inner_text()
+    assert "cc_flags h: scattered-light halo contamination" in detail.inner_text()
+    box = detail.bounding_box()
+    assert box and box["x"] >= 0 and box["x"] + box["width"] <= width
+    assert page.evaluate("document.querySelector('#source-detail').scrollWidth <= "
+                         "document.querySelector('#source-detail').clientWidth")
+    cut = page.evaluate("""() => [...document.querySelectorAll(
+        '#sources .ag-header-cell-text, #filters .ag-header-cell-text')].filter(
+        e => e.scrollWidth > e.clientWidth + 1).map(e => e.textContent)""")
+    assert not cut, cut  # headers are never cut
+    if width == 1440:
+        assert page.locator("#sources .ag-header-cell-text", has_text="separation (arcsec)").count() == 1
+    page.screenshot(path=str(SHOTS / f"flags_and_detail_{width}.png"), full_page=True)
+    context.close()
+    assert not page.console_errors, page.console_errors

@@ -203,3 +203,27 @@ def test_a_zoom_on_the_light_curve_goes_into_the_url(offline):
     assert scripted == zoomed  # Plotly.relayout may send the pair in one key
     ignored = callbacks.zoom_search(offline, search, {"autosize": True})
     assert ignored is no_update
+
+
+def test_flag_cells_get_a_tone_and_the_selected_source_is_told_in_words(offline):
+    """HD 73108's real catalog row: ph_qual 'UUAA', cc_flags 'hh00' (saturated in W1/W2)."""
+    _, out = run_view(offline, "?target=HD+73108&r=4.9")
+    row = out["rows"][0]
+    assert (row["ph_qual"], row["cc_flags"]) == ("UUAA", "hh00")
+    assert (row["ph_qual_tone"], row["cc_flags_tone"]) == ("caution", "caution")
+    text = str(out["detail"])
+    assert "J084012.78+641940.9" in text and "0.47" in text
+    assert "fainter than -0.342 mag (95% upper limit)" in text  # a U band is a limit, never a value
+    assert "1.817 ± 0.016 mag" in text and "ph_qual A: detected, SNR > 10" in text
+    assert "cc_flags h: scattered-light halo contamination" in text and "ext_flg 0: point-source-like" in text
+
+
+@pytest.mark.parametrize(("column", "value", "tone"), [
+    ("ph_qual", "AABA", "clean"), ("ph_qual", "AAUU", "caution"), ("ph_qual", "AXUA", "bad"),
+    ("cc_flags", "0000", "clean"), ("cc_flags", "00d0", "caution"), ("cc_flags", "H0d0", "bad"),
+    ("ext_flg", "0", ""),
+])
+def test_flag_tone_reads_every_band(column, value, tone):
+    from dashboard.ui.panels import flag_tone
+
+    assert flag_tone(column, value) == tone

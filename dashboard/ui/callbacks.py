@@ -222,7 +222,7 @@ def _panels_of(settings: Settings, fetch_id: str, state: ViewState, share_base: 
 def _placeholder(message: str, *, welcome: bool) -> dict:
     fig = figures.message_figure(message)
     return {"rows": [], "sed": fig, "lc": fig, "filters": [], "progress": "" if welcome else message,
-            "sources_message": "", "selection": "", "download": "#", "share": "",
+            "sources_message": "", "selection": "", "detail": [], "fit": [None, None], "download": "#", "share": "",
             "welcome": {"display": "block" if welcome else "none"}, "stats": "", "status": []}
 
 
@@ -251,6 +251,7 @@ def _panels(observed: Any, state: ViewState, share_base: str) -> dict:
     query = to_query(state)
     return {"rows": rows, "sed": sed_fig, "lc": lc_fig, "filters": panels.filter_rows(shown), "progress": "",
             "sources_message": sources_message, "selection": panels.selection_text(shown),
+            "detail": panels.source_detail(rows), "fit": ["autoSize", "autoSize"],
             "download": "/bundle.zip" + query, "share": share_base + query,
             "welcome": {"display": "none"}, "stats": stats, "status": panels.status_lines(observations)}
 
@@ -322,7 +323,9 @@ def register(app: dash.Dash, settings: Settings) -> None:
                 "lc": Output("lc-graph", "figure"), "filters": Output("filters", "rowData"),
                 "progress": Output("progress", "children", allow_duplicate=True),
                 "sources_message": Output("sources-message", "children"),
-                "selection": Output("selection", "children"), "download": Output("download", "href"),
+                "selection": Output("selection", "children"), "detail": Output("source-detail", "children"),
+                "fit": [Output("sources", "columnSize"), Output("filters", "columnSize")],
+                "download": Output("download", "href"),
                 "share": Output("share-url", "value"), "welcome": Output("welcome", "style"),
                 "stats": Output("lc-stats", "children"), "status": Output("status", "children")},
         inputs={"fetched": Input("fetched", "data"), "state": Input("view-state", "data"),

@@ -9,21 +9,23 @@ from ..wise import archive
 from ..wise.quality import EPOCH_CUTS
 from .urlstate import ViewState
 
+#: Flag-cell colours by the tone ``panels.flag_tone`` gives a value (the legend says the same).
+FLAG_TONES = {"clean": "#dcfce7", "caution": "#fff3cd", "bad": "#f8c9c6"}
+FLAG_LEGEND = [
+    ("clean", "ph_qual A/B/C in every band; cc_flags 0"),
+    ("caution", "ph_qual U (upper limit) in a band; cc_flags lower case (contaminated)"),
+    ("bad", "ph_qual X/Z (no measurement or no error); cc_flags upper case (spurious)"),
+]
 
-def _flag_style(strong: str, weak: str) -> dict:
-    """Cell colours for a flag column: 'not recorded' grey, ``strong`` letters red, ``weak`` pink."""
-    def has(letters: str) -> str:
-        return f"typeof params.value === 'string' && /[{letters}]/.test(params.value)"
 
+def _flag_style(column: str) -> dict:
+    """Cell colours for a flag column from its tone field (a plain comparison: the grid
+    evaluates conditions without regular expressions)."""
+    conditions = [{"condition": f"params.data.{column}_tone === '{tone}'", "style": {"backgroundColor": colour}}
+                  for tone, colour in FLAG_TONES.items()]
     return {"styleConditions": [
-        {"condition": "params.value === 'not recorded'", "style": {"color": "#888", "fontStyle": "italic"}},
-        {"condition": has(strong), "style": {"backgroundColor": "#f8c9c6"}},
-        {"condition": has(weak), "style": {"backgroundColor": "#fff3cd"}},
-    ]}
-
-
-PH_QUAL_STYLE = _flag_style("XZ", "U")  # no measurement / no error; upper limit
-CC_STYLE = _flag_style("DPHO", "dpho")  # spurious; contaminated
+        {"condition": "params.value === 'not recorded'", "style": {"color": "#6b7280", "fontStyle": "italic"}},
+        *conditions]}
 
 
 def _mag_formatter(band: str) -> dict:
@@ -33,25 +35,25 @@ def _mag_formatter(band: str) -> dict:
 
 
 def _source_columns() -> list[dict]:
+    """Sized to their content (``columnSize="autoSize"``); headers say the unit."""
+    number = {"filter": "agNumberColumnFilter", "type": "rightAligned"}
     cols: list[dict] = [
-        {"field": "designation", "headerName": "AllWISE designation", "minWidth": 175, "flex": 2},
-        {"field": "sep", "headerName": "sep (\")", "minWidth": 80, "flex": 1, "sort": "asc",
-         "filter": "agNumberColumnFilter"},
+        {"field": "designation", "headerName": "AllWISE designation"},
+        {"field": "sep", "headerName": "separation (arcsec)", "sort": "asc", **number},
     ]
-    for b in "1234":
-        cols.append({"field": f"w{b}mpro", "headerName": f"W{b} (mag)", "minWidth": 125, "flex": 2,
-                     "filter": "agNumberColumnFilter", "valueFormatter": _mag_formatter(b)})
-    for b in "1234":
-        cols.append({"field": f"w{b}snr", "headerName": f"W{b} SNR", "minWidth": 95, "flex": 1,
-                     "filter": "agNumberColumnFilter"})
-    cols += [
-        {"field": "ph_qual", "headerName": "ph_qual", "minWidth": 100, "flex": 1, "tooltipField": "ph_qual_tip",
-         "cellStyle": PH_QUAL_STYLE},
-        {"field": "cc_flags", "headerName": "cc_flags", "minWidth": 100, "flex": 1, "tooltipField": "cc_flags_tip",
-         "cellStyle": CC_STYLE},
-        {"field": "ext_flg", "headerName": "ext_flg", "minWidth": 95, "flex": 1, "tooltipField": "ext_flg_tip"},
-    ]
+    cols += [{"field": f"w{b}mpro", "headerName": f"W{b} (Vega mag ± σ)", "valueFormatter": _mag_formatter(b),
+              **number} for b in "1234"]
+    cols += [{"field": f"w{b}snr", "headerName": f"W{b} SNR", **number} for b in "1234"]
+    cols += [{"field": col, "headerName": col, "tooltipField": f"{col}_tip", "cellStyle": _flag_style(col)}
+             for col in ("ph_qual", "cc_flags")]
+    cols.append({"field": "ext_flg", "headerName": "ext_flg", "tooltipField": "ext_flg_tip"})
     return cols
+
+
+def _flag_legend() -> html.Div:
+    return html.Div(className="flag-legend", children=[
+        html.Span([html.Span(className="swatch", style={"backgroundColor": FLAG_TONES[tone]}), text])
+        for tone, text in FLAG_LEGEND])
 
 
 def _demo_links() -> html.Div:
@@ -60,8 +62,10 @@ def _demo_links() -> html.Div:
         lc = "allwise_p3as_mep" in t.tables or "neowiser_p1bs_psd" in t.tables
         sed = "allwise_p3as_psd" in t.tables
         what = " + ".join(x for x, ok in (("SED", sed), ("light curve", lc)) if ok)
-        items.append(html.Li([dcc.Link(t.name, href=f"?target={t.name.replace(' ', '+')}&r=5", className="demo"),
-                              html.Span(f" — {t.kind}; {what}", className="muted")]))
+        items.append(html.Li([dcc.Link(t.name, href=f"?target={t.name.replace(' ', '+')}&r={t.covered_radius_arcsec:g}",
+                                       className="demo"),
+                              html.Span(f" — {t.kind}; {what}; recorded within {t.covered_radius_arcsec:g}\"",
+                                        className="muted")]))
     return html.Div(id="welcome", className="welcome", children=[
         html.H2("Try a demo target (real IRSA rows shipped with the app, work offline)"),
         html.Ul(items, className="demo-list"),
@@ -99,12 +103,13 @@ def _controls(state: ViewState) -> html.Section:
         ]),
         html.H4("What each cut removed"),
         dag.AgGrid(id="filters", columnDefs=[
-            {"field": "table", "minWidth": 140, "flex": 1}, {"field": "criterion", "flex": 2, "minWidth": 170,
-                                                              "tooltipField": "criterion"},
-            {"field": "removed", "minWidth": 90, "flex": 1}, {"field": "not recorded", "minWidth": 110, "flex": 1},
-            {"field": "status", "flex": 2, "minWidth": 170, "tooltipField": "status"},
-        ], rowData=[], className="ag-theme-alpine", style={"height": "260px"},
-            dashGridOptions={"tooltipShowDelay": 200, "domLayout": "normal"}),
+            {"field": "table"}, {"field": "criterion", "tooltipField": "criterion"},
+            {"field": "removed", "headerName": "removed (rows)", "type": "rightAligned"},
+            {"field": "not recorded", "headerName": "not recorded (rows)", "type": "rightAligned"},
+            {"field": "status", "tooltipField": "status"},
+        ], rowData=[], className="ag-theme-alpine", style={"height": "260px"}, columnSize="autoSize",
+            columnSizeOptions={"skipHeader": False},
+            dashGridOptions={"tooltipShowDelay": 200, "suppressColumnVirtualisation": True}),
     ], panel_id="controls-panel")
 
 
@@ -136,12 +141,15 @@ def make_layout() -> html.Div:
             _panel("AllWISE sources in the cone (allwise_p3as_psd)", [
                 html.Div(id="sources-message", className="panel-message"),
                 dag.AgGrid(id="sources", columnDefs=_source_columns(), rowData=[], className="ag-theme-alpine",
-                           style={"height": "190px"}, getRowId="params.data.key",
+                           style={"height": "190px"}, getRowId="params.data.key", columnSize="autoSize",
+                           columnSizeOptions={"skipHeader": False},
                            defaultColDef={"sortable": True, "filter": True, "resizable": True},
-                           dashGridOptions={"tooltipShowDelay": 150,
+                           dashGridOptions={"tooltipShowDelay": 150, "suppressColumnVirtualisation": True,
                                             "getRowStyle": {"styleConditions": [{
                                                 "condition": "params.data.selected",
                                                 "style": {"backgroundColor": "#dbeafe", "fontWeight": "600"}}]}}),
+                _flag_legend(),
+                html.Div(id="source-detail", className="source-detail"),
             ], extra=[html.Span(id="selection", className="muted")], panel_id="sources-panel"),
             _panel("Spectral energy distribution", [
                 dcc.Loading(dcc.Graph(id="sed-graph", config={"displaylogo": False}), type="circle"),

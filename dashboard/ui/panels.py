@@ -9,6 +9,7 @@ from dash import html
 
 from ..wise.analysis import View
 from ..wise.errors import NotCovered, WiseError
+from ..wise.flags import decode
 from ..wise.model import Observations
 from ..wise.tables import PSD, TABLES
 from ..wise.variability import BandStats
@@ -83,8 +84,6 @@ def source_rows(view: View) -> list[dict]:
     """The source table's rows, with decoded flags for tooltips and the selected row marked."""
     import pandas as pd
 
-    from ..wise.flags import decode
-
     selected = view.selection.key if view.selection else None
     out = []
     for _, row in view.sources.iterrows():
@@ -99,5 +98,54 @@ def source_rows(view: View) -> list[dict]:
             missing = v is None or (not isinstance(v, str) and pd.isna(v))
             item[col] = "not recorded" if missing else (int(v) if col == "ext_flg" else v)  # type: ignore[arg-type]
             item[f"{col}_tip"] = decode(col, None if missing else v)
+            item[f"{col}_tone"] = "" if missing else flag_tone(col, str(v))
         out.append(item)
     return out
+
+
+#: Per flag column: letters that make a value 'bad', then letters that make it 'caution'
+#: (AllWISE Explanatory Supplement II.1.a: ph_qual X/Z no usable measurement, U an upper limit;
+#: cc_flags upper case spurious, lower case contaminated).
+_TONE_LETTERS = {"ph_qual": ("XZ", "U"), "cc_flags": ("DPHO", "dpho")}
+
+
+def flag_tone(column: str, value: str) -> str:
+    """'bad', 'caution' or 'clean' for a ph_qual or cc_flags value (the cell colour); '' for others."""
+    if column not in _TONE_LETTERS:
+        return ""
+    bad, caution = _TONE_LETTERS[column]
+    if any(c in bad for c in value):
+        return "bad"
+    return "caution" if any(c in caution for c in value) else "clean"
+
+
+def source_detail(rows: list[dict]) -> list:
+    """The selected source in words (readable on a phone, no hover): designation, separation,
+    per band magnitude ± error, SNR and what its flags mean; then ext_flg."""
+    row = next((r for r in rows if r.get("selected")), None)
+    if row is None:
+        return []
+    ph, cc = row["ph_qual"], row["cc_flags"]
+    bands = []
+    for i, b in enumerate("1234"):
+        mag, err, snr = row[f"w{b}mpro"], row[f"w{b}sigmpro"], row[f"w{b}snr"]
+        if mag is None:
+            text = "no magnitude"
+        elif len(ph) > i and ph[i] == "U":  # a 95% upper limit on the flux: the source is fainter
+            text = f"fainter than {mag:.3f} mag (95% upper limit)"
+        else:
+            text = f"{mag:.3f}" + ("" if err is None else f" ± {err:.3f}") + " mag"
+        if snr is not None:
+            text += f", SNR {snr:g}"
+        flags = [f"{col} {value[i]}: " + decode(col, value[i]).split(": ", 1)[-1]
+                 for col, value in (("ph_qual", ph), ("cc_flags", cc)) if value != "not recorded" and len(value) > i]
+        bands.append(html.Li([html.B(f"W{b} "), text, *([html.Span(" · " + "; ".join(flags), className="muted")]
+                                                       if flags else [])]))
+    missing = [c for c in ("ph_qual", "cc_flags", "ext_flg") if row[c] == "not recorded"]
+    notes = [html.Li(row["ext_flg_tip"] if row["ext_flg"] != "not recorded" else "", className="muted")]
+    if missing:
+        notes.append(html.Li(f"{', '.join(missing)} not recorded for this source in the data at hand",
+                             className="muted"))
+    name = row["designation"] if row["designation"] != "not recorded" else "AllWISE source (designation not recorded)"
+    return [html.H4([name, html.Span(f" · {row['sep']:.2f}\" from the target", className="muted")]),
+            html.Ul([*bands, *[n for n in notes if n.children]], className="detail-list")]

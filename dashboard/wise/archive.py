@@ -54,6 +54,8 @@ class DemoTarget:
     dec: float
     kind: str
     tables: tuple[str, ...]
+    #: the largest cone around the target that every recording covers (arcsec): the demo link's radius
+    covered_radius_arcsec: float
 
 
 _ECSV_COLUMN = re.compile(r"^# - \{name: (?P<name>[^,]+), datatype: (?P<datatype>\w+)\}$")
@@ -98,9 +100,21 @@ def _index() -> dict[str, Any]:
 
 def demo_targets() -> list[DemoTarget]:
     return [
-        DemoTarget(t["name"], tuple(t["aliases"]), t["ra"], t["dec"], t["kind"], tuple(sorted(t["tables"])))
+        DemoTarget(t["name"], tuple(t["aliases"]), t["ra"], t["dec"], t["kind"], tuple(sorted(t["tables"])),
+                   _covered_radius(t))
         for t in _index()["targets"]
     ]
+
+
+def _covered_radius(target: dict[str, Any]) -> float:
+    """Each footprint's radius less its centre's offset from the target, the smallest of them,
+    rounded down to 0.1 arcsec."""
+    reach = []
+    for entry in target["tables"].values():
+        f = entry["footprint"]
+        offset = float(separation_arcsec(np.array([f["ra"]]), np.array([f["dec"]]), target["ra"], target["dec"])[0])
+        reach.append(f["radius_arcsec"] - offset)
+    return float(np.floor(min(reach) * 10) / 10)
 
 
 def aliases() -> dict[str, tuple[float, float, str]]:
