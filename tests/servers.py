@@ -7,6 +7,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -30,12 +31,25 @@ def wait_healthy(url: str, proc: subprocess.Popen, tries: int = 200) -> None:
         except requests.RequestException:
             time.sleep(0.2)
     proc.kill()
-    raise RuntimeError(proc.stderr.read().decode()[-3000:] if proc.stderr else f"{url} did not start")
+    raise RuntimeError(server_log(proc)[-3000:] or f"{url} did not start")
+
+
+def server_log(proc: subprocess.Popen) -> str:
+    """What a process started by ``start`` wrote to stderr so far."""
+    log = getattr(proc, "log_file", None)
+    if log is None:
+        return ""
+    log.seek(0)
+    return log.read().decode("utf-8", "replace")
 
 
 def start(args: list[str], env: dict[str, str], health_url: str | None = None) -> subprocess.Popen:
-    """A subprocess in the project root with ``env`` added; waits for ``health_url`` if given."""
-    proc = subprocess.Popen(args, cwd=ROOT, env=os.environ | env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    """A subprocess in the project root with ``env`` added; waits for ``health_url`` if given.
+    Its stderr goes to a temporary file, never an unread pipe: a server that logs every request
+    would fill a pipe's 64 kB and then hang on its next log line."""
+    log = tempfile.TemporaryFile()
+    proc = subprocess.Popen(args, cwd=ROOT, env=os.environ | env, stdout=subprocess.DEVNULL, stderr=log)
+    proc.log_file = log  # type: ignore[attr-defined]
     if health_url:
         wait_healthy(health_url, proc)
     return proc

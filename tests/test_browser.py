@@ -92,7 +92,8 @@ def wait_rendered(page, timeout: float = 40_000, target: str | None = None) -> N
         const lc = document.querySelector('#lc-graph .main-svg');
         const progress = document.querySelector('#progress');
         const text = title ? title.textContent : 'Fetching';
-        return lc && progress && !text.includes('Fetching') && !text.includes('Choose a target')
+        return lc && progress && !text.includes('Fetching') && !text.includes('Type a target')
+            && !text.includes('Loading this view')
             && !progress.textContent.includes('fetching');
     }""", timeout=timeout)
     page.wait_for_timeout(300)
@@ -195,7 +196,8 @@ def test_typing_a_target_and_enter_or_go_loads_it(page, offline_app):
     wait_rendered(page, target="target=Gaia20fnr")
     assert page.locator("#lc-graph .scatterlayer .point").count() > 100
     status = page.locator("#status").inner_text()
-    assert "allwise_p3as_psd: cannot connect" in status and "not recorded in the offline archive" in status
+    assert "allwise_p3as_psd: not recorded in the offline archive" in status
+    assert status.count("IRSA is unreachable") == 1 and status.count("cannot connect") == 1  # told once
 
 
 def test_garbage_parameters_show_a_notice_and_defaults(page, offline_app):
@@ -446,3 +448,77 @@ def test_flags_are_coloured_with_a_legend_and_the_selected_source_reads_in_words
     page.screenshot(path=str(SHOTS / f"flags_and_detail_{width}.png"), full_page=True)
     context.close()
     assert not page.console_errors, page.console_errors
+
+
+@pytest.mark.parametrize("width", [1440, 420])
+def test_a_new_target_shows_its_own_loading_state_never_the_old_view(browser, live_app, tap_server, width):
+    """While the next target is fetched (slow IRSA stand-in), no panel shows the previous view:
+    the table, plots, status and Download all say they are loading the new target, and the
+    progress line lists every table with its state."""
+    from tap_server import Fault
+
+    context, page = open_view(browser, live_app + "/?target=314.26238+14.20441&r=2.5", "314.26238", width)
+    page.console_errors = []
+    page.on("console", lambda m: m.type == "error" and page.console_errors.append(m.text))
+    assert grid_rows(page, "sources") >= 1 and page.get_attribute("#download", "class") == "button"
+    for table in ("allwise_p3as_psd", "allwise_p3as_mep", "neowiser_p1bs_psd"):
+        tap_server.faults[table] = Fault(latency_s=4.0)
+    try:
+        page.fill("#target-input", "130.05341 +64.32794")
+        page.fill("#radius-input", "4.9" if width == 1440 else "4.8")  # a cone not cached by the other width
+        page.press("#radius-input", "Enter")
+        page.wait_for_function("() => document.querySelector('#progress').textContent.includes('NEOWISE epochs')",
+                               timeout=10_000)
+        progress = page.inner_text("#progress")
+        assert all(label in progress for label in ("catalog", "AllWISE epochs", "NEOWISE epochs")), progress
+        page.screenshot(path=str(SHOTS / f"loading_new_target_{width}.png"), full_page=True)
+        assert grid_rows(page, "sources") == 0
+        assert "Fetching 130.05341 +64.32794" in page.inner_text("#sources-message")
+        for graph in ("sed-graph", "lc-graph"):
+            assert "Fetching 130.05341" in page.text_content(f"#{graph} .annotation-text")
+        assert page.inner_text("#status").strip() == "" and page.inner_text("#source-detail").strip() == ""
+        assert page.get_attribute("#download", "class") == "button disabled"
+        page.screenshot(path=str(SHOTS / f"loading_new_target_{width}.png"), full_page=True)
+    finally:
+        tap_server.faults.clear()
+    wait_rendered(page, target="130.05341")
+    assert "done" not in page.inner_text("#progress") or page.locator("#progress").is_hidden()
+    assert "J084012.78+641940.9" in page.inner_text("#source-detail")
+    context.close()
+    assert not page.console_errors, page.console_errors
+
+
+def test_a_garbage_link_is_replaced_by_the_clean_one_and_download_errors_are_shown(page, offline_app):
+    page.goto(offline_app + "/?target=AT2019dsg&r=2.5&bin=zz&unit=weird")
+    wait_rendered(page)
+    assert "Ignored bin='zz'" in page.inner_text("#notice")  # told, then corrected in place
+    page.wait_for_function("""() => { const share = document.querySelector('#share-url').value;
+                                      return share && location.search === new URL(share).search; }""")
+    assert "bin=1" in page.url and "zz" not in page.url and "weird" not in page.url
+    with page.expect_download() as download:
+        page.click("#download")
+    assert download.value.suggested_filename == "wise_AT2019dsg.zip"
+    # provoked on purpose: a radius the server refuses -> the route's 400 text shown on the page
+    page.evaluate("() => { const a = document.querySelector('#download'); a.href = a.href.replace('r=2.5', 'r=999'); }")
+    page.click("#download")
+    page.wait_for_function("() => document.querySelector('#download-error').textContent.includes('HTTP 400')")
+    assert "radius must be" in page.inner_text("#download-error")
+    page.screenshot(path=str(SHOTS / "clean_address_and_download_error_1440.png"))
+    page.goto(offline_app + "/")
+    wait_app_ready(page)
+    assert page.get_attribute("#download", "class") == "button disabled"  # nothing to download yet
+    page.click("#download", force=True)
+    assert page.url.rstrip("/") == offline_app and page.inner_text("#download-error") == ""
+    assert [e for e in page.console_errors if "400" not in e] == []
+
+
+def test_a_negative_radius_is_echoed_with_the_real_bounds(page, offline_app):
+    page.goto(offline_app + "/")
+    wait_app_ready(page)
+    page.fill("#target-input", "AT2019dsg")
+    page.fill("#radius-input", "-3")
+    page.press("#radius-input", "Enter")
+    page.wait_for_function("() => document.querySelector('#notice').textContent.includes('radius')")
+    assert page.inner_text("#notice") == "The radius must be from 0.01 to 120 arcsec; got '-3'."
+    assert page.locator("#welcome").is_visible() and "demo targets listed above" in page.text_content(
+        "#sed-graph .annotation-text")

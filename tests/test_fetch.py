@@ -117,6 +117,35 @@ def test_unreachable_outside_the_archive_is_a_typed_error(settings):
                for err in obs.failures.values())
 
 
+def test_unreachable_is_told_once_and_each_missing_table_by_itself(settings):
+    """HD 73108 has only a catalog recording: the page says "IRSA is unreachable" in one line
+    and, per epoch table, only what the offline archive lacks. The typed cause survives pickling."""
+    import pickle
+
+    from dashboard.ui.panels import status_lines
+    from dashboard.wise.errors import NotRecordedOffline
+
+    obs = build_fetcher(replace(settings, tap_url=_dead_url())).fetch(Cone(130.05341, 64.32794, 4.9))
+    assert set(obs.failures) == {"allwise_p3as_mep", "neowiser_p1bs_psd"}
+    for err in obs.failures.values():
+        back = pickle.loads(pickle.dumps(err))
+        assert isinstance(back, NotRecordedOffline) and str(back) == str(err) and str(back.missing) == str(err.missing)
+    lines = [li.children for li in status_lines(obs)[0].children]
+    assert sum("unreachable" in line for line in lines) == 1
+    assert [line for line in lines if line.startswith("neowiser_p1bs_psd")] == [
+        f"neowiser_p1bs_psd: {obs.failures['neowiser_p1bs_psd'].missing}"]
+
+
+def test_progress_lists_every_table_from_the_start_then_its_outcome(settings):
+    seen: list[tuple[str, str]] = []
+    build_fetcher(replace(settings, offline=True)).fetch(AT2019DSG, progress=lambda t, s: seen.append((t, s)))
+    tables = ("allwise_p3as_psd", "allwise_p3as_mep", "neowiser_p1bs_psd")
+    assert seen[:3] == [(t, "waiting") for t in tables]
+    final = dict(seen)
+    assert final == {"allwise_p3as_psd": "done, 1 rows offline", "allwise_p3as_mep": "done, 26 rows offline",
+                     "neowiser_p1bs_psd": "done, 253 rows offline"}
+
+
 def test_offline_flag_never_calls_irsa(settings, tap):
     obs = build_fetcher(replace(settings, offline=True)).fetch(AT2019DSG)
     assert {r.provenance.source for r in obs.results.values()} == {"offline"}

@@ -13,7 +13,7 @@ import time
 import pytest
 import requests
 
-from servers import free_port, start, start_gunicorn, stop
+from servers import free_port, server_log, start, start_gunicorn, stop
 
 REDIS = shutil.which("redis-server") or "/usr/bin/redis-server"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -31,8 +31,7 @@ def wait_celery_ready(redis_url: str, worker: subprocess.Popen, timeout_s: float
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if worker.poll() is not None:
-            raise RuntimeError("the Celery worker exited: " + (worker.stderr.read().decode()[-2000:]
-                                                                 if worker.stderr else ""))
+            raise RuntimeError("the Celery worker exited: " + server_log(worker)[-2000:])
         if probe.control.ping(timeout=1.0):
             return
     raise RuntimeError(f"the Celery worker did not answer a ping within {timeout_s:g} s")

@@ -16,7 +16,7 @@ from dataclasses import asdict, replace
 from typing import Any
 
 import dash
-from dash import Input, Output, State, ctx, no_update
+from dash import ClientsideFunction, Input, Output, State, ctx, no_update
 
 from ..config import Settings
 from ..web.handover import handover
@@ -44,6 +44,7 @@ CONTROLS: dict[str, tuple[Callable[[ViewState], Any], Callable[[Any], dict[str, 
     "sed-axis": (lambda s: s.sed_axis, lambda v: {"sed_axis": v if v in ("fnu", "nufnu") else "fnu"}),
 }
 NEW_LOOKUP = ("go", "target-input", "radius-input")
+DOWNLOAD_ON, DOWNLOAD_OFF = "button", "button disabled"  # assets/download.js does nothing when disabled
 
 
 def _bounded(value: object, low: float, high: float) -> float:
@@ -99,7 +100,11 @@ def _range_of(event: dict, axis: str) -> tuple[float, float] | None:
 def _unchanged(notice: str | Any = no_update) -> dict[str, Any]:
     return {"search": no_update, "target": no_update, "radius": no_update,
             "controls": {cid: no_update for cid in CONTROLS}, "notice": notice, "query": no_update,
-            "state": no_update}
+            "state": no_update, "canonical": no_update, "panels": _no_panels()}
+
+
+def _no_panels() -> dict[str, Any]:
+    return {key: [no_update, no_update] if key == "fit" else no_update for key in panel_outputs(duplicate=True)}
 
 
 def zoom_search(settings: Settings, search: str | None, relayout: dict | None) -> Any:
@@ -149,9 +154,13 @@ def sync_state(settings: Settings, trigger: str, search: str | None, cell: dict 
         if limiter.exhausted(client):
             return _unchanged(limiter.refusal())
     # An empty URL must not wipe what the user is already typing while the page loads.
-    boxes = (state.target, state.radius) if state.target or trigger != "url" else (no_update, no_update)
+    boxes = (state.target, f"{state.radius:g}") if state.target or trigger != "url" else (no_update, no_update)
+    # A new lookup clears every panel into its loading state now: the render callback cannot run
+    # until the fetch it waits on has finished (Dash holds a callback whose input is pending).
+    loading = (_placeholder(_fetching(state), welcome=False) if query_out is not no_update else _no_panels())
     return {"search": new_search, "target": boxes[0], "radius": boxes[1], "controls": controls_of(state),
-            "notice": notice, "query": query_out, "state": asdict(state)}
+            "notice": notice, "query": query_out, "state": asdict(state),
+            "canonical": to_query(state) if state.target else no_update, "panels": loading}
 
 
 def fetch(settings: Settings, set_progress: Callable[[str], None], query: dict | None) -> dict:
@@ -162,7 +171,7 @@ def fetch(settings: Settings, set_progress: Callable[[str], None], query: dict |
 
     def progress(table: str, state: str) -> None:
         states[table] = state
-        set_progress(" · ".join(f"{TABLES[t].label}: {s}" for t, s in sorted(states.items())))
+        set_progress(" · ".join(f"{TABLES[t].label}: {states[t]}" for t in TABLES if t in states))
 
     try:
         observed = observe(query["target"], query["radius"], settings, progress=progress)
@@ -182,15 +191,18 @@ def render(settings: Settings, fetched: dict | None, state_data: dict | None, hr
             "nonce") != nonce:
         fetched = {"cancelled": True, "query": query}
     if not state_data or not state_data.get("target"):
-        return _placeholder("Choose a target above or a demo target below.", welcome=True)
+        if "target=" in (href or "").partition("?")[2]:  # a link is being opened: its state comes next
+            return _placeholder("Loading this view…", welcome=False)
+        return _placeholder(WELCOME, welcome=True)
     if (fetched or {}).get("lost"):  # the worker running the fetch died (web/jobs.py) or the job failed
         return _placeholder(str(fetched.get("error")), welcome=False)  # type: ignore[union-attr]
     state = from_store(state_data)
     asked = (fetched or {}).get("query") or {}
     if not fetched or (asked.get("target"), asked.get("radius")) != (state.target, state.radius):
-        return _placeholder("Fetching…", welcome=False)
+        return _placeholder(_fetching(state), welcome=False)
     if fetched.get("cancelled"):
-        return _placeholder("Cancelled. Press Go to fetch this target again.", welcome=False)
+        return _placeholder(f"Cancelled: {state.target} was not fetched. Press Go to fetch it again.",
+                            welcome=False)
     if fetched.get("error"):
         return _placeholder(fetched["error"], welcome=False)
     fetch_id = fetched.get("fetch_id", "")
@@ -219,10 +231,20 @@ def _panels_of(settings: Settings, fetch_id: str, state: ViewState, share_base: 
     return _panels(observed, state, share_base)
 
 
+def _fetching(state: ViewState) -> str:
+    return f"Fetching {state.target} (cone {state.radius:g}″)…"
+
+
+WELCOME = "Type a target in the box at the top, or open one of the demo targets listed above."
+
+
 def _placeholder(message: str, *, welcome: bool) -> dict:
+    """Every panel in one state (loading, cancelled, failed, landing): nothing of a previous view
+    stays on screen, and Download is off until there is a view."""
     fig = figures.message_figure(message)
     return {"rows": [], "sed": fig, "lc": fig, "filters": [], "progress": "" if welcome else message,
-            "sources_message": "", "selection": "", "detail": [], "fit": [None, None], "download": "#", "share": "",
+            "sources_message": "" if welcome else message, "selection": "", "detail": [], "fit": [None, None],
+            "download": "#", "download_class": DOWNLOAD_OFF, "share": "",
             "welcome": {"display": "block" if welcome else "none"}, "stats": "", "status": []}
 
 
@@ -252,8 +274,24 @@ def _panels(observed: Any, state: ViewState, share_base: str) -> dict:
     return {"rows": rows, "sed": sed_fig, "lc": lc_fig, "filters": panels.filter_rows(shown), "progress": "",
             "sources_message": sources_message, "selection": panels.selection_text(shown),
             "detail": panels.source_detail(rows), "fit": ["autoSize", "autoSize"],
-            "download": "/bundle.zip" + query, "share": share_base + query,
+            "download": "/bundle.zip" + query, "download_class": DOWNLOAD_ON, "share": share_base + query,
             "welcome": {"display": "none"}, "stats": stats, "status": panels.status_lines(observations)}
+
+
+def panel_outputs(*, duplicate: bool) -> dict[str, Any]:
+    """Where each key of a panels dict (``render``, ``_placeholder``) goes on the page. The state
+    callback writes them too (``duplicate``), for the loading state of a new lookup."""
+    def out(component: str, prop: str, shared: bool = False) -> Output:
+        return Output(component, prop, allow_duplicate=duplicate or shared)
+
+    return {"rows": out("sources", "rowData"), "sed": out("sed-graph", "figure"), "lc": out("lc-graph", "figure"),
+            "filters": out("filters", "rowData"), "progress": out("progress", "children", shared=True),
+            "sources_message": out("sources-message", "children"), "selection": out("selection", "children"),
+            "detail": out("source-detail", "children"),
+            "fit": [out("sources", "columnSize"), out("filters", "columnSize")],
+            "download": out("download", "href"), "download_class": out("download", "className"),
+            "share": out("share-url", "value"), "welcome": out("welcome", "style"),
+            "stats": out("lc-stats", "children"), "status": out("status", "children")}
 
 
 def register(app: dash.Dash, settings: Settings) -> None:
@@ -269,14 +307,20 @@ def register(app: dash.Dash, settings: Settings) -> None:
                 "radius": Output("radius-input", "value"),
                 "controls": {cid: Output(cid, "value") for cid in CONTROLS},
                 "notice": Output("notice", "children"), "query": Output("query", "data"),
-                "state": Output("view-state", "data")},
+                "state": Output("view-state", "data"), "canonical": Output("canonical", "data"),
+                "panels": panel_outputs(duplicate=True)},
         inputs={"search": Input("url", "search"), "go": Input("go", "n_clicks"),
                 "target_submit": Input("target-input", "n_submit"),
                 "radius_submit": Input("radius-input", "n_submit"), "cell": Input("sources", "cellClicked"),
                 "controls": {cid: Input(cid, "value") for cid in CONTROLS}},
         state={"target_text": State("target-input", "value"), "radius_text": State("radius-input", "value"),
                "query": State("query", "data")},
+        prevent_initial_call="initial_duplicate",  # runs on page load (the link), with its duplicates
     )(on_state)
+
+    # The address bar shows the clean link of the view (replaced in place, assets/wise.js).
+    app.clientside_callback(ClientsideFunction("wise", "replaceAddress"), Output("address", "data"),
+                            Input("canonical", "data"), prevent_initial_call=True)
 
     # A zoom writes the address (its own callback: plot events never race the inputs above).
     app.callback(Output("url", "search", allow_duplicate=True), Input("lc-graph", "relayoutData"),
@@ -319,15 +363,7 @@ def register(app: dash.Dash, settings: Settings) -> None:
         return render(settings, fetched, state, href, query=query, cancelled=cancelled)
 
     app.callback(
-        output={"rows": Output("sources", "rowData"), "sed": Output("sed-graph", "figure"),
-                "lc": Output("lc-graph", "figure"), "filters": Output("filters", "rowData"),
-                "progress": Output("progress", "children", allow_duplicate=True),
-                "sources_message": Output("sources-message", "children"),
-                "selection": Output("selection", "children"), "detail": Output("source-detail", "children"),
-                "fit": [Output("sources", "columnSize"), Output("filters", "columnSize")],
-                "download": Output("download", "href"),
-                "share": Output("share-url", "value"), "welcome": Output("welcome", "style"),
-                "stats": Output("lc-stats", "children"), "status": Output("status", "children")},
+        output=panel_outputs(duplicate=False),
         inputs={"fetched": Input("fetched", "data"), "state": Input("view-state", "data"),
                 "cancelled": Input("cancelled", "data")},
         state={"query": State("query", "data"), "href": State("url", "href")},

@@ -7,7 +7,10 @@ from dash import dcc, html
 
 from ..wise import archive
 from ..wise.quality import EPOCH_CUTS
+from .figures import message_figure
 from .urlstate import ViewState
+
+LOADING = message_figure("Loading…")  # never empty axes before the first render
 
 #: Flag-cell colours by the tone ``panels.flag_tone`` gives a value (the legend says the same).
 FLAG_TONES = {"clean": "#dcfce7", "caution": "#fff3cd", "bad": "#f8c9c6"}
@@ -66,7 +69,7 @@ def _demo_links() -> html.Div:
                                        className="demo"),
                               html.Span(f" — {t.kind}; {what}; recorded within {t.covered_radius_arcsec:g}\"",
                                         className="muted")]))
-    return html.Div(id="welcome", className="welcome", children=[
+    return html.Div(id="welcome", className="welcome", style={"display": "none"}, children=[
         html.H2("Try a demo target (real IRSA rows shipped with the app, work offline)"),
         html.Ul(items, className="demo-list"),
         html.P("Or type a name, coordinates (314.2624 +14.2044, 20:57:02.97 +14:12:16.3, l=61.4 b=-19.7) "
@@ -118,6 +121,7 @@ def make_layout() -> html.Div:
     return html.Div(className="page", children=[
         dcc.Location(id="url", refresh=False),
         dcc.Store(id="query"), dcc.Store(id="fetched"), dcc.Store(id="view-state"), dcc.Store(id="cancelled"),
+        dcc.Store(id="canonical"), dcc.Store(id="address"),
         html.Header(className="header", children=[
             html.Div(className="brand", children=[html.H1("WISE Explorer"),
                                                   html.Span("AllWISE sources · W1–W4 SED · NEOWISE light curve",
@@ -125,9 +129,10 @@ def make_layout() -> html.Div:
             html.Div(className="search", children=[
                 dcc.Input(id="target-input", type="text", placeholder="target: name, coordinates or WISEA J…",
                           debounce=True, n_submit=0, className="target-input", autoComplete="off"),
-                dcc.Input(id="radius-input", type="number", value=state.radius, min=0, step="any", n_submit=0,
-                          debounce=True,
-                          className="radius-input"),
+                # text, not number: a browser number box hands over nothing for "-3", and the
+                # message must echo what was typed
+                dcc.Input(id="radius-input", type="text", value=f"{state.radius:g}", n_submit=0,
+                          debounce=True, className="radius-input", autoComplete="off"),
                 html.Span("arcsec", className="muted"),
                 html.Button("Go", id="go", n_clicks=0, className="go"),
                 html.Button("Cancel", id="cancel", n_clicks=0, className="cancel", style={"display": "none"}),
@@ -152,20 +157,21 @@ def make_layout() -> html.Div:
                 html.Div(id="source-detail", className="source-detail"),
             ], extra=[html.Span(id="selection", className="muted")], panel_id="sources-panel"),
             _panel("Spectral energy distribution", [
-                dcc.Loading(dcc.Graph(id="sed-graph", config={"displaylogo": False}), type="circle"),
+                dcc.Loading(dcc.Graph(id="sed-graph", figure=LOADING, config={"displaylogo": False}), type="circle"),
             ], extra=[dcc.RadioItems(id="sed-axis", options=[{"label": "F_ν", "value": "fnu"},
                                                              {"label": "ν F_ν", "value": "nufnu"}],
                                      value="fnu", inline=True)], panel_id="sed-panel"),
             _panel("W1/W2 light curve (AllWISE 2010–11, NEOWISE-R 2013–24)", [
                 html.Div(id="lc-stats", className="muted"),
-                dcc.Loading(dcc.Graph(id="lc-graph", config={"displaylogo": False}), type="circle"),
+                dcc.Loading(dcc.Graph(id="lc-graph", figure=LOADING, config={"displaylogo": False}), type="circle"),
             ], extra=[dcc.RadioItems(id="lc-unit", options=[{"label": "magnitude", "value": "mag"},
                                                             {"label": "flux (mJy)", "value": "flux"}],
                                      value="mag", inline=True)], panel_id="lc-panel"),
             _controls(state),
         ]),
         html.Footer(className="footer", children=[
-            html.A("Download bundle (.zip)", id="download", href="#", className="button", download=""),
+            html.A("Download bundle (.zip)", id="download", href="#", className="button disabled", download=""),
+            html.Span(id="download-error", className="download-error", role="alert"),
             html.Div(className="share", children=[
                 dcc.Input(id="share-url", readOnly=True, value="", className="share-input"),
                 dcc.Clipboard(target_id="share-url", title="Copy link", className="copy"),

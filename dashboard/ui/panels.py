@@ -8,7 +8,7 @@ from __future__ import annotations
 from dash import html
 
 from ..wise.analysis import View
-from ..wise.errors import NotCovered, WiseError
+from ..wise.errors import NotCovered, NotRecordedOffline, WiseError
 from ..wise.flags import decode
 from ..wise.model import Observations
 from ..wise.tables import PSD, TABLES
@@ -24,11 +24,15 @@ def status_lines(observations: Observations) -> list:
         p = result.provenance
         items.append(html.Li(p.describe(), className=f"status-{STATUS_CLASS[p.source]}"))
         notes += [w for w in p.warnings + p.serving_notes if w not in notes]  # once, however many tables share it
-    items += [html.Li(w, className="status-warn") for w in notes]
+    missing = []
     for table, error in observations.failures.items():
-        cls = "status-missing" if isinstance(error, NotCovered) else "status-error"
-        items.append(html.Li(f"{table}: {error}", className=cls))
-    return [html.Ul(items)]
+        if isinstance(error, NotRecordedOffline):  # "IRSA is unreachable" once, then what is missing
+            notes += [n for n in [error.unreachable.offline_note()] if n not in notes]
+            missing.append(html.Li(f"{table}: {error.missing}", className="status-missing"))
+        else:
+            cls = "status-missing" if isinstance(error, NotCovered) else "status-error"
+            missing.append(html.Li(f"{table}: {error}", className=cls))
+    return [html.Ul([*items, *[html.Li(w, className="status-warn") for w in notes], *missing])]
 
 
 def catalog_failure(observations: Observations) -> WiseError | None:
@@ -42,8 +46,10 @@ def epoch_failures(observations: Observations) -> dict[str, WiseError]:
 def lightcurve_unavailable(observations: Observations) -> str:
     """Why there is no light curve, when every epoch table failed."""
     failures = epoch_failures(observations)
-    if failures and all(isinstance(e, NotCovered) for e in failures.values()):
-        return "No light curve is recorded in the offline archive for this target."
+    if failures and all(isinstance(e, NotCovered | NotRecordedOffline) for e in failures.values()):
+        unreachable = any(isinstance(e, NotRecordedOffline) for e in failures.values())
+        return ("No light curve is recorded in the offline archive for this target"
+                + (" (IRSA is unreachable)." if unreachable else "."))
     return "Light curve unavailable: " + "; ".join(f"{t}: {e}" for t, e in failures.items())
 
 

@@ -42,6 +42,22 @@ class IrsaUnreachable(IrsaError):
 
     kind = "unreachable"
 
+    def offline_note(self) -> str:
+        """The one wording the page and the bundle use for answering from the offline archive."""
+        return f"IRSA is unreachable ({self}); showing the offline archive."
+
+
+class NotRecordedOffline(IrsaUnreachable):
+    """IRSA is unreachable and the offline archive has no recording of this table here: both
+    causes kept, so the page tells the first once and the second per table."""
+
+    def __init__(self, unreachable: IrsaUnreachable, missing: NotCovered) -> None:
+        super().__init__(f"{unreachable}; {missing}")
+        self.unreachable, self.missing = unreachable, missing
+
+    def __reduce__(self) -> tuple:  # picklable (results are handed between processes)
+        return (NotRecordedOffline, (self.unreachable, self.missing))
+
 
 class IrsaTimeout(IrsaError):
     """The service did not answer within the table's timeout."""

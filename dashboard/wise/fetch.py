@@ -19,7 +19,7 @@ from typing import Protocol
 
 from .adql import cone_query, query_key
 from .cache import CacheEntry, QueryCache, UpstreamSlots
-from .errors import IrsaError, IrsaUnreachable, NotCovered, ServerBusy, WiseError
+from .errors import IrsaError, IrsaUnreachable, NotCovered, NotRecordedOffline, ServerBusy, WiseError
 from .model import CacheState, Cone, Observations, Provenance, TableResult
 from .tables import TABLES
 from .tap import IrsaTapClient, TapReply
@@ -34,6 +34,16 @@ class RowSource(Protocol):
     """Anything that answers a cone on a table from recorded rows (the offline archive)."""
 
     def query(self, table: str, cone: Cone) -> TableResult: ...
+
+
+def _outcome(result: TableResult | WiseError) -> str:
+    """A table's final state for the progress line: done with its row count, or failed and why."""
+    if isinstance(result, WiseError):
+        missing = result.missing if isinstance(result, NotRecordedOffline) else result
+        return f"failed ({missing})" if len(str(missing)) <= 90 else f"failed ({str(missing)[:87]}…)"
+    source = {"hit": " from cache", "stale": " from cache (stale)", "offline": " offline"}.get(
+        result.provenance.source, "")
+    return f"done, {len(result.rows)} rows{source}"
 
 
 @dataclass
@@ -55,14 +65,14 @@ class Fetcher:
 
         def one(table: str) -> TableResult | WiseError:
             if progress:
-                progress(table, "fetching")
+                progress(table, "fetching…")
             try:
                 result: TableResult | WiseError = (self.archive.query(table, cone) if self.offline
                                                    else self.fetch_table(table, cone))
             except WiseError as exc:
                 result = exc
             if progress:
-                progress(table, "failed" if isinstance(result, WiseError) else "done")
+                progress(table, _outcome(result))
             return result
 
         # Plain threads, each in a copy of this context: a pool cannot take new work once the
@@ -76,6 +86,9 @@ class Fetcher:
                 log.exception("fetching %s failed", table)
                 outcomes[table] = WiseError(f"internal error while fetching ({type(exc).__name__}); it was logged")
 
+        if progress:  # every table is listed from the start
+            for table in tables:
+                progress(table, "waiting")
         threads = [threading.Thread(target=contextvars.copy_context().run, args=(run, table), name=f"fetch:{table}")
                    for table in tables]
         for thread in threads:
@@ -142,8 +155,8 @@ class Fetcher:
             try:
                 result = self.archive.query(table, cone)
             except NotCovered as missing:
-                raise IrsaUnreachable(f"{error}; {missing}") from error
-            result.provenance.serving_notes.append(f"IRSA is unreachable ({error}); showing the offline archive.")
+                raise NotRecordedOffline(error, missing) from error
+            result.provenance.serving_notes.append(error.offline_note())
             return result
         raise error
 

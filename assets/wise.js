@@ -1,0 +1,47 @@
+/* The page's own browser code: the bundle download and the clean address. Loaded by Dash from
+   assets/ (a file, so the Content-Security-Policy needs no inline script). User text is only ever
+   written with textContent. */
+
+/* Download: the bundle route is a plain URL (curl works); on the page it is fetched so that an
+   error (429, 400, 503) is shown in #download-error instead of being saved as a file. */
+document.addEventListener("click", async (event) => {
+  const link = event.target.closest && event.target.closest("#download");
+  if (!link) return;
+  event.preventDefault();
+  if (link.classList.contains("disabled")) return;
+  const out = document.getElementById("download-error");
+  out.textContent = "Preparing the bundle…";
+  try {
+    const reply = await fetch(link.href);
+    if (!reply.ok) {
+      out.textContent = `The bundle could not be made (HTTP ${reply.status}): ` + (await reply.text()).slice(0, 400);
+      return;
+    }
+    const blob = await reply.blob();
+    const named = /filename="?([^";]+)"?/.exec(reply.headers.get("Content-Disposition") || "");
+    const url = URL.createObjectURL(blob);
+    const save = document.createElement("a");
+    save.href = url;
+    save.download = named ? named[1] : "wise-explorer-bundle.zip";
+    document.body.appendChild(save);
+    save.click();
+    save.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 60000);
+    out.textContent = "";
+  } catch (error) {
+    out.textContent = "The bundle could not be downloaded: " + error.message;
+  }
+});
+
+window.dash_clientside = Object.assign({}, window.dash_clientside, {
+  wise: {
+    /* Replace (not push) the address with the view's canonical query: a garbage or partial link
+       is corrected in the address bar without a history entry to go back to. */
+    replaceAddress: function (canonical) {
+      if (canonical && window.location.search !== canonical) {
+        window.history.replaceState(window.history.state, "", canonical + window.location.hash);
+      }
+      return window.dash_clientside.no_update;
+    },
+  },
+});
