@@ -45,3 +45,44 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
     },
   },
 });
+
+/* Plot export: plotly's camera button saves a PNG (its file name comes from the server's graph
+   config: wise_<target>_<plot>); this adds an SVG button beside it with the same name. Plotly is
+   loaded later by dcc.Graph, so its draw functions are wrapped the moment it is assigned. */
+(function () {
+  let plotly = window.Plotly;
+  const svgButton = () => ({
+    name: "toSVG",
+    title: "Download plot as SVG",
+    icon: plotly.Icons.disk || plotly.Icons.camera,
+    click: (gd) => plotly.downloadImage(gd, {
+      format: "svg",
+      filename: (((gd._context || {}).toImageButtonOptions) || {}).filename || "wise_plot",
+    }),
+  });
+  const withSvg = (config) => {
+    const out = Object.assign({}, config || {});
+    out.modeBarButtonsToAdd = (out.modeBarButtonsToAdd || []).filter((b) => b.name !== "toSVG").concat([svgButton()]);
+    return out;
+  };
+  const wrap = (draw) => function (gd, data, layout, config) {
+    if (data && !Array.isArray(data) && typeof data === "object") {  // the one-object form dcc.Graph uses
+      return draw.call(this, gd, Object.assign({}, data, {config: withSvg(data.config)}));
+    }
+    return draw.call(this, gd, data, layout, withSvg(config));
+  };
+  const patch = (value) => {
+    if (value && !value.__wiseExport && value.react && value.newPlot) {
+      value.react = wrap(value.react);
+      value.newPlot = wrap(value.newPlot);
+      value.__wiseExport = true;
+    }
+    return value;
+  };
+  patch(plotly);
+  Object.defineProperty(window, "Plotly", {
+    configurable: true,
+    get: () => plotly,
+    set: (value) => { plotly = patch(value); },
+  });
+})();

@@ -522,3 +522,89 @@ def test_a_negative_radius_is_echoed_with_the_real_bounds(page, offline_app):
     assert page.inner_text("#notice") == "The radius must be from 0.01 to 120 arcsec; got '-3'."
     assert page.locator("#welcome").is_visible() and "demo targets listed above" in page.text_content(
         "#sed-graph .annotation-text")
+
+
+@pytest.mark.parametrize("width", [1440, 420])
+def test_every_plot_exports_png_and_svg_named_after_target_and_plot(browser, offline_app, width):
+    context = browser.new_context(viewport={"width": width, "height": 900}, accept_downloads=True)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("console", lambda m: m.type == "error" and errors.append(m.text))
+    page.goto(offline_app + "/?target=AT2019dsg&r=2.5")
+    wait_rendered(page, target="AT2019dsg")
+    for graph, plot in (("sed-graph", "sed"), ("lc-graph", "lightcurve")):
+        page.hover(f"#{graph} .js-plotly-plot")
+        titles = page.evaluate(f"() => [...document.querySelectorAll('#{graph} .modebar-btn')]"
+                               ".map(b => b.getAttribute('data-title'))")
+        assert "Download plot as SVG" in titles and not any("Share" in t for t in titles)  # no upload to a cloud
+        for title, kind in (("Download plot as a PNG", "png"), ("Download plot as SVG", "svg")):
+            page.hover(f"#{graph} .js-plotly-plot")
+            with page.expect_download() as download:
+                page.click(f"#{graph} .modebar-btn[data-title='{title}']")
+            assert download.value.suggested_filename == f"wise_AT2019dsg_{plot}.{kind}"
+            head = Path(download.value.path()).read_bytes()[:200]
+            assert head.startswith(b"\x89PNG") if kind == "png" else b"<svg" in head
+    page.screenshot(path=str(SHOTS / f"export_toolbar_{width}.png"))
+    context.close()
+    assert not errors, errors
+
+
+@pytest.mark.parametrize("width", [1440, 420])
+def test_binning_off_keeps_error_bars_ticks_and_says_why_the_colour_panel_is_empty(browser, offline_app, width):
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("console", lambda m: m.type == "error" and errors.append(m.text))  # a NaN error-bar path was one
+    page.goto(offline_app + "/?target=AT2019dsg&r=2.5&bin=0")
+    wait_rendered(page, target="bin=0")
+    info = page.evaluate("""() => { const gd = document.querySelector('#lc-graph .js-plotly-plot');
+        return {bars: gd._fullData.filter(t => (t.name || '').endsWith('exposures') && t.error_y.visible).length,
+                xticks: document.querySelectorAll('#lc-graph .xtick text, #lc-graph .x2tick text').length,
+                notes: (gd._fullLayout.annotations || []).map(a => a.text)}; }""")
+    assert info["bars"] >= 2 and info["xticks"] >= 3
+    assert "W1−W2 is computed per visit: turn binning on" in info["notes"]
+    # level year labels (none turned on end), the MJD title clear of the legend, checkbox labels beside their box
+    assert page.evaluate("""() => [...document.querySelectorAll('#lc-graph .x3tick text')]
+        .every(t => !(t.getAttribute('transform') || '').includes('rotate'))""")
+    title = page.locator("#lc-graph .g-x2title").bounding_box()
+    legend = page.locator("#lc-graph .legend").bounding_box()
+    assert title and legend and title["y"] + title["height"] <= legend["y"] + 1
+    beside = page.evaluate("""() => [...document.querySelectorAll('.controls .dash-options-list-option')].map(o => {
+        const box = o.querySelector('input').getBoundingClientRect(),
+              text = o.querySelector('.dash-options-list-option-text').getBoundingClientRect();
+        return text.left >= box.right - 1 && text.top < box.bottom; })""")
+    assert beside and all(beside)
+    page.screenshot(path=str(SHOTS / f"binning_off_{width}.png"), full_page=True)
+    context.close()
+    assert not errors, errors
+
+
+def sed_points(page) -> dict[float, float]:
+    """Wavelength (µm, rounded) -> F_nu of every SED point drawn."""
+    pairs = page.evaluate("""() => document.querySelector('#sed-graph .js-plotly-plot')._fullData
+        .flatMap(t => Array.from(t.x || [], (x, i) => [x, (t.y || [])[i]]))""")
+    return {round(x, 1): y for x, y in pairs if y is not None}
+
+
+def test_visit_and_sed_settings_on_the_page_go_into_the_link(page, offline_app):
+    page.goto(offline_app + "/?target=AT2019dsg&r=2.5")
+    wait_rendered(page, target="AT2019dsg")
+    before = sed_points(page)
+    page.fill("#visit-gap", "20")
+    page.press("#visit-gap", "Enter")
+    page.wait_for_function("() => location.search.includes('gap=20&')", timeout=20_000)
+    page.locator("#sed-alpha").click()
+    page.get_by_text("α = -3", exact=True).click()
+    page.wait_for_function("() => location.search.includes('alpha=-3')", timeout=20_000)
+    page.get_by_label("W4 red-source correction (× 0.92)").check()
+    page.wait_for_function("() => location.search.includes('w4red=1')", timeout=20_000)
+    wait_rendered(page, target="alpha=-3")
+    after = sed_points(page)
+    w3 = min(before, key=lambda x: abs(x - 11.6))
+    assert before[w3] / after[w3] == pytest.approx(1.1344, rel=1e-3)  # W3 f_c for alpha = -3 (Wright+2010)
+    page.goto(page.url)  # the link reproduces the controls
+    wait_rendered(page, target="alpha=-3")
+    box = page.get_by_label("W4 red-source correction (× 0.92)")
+    assert page.input_value("#visit-gap") == "20" and box.is_checked()
+    page.screenshot(path=str(SHOTS / "visit_and_sed_settings_1440.png"), full_page=True)
+    assert not page.console_errors, page.console_errors

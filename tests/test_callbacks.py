@@ -227,3 +227,19 @@ def test_flag_tone_reads_every_band(column, value, tone):
     from dashboard.ui.panels import flag_tone
 
     assert flag_tone(column, value) == tone
+
+
+def test_the_page_controls_for_sed_and_binning_write_the_url_and_read_it_back(offline):
+    """alpha, w4red, gap, othr, oq: each page control goes into the link and comes back from it;
+    a box left empty or out of range (the browser hands over None) keeps the current value."""
+    search = "?target=AT2019dsg&r=2.5"
+    state_out, _ = run_view(offline, search)
+    controls = callbacks.controls_of(from_store(state_out["state"]))
+    assert (controls["sed-alpha"], controls["w4red"], controls["visit-gap"]) == ("none", [], 100.0)
+    controls |= {"sed-alpha": -3, "w4red": ["on"], "visit-gap": 20, "outlier-threshold": 4, "outlier-quantile": None}
+    moved = callbacks.sync_state(offline, "sed-alpha", search, None, controls, None, None, state_out["query"])
+    for part in ("alpha=-3", "w4red=1", "gap=20", "othr=4", "oq=0.6827"):
+        assert part in moved["search"], part
+    back = callbacks.controls_of(parse_query(moved["search"]))
+    assert back | {"outlier-quantile": None} == controls
+    assert moved["query"] is no_update  # a view setting, not a new lookup

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from dashboard.ui import figures
 from dashboard.wise.lightcurve import build_lightcurve
@@ -93,3 +94,26 @@ def test_hostile_text_is_escaped_in_the_sed_title(offline_view):
     fig = figures.sed_figure(view)
     title = fig["layout"]["title"]["text"]
     assert "<img" not in title and "&lt;img" in title
+
+
+def _read_label(label: str) -> float:
+    """A tick label back to its number: '0.002', '2×10⁻⁵', '10¹²'."""
+    digits = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁻", "0123456789-")
+    if "10" in label and ("×" in label or label.startswith("10") and len(label) > 2 and not label.isdigit()):
+        mantissa, _, power = label.rpartition("10")
+        return float(mantissa.rstrip("×") or 1) * 10.0 ** int(power.translate(digits))
+    return float(label)
+
+
+@pytest.mark.parametrize(("low", "high"), [
+    (0.0011, 0.0013),    # a narrow F_nu range (Jy): plotly showed no tick numbers here
+    (0.0008, 0.005),     # AT2019dsg's real SED range
+    (1.0, 500.0),        # HD 73108 (bright Cohen standard)
+    (2e-13, 3e-12),      # nu F_nu in erg s^-1 cm^-2
+    (1e-6, 1e3),         # beyond three decades: powers of ten
+])
+def test_sed_log_ticks_are_readable_numbers_in_every_range(low, high):
+    values, labels = figures.log_ticks(low, high)
+    assert len(values) >= 2 and all(low <= v <= high for v in values)
+    for value, label in zip(values, labels, strict=True):
+        assert _read_label(label) == pytest.approx(value, rel=1e-6), label  # never a bare mantissa

@@ -22,12 +22,13 @@ from ..config import Settings
 from ..web.handover import handover
 from ..web.ratelimit import client_address, rate_limiter
 from ..wise.memo import Memo
+from ..wise.photometry import COLOUR_CORRECTIONS
 from ..wise.pipeline import check_target_text, observe, view
 from ..wise.quality import ALL_CUTS
 from ..wise.tables import TABLES
 from ..wise.targets import TargetError, parse_radius
 from . import figures, panels
-from .urlstate import ViewState, from_store, parse_query, to_params, to_query
+from .urlstate import BOUNDS, ViewState, from_store, parse_query, to_params, to_query
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +43,12 @@ CONTROLS: dict[str, tuple[Callable[[ViewState], Any], Callable[[Any], dict[str, 
     "binning": (lambda s: ["on"] if s.binning else [], lambda v: {"binning": bool(v)}),
     "lc-unit": (lambda s: s.unit, lambda v: {"unit": v if v in ("mag", "flux") else "mag"}),
     "sed-axis": (lambda s: s.sed_axis, lambda v: {"sed_axis": v if v in ("fnu", "nufnu") else "fnu"}),
+    "sed-alpha": (lambda s: "none" if s.alpha is None else s.alpha,
+                  lambda v: {"alpha": v if v in COLOUR_CORRECTIONS else None}),
+    "w4red": (lambda s: ["on"] if s.w4red else [], lambda v: {"w4red": bool(v)}),
+    "visit-gap": (lambda s: s.gap, lambda v: _number("gap", v)),
+    "outlier-threshold": (lambda s: s.othr, lambda v: _number("othr", v)),
+    "outlier-quantile": (lambda s: s.oq, lambda v: _number("oq", v)),
 }
 NEW_LOOKUP = ("go", "target-input", "radius-input")
 DOWNLOAD_ON, DOWNLOAD_OFF = "button", "button disabled"  # assets/download.js does nothing when disabled
@@ -52,6 +59,15 @@ def _bounded(value: object, low: float, high: float) -> float:
         return min(max(float(value), low), high)  # type: ignore[arg-type]  # any input; non-numbers -> low
     except (TypeError, ValueError):
         return low
+
+
+def _number(key: str, value: object) -> dict[str, float]:
+    """A number box: within the URL's bounds (urlstate.BOUNDS); empty or out of range (the browser
+    hands over nothing) keeps the current value."""
+    if value is None or value == "":
+        return {}
+    low, high, _ = BOUNDS[key]
+    return {key: _bounded(value, low, high)}
 
 
 def controls_of(state: ViewState) -> dict[str, Any]:
@@ -104,7 +120,8 @@ def _unchanged(notice: str | Any = no_update) -> dict[str, Any]:
 
 
 def _no_panels() -> dict[str, Any]:
-    return {key: [no_update, no_update] if key == "fit" else no_update for key in panel_outputs(duplicate=True)}
+    return {key: [no_update] * len(out) if isinstance(out, list) else no_update
+            for key, out in panel_outputs(duplicate=True).items()}
 
 
 def zoom_search(settings: Settings, search: str | None, relayout: dict | None) -> Any:
@@ -244,7 +261,7 @@ def _placeholder(message: str, *, welcome: bool) -> dict:
     fig = figures.message_figure(message)
     return {"rows": [], "sed": fig, "lc": fig, "filters": [], "progress": "" if welcome else message,
             "sources_message": "" if welcome else message, "selection": "", "detail": [], "fit": [None, None],
-            "download": "#", "download_class": DOWNLOAD_OFF, "share": "",
+            "download": "#", "download_class": DOWNLOAD_OFF, "share": "", "configs": [no_update, no_update],
             "welcome": {"display": "block" if welcome else "none"}, "stats": "", "status": []}
 
 
@@ -274,6 +291,8 @@ def _panels(observed: Any, state: ViewState, share_base: str) -> dict:
     return {"rows": rows, "sed": sed_fig, "lc": lc_fig, "filters": panels.filter_rows(shown), "progress": "",
             "sources_message": sources_message, "selection": panels.selection_text(shown),
             "detail": panels.source_detail(rows), "fit": ["autoSize", "autoSize"],
+            "configs": [figures.graph_config(observed.target.label(), "sed"),
+                        figures.graph_config(observed.target.label(), "lightcurve")],
             "download": "/bundle.zip" + query, "download_class": DOWNLOAD_ON, "share": share_base + query,
             "welcome": {"display": "none"}, "stats": stats, "status": panels.status_lines(observations)}
 
@@ -288,6 +307,7 @@ def panel_outputs(*, duplicate: bool) -> dict[str, Any]:
             "filters": out("filters", "rowData"), "progress": out("progress", "children", shared=True),
             "sources_message": out("sources-message", "children"), "selection": out("selection", "children"),
             "detail": out("source-detail", "children"),
+            "configs": [out("sed-graph", "config"), out("lc-graph", "config")],
             "fit": [out("sources", "columnSize"), out("filters", "columnSize")],
             "download": out("download", "href"), "download_class": out("download", "className"),
             "share": out("share-url", "value"), "welcome": out("welcome", "style"),

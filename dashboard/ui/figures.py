@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from ..wise.analysis import View
+from ..wise.provenance import safe_name
 
 Figure = dict[str, Any]
 
@@ -73,6 +74,18 @@ def _mjd(year: int) -> float:
 def _base_layout(height: int, **extra: Any) -> dict[str, Any]:
     return dict(font=FONT, height=height, paper_bgcolor="white", plot_bgcolor="white", hoverlabel=dict(font=FONT),
                 colorway=list(BAND_COLOURS.values())) | extra
+
+
+def graph_config(target_label: str, plot: str) -> dict[str, Any]:
+    """A plot's toolbar: PNG from plotly's camera button, SVG from the button assets/wise.js adds;
+    both files named after the target and the plot (``wise_AT2019dsg_sed.png``)."""
+    return BASE_CONFIG | {
+        "toImageButtonOptions": {"format": "png", "scale": 2, "filename": f"wise_{safe_name(target_label)}_{plot}"}}
+
+
+#: Every plot's toolbar: no logo, no upload to Plotly Cloud (a user's data stays here), no lasso.
+BASE_CONFIG: dict[str, Any] = {"displaylogo": False,
+                               "modeBarButtonsToRemove": ["sendChartToCloud", "select2d", "lasso2d"]}
 
 
 def message_figure(text: str) -> Figure:
@@ -240,13 +253,13 @@ def lightcurve_figure(view: View, unit: str = "mag", x_range: tuple[float, float
     data += colour_traces
     years = [yr for yr in range(2009, 2027) if lo - 200 <= _mjd(yr) <= hi + 200]
     annotations = []
-    if not colour_traces[0]["y"]:  # the colour panel is empty: say why
+    if "name" not in colour_traces[0]:  # the colour panel is empty: say why
         annotations.append(dict(text="no W1−W2: needs a visit detected in both bands" if lc.binning.enabled
                                 else "W1−W2 is computed per visit: turn binning on", xref="x2 domain",
                                 yref="y2 domain", x=0.5, y=0.5, showarrow=False, font=dict(size=11, color="#777")))
     if outside:
         annotations.append(dict(text=f"{outside} rejected point(s) outside the plotted range, drawn at its edge (▲▼)",
-                                xref="paper", yref="paper", x=0, y=1.0, yanchor="bottom", yshift=22, showarrow=False,
+                                xref="paper", yref="paper", x=0, y=1.0, yanchor="bottom", yshift=30, showarrow=False,
                                 xanchor="left", font=dict(size=11, color="#666")))
     x_span = [x_range[0] - REFERENCE_MJD, x_range[1] - REFERENCE_MJD] if x_range else [lo - 60 - REFERENCE_MJD,
                                                                                       hi + 60 - REFERENCE_MJD]
@@ -258,18 +271,24 @@ def lightcurve_figure(view: View, unit: str = "mag", x_range: tuple[float, float
         y_axis |= dict(autorange=True if flux else "reversed")
     data.append(dict(type="scatter", x=x_span, y=[None, None], xaxis="x3", showlegend=False, hoverinfo="skip"))
     return {"data": data, "layout": _base_layout(
-        560, margin=dict(l=75, r=20, t=70, b=40), hovermode="closest", annotations=annotations,
+        560, margin=dict(l=75, r=20, t=80 if outside else 60, b=40), hovermode="closest", annotations=annotations,
         legend=dict(orientation="h", x=0, y=-0.14, yanchor="top", font=dict(size=12)),
         xaxis=dict(_AXIS, anchor="y", domain=[0, 1], range=x_span, matches="x2", showticklabels=False,
                    showgrid=False),
         xaxis2=dict(_AXIS, anchor="y2", domain=[0, 1], range=x_span,
                     title=dict(text=f"MJD − {REFERENCE_MJD:.0f} (days)", standoff=4)),
         xaxis3=dict(overlaying="x", side="top", tickvals=[_mjd(yr) - REFERENCE_MJD for yr in years],
-                    ticktext=[str(yr) for yr in years], range=x_span, anchor="y", matches="x", gridcolor=_GRID,
+                    ticktext=_year_labels(years), range=x_span, anchor="y", matches="x", gridcolor=_GRID,
                     ticks="outside", tickcolor="#888"),  # its grid marks the years
         yaxis=y_axis,
         yaxis2=dict(_AXIS, domain=[0.0, 0.24], anchor="x2", title=dict(text="W1−W2 (mag)")),
     )}
+
+
+def _year_labels(years: list[int]) -> list[str]:
+    """Every year gets a grid line; beyond eight years only even years are labelled, so the
+    labels stay level and readable on a phone (plotly would turn them on end)."""
+    return [str(yr) if len(years) <= 8 or yr % 2 == 0 else "" for yr in years]
 
 
 def _rejected_traces(data: list[dict[str, Any]], band: str, bad: pd.DataFrame, y: str, scale: float,
@@ -342,8 +361,8 @@ def _colour_traces(lc: Any, lo: float, hi: float) -> list[dict[str, Any]]:
     """W1−W2 per visit in the lower panel; an empty trace keeps the panel and its axis."""
     colour = lc.colour()
     if colour.empty:
-        return [dict(type="scatter", x=[lo - REFERENCE_MJD, hi - REFERENCE_MJD], y=[], xaxis="x2", yaxis="y2",
-                     showlegend=False, hoverinfo="skip")]
+        return [dict(type="scatter", x=[lo - REFERENCE_MJD, hi - REFERENCE_MJD], y=[None, None], xaxis="x2",
+                     yaxis="y2", mode="markers", showlegend=False, hoverinfo="skip")]  # no NaN paths drawn
     return [dict(type="scatter", x=since_reference(colour["mjd"]), y=typed(colour["w1_w2"]), xaxis="x2",
                  yaxis="y2", mode="markers", name="W1−W2 (visits)", marker=dict(size=7, color="#444"),
                  error_y=dict(type="data", array=typed(colour["w1_w2_err"]), color="#444"),

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 import dash_ag_grid as dag
 from dash import dcc, html
 
 from ..wise import archive
+from ..wise.photometry import COLOUR_CORRECTIONS
 from ..wise.quality import EPOCH_CUTS
-from .figures import message_figure
-from .urlstate import ViewState
+from .figures import BASE_CONFIG, message_figure
+from .urlstate import BOUNDS, ViewState
 
 LOADING = message_figure("Loading…")  # never empty axes before the first render
+GRAPH_CONFIG = cast("dcc.Graph.Config", BASE_CONFIG)
 
 #: Flag-cell colours by the tone ``panels.flag_tone`` gives a value (the legend says the same).
 FLAG_TONES = {"clean": "#dcfce7", "caution": "#fff3cd", "bad": "#f8c9c6"}
@@ -84,6 +88,13 @@ def _panel(title: str, body: list, extra: list | None = None, panel_id: str = ""
     ])
 
 
+def _number_box(box_id: str, label: str, key: str, value: float) -> html.Div:
+    low, high, _ = BOUNDS[key]  # the URL's bounds, defined once
+    return html.Div([html.Label(f"{label}, {low:g}–{high:g}"),
+                     dcc.Input(id=box_id, type="number", min=low, max=high, step="any", value=value, debounce=True,
+                               className="small-input")])
+
+
 def _controls(state: ViewState) -> html.Section:
     return _panel("Quality cuts", [
         html.Div(className="controls", children=[
@@ -103,6 +114,18 @@ def _controls(state: ViewState) -> html.Section:
                                     value=list(state.epoch_cuts), className="cut-list")]),
             html.Div([dcc.Checklist(id="binning", options=[{"label": "bin epochs into visits (timewise)",
                                                              "value": "on"}], value=["on"])]),
+        ]),
+        html.H4("Visit binning and SED"),
+        html.Div(className="controls controls-3", children=[
+            _number_box("visit-gap", "visit gap (days)", "gap", state.gap),
+            _number_box("outlier-threshold", "outlier threshold (× spread)", "othr", state.othr),
+            _number_box("outlier-quantile", "outlier spread quantile", "oq", state.oq),
+            html.Div([html.Label(["SED colour correction, F", html.Sub("ν"), " ∝ ν", html.Sup("−α")]),
+                      dcc.Dropdown(id="sed-alpha", clearable=False, className="alpha-dd", value="none",
+                                   options=[{"label": "none (f_c = 1)", "value": "none"},
+                                            *[{"label": f"α = {a}", "value": a} for a in COLOUR_CORRECTIONS]])]),
+            html.Div([dcc.Checklist(id="w4red", options=[{"label": "W4 red-source correction (× 0.92)",
+                                                           "value": "on"}], value=[])]),
         ]),
         html.H4("What each cut removed"),
         dag.AgGrid(id="filters", columnDefs=[
@@ -157,13 +180,14 @@ def make_layout() -> html.Div:
                 html.Div(id="source-detail", className="source-detail"),
             ], extra=[html.Span(id="selection", className="muted")], panel_id="sources-panel"),
             _panel("Spectral energy distribution", [
-                dcc.Loading(dcc.Graph(id="sed-graph", figure=LOADING, config={"displaylogo": False}), type="circle"),
-            ], extra=[dcc.RadioItems(id="sed-axis", options=[{"label": "F_ν", "value": "fnu"},
-                                                             {"label": "ν F_ν", "value": "nufnu"}],
+                dcc.Loading(dcc.Graph(id="sed-graph", figure=LOADING, config=GRAPH_CONFIG), type="circle"),
+            ], extra=[dcc.RadioItems(id="sed-axis", options=[
+                {"label": html.Span(["F", html.Sub("ν"), " (Jy)"]), "value": "fnu"},
+                {"label": html.Span(["ν F", html.Sub("ν"), " (erg s⁻¹ cm⁻²)"]), "value": "nufnu"}],
                                      value="fnu", inline=True)], panel_id="sed-panel"),
             _panel("W1/W2 light curve (AllWISE 2010–11, NEOWISE-R 2013–24)", [
                 html.Div(id="lc-stats", className="muted"),
-                dcc.Loading(dcc.Graph(id="lc-graph", figure=LOADING, config={"displaylogo": False}), type="circle"),
+                dcc.Loading(dcc.Graph(id="lc-graph", figure=LOADING, config=GRAPH_CONFIG), type="circle"),
             ], extra=[dcc.RadioItems(id="lc-unit", options=[{"label": "magnitude", "value": "mag"},
                                                             {"label": "flux (mJy)", "value": "flux"}],
                                      value="mag", inline=True)], panel_id="lc-panel"),
