@@ -83,6 +83,18 @@ def page(browser):
     context.close()
 
 
+@pytest.fixture(params=[1440, 420], ids=lambda w: f"{w}px")
+def sized_page(browser, request):
+    """A page at each of the two widths the page is designed for (desktop, phone)."""
+    context = browser.new_context(viewport={"width": request.param, "height": 900}, accept_downloads=True)
+    page = context.new_page()
+    page.width = request.param  # type: ignore[attr-defined]
+    page.console_errors = []  # type: ignore[attr-defined]
+    page.on("console", lambda m: m.type == "error" and page.console_errors.append(m.text))  # type: ignore[attr-defined]
+    yield page
+    context.close()
+
+
 def wait_rendered(page, timeout: float = 40_000, target: str | None = None) -> None:
     if target:  # the share link is written only when a view of this target has been rendered
         page.wait_for_function("(t) => (document.querySelector('#share-url') || {}).value?.includes(t)",
@@ -403,22 +415,22 @@ def test_hostile_link_text_is_shown_as_text_never_as_markup(browser, offline_app
     context.close()
 
 
-def test_a_zoom_on_the_light_curve_is_in_the_link_and_a_reload_keeps_it(page, offline_app):
+def test_a_zoom_on_the_light_curve_is_in_the_link_and_a_reload_keeps_it(sized_page, offline_app):
     """Zooming writes xr/yr into the address; the link reopened shows the same ranges."""
-    page.goto(offline_app + "/?target=AT2019dsg&r=2.5")
-    wait_rendered(page)
-    page.evaluate("""() => Plotly.relayout(document.querySelector('#lc-graph .js-plotly-plot'),
+    sized_page.goto(offline_app + "/?target=AT2019dsg&r=2.5")
+    wait_rendered(sized_page)
+    sized_page.evaluate("""() => Plotly.relayout(document.querySelector('#lc-graph .js-plotly-plot'),
                                            {'xaxis.range': [3200, 3900], 'yaxis.range': [15.2, 13.1]})""")
-    page.wait_for_function("() => location.search.includes('xr=58200%2C58900')", timeout=20_000)
-    assert "yr=13.1%2C15.2" in page.url
-    zoomed = page.url
-    page.goto(zoomed)
-    wait_rendered(page)
-    ranges = page.evaluate("""() => { const l = document.querySelector('#lc-graph .js-plotly-plot').layout;
+    sized_page.wait_for_function("() => location.search.includes('xr=58200%2C58900')", timeout=20_000)
+    assert "yr=13.1%2C15.2" in sized_page.url
+    zoomed = sized_page.url
+    sized_page.goto(zoomed)
+    wait_rendered(sized_page)
+    ranges = sized_page.evaluate("""() => { const l = document.querySelector('#lc-graph .js-plotly-plot').layout;
                                       return [l.xaxis.range, l.yaxis.range]; }""")
     assert [round(v) for v in ranges[0]] == [3200, 3900] and ranges[1] == [15.2, 13.1]
-    page.screenshot(path=str(SHOTS / "browser_zoom_in_link_1440.png"), full_page=True)
-    assert not page.console_errors, page.console_errors
+    sized_page.screenshot(path=str(SHOTS / f"browser_zoom_in_link_{sized_page.width}.png"), full_page=True)
+    assert not sized_page.console_errors, sized_page.console_errors
 
 
 @pytest.mark.parametrize("width", [1440, 420])
@@ -488,39 +500,40 @@ def test_a_new_target_shows_its_own_loading_state_never_the_old_view(browser, li
     assert not page.console_errors, page.console_errors
 
 
-def test_a_garbage_link_is_replaced_by_the_clean_one_and_download_errors_are_shown(page, offline_app):
-    page.goto(offline_app + "/?target=AT2019dsg&r=2.5&bin=zz&unit=weird")
-    wait_rendered(page)
-    assert "Ignored bin='zz'" in page.inner_text("#notice")  # told, then corrected in place
-    page.wait_for_function("""() => { const share = document.querySelector('#share-url').value;
+def test_a_garbage_link_is_replaced_by_the_clean_one_and_download_errors_are_shown(sized_page, offline_app):
+    sized_page.goto(offline_app + "/?target=AT2019dsg&r=2.5&bin=zz&unit=weird")
+    wait_rendered(sized_page)
+    assert "Ignored bin='zz'" in sized_page.inner_text("#notice")  # told, then corrected in place
+    sized_page.wait_for_function("""() => { const share = document.querySelector('#share-url').value;
                                       return share && location.search === new URL(share).search; }""")
-    assert "bin=1" in page.url and "zz" not in page.url and "weird" not in page.url
-    with page.expect_download() as download:
-        page.click("#download")
+    assert "bin=1" in sized_page.url and "zz" not in sized_page.url and "weird" not in sized_page.url
+    with sized_page.expect_download() as download:
+        sized_page.click("#download")
     assert download.value.suggested_filename == "wise_AT2019dsg.zip"
     # provoked on purpose: a radius the server refuses -> the route's 400 text shown on the page
-    page.evaluate("() => { const a = document.querySelector('#download'); a.href = a.href.replace('r=2.5', 'r=999'); }")
-    page.click("#download")
-    page.wait_for_function("() => document.querySelector('#download-error').textContent.includes('HTTP 400')")
-    assert "radius must be" in page.inner_text("#download-error")
-    page.screenshot(path=str(SHOTS / "clean_address_and_download_error_1440.png"))
-    page.goto(offline_app + "/")
-    wait_app_ready(page)
-    assert page.get_attribute("#download", "class") == "button disabled"  # nothing to download yet
-    page.click("#download", force=True)
-    assert page.url.rstrip("/") == offline_app and page.inner_text("#download-error") == ""
-    assert [e for e in page.console_errors if "400" not in e] == []
+    sized_page.evaluate("() => { const a = document.querySelector('#download'); "
+                        "a.href = a.href.replace('r=2.5', 'r=999'); }")
+    sized_page.click("#download")
+    sized_page.wait_for_function("() => document.querySelector('#download-error').textContent.includes('HTTP 400')")
+    assert "radius must be" in sized_page.inner_text("#download-error")
+    sized_page.screenshot(path=str(SHOTS / f"clean_address_and_download_error_{sized_page.width}.png"))
+    sized_page.goto(offline_app + "/")
+    wait_app_ready(sized_page)
+    assert sized_page.get_attribute("#download", "class") == "button disabled"  # nothing to download yet
+    sized_page.click("#download", force=True)
+    assert sized_page.url.rstrip("/") == offline_app and sized_page.inner_text("#download-error") == ""
+    assert [e for e in sized_page.console_errors if "400" not in e] == []
 
 
-def test_a_negative_radius_is_echoed_with_the_real_bounds(page, offline_app):
-    page.goto(offline_app + "/")
-    wait_app_ready(page)
-    page.fill("#target-input", "AT2019dsg")
-    page.fill("#radius-input", "-3")
-    page.press("#radius-input", "Enter")
-    page.wait_for_function("() => document.querySelector('#notice').textContent.includes('radius')")
-    assert page.inner_text("#notice") == "The radius must be from 0.01 to 120 arcsec; got '-3'."
-    assert page.locator("#welcome").is_visible() and "demo targets listed above" in page.text_content(
+def test_a_negative_radius_is_echoed_with_the_real_bounds(sized_page, offline_app):
+    sized_page.goto(offline_app + "/")
+    wait_app_ready(sized_page)
+    sized_page.fill("#target-input", "AT2019dsg")
+    sized_page.fill("#radius-input", "-3")
+    sized_page.press("#radius-input", "Enter")
+    sized_page.wait_for_function("() => document.querySelector('#notice').textContent.includes('radius')")
+    assert sized_page.inner_text("#notice") == "The radius must be from 0.01 to 120 arcsec; got '-3'."
+    assert sized_page.locator("#welcome").is_visible() and "demo targets listed above" in sized_page.text_content(
         "#sed-graph .annotation-text")
 
 
@@ -586,25 +599,25 @@ def sed_points(page) -> dict[float, float]:
     return {round(x, 1): y for x, y in pairs if y is not None}
 
 
-def test_visit_and_sed_settings_on_the_page_go_into_the_link(page, offline_app):
-    page.goto(offline_app + "/?target=AT2019dsg&r=2.5")
-    wait_rendered(page, target="AT2019dsg")
-    before = sed_points(page)
-    page.fill("#visit-gap", "20")
-    page.press("#visit-gap", "Enter")
-    page.wait_for_function("() => location.search.includes('gap=20&')", timeout=20_000)
-    page.locator("#sed-alpha").click()
-    page.get_by_text("α = -3", exact=True).click()
-    page.wait_for_function("() => location.search.includes('alpha=-3')", timeout=20_000)
-    page.get_by_label("W4 red-source correction (× 0.92)").check()
-    page.wait_for_function("() => location.search.includes('w4red=1')", timeout=20_000)
-    wait_rendered(page, target="alpha=-3")
-    after = sed_points(page)
+def test_visit_and_sed_settings_on_the_page_go_into_the_link(sized_page, offline_app):
+    sized_page.goto(offline_app + "/?target=AT2019dsg&r=2.5")
+    wait_rendered(sized_page, target="AT2019dsg")
+    before = sed_points(sized_page)
+    sized_page.fill("#visit-gap", "20")
+    sized_page.press("#visit-gap", "Enter")
+    sized_page.wait_for_function("() => location.search.includes('gap=20&')", timeout=20_000)
+    sized_page.locator("#sed-alpha").click()
+    sized_page.get_by_text("α = -3", exact=True).click()
+    sized_page.wait_for_function("() => location.search.includes('alpha=-3')", timeout=20_000)
+    sized_page.get_by_label("W4 red-source correction (× 0.92)").check()
+    sized_page.wait_for_function("() => location.search.includes('w4red=1')", timeout=20_000)
+    wait_rendered(sized_page, target="alpha=-3")
+    after = sed_points(sized_page)
     w3 = min(before, key=lambda x: abs(x - 11.6))
     assert before[w3] / after[w3] == pytest.approx(1.1344, rel=1e-3)  # W3 f_c for alpha = -3 (Wright+2010)
-    page.goto(page.url)  # the link reproduces the controls
-    wait_rendered(page, target="alpha=-3")
-    box = page.get_by_label("W4 red-source correction (× 0.92)")
-    assert page.input_value("#visit-gap") == "20" and box.is_checked()
-    page.screenshot(path=str(SHOTS / "visit_and_sed_settings_1440.png"), full_page=True)
-    assert not page.console_errors, page.console_errors
+    sized_page.goto(sized_page.url)  # the link reproduces the controls
+    wait_rendered(sized_page, target="alpha=-3")
+    box = sized_page.get_by_label("W4 red-source correction (× 0.92)")
+    assert sized_page.input_value("#visit-gap") == "20" and box.is_checked()
+    sized_page.screenshot(path=str(SHOTS / f"visit_and_sed_settings_{sized_page.width}.png"), full_page=True)
+    assert not sized_page.console_errors, sized_page.console_errors
