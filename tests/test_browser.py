@@ -279,8 +279,8 @@ def test_rejected_points_do_not_squash_the_curve_and_limits_are_triangles(browse
     layout = lc_layout(page)
     low, high = sorted(layout["range"])
     assert high - low < 1.0 and low > 10  # not stretched to the 6.07 mag outlier
-    assert any("outside the plotted range" in n for n in layout["notes"])
-    assert "outside the plotted range" in page.locator("#lc-graph").inner_text()
+    assert any("rejected beyond the range" in n for n in layout["notes"])
+    assert "rejected beyond the range" in page.locator("#lc-graph").inner_text()
     page.screenshot(path=str(SHOTS / f"gaia20fnr_{width}.png"), full_page=True)
     page.goto(offline_app + "/?target=AT2018lzs&r=6")
     wait_rendered(page, target="AT2018lzs")
@@ -582,6 +582,9 @@ def test_binning_off_keeps_error_bars_ticks_and_says_why_the_colour_panel_is_emp
     title = page.locator("#lc-graph .g-x2title").bounding_box()
     legend = page.locator("#lc-graph .legend").bounding_box()
     assert title and legend and title["y"] + title["height"] <= legend["y"] + 1
+    sed_title = page.locator("#sed-graph .g-xtitle").bounding_box()
+    sed_legend = page.locator("#sed-graph .legend").bounding_box()
+    assert sed_title and sed_legend and sed_title["y"] + sed_title["height"] <= sed_legend["y"] + 1
     beside = page.evaluate("""() => [...document.querySelectorAll('.controls .dash-options-list-option')].map(o => {
         const box = o.querySelector('input').getBoundingClientRect(),
               text = o.querySelector('.dash-options-list-option-text').getBoundingClientRect();

@@ -35,7 +35,7 @@ def test_rejected_outliers_never_squash_the_gaia20fnr_curve(offline_view):
     symbols = [t["marker"]["symbol"] for t in rejected for _ in values(t, "y")]
     assert symbols.count("triangle-up") == brighter and symbols.count("triangle-down") == fainter
     note = " ".join(a["text"] for a in fig["layout"]["annotations"])
-    assert f"{brighter + fainter} rejected point(s) outside the plotted range" in note
+    assert f"{brighter + fainter} rejected beyond the range: ▲▼ at its edge" in note
     clipped = [t for t in rejected if t["marker"]["symbol"] != "x-thin"]
     hover_values = np.round(np.concatenate([values(t, "customdata") for t in clipped]), 3)
     assert {6.068, 8.546} <= set(hover_values)  # the hover keeps the true value

@@ -167,10 +167,10 @@ def sed_figure(view: View, axis: str = "fnu") -> Figure:
         yaxis |= dict(range=[math.log10(low), math.log10(high)], tickvals=values, ticktext=labels)
     title = view.selection.label if view.selection else ""
     return {"data": data, "layout": _base_layout(
-        380, margin=dict(l=80, r=20, t=40, b=50), title=dict(text=f"SED of {escape(title)}", font=dict(size=14)),
+        400, margin=dict(l=80, r=20, t=40, b=78), title=dict(text=f"SED of {escape(title)}", font=dict(size=14)),
         xaxis=dict(_AXIS, type="log", title=dict(text="wavelength (µm)"), tickvals=[3, 4, 5, 7, 10, 15, 20, 25],
                    range=[math.log10(2.7), math.log10(27)]),
-        yaxis=yaxis, legend=dict(orientation="h", y=-0.2, yanchor="top"), showlegend=True)}
+        yaxis=yaxis, legend=dict(orientation="h", yref="container", y=0, yanchor="bottom", x=0), showlegend=True)}
 
 
 def _trace_type(n: int) -> str:
@@ -258,7 +258,7 @@ def lightcurve_figure(view: View, unit: str = "mag", x_range: tuple[float, float
                                 else "W1−W2 is computed per visit: turn binning on", xref="x2 domain",
                                 yref="y2 domain", x=0.5, y=0.5, showarrow=False, font=dict(size=11, color="#777")))
     if outside:
-        annotations.append(dict(text=f"{outside} rejected point(s) outside the plotted range, drawn at its edge (▲▼)",
+        annotations.append(dict(text=f"{outside} rejected beyond the range: ▲▼ at its edge",
                                 xref="paper", yref="paper", x=0, y=1.0, yanchor="bottom", yshift=30, showarrow=False,
                                 xanchor="left", font=dict(size=11, color="#666")))
     x_span = [x_range[0] - REFERENCE_MJD, x_range[1] - REFERENCE_MJD] if x_range else [lo - 60 - REFERENCE_MJD,
