@@ -23,6 +23,8 @@ def _parser() -> argparse.ArgumentParser:
         cmd.add_argument("--radius", default=None, help="cone radius in arcsec (default 10)")
         cmd.add_argument("--offline", action="store_true", help="answer from the offline archive only")
         cmd.add_argument("--source", default=None, help="AllWISE designation of the source to use")
+        cmd.add_argument("--periodogram", action="store_true",
+                         help="Lomb-Scargle per band: print each best period (fetch); periodogram files (bundle)")
         if name == "bundle":
             cmd.add_argument("-o", "--output", required=True, help="the zip file to write")
             cmd.add_argument("--url", default=None, metavar="QUERY_STRING",

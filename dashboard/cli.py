@@ -33,7 +33,7 @@ def _exit_code(observed: Observed) -> int:
 def fetch_command(settings: Settings, args: argparse.Namespace) -> int:
     observed = _observe(settings, args)
     target, observations = observed.target, observed.observations
-    shown = view(observed, AnalysisParams(source=args.source))
+    shown = view(observed, AnalysisParams(source=args.source, periodogram=args.periodogram))
     print(f"target: {target.label()} -> ra={target.ra:.6f} dec={target.dec:+.6f} ({target.resolver}); "
           f"cone {observed.cone.radius_arcsec:g} arcsec")
     for line in observations.status_lines():
@@ -48,6 +48,12 @@ def fetch_command(settings: Settings, args: argparse.Namespace) -> int:
     for table, count in shown.lightcurve.epoch_counts().items():
         print(f"epochs from {table}: {count}")
     print(f"visits: {shown.lightcurve.visit_count()}")
+    if args.periodogram:
+        for band in ("W1", "W2"):
+            p = shown.periodograms.get(band)
+            print(f"{band} best period: {p.best_period_d:.5f} d (FAP {p.fap:.2g}, {p.n_epochs} epochs)"
+                  + (f"; on the WISE alias '{p.alias}'" if p.alias else "") if p is not None else
+                  f"{band}: too few detected epochs for a periodogram")
     if not observations.results and settings.offline:
         print("offline demo targets: " + ", ".join(t.name for t in archive.demo_targets()), file=sys.stderr)
     return _exit_code(observed)
@@ -65,7 +71,7 @@ def bundle_command(settings: Settings, args: argparse.Namespace) -> int:
         observed = observe(state.target, state.radius, settings)
         params = to_params(state)
     elif args.target:
-        observed, params = _observe(settings, args), AnalysisParams(source=args.source)
+        observed, params = _observe(settings, args), AnalysisParams(source=args.source, periodogram=args.periodogram)
     else:
         raise TargetError("give a TARGET or --url 'QUERY_STRING' (the part of a page link after '?')")
     if not observed.observations.results:

@@ -170,6 +170,24 @@ def test_every_view_setting_travels_in_the_url():
     assert "alpha" not in to_query(ViewState(target="x")) and "xr" not in to_query(ViewState(target="x"))
 
 
+@pytest.mark.parametrize("fold", [0.2718, "best", None])
+def test_periodogram_and_fold_travel_in_the_url(fold):
+    state = ViewState(target="AT2019dsg", radius=2.5, pg=True, fold=fold, fb="W2")
+    query = to_query(state)
+    assert "pg=1" in query and "fb=W2" in query and (f"fold={fold}" in query if fold else "fold=" not in query)
+    again = parse_query(query)
+    assert again == state and not again.notices
+    assert to_params(state).periodogram and not to_params(ViewState(target="x")).periodogram
+    assert to_params(ViewState(target="x", fold="best")).periodogram  # folding at the best period needs it
+
+
+@pytest.mark.parametrize("part, says", [("fold=0", "fold is 'best' or a period in days"), ("fb=W3", "fb is W1 or W2"),
+                                        ("pg=2", "use 0 or 1"), ("fold=-1e9", "fold is")])
+def test_bad_periodogram_settings_say_what_is_accepted(part, says):
+    state = parse_query("target=AT2019dsg&" + part)
+    assert any(says in n for n in state.notices) and (state.pg, state.fold, state.fb) == (False, None, "W1")
+
+
 @pytest.mark.parametrize("part, says", [("alpha=7", "alpha is an integer -3..4"), ("alpha=1.5", "alpha is an integer"),
                                         ("gap=0", "visit gap is 1 to 1000 days"), ("oq=1", "outlier quantile"),
                                         ("xr=59000,56000", "MJD range"), ("yr=nan,3", "plot range"),

@@ -109,3 +109,15 @@ def test_bundle_of_a_bad_link_says_what_to_fix(tmp_path):
     out = cli("bundle", "--url", "target=AT2019dsg&gap=-4", "--offline", "-o", str(tmp_path / "x.zip"))
     assert out.returncode == 2 and "visit gap is 1 to 1000 days" in out.stderr and "Traceback" not in out.stderr
     assert not (tmp_path / "x.zip").exists()
+
+
+def test_fetch_with_a_periodogram_prints_each_bands_best_period():
+    import re
+
+    out = cli("fetch", "AT2019dsg", "--radius", "2.5", "--offline", "--periodogram")
+    assert out.returncode == 0, out.stderr
+    for band in ("W1", "W2"):
+        line = next(x for x in out.stdout.splitlines() if x.startswith(f"{band} best period"))
+        assert re.fullmatch(rf"{band} best period: \d+\.\d{{5}} d \(FAP [0-9.e+-]+, 2\d\d epochs\)(; on .*)?", line)
+    # AT2019dsg is a flare, not a periodic source: its W1 peak sits by the visit cadence and is called so
+    assert "visit cadence" in out.stdout

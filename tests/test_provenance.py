@@ -230,3 +230,31 @@ def test_live_bundle_reproduces_offline(settings, tap, tmp_path):
 def test_safe_names(text):
     name = safe_name(text)
     assert name and "/" not in name and "\\" not in name and ".." not in name
+
+
+def test_a_periodogram_view_bundles_its_power_and_summary_and_reproduces(offline_view, tmp_path):
+    """pg=1 on AT2019dsg's real epochs: periodogram_w1/w2.csv, manifest "periodogram" per band,
+    and reproduce.py recomputes the power offline."""
+    from dataclasses import replace as with_
+
+    from dashboard.wise.analysis import AnalysisParams
+
+    view = offline_view("AT2019dsg", 2.5, with_(AnalysisParams(), periodogram=True))
+    data = build_bundle(view, Settings())
+    zf, manifest = read(data)
+    for band in ("W1", "W2"):
+        table = pd.read_csv(zf.open(f"periodogram_{band.lower()}.csv"))
+        entry = manifest["periodogram"][band]
+        assert list(table.columns) == ["frequency_per_day", "power"] and len(table) == entry["grid"]["n"]
+        assert table["frequency_per_day"].iloc[0] == pytest.approx(entry["grid"]["min_per_day"])
+        best = table["frequency_per_day"].iloc[int(table["power"].idxmax())]
+        assert 1 / best == pytest.approx(entry["best_period_d"], rel=1e-6)
+        assert 0 <= entry["fap"] <= 1 and entry["fap_method"] == "baluev" and entry["n_epochs"] > 200
+        assert "nifty-ls" in entry["method"] and "Baluev" in entry["method"]
+    assert manifest["params"]["periodogram"] is True
+    plain = read(build_bundle(offline_view("AT2019dsg", 2.5), Settings()))
+    assert plain[1]["periodogram"] is None and "periodogram_w1.csv" not in plain[0].namelist()
+    folder = _unzip(data, tmp_path)
+    out = _run_reproduce(folder)
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "equal    periodogram_w1.csv" in out.stdout and "equal    periodogram_w2.csv" in out.stdout

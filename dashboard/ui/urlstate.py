@@ -46,6 +46,9 @@ class ViewState:
     oq: float = _DEFAULT.binning.outlier_quantile
     x_range: tuple[float, float] | None = None  # light-curve MJD range shown
     y_range: tuple[float, float] | None = None  # light-curve magnitude or mJy range shown (low, high)
+    pg: bool = False  # show the periodogram (computed per band)
+    fold: float | str | None = None  # fold period in days, or "best" (the best period of band fb)
+    fb: str = "W1"  # the band folded
     notices: tuple[str, ...] = field(default=(), compare=False)
 
 
@@ -56,6 +59,7 @@ BOUNDS: dict[str, tuple[float, float, str]] = {
     "oq": (0.5, 0.99, "outlier quantile is 0.5 to 0.99"),
     "xr": (40000.0, 80000.0, "MJD range is two numbers a,b with 40000 <= a < b <= 80000"),
     "yr": (-1e6, 1e6, "plot range is two numbers a,b with a < b"),
+    "fold": (0.01, 10000.0, "fold is 'best' or a period in days, 0.01 to 10000"),
 }
 
 
@@ -150,6 +154,19 @@ def parse_query(search: str | None, *, max_radius: float = 120.0) -> ViewState:
         elif key in ("gap", "othr", "oq"):
             number = _float(text, *BOUNDS[key][:2])
             changes[key] = number if number is not None else bad(key, BOUNDS[key][2], getattr(state, key))
+        elif key == "pg":
+            if text in ("0", "1"):
+                changes["pg"] = text == "1"
+            else:
+                bad(key, "use 0 or 1", None)
+        elif key == "fold":
+            period = "best" if text == "best" else _float(text, *BOUNDS[key][:2])
+            changes["fold"] = period if period is not None else bad(key, BOUNDS[key][2], None)
+        elif key == "fb":
+            if text in ("W1", "W2"):
+                changes["fb"] = text
+            else:
+                bad(key, "fb is W1 or W2", None)
         elif key in ("xr", "yr"):
             span = _range(text, key)
             changes["x_range" if key == "xr" else "y_range"] = span if span is not None else bad(
@@ -183,6 +200,9 @@ def to_query(state: ViewState) -> str:
         params.pop("src")
     if state.alpha is not None:
         params["alpha"] = str(state.alpha)
+    params |= {"pg": "1" if state.pg else "0", "fb": state.fb}
+    if state.fold is not None:
+        params["fold"] = state.fold if isinstance(state.fold, str) else f"{state.fold:.9g}"
     if state.x_range is not None:
         params["xr"] = ",".join(f"{v:.9g}" for v in state.x_range)
     if state.y_range is not None:
@@ -201,6 +221,7 @@ def to_params(state: ViewState) -> AnalysisParams:
         binning=replace(Binning(), enabled=state.binning, gap_days=state.gap, outlier_threshold=state.othr,
                         outlier_quantile=state.oq),
         sed_options=SedOptions(alpha=state.alpha, w4_red_correction=state.w4red),
+        periodogram=state.pg or state.fold == "best",
     )
 
 

@@ -10,6 +10,7 @@ import pandas as pd
 
 from .lightcurve import LightCurve, build_lightcurve
 from .model import Observations, Target
+from .periodogram import Periodogram, periodogram
 from .photometry import SedOptions, sed
 from .quality import CatalogCuts, CutReport, EpochCuts, apply_epoch_cuts, catalog_band_reasons
 from .select import Selection, match_epochs, select_source, sources_table
@@ -27,6 +28,7 @@ class AnalysisParams:
     epoch_cuts: EpochCuts = EpochCuts()
     binning: Binning = Binning()
     sed_options: SedOptions = SedOptions()
+    periodogram: bool = False  # Lomb-Scargle per band (periodogram.py); off by default: it costs ~0.2 s a band
 
 
 @dataclass
@@ -40,6 +42,7 @@ class View:
     lightcurve: LightCurve
     filters: list[CutReport] = field(default_factory=list)
     match_counts: dict[str, dict[str, int]] = field(default_factory=dict)
+    periodograms: dict[str, Periodogram] = field(default_factory=dict)  # by band, when params.periodogram
 
 
 def analyze(target: Target, observations: Observations, params: AnalysisParams) -> View:
@@ -76,8 +79,13 @@ def analyze(target: Target, observations: Observations, params: AnalysisParams) 
         epoch_tables[spec.name] = cut
         labels[spec.name] = result.provenance.table
     lightcurve = build_lightcurve(epoch_tables, params.binning, labels)
+    periodograms = {}
+    if params.periodogram:
+        found = {band: periodogram(lightcurve.epochs, band) for band in ("W1", "W2")}
+        periodograms = {band: p for band, p in found.items() if p is not None}
     return View(target=target, observations=observations, params=params, sources=sources, selection=selection,
-                sed=sed_table, lightcurve=lightcurve, filters=filters, match_counts=match_counts)
+                sed=sed_table, lightcurve=lightcurve, filters=filters, match_counts=match_counts,
+                periodograms=periodograms)
 
 
 def _sed_for(sources: pd.DataFrame, selection: Selection | None, params: AnalysisParams) -> pd.DataFrame:

@@ -26,6 +26,7 @@ from .analysis import View
 from .citations import ACKNOWLEDGEMENTS, BIBTEX, CITATIONS
 from .lightcurve import COLOUR_COLUMNS, EPOCH_COLUMNS, VISIT_COLUMNS
 from .model import Observations
+from .periodogram import Periodogram
 from .photometry import BANDS, ZP_SOURCE
 from .quality import EPOCH_CUTS
 from .tables import TABLES, UNITS
@@ -122,6 +123,7 @@ def manifest(view: View, settings: Settings, files: dict[str, bytes]) -> dict:
         "failures": {t: {"kind": e.kind, "message": str(e)} for t, e in obs.failures.items()},
         "params": asdict(params),
         "variability": {band: asdict(stats) for band, stats in view.lightcurve.stats.items()},
+        "periodogram": {band: p.summary() for band, p in view.periodograms.items()} if params.periodogram else None,
         "variability_method": "chi2 about the weighted mean of the visit fluxes; p_constant its survival "
                               "function; fvar, fvar_err: Vaughan et al. 2003, MNRAS 345, 1271, eq. 10 and B2",
         "target": asdict(view.target),
@@ -183,6 +185,7 @@ sed.csv                 the selected source's W1-W4 SED (Jy); upper_limit=True i
 lightcurve_epochs.csv   W1/W2 single-exposure epochs, with passed/reasons and their visit
 lightcurve_visits.csv   per-visit medians
 lightcurve_colour.csv   W1-W2 per visit where both bands are detected
+periodogram_w?.csv      (with a periodogram) Lomb-Scargle power per frequency (1/day); manifest "periodogram"
 FAILURES.txt            (only when a table failed) which tables are missing and why
 CITATION.bib            papers and dataset DOIs to cite; ACKNOWLEDGEMENTS.txt the required texts
 reproduce.py            recomputes every CSV from raw/ offline (python reproduce.py; --requery asks IRSA again)
@@ -198,7 +201,14 @@ def data_files(view: View) -> dict[str, bytes]:
         "lightcurve_epochs.csv": _csv(view.lightcurve.epochs, EPOCH_COLUMNS),
         "lightcurve_visits.csv": _csv(view.lightcurve.visits, VISIT_COLUMNS),
         "lightcurve_colour.csv": _csv(view.lightcurve.colour(), COLOUR_COLUMNS),
+        **{f"periodogram_{band.lower()}.csv": _periodogram_csv(p) for band, p in view.periodograms.items()},
     }
+
+
+def _periodogram_csv(result: Periodogram) -> bytes:
+    """frequency_per_day, power on the uniform grid (written compactly: grids have ~10^5 rows)."""
+    frame = pd.DataFrame({"frequency_per_day": result.frequency_per_day, "power": result.power})
+    return frame.to_csv(index=False, float_format="%.9g", lineterminator="\n").encode()
 
 
 def failures_text(observations: Observations) -> str:

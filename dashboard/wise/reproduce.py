@@ -37,6 +37,7 @@ def params_from_manifest(entry: dict[str, Any]) -> AnalysisParams:
         catalog_cuts=CatalogCuts(**entry["catalog_cuts"]),
         epoch_cuts=EpochCuts(enabled=tuple(entry["epoch_cuts"]["enabled"])),
         binning=Binning(**entry["binning"]), sed_options=SedOptions(**entry["sed_options"]),
+        periodogram=bool(entry.get("periodogram", False)),
     )
 
 
