@@ -17,6 +17,7 @@ from pathlib import Path
 
 import cli_start
 import load
+import periodogram
 import stacking
 import warm_view
 
@@ -41,6 +42,8 @@ def main() -> dict[str, float | None]:
     results["stacking_ratio_vs_timewise_1e6"] = _ratio(stacked["1e6"], "1e6")
     print("== warm view ==")
     results |= warm_view.main()
+    print("== periodogram ==")
+    results |= periodogram.main()
     print("== CLI start-up ==")
     results |= cli_start.main()
     print("== load: 20 users, 2 workers x 4 threads, recycling by count ==")

@@ -624,3 +624,31 @@ def test_visit_and_sed_settings_on_the_page_go_into_the_link(sized_page, offline
     assert sized_page.input_value("#visit-gap") == "20" and box.is_checked()
     sized_page.screenshot(path=str(SHOTS / f"visit_and_sed_settings_{sized_page.width}.png"), full_page=True)
     assert not sized_page.console_errors, sized_page.console_errors
+
+
+def test_the_periodogram_and_a_fold_are_one_tick_and_one_word_away_and_in_the_link(sized_page, offline_app):
+    page = sized_page
+    page.goto(offline_app + "/?target=AT2019dsg&r=2.5")
+    wait_rendered(page, target="AT2019dsg")
+    assert "Tick 'Lomb–Scargle periodogram'" in page.text_content("#pg-graph .annotation-text")
+    page.get_by_label("Lomb–Scargle periodogram").check()
+    page.wait_for_function("() => location.search.includes('pg=1')", timeout=20_000)
+    page.fill("#fold-input", "best")
+    page.press("#fold-input", "Enter")
+    page.wait_for_function("() => location.search.includes('fold=best')", timeout=20_000)
+    page.wait_for_function("() => (document.querySelector('#fold-graph .gtitle') || {}).textContent"
+                           "?.includes('folded at P =')", timeout=30_000)
+    pg_title = page.text_content("#pg-graph .gtitle")
+    assert "W1 best period" in pg_title and "FAP" in pg_title and "261 exposures" in pg_title
+    assert "on a WISE alias: visit cadence" in pg_title  # AT2019dsg is a flare: its peak is the sampling's
+    names = page.evaluate("() => document.querySelector('#pg-graph .js-plotly-plot')._fullData.map(t => t.name)")
+    assert names == ["spectral window", "W1 power", "W2 power"]
+    fold_range = page.evaluate("() => document.querySelector('#fold-graph .js-plotly-plot')._fullLayout.xaxis.range")
+    assert fold_range == [0, 2]
+    page.goto(page.url)  # the link reopens the same panel
+    page.wait_for_function("() => (document.querySelector('#fold-graph .gtitle') || {}).textContent"
+                           "?.includes('best period')", timeout=30_000)
+    assert page.input_value("#fold-input") == "best" and page.get_by_label("Lomb–Scargle periodogram").is_checked()
+    page.locator("#pg-panel").scroll_into_view_if_needed()
+    page.screenshot(path=str(SHOTS / f"periodogram_fold_{page.width}.png"), full_page=True)
+    assert not page.console_errors, page.console_errors

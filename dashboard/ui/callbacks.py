@@ -49,6 +49,10 @@ CONTROLS: dict[str, tuple[Callable[[ViewState], Any], Callable[[Any], dict[str, 
     "visit-gap": (lambda s: s.gap, lambda v: _number("gap", v)),
     "outlier-threshold": (lambda s: s.othr, lambda v: _number("othr", v)),
     "outlier-quantile": (lambda s: s.oq, lambda v: _number("oq", v)),
+    "pg-toggle": (lambda s: ["on"] if s.pg else [], lambda v: {"pg": bool(v)}),
+    "fold-input": (lambda s: "" if s.fold is None else (s.fold if isinstance(s.fold, str) else f"{s.fold:g}"),
+                   lambda v: {"fold": _fold_period(v)}),
+    "fold-band": (lambda s: s.fb, lambda v: {"fb": v if v in ("W1", "W2") else "W1"}),
 }
 NEW_LOOKUP = ("go", "target-input", "radius-input")
 DOWNLOAD_ON, DOWNLOAD_OFF = "button", "button disabled"  # assets/download.js does nothing when disabled
@@ -68,6 +72,19 @@ def _number(key: str, value: object) -> dict[str, float]:
         return {}
     low, high, _ = BOUNDS[key]
     return {key: _bounded(value, low, high)}
+
+
+def _fold_period(value: object) -> float | str | None:
+    """The fold box: 'best', or a period in days within urlstate.BOUNDS; anything else: no fold."""
+    text = str(value or "").strip().lower()
+    if text == "best":
+        return "best"
+    low, high, _ = BOUNDS["fold"]
+    try:
+        period = float(text.removesuffix("d").strip())
+    except ValueError:
+        return None
+    return period if low <= period <= high else None
 
 
 def controls_of(state: ViewState) -> dict[str, Any]:
@@ -262,6 +279,7 @@ def _placeholder(message: str, *, welcome: bool) -> dict:
     return {"rows": [], "sed": fig, "lc": fig, "filters": [], "progress": "" if welcome else message,
             "sources_message": "" if welcome else message, "selection": "", "detail": [], "fit": [None, None],
             "download": "#", "download_class": DOWNLOAD_OFF, "share": "", "configs": [no_update, no_update],
+            "timeseries": [fig, fig],
             "welcome": {"display": "block" if welcome else "none"}, "stats": "", "status": []}
 
 
@@ -293,6 +311,7 @@ def _panels(observed: Any, state: ViewState, share_base: str) -> dict:
             "detail": panels.source_detail(rows), "fit": ["autoSize", "autoSize"],
             "configs": [figures.graph_config(observed.target.label(), "sed"),
                         figures.graph_config(observed.target.label(), "lightcurve")],
+            "timeseries": _timeseries(shown, state),
             "download": "/bundle.zip" + query, "download_class": DOWNLOAD_ON, "share": share_base + query,
             "welcome": {"display": "none"}, "stats": stats, "status": panels.status_lines(observations)}
 
@@ -308,10 +327,29 @@ def panel_outputs(*, duplicate: bool) -> dict[str, Any]:
             "sources_message": out("sources-message", "children"), "selection": out("selection", "children"),
             "detail": out("source-detail", "children"),
             "configs": [out("sed-graph", "config"), out("lc-graph", "config")],
+            "timeseries": [out("pg-graph", "figure"), out("fold-graph", "figure")],
             "fit": [out("sources", "columnSize"), out("filters", "columnSize")],
             "download": out("download", "href"), "download_class": out("download", "className"),
             "share": out("share-url", "value"), "welcome": out("welcome", "style"),
             "stats": out("lc-stats", "children"), "status": out("status", "children")}
+
+
+def _timeseries(shown: Any, state: ViewState) -> list:
+    """The periodogram and the folded light curve, or what to do to see them."""
+    if not state.pg and state.fold is None:
+        hint = figures.message_figure("Tick 'Lomb–Scargle periodogram' or type a period to fold (days, or 'best').")
+        return [hint, hint]
+    computed = state.pg or state.fold == "best"
+    pg_fig = (figures.periodogram_figure(shown, state.fb) if computed
+              else figures.message_figure("Tick 'Lomb–Scargle periodogram' to compute it."))
+    if state.fold == "best":
+        best = shown.periodograms.get(state.fb)
+        fold_fig = figures.folded_figure(shown, state.fb, best.best_period_d if best else None, "best period")
+    elif state.fold is not None:
+        fold_fig = figures.folded_figure(shown, state.fb, float(state.fold), "typed")
+    else:
+        fold_fig = figures.message_figure("Type a period to fold (days, or 'best').")
+    return [pg_fig, fold_fig]
 
 
 def register(app: dash.Dash, settings: Settings) -> None:

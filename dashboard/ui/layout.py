@@ -192,6 +192,19 @@ def make_layout() -> html.Div:
                                                             {"label": "flux (mJy)", "value": "flux"}],
                                      value="mag", inline=True)], panel_id="lc-panel"),
             _controls(state),
+            _panel("Periodogram and folding (single exposures that passed the cuts)", [
+                html.Div(className="pg-graphs", children=[
+                    dcc.Loading(dcc.Graph(id="pg-graph", figure=LOADING, config=GRAPH_CONFIG), type="circle"),
+                    dcc.Loading(dcc.Graph(id="fold-graph", figure=LOADING, config=GRAPH_CONFIG), type="circle"),
+                ]),
+            ], extra=[html.Div(className="pg-controls", children=[
+                dcc.Checklist(id="pg-toggle", options=[{"label": "Lomb–Scargle periodogram", "value": "on"}],
+                              value=[]),
+                html.Label("fold at", htmlFor="fold-input", className="muted"),
+                dcc.Input(id="fold-input", type="text", placeholder="best or days", debounce=True,
+                          className="small-input", autoComplete="off"),
+                dcc.RadioItems(id="fold-band", options=["W1", "W2"], value="W1", inline=True),
+            ])], panel_id="pg-panel"),
         ]),
         html.Footer(className="footer", children=[
             html.A("Download bundle (.zip)", id="download", href="#", className="button disabled", download=""),
