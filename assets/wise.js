@@ -35,6 +35,13 @@ document.addEventListener("click", async (event) => {
 
 window.dash_clientside = Object.assign({}, window.dash_clientside, {
   wise: {
+    /* Only zooms and resets of the light curve go to the server: plotly also reports autosize
+       and legend events, and a later event would make Dash drop a zoom still in flight. */
+    zoomEvent: function (relayout) {
+      const keys = Object.keys(relayout || {});
+      const zoom = keys.some((k) => /^(xaxis2?|yaxis)\.(range|autorange)/.test(k));
+      return zoom ? relayout : window.dash_clientside.no_update;
+    },
     /* Replace (not push) the address with the view's canonical query: a garbage or partial link
        is corrected in the address bar without a history entry to go back to. */
     replaceAddress: function (canonical) {

@@ -380,8 +380,11 @@ def register(app: dash.Dash, settings: Settings) -> None:
     app.clientside_callback(ClientsideFunction("wise", "replaceAddress"), Output("address", "data"),
                             Input("canonical", "data"), prevent_initial_call=True)
 
-    # A zoom writes the address (its own callback: plot events never race the inputs above).
-    app.callback(Output("url", "search", allow_duplicate=True), Input("lc-graph", "relayoutData"),
+    # A zoom writes the address (its own callback: plot events never race the inputs above); the
+    # browser passes on zoom events only (assets/wise.js), so none is dropped for an autosize.
+    app.clientside_callback(ClientsideFunction("wise", "zoomEvent"), Output("zoom", "data"),
+                            Input("lc-graph", "relayoutData"), prevent_initial_call=True)
+    app.callback(Output("url", "search", allow_duplicate=True), Input("zoom", "data"),
                  State("url", "search"), prevent_initial_call=True)(
         lambda relayout, search: zoom_search(settings, search, relayout))
 

@@ -144,7 +144,7 @@ def make_layout() -> html.Div:
     return html.Div(className="page", children=[
         dcc.Location(id="url", refresh=False),
         dcc.Store(id="query"), dcc.Store(id="fetched"), dcc.Store(id="view-state"), dcc.Store(id="cancelled"),
-        dcc.Store(id="canonical"), dcc.Store(id="address"),
+        dcc.Store(id="canonical"), dcc.Store(id="address"), dcc.Store(id="zoom"),
         html.Header(className="header", children=[
             html.Div(className="brand", children=[html.H1("WISE Explorer"),
                                                   html.Span("AllWISE sources · W1–W4 SED · NEOWISE light curve",
