@@ -218,3 +218,20 @@ def test_empty_replies_are_kept_for_the_empty_ttl_only(settings, tap):
     time.sleep(0.6)
     assert fetcher.fetch_table("allwise_p3as_psd", nowhere).provenance.source == "live"  # asked again
     assert tap.requests["allwise_p3as_psd"] == 2
+
+
+def test_unreachable_is_told_once_whether_a_table_tried_or_was_told():
+    """Tables fetched together: the first finds IRSA unreachable, the others are told so by the
+    remembered marker. Both wordings of the cause make one status line (a race seen in CI)."""
+    from dashboard.ui.panels import status_lines
+    from dashboard.wise.errors import NotCovered, NotRecordedOffline
+    from dashboard.wise.model import Observations
+
+    obs = Observations(cone=Cone(130.05341, 64.32794, 4.9))
+    obs.failures["allwise_p3as_mep"] = NotRecordedOffline(IrsaUnreachable("cannot connect to X"),
+                                                          NotCovered("not recorded here"))
+    obs.failures["neowiser_p1bs_psd"] = NotRecordedOffline(IrsaUnreachable("cannot connect to X", remembered=True),
+                                                           NotCovered("not recorded here"))
+    lines = [li.children for li in status_lines(obs)[0].children]
+    assert lines == ["IRSA is unreachable (cannot connect to X); showing the offline archive.",
+                     "allwise_p3as_mep: not recorded here", "neowiser_p1bs_psd: not recorded here"]

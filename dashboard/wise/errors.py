@@ -42,9 +42,21 @@ class IrsaUnreachable(IrsaError):
 
     kind = "unreachable"
 
+    def __init__(self, reason: str, *, remembered: bool = False) -> None:
+        super().__init__(reason + (" (remembered; retrying soon)" if remembered else ""))
+        self.reason, self.remembered = reason, remembered
+
+    def __reduce__(self) -> tuple:  # picklable with its keyword
+        return (_unreachable, (type(self), self.reason, self.remembered))
+
     def offline_note(self) -> str:
-        """The one wording the page and the bundle use for answering from the offline archive."""
-        return f"IRSA is unreachable ({self}); showing the offline archive."
+        """The one wording the page and the bundle use for answering from the offline archive: the
+        same whether this table found IRSA unreachable itself or was told by an earlier one."""
+        return f"IRSA is unreachable ({self.reason}); showing the offline archive."
+
+
+def _unreachable(cls: type[IrsaUnreachable], reason: str, remembered: bool) -> IrsaUnreachable:
+    return cls(reason, remembered=remembered)
 
 
 class NotRecordedOffline(IrsaUnreachable):
@@ -52,7 +64,8 @@ class NotRecordedOffline(IrsaUnreachable):
     causes kept, so the page tells the first once and the second per table."""
 
     def __init__(self, unreachable: IrsaUnreachable, missing: NotCovered) -> None:
-        super().__init__(f"{unreachable}; {missing}")
+        super().__init__(unreachable.reason, remembered=unreachable.remembered)
+        self.args = (f"{unreachable}; {missing}",)
         self.unreachable, self.missing = unreachable, missing
 
     def __reduce__(self) -> tuple:  # picklable (results are handed between processes)

@@ -112,7 +112,7 @@ class Fetcher:
 
         remembered = self.cache.known_unreachable()
         if remembered is not None:
-            return self._fallback(table, cone, entry, IrsaUnreachable(remembered + " (remembered; retrying soon)"))
+            return self._fallback(table, cone, entry, IrsaUnreachable(remembered, remembered=True))
 
         timeout = self.read_timeouts.get(table, TABLES[table].timeout_s)
         try:
