@@ -125,7 +125,8 @@ def test_variability_and_colour_are_in_the_bundle_as_on_the_page(at2019dsg_bundl
     for band in ("W1", "W2"):
         on_page = view.lightcurve.stats[band]
         entry = manifest["variability"][band]
-        assert set(entry) == {"n_visits", "amplitude_mag", "chi2_red", "p_constant", "fvar", "fvar_err"}
+        assert set(entry) == {"n_visits", "amplitude_mag", "chi2_red", "p_constant", "fvar", "fvar_err",
+                              "error_floor_mag", "chi2_red_floor", "p_constant_floor"}
         assert entry["n_visits"] == on_page.n_visits == 20
         assert entry["chi2_red"] == pytest.approx(on_page.chi2_red) and 0 <= entry["p_constant"] <= 1
     colour = pd.read_csv(zf.open("lightcurve_colour.csv"))

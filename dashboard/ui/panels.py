@@ -65,6 +65,9 @@ def stats_text(stats: dict[str, BandStats]) -> str:
             text += f", p(constant) {s.p_constant:.2g}"
         if s.fvar is not None and s.fvar_err is not None:
             text += f", F_var {s.fvar:.3f} ± {s.fvar_err:.3f}"
+        if s.error_floor_mag is not None and s.chi2_red_floor is not None:
+            text += (f"; with a {s.error_floor_mag:.3f} mag error floor (from the scatter within visits): "
+                     f"χ²_red {s.chi2_red_floor:.1f}, p(constant) {s.p_constant_floor:.2g}")
         parts.append(text)
     return " · ".join(parts)
 

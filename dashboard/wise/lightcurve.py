@@ -173,4 +173,4 @@ def build_lightcurve(tables: dict[str, pd.DataFrame], binning: Binning,
         epochs["outlier"] = False
         return LightCurve(epochs=epochs, visits=pd.DataFrame(columns=VISIT_COLUMNS), binning=binning)
     epochs, visits = bin_visits(epochs, binning)
-    return LightCurve(epochs=epochs, visits=visits, binning=binning, stats=variability(visits))
+    return LightCurve(epochs=epochs, visits=visits, binning=binning, stats=variability(visits, epochs))

@@ -125,7 +125,11 @@ def manifest(view: View, settings: Settings, files: dict[str, bytes]) -> dict:
         "variability": {band: asdict(stats) for band, stats in view.lightcurve.stats.items()},
         "periodogram": {band: p.summary() for band, p in view.periodograms.items()} if params.periodogram else None,
         "variability_method": "chi2 about the weighted mean of the visit fluxes; p_constant its survival "
-                              "function; fvar, fvar_err: Vaughan et al. 2003, MNRAS 345, 1271, eq. 10 and B2",
+                              "function; fvar, fvar_err: Vaughan et al. 2003, MNRAS 345, 1271, eq. 10 and B2; "
+                              "error_floor_mag: extra variance in quadrature that makes the chi2 of exposures "
+                              "about their visit medians one per degree of freedom (intrinsic-scatter model, e.g. "
+                              "Hogg, Bovy & Lang 2010, arXiv:1008.4686); chi2_red_floor, p_constant_floor: with "
+                              "each visit's error widened by it (floor/sqrt(n_used))",
         "target": asdict(view.target),
         "query": {"radius_arcsec": obs.cone.radius_arcsec, "ra": obs.cone.ra, "dec": obs.cone.dec, "frame": "ICRS"},
         "match": {

@@ -9,17 +9,32 @@ page, the CLI and the bundle's manifest.
   and its error, eq. (10) and (B2) of Vaughan et al. 2003, MNRAS 345, 1271. None where the
   scatter does not exceed the errors (S^2 <= <sigma^2>): no excess variance to measure.
 Visits that are upper limits are left out of all of them.
+
+Error floor (``error_floor``): WISE single-exposure uncertainties understate the real scatter, so
+chi^2 against a constant calls too many sources variable. The floor is measured from the data: a
+source does not vary within a ~1-day visit, so within visits the exposures' scatter about their
+visit median should match their quoted errors. With r_i the residual of exposure i from its
+visit's median magnitude and sigma_i its quoted error, the floor s (mag) solves
+sum_i r_i^2 / (sigma_i^2 + s^2) = N - V (N exposures in V visits with at least
+``FLOOR_MIN_PER_VISIT`` each): the extra variance ("jitter") added in quadrature that makes the
+within-visit chi^2 per degree of freedom one (the intrinsic-scatter model of e.g. Hogg, Bovy &
+Lang 2010, arXiv:1008.4686). s = 0 when the quoted errors already explain the scatter. Each
+visit's flux error then becomes sqrt(sigma_visit^2 + (F ln10/2.5 s)^2 / n_used), and
+``chi2_red_floor`` and ``p_constant_floor`` are the statistics above with those errors.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
 
 from .distributions import chi2_sf
+
+#: Fewest exposures a visit needs to count towards the error floor (its median must be meaningful).
+FLOOR_MIN_PER_VISIT = 3
 
 
 @dataclass(frozen=True)
@@ -30,6 +45,9 @@ class BandStats:
     p_constant: float | None
     fvar: float | None
     fvar_err: float | None
+    error_floor_mag: float | None = None
+    chi2_red_floor: float | None = None
+    p_constant_floor: float | None = None
 
 
 def band_stats(flux: np.ndarray, flux_err: np.ndarray, mag: np.ndarray) -> BandStats:
@@ -56,12 +74,56 @@ def band_stats(flux: np.ndarray, flux_err: np.ndarray, mag: np.ndarray) -> BandS
     return BandStats(len(flux), amplitude, chi2_red, p_constant, fvar, fvar_err)
 
 
-def variability(visits: pd.DataFrame) -> dict[str, BandStats]:
-    """``BandStats`` per band from the detected visits."""
+def error_floor(visit: np.ndarray, mag: np.ndarray, mag_err: np.ndarray) -> float | None:
+    """The error floor (mag) of one band's exposures grouped by ``visit`` (module docstring); None
+    with no visit of ``FLOOR_MIN_PER_VISIT`` exposures."""
+    ok = np.isfinite(mag) & np.isfinite(mag_err) & (mag_err > 0)
+    frame = pd.DataFrame({"visit": visit[ok], "mag": mag[ok], "err": mag_err[ok]})
+    sizes = frame.groupby("visit")["mag"].transform("size")
+    frame = frame[sizes >= FLOOR_MIN_PER_VISIT]
+    if frame.empty:
+        return None
+    residual = (frame["mag"] - frame.groupby("visit")["mag"].transform("median")).to_numpy()
+    variance = frame["err"].to_numpy() ** 2
+    dof = len(frame) - frame["visit"].nunique()
+    if dof <= 0:
+        return None
+
+    def excess(s: float) -> float:
+        return float(np.sum(residual**2 / (variance + s * s))) - dof
+
+    if excess(0.0) <= 0:
+        return 0.0
+    low, high = 0.0, 1.0
+    while excess(high) > 0 and high < 100:
+        high *= 2
+    for _ in range(60):  # bisection: excess falls as s grows
+        mid = (low + high) / 2
+        low, high = (mid, high) if excess(mid) > 0 else (low, mid)
+    return (low + high) / 2
+
+
+def variability(visits: pd.DataFrame, epochs: pd.DataFrame | None = None) -> dict[str, BandStats]:
+    """``BandStats`` per band from the detected visits; with ``epochs`` (their exposures, with
+    ``visit`` and ``outlier``), also the error floor and the statistics with it applied."""
     out: dict[str, BandStats] = {}
     if visits.empty:
         return out
     for band, group in visits[~visits["upper_limit"].astype(bool)].groupby("band"):
-        out[str(band)] = band_stats(group["flux_jy"].to_numpy(float), group["flux_err_jy"].to_numpy(float),
-                                    group["mag"].to_numpy(float))
+        flux, flux_err = group["flux_jy"].to_numpy(float), group["flux_err_jy"].to_numpy(float)
+        stats = band_stats(flux, flux_err, group["mag"].to_numpy(float))
+        floor = None if epochs is None else _floor_of(epochs, str(band))
+        if floor is not None:
+            n_used = np.maximum(group["n_used"].to_numpy(float), 1.0)
+            floored_err = np.sqrt(flux_err**2 + (flux * math.log(10) / 2.5 * floor) ** 2 / n_used)
+            with_floor = band_stats(flux, floored_err, group["mag"].to_numpy(float))
+            stats = replace(stats, error_floor_mag=floor, chi2_red_floor=with_floor.chi2_red,
+                            p_constant_floor=with_floor.p_constant)
+        out[str(band)] = stats
     return out
+
+
+def _floor_of(epochs: pd.DataFrame, band: str) -> float | None:
+    used = epochs[(epochs["band"] == band) & epochs["passed"].astype(bool) & ~epochs["outlier"].astype(bool)
+                  & ~epochs["upper_limit"].astype(bool)]
+    return error_floor(used["visit"].to_numpy(), used["mag"].to_numpy(float), used["mag_err"].to_numpy(float))
