@@ -299,7 +299,7 @@ def _panels(observed: Any, state: ViewState, share_base: str) -> dict:
         lc_fig = figures.message_figure(panels.lightcurve_unavailable(observations))
     else:
         lc_fig = figures.lightcurve_figure(shown, state.unit, state.x_range, state.y_range)
-    stats = panels.stats_text(shown.lightcurve.stats)
+    stats = panels.binning_text(shown) + panels.stats_text(shown.lightcurve.stats)
     if catalog_failed is not None and not shown.lightcurve.epochs.empty:
         stats += (" · not matched to an AllWISE source (the catalog failed): epochs within "
                   f"{shown.params.match_radius_arcsec:g}\" of the target position")

@@ -12,6 +12,7 @@ from ..wise.errors import NotCovered, NotRecordedOffline, WiseError
 from ..wise.flags import decode
 from ..wise.model import Observations
 from ..wise.tables import PSD, TABLES
+from ..wise.targets import ecliptic_latitude
 from ..wise.variability import BandStats
 
 STATUS_CLASS = {"live": "ok", "hit": "ok", "stale": "warn", "offline": "offline"}
@@ -51,6 +52,16 @@ def lightcurve_unavailable(observations: Observations) -> str:
         return ("No light curve is recorded in the offline archive for this target"
                 + (" (IRSA is unreachable)." if unreachable else "."))
     return "Light curve unavailable: " + "; ".join(f"{t}: {e}" for t, e in failures.items())
+
+
+def binning_text(view: View) -> str:
+    """Said before the statistics when visits are fixed windows (near the ecliptic poles)."""
+    lc = view.lightcurve
+    if not lc.binning.enabled or lc.epochs.empty or lc.visit_mode != "window":
+        return ""
+    beta = ecliptic_latitude(view.target.ra, view.target.dec)
+    return (f"Visits are {lc.binning.window_days:g}-day windows: WISE saw this position almost continuously "
+            f"(ecliptic latitude {beta:+.1f}°), so a {lc.binning.gap_days:g}-day gap rule would merge months. · ")
 
 
 def stats_text(stats: dict[str, BandStats]) -> str:

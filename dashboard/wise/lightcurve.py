@@ -15,7 +15,7 @@ import pandas as pd
 
 from .measurement import no_measurement
 from .photometry import DN_MAGZP, dn_to_jy, mag_err_to_jy, mag_to_jy
-from .stacking import Binning, stack, visit_ids
+from .stacking import Binning, stack, visit_ids, windowed
 from .tables import TABLES, TableSpec
 from .variability import BandStats, variability
 
@@ -34,6 +34,12 @@ class LightCurve:
     visits: pd.DataFrame
     binning: Binning
     stats: dict[str, BandStats] = field(default_factory=dict)
+
+    @property
+    def visit_mode(self) -> str:
+        """'gap' (timewise's rule), or 'window' where WISE saw the position so continuously that
+        a gap-visit lasts longer than ``binning.max_visit_days`` (near the ecliptic poles)."""
+        return "window" if windowed(self.epochs["mjd"].to_numpy(float), self.binning) else "gap"
 
     def epoch_counts(self) -> dict[str, int]:
         """Epochs (exposures, not band measurements) per table."""
@@ -169,7 +175,9 @@ def build_lightcurve(tables: dict[str, pd.DataFrame], binning: Binning,
     epochs = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=EPOCH_COLUMNS[:-2])
     epochs = epochs.sort_values(["mjd", "band"], kind="stable").reset_index(drop=True)
     if not binning.enabled or epochs.empty:
-        epochs["visit"] = visit_ids(epochs["mjd"].to_numpy(float), binning.gap_days) if len(epochs) else []
+        epochs["visit"] = visit_ids(epochs["mjd"].to_numpy(float), binning.gap_days,
+                                    max_visit_days=binning.max_visit_days,
+                                    window_days=binning.window_days) if len(epochs) else []
         epochs["outlier"] = False
         return LightCurve(epochs=epochs, visits=pd.DataFrame(columns=VISIT_COLUMNS), binning=binning)
     epochs, visits = bin_visits(epochs, binning)

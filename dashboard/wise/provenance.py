@@ -30,6 +30,7 @@ from .periodogram import Periodogram
 from .photometry import BANDS, ZP_SOURCE
 from .quality import EPOCH_CUTS
 from .tables import TABLES, UNITS
+from .targets import ecliptic_latitude
 from .votable import frame_to_votable
 
 SED_COLUMNS = ["band", "wavelength_um", "mag", "mag_err", "flux_jy", "flux_err_jy", "upper_limit", "ph_qual",
@@ -153,6 +154,11 @@ def manifest(view: View, settings: Settings, files: dict[str, bytes]) -> dict:
                         params.epoch_cuts.enabled} for c in EPOCH_CUTS],
         "binning": {"method": "timewise stack_visits (Necker et al. 2025): median per visit, outliers at "
                               "threshold x quantile of |f - median| on flux, error max(t-corrected SDOM, combined)",
+                    "mode": view.lightcurve.visit_mode, "window_days": params.binning.window_days,
+                    "max_visit_days": params.binning.max_visit_days,
+                    "ecliptic_latitude_deg": round(ecliptic_latitude(view.target.ra, view.target.dec), 4),
+                    "mode_note": "window: a gap-visit longer than max_visit_days (WISE saw the position almost "
+                                 "continuously, near the ecliptic poles) is cut into window_days windows",
                     "note": "saturation onsets are NOT VERIFIED against the NEOWISE Supplement"},
         "units": {**UNITS, "flux_jy": "Jy", "nu_fnu": "erg s^-1 cm^-2"},
         "software": _versions(),

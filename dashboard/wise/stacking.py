@@ -5,6 +5,10 @@ parameter names (``Binning``):
 
 * ``gap_days`` (100): per object, sort by mjd; a new visit starts after a gap longer than this.
   WISE sees a position for about a day every six months.
+* Near the ecliptic poles WISE sees a position almost continuously, so the gap rule would merge
+  months into one visit. A gap-visit longer than ``max_visit_days`` (30; the longest of the 679
+  visits of the timewise sample lasts 12.4 d) is split into fixed windows of ``window_days`` (7)
+  from its first exposure ("window" mode; this app's addition, not timewise's).
 * Per (visit, band), the ``median`` of the fluxes; outliers are epochs with
   ``|f - median| > outlier_threshold (5) x q``, where q is the ``outlier_quantile`` (0.6827,
   chi2.cdf(1, 1)) quantile of |f - median| (numpy's ``interpolated_inverted_cdf``); repeated
@@ -41,6 +45,8 @@ class Binning:
     outlier_quantile: float = 0.6827
     saturation_w1: float = 8.0  # mag; NOT VERIFIED against the NEOWISE Supplement II.1.c.iv
     saturation_w2: float = 6.7  # mag; NOT VERIFIED against the NEOWISE Supplement II.1.c.iv
+    max_visit_days: float = 30.0  # a gap-visit longer than this is split into windows
+    window_days: float = 7.0
 
 
 @dataclass
@@ -66,8 +72,10 @@ class Stacked:
     n_limits: np.ndarray
 
 
-def visit_ids(mjd: np.ndarray, gap_days: float, obj: np.ndarray | None = None) -> np.ndarray:
-    """Visit number of each epoch, per object: a new visit after a gap > ``gap_days``."""
+def visit_ids(mjd: np.ndarray, gap_days: float, obj: np.ndarray | None = None, *,
+              max_visit_days: float = np.inf, window_days: float = 7.0) -> np.ndarray:
+    """Visit number of each epoch, per object: a new visit after a gap > ``gap_days``; a visit
+    longer than ``max_visit_days`` is cut into ``window_days`` windows (module docstring)."""
     n = len(mjd)
     if n == 0:
         return np.array([], dtype=np.int64)
@@ -76,11 +84,28 @@ def visit_ids(mjd: np.ndarray, gap_days: float, obj: np.ndarray | None = None) -
     t, o = mjd[order], obj[order]
     new_object = np.concatenate([[True], o[1:] != o[:-1]])
     new_visit = np.concatenate([[False], np.diff(t) > gap_days]) & ~new_object
-    count = np.cumsum(new_visit)
+    visit_start = np.maximum.accumulate(np.where(new_visit | new_object, np.arange(n), 0))
+    gap_visit = np.cumsum(new_visit | new_object)
+    span = np.zeros(n + 1)
+    np.maximum.at(span, gap_visit, t - t[visit_start])  # each gap-visit's length, at its number
+    long = span[gap_visit] > max_visit_days
+    window = np.where(long, np.floor((t - t[visit_start]) / window_days), 0.0)
+    new_window = np.concatenate([[False], (window[1:] != window[:-1]) & ~new_visit[1:]]) & ~new_object
+    count = np.cumsum(new_visit | new_window)
     start_of_object = np.maximum.accumulate(np.where(new_object, np.arange(n), 0))
     ids = np.empty(n, dtype=np.int64)
     ids[order] = count - count[start_of_object]
     return ids
+
+
+def windowed(mjd: np.ndarray, binning: Binning) -> bool:
+    """Whether any gap-visit of these epochs (one object) lasts longer than ``max_visit_days``."""
+    if len(mjd) == 0:
+        return False
+    t = np.sort(mjd)
+    cuts = np.flatnonzero(np.diff(t) > binning.gap_days)
+    starts, ends = np.concatenate([[0], cuts + 1]), np.concatenate([cuts, [len(t) - 1]])
+    return bool(np.any(t[ends] - t[starts] > binning.max_visit_days))
 
 
 def sort_within_groups(group: np.ndarray, values: np.ndarray) -> np.ndarray:
@@ -175,7 +200,8 @@ def stack(obj: np.ndarray | None, mjd: np.ndarray, band: np.ndarray, flux: np.nd
     ``band`` is 0 for W1, 1 for W2. Arrays are per epoch, in any order."""
     n = len(mjd)
     obj = np.zeros(n, np.int64) if obj is None else np.asarray(obj, np.int64)
-    visit = visit_ids(mjd, binning.gap_days, obj)
+    visit = visit_ids(mjd, binning.gap_days, obj, max_visit_days=binning.max_visit_days,
+                      window_days=binning.window_days)
     # dense group id per (object, visit, band), ordered like that
     band = np.asarray(band, np.int64)
     span = int(visit.max()) + 1 if n else 1

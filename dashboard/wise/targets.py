@@ -163,3 +163,14 @@ def parse_radius(value: object, maximum: float) -> float:
     if not math.isfinite(radius) or radius < MIN_RADIUS_ARCSEC or radius > maximum:
         raise TargetError(f"The radius must be {bounds}; got {shown}.")
     return radius
+
+
+#: Obliquity of the ecliptic at J2000 (IAU 1976; degrees), for the ecliptic latitude below.
+OBLIQUITY_J2000_DEG = 23.4392911
+
+
+def ecliptic_latitude(ra_deg: float, dec_deg: float) -> float:
+    """Ecliptic latitude (degrees, J2000 mean ecliptic) of an ICRS position: near |beta| = 90 deg
+    WISE sees a position almost continuously (see stacking.py's window mode)."""
+    ra, dec, eps = (math.radians(v) for v in (ra_deg, dec_deg, OBLIQUITY_J2000_DEG))
+    return math.degrees(math.asin(math.sin(dec) * math.cos(eps) - math.cos(dec) * math.sin(eps) * math.sin(ra)))
