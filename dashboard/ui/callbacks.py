@@ -278,8 +278,8 @@ def _placeholder(message: str, *, welcome: bool) -> dict:
     fig = figures.message_figure(message)
     return {"rows": [], "sed": fig, "lc": fig, "filters": [], "progress": "" if welcome else message,
             "sources_message": "" if welcome else message, "selection": "", "detail": [], "fit": [None, None],
-            "download": "#", "download_class": DOWNLOAD_OFF, "share": "", "configs": [no_update, no_update],
-            "timeseries": [fig, fig],
+            "download": "#", "download_class": DOWNLOAD_OFF, "share": "", "configs": [no_update] * 5,
+            "timeseries": [fig, fig, fig],
             "welcome": {"display": "block" if welcome else "none"}, "stats": "", "status": []}
 
 
@@ -309,9 +309,9 @@ def _panels(observed: Any, state: ViewState, share_base: str) -> dict:
     return {"rows": rows, "sed": sed_fig, "lc": lc_fig, "filters": panels.filter_rows(shown), "progress": "",
             "sources_message": sources_message, "selection": panels.selection_text(shown),
             "detail": panels.source_detail(rows), "fit": ["autoSize", "autoSize"],
-            "configs": [figures.graph_config(observed.target.label(), "sed"),
-                        figures.graph_config(observed.target.label(), "lightcurve")],
-            "timeseries": _timeseries(shown, state),
+            "configs": [figures.graph_config(observed.target.label(), plot)
+                        for plot in ("sed", "lightcurve", "periodogram", "fold", "colour_magnitude")],
+            "timeseries": [*_timeseries(shown, state), figures.colour_magnitude_figure(shown)],
             "download": "/bundle.zip" + query, "download_class": DOWNLOAD_ON, "share": share_base + query,
             "welcome": {"display": "none"}, "stats": stats, "status": panels.status_lines(observations)}
 
@@ -326,8 +326,9 @@ def panel_outputs(*, duplicate: bool) -> dict[str, Any]:
             "filters": out("filters", "rowData"), "progress": out("progress", "children", shared=True),
             "sources_message": out("sources-message", "children"), "selection": out("selection", "children"),
             "detail": out("source-detail", "children"),
-            "configs": [out("sed-graph", "config"), out("lc-graph", "config")],
-            "timeseries": [out("pg-graph", "figure"), out("fold-graph", "figure")],
+            "configs": [out("sed-graph", "config"), out("lc-graph", "config"), out("pg-graph", "config"),
+                        out("fold-graph", "config"), out("cm-graph", "config")],
+            "timeseries": [out("pg-graph", "figure"), out("fold-graph", "figure"), out("cm-graph", "figure")],
             "fit": [out("sources", "columnSize"), out("filters", "columnSize")],
             "download": out("download", "href"), "download_class": out("download", "className"),
             "share": out("share-url", "value"), "welcome": out("welcome", "style"),

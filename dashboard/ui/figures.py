@@ -443,3 +443,47 @@ def folded_figure(view: View, band: str, period_d: float | None, how: str) -> Fi
                    font=dict(size=13)),
         xaxis=dict(_AXIS, range=[0, 2], title=dict(text="phase"), dtick=0.25),
         yaxis=dict(_AXIS, autorange="reversed", title=dict(text=f"{band} (Vega mag)")))}
+
+
+def colour_magnitude_figure(view: View) -> Figure:
+    """W1 against W1−W2 per visit, joined in time order and coloured by year, with the fitted
+    slope and the reddening vector (colour_track.py)."""
+    from ..wise.colour_track import EXTINCTION_LAW, REDDENING_SLOPE
+
+    track = view.colour_track
+    if track is None or track.n_visits < 2:
+        return message_figure("No colour–magnitude track: it needs visits detected in both W1 and W2 "
+                              "(binning on).")
+    years = 1858.87 + track.mjd / 365.25  # MJD 0 is 1858-11-17
+    data: list[dict[str, Any]] = [dict(
+        type="scatter", x=typed(track.colour), y=typed(track.w1), mode="lines+markers", name="visits",
+        line=dict(color="#bbb", width=1),
+        marker=dict(size=9, color=typed(years), colorscale="Viridis", showscale=True,
+                    colorbar=dict(title=dict(text="year"), thickness=12, len=0.8)),
+        error_x=dict(type="data", array=typed(track.colour_err), color="#999", thickness=0.8, width=0),
+        error_y=dict(type="data", array=typed(track.w1_err), color="#999", thickness=0.8, width=0),
+        customdata=typed(track.mjd, "f8"),
+        hovertemplate="W1−W2 %{x:.3f}, W1 %{y:.3f} mag<br>MJD %{customdata:.1f}<extra></extra>")]
+    title = f"{track.n_visits} visits"
+    x0, x1 = float(np.nanmin(track.colour)), float(np.nanmax(track.colour))
+    if track.slope is not None and track.slope_err is not None:
+        mean_x = float(np.nanmean(track.colour))
+        mean_y = float(np.nanmean(track.w1))
+        xs = np.array([x0, x1])
+        data.append(dict(type="scatter", x=xs.tolist(), y=(mean_y + track.slope * (xs - mean_x)).tolist(),
+                         mode="lines", name="fit", line=dict(color="#111", dash="dash"), hoverinfo="skip"))
+        title += f", slope dW1/d(W1−W2) = {track.slope:.2f} ± {track.slope_err:.2f}"
+    span = max(x1 - x0, 0.05)
+    ax, ay = x0 + 0.1 * span, float(np.nanmin(track.w1))  # the arrow: reddening, a quarter of the colour range
+    arrow = dict(x=ax + 0.25 * span, y=ay + 0.25 * span * REDDENING_SLOPE, ax=ax, ay=ay, xref="x", yref="y",
+                 axref="x", ayref="y", showarrow=True, arrowhead=3, arrowwidth=1.5, arrowcolor="#b45309",
+                 text="")
+    note = dict(x=ax, y=ay, xref="x", yref="y", text=f"reddening (slope {REDDENING_SLOPE:.1f})",
+                showarrow=False, yshift=10, xanchor="left", font=dict(size=10, color="#b45309"),
+                hovertext=escape(EXTINCTION_LAW))
+    return {"data": data, "layout": _base_layout(
+        380, margin=dict(l=60, r=20, t=50, b=50), showlegend=False, hovermode="closest",
+        title=dict(text=f"W1 against W1−W2<br><span style='font-size:12px'>{title}</span>", font=dict(size=13)),
+        annotations=[arrow, note],
+        xaxis=dict(_AXIS, title=dict(text="W1 − W2 (mag)")),
+        yaxis=dict(_AXIS, autorange="reversed", title=dict(text="W1 (Vega mag)")))}

@@ -188,6 +188,8 @@ def make_layout() -> html.Div:
             _panel("W1/W2 light curve (AllWISE 2010–11, NEOWISE-R 2013–24)", [
                 html.Div(id="lc-stats", className="muted"),
                 dcc.Loading(dcc.Graph(id="lc-graph", figure=LOADING, config=GRAPH_CONFIG), type="circle"),
+                html.H4("Colour–magnitude track (dust or intrinsic?)"),
+                dcc.Loading(dcc.Graph(id="cm-graph", figure=LOADING, config=GRAPH_CONFIG), type="circle"),
             ], extra=[dcc.RadioItems(id="lc-unit", options=[{"label": "magnitude", "value": "mag"},
                                                             {"label": "flux (mJy)", "value": "flux"}],
                                      value="mag", inline=True)], panel_id="lc-panel"),

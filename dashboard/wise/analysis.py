@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from .colour_track import ColourTrack, colour_track
 from .lightcurve import LightCurve, build_lightcurve
 from .model import Observations, Target
 from .periodogram import Periodogram, periodogram
@@ -43,6 +44,7 @@ class View:
     filters: list[CutReport] = field(default_factory=list)
     match_counts: dict[str, dict[str, int]] = field(default_factory=dict)
     periodograms: dict[str, Periodogram] = field(default_factory=dict)  # by band, when params.periodogram
+    colour_track: ColourTrack | None = None
 
 
 def analyze(target: Target, observations: Observations, params: AnalysisParams) -> View:
@@ -85,7 +87,7 @@ def analyze(target: Target, observations: Observations, params: AnalysisParams) 
         periodograms = {band: p for band, p in found.items() if p is not None}
     return View(target=target, observations=observations, params=params, sources=sources, selection=selection,
                 sed=sed_table, lightcurve=lightcurve, filters=filters, match_counts=match_counts,
-                periodograms=periodograms)
+                periodograms=periodograms, colour_track=colour_track(lightcurve.colour(), lightcurve.visits))
 
 
 def _sed_for(sources: pd.DataFrame, selection: Selection | None, params: AnalysisParams) -> pd.DataFrame:

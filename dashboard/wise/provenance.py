@@ -125,6 +125,7 @@ def manifest(view: View, settings: Settings, files: dict[str, bytes]) -> dict:
         "params": asdict(params),
         "variability": {band: asdict(stats) for band, stats in view.lightcurve.stats.items()},
         "periodogram": {band: p.summary() for band, p in view.periodograms.items()} if params.periodogram else None,
+        "colour_magnitude": view.colour_track.summary() if view.colour_track else None,
         "variability_method": "chi2 about the weighted mean of the visit fluxes; p_constant its survival "
                               "function; fvar, fvar_err: Vaughan et al. 2003, MNRAS 345, 1271, eq. 10 and B2; "
                               "error_floor_mag: extra variance in quadrature that makes the chi2 of exposures "
