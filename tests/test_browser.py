@@ -633,7 +633,7 @@ def test_the_periodogram_and_a_fold_are_one_tick_and_one_word_away_and_in_the_li
     assert "Tick 'Lomb–Scargle periodogram'" in page.text_content("#pg-graph .annotation-text")
     cm_title = page.text_content("#cm-graph .gtitle")  # the colour–magnitude track, always drawn
     assert "20 visits, slope dW1/d(W1−W2) = -0.91" in cm_title
-    assert "reddening (slope 3.0)" in page.text_content("#cm-graph .annotation")
+    assert "reddening (slope 3.0)" in page.locator("#cm-graph .annotation-text").all_text_contents()
     page.get_by_label("Lomb–Scargle periodogram").check()
     page.wait_for_function("() => location.search.includes('pg=1')", timeout=20_000)
     page.fill("#fold-input", "best")
