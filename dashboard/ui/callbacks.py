@@ -279,7 +279,7 @@ def _placeholder(message: str, *, welcome: bool) -> dict:
     return {"rows": [], "sed": fig, "lc": fig, "filters": [], "progress": "" if welcome else message,
             "sources_message": "" if welcome else message, "selection": "", "detail": [], "fit": [None, None],
             "download": "#", "download_class": DOWNLOAD_OFF, "share": "", "configs": [no_update] * 5,
-            "timeseries": [fig, fig, fig],
+            "timeseries": [fig, fig, fig], "pg_hint": "", "pg_style": {"display": "none"},
             "welcome": {"display": "block" if welcome else "none"}, "stats": "", "status": []}
 
 
@@ -312,6 +312,8 @@ def _panels(observed: Any, state: ViewState, share_base: str) -> dict:
             "configs": [figures.graph_config(observed.target.label(), plot)
                         for plot in ("sed", "lightcurve", "periodogram", "fold", "colour_magnitude")],
             "timeseries": [*_timeseries(shown, state), figures.colour_magnitude_figure(shown)],
+            "pg_hint": "" if state.pg or state.fold is not None else PG_HINT,
+            "pg_style": {} if state.pg or state.fold is not None else {"display": "none"},
             "download": "/bundle.zip" + query, "download_class": DOWNLOAD_ON, "share": share_base + query,
             "welcome": {"display": "none"}, "stats": stats, "status": panels.status_lines(observations)}
 
@@ -329,17 +331,21 @@ def panel_outputs(*, duplicate: bool) -> dict[str, Any]:
             "configs": [out("sed-graph", "config"), out("lc-graph", "config"), out("pg-graph", "config"),
                         out("fold-graph", "config"), out("cm-graph", "config")],
             "timeseries": [out("pg-graph", "figure"), out("fold-graph", "figure"), out("cm-graph", "figure")],
+            "pg_hint": out("pg-hint", "children"), "pg_style": out("pg-graphs", "style"),
             "fit": [out("sources", "columnSize"), out("filters", "columnSize")],
             "download": out("download", "href"), "download_class": out("download", "className"),
             "share": out("share-url", "value"), "welcome": out("welcome", "style"),
             "stats": out("lc-stats", "children"), "status": out("status", "children")}
 
 
+PG_HINT = "Tick 'Lomb–Scargle periodogram' or type a period to fold (days, or 'best')."
+
+
 def _timeseries(shown: Any, state: ViewState) -> list:
-    """The periodogram and the folded light curve, or what to do to see them."""
+    """The periodogram and the folded light curve (their graphs are hidden, with ``PG_HINT``
+    shown instead, while neither is asked for)."""
     if not state.pg and state.fold is None:
-        hint = figures.message_figure("Tick 'Lomb–Scargle periodogram' or type a period to fold (days, or 'best').")
-        return [hint, hint]
+        return [no_update, no_update]
     computed = state.pg or state.fold == "best"
     pg_fig = (figures.periodogram_figure(shown, state.fb) if computed
               else figures.message_figure("Tick 'Lomb–Scargle periodogram' to compute it."))

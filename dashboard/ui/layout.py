@@ -195,7 +195,8 @@ def make_layout() -> html.Div:
                                      value="mag", inline=True)], panel_id="lc-panel"),
             _controls(state),
             _panel("Periodogram and folding (single exposures that passed the cuts)", [
-                html.Div(className="pg-graphs", children=[
+                html.P(id="pg-hint", className="muted"),
+                html.Div(id="pg-graphs", className="pg-graphs", children=[
                     dcc.Loading(dcc.Graph(id="pg-graph", figure=LOADING, config=GRAPH_CONFIG), type="circle"),
                     dcc.Loading(dcc.Graph(id="fold-graph", figure=LOADING, config=GRAPH_CONFIG), type="circle"),
                 ]),
