@@ -47,7 +47,8 @@ def timed(fn, repeat: int = 3) -> float:
 
 def render_body(deps: list[dict], fetched: dict, state: dict, href: str) -> dict:
     """The POST the browser sends to run the render callback (ids from /_dash-dependencies)."""
-    callback = next(d for d in deps if "sed-graph.figure" in d["output"])
+    callback = next(d for d in deps if "sed-graph.figure" in d["output"]  # the render, not the state callback
+                    and any(i["id"] == "fetched" for i in d["inputs"]))
     outputs = [{"id": o.split(".")[0], "property": o.split(".")[1].split("@")[0]}
                for o in callback["output"].strip(".").split("...")]
     return {"output": callback["output"], "outputs": outputs,

@@ -34,6 +34,7 @@ class LightCurve:
     visits: pd.DataFrame
     binning: Binning
     stats: dict[str, BandStats] = field(default_factory=dict)
+    _colour: pd.DataFrame | None = field(default=None, repr=False, compare=False)
 
     @property
     def visit_mode(self) -> str:
@@ -52,7 +53,13 @@ class LightCurve:
         return 0 if self.visits.empty else int(self.visits["visit"].nunique())
 
     def colour(self) -> pd.DataFrame:
-        """W1 - W2 per visit, where both bands have a detection."""
+        """W1 - W2 per visit, where both bands have a detection (computed once: the page, the
+        colour track and the bundle all read it)."""
+        if self._colour is None:
+            self._colour = self._compute_colour()
+        return self._colour
+
+    def _compute_colour(self) -> pd.DataFrame:
         if self.visits.empty:
             return pd.DataFrame(columns=COLOUR_COLUMNS)
         v = self.visits[~self.visits["upper_limit"]]

@@ -78,15 +78,17 @@ def error_floor(visit: np.ndarray, mag: np.ndarray, mag_err: np.ndarray) -> floa
     """The error floor (mag) of one band's exposures grouped by ``visit`` (module docstring); None
     with no visit of ``FLOOR_MIN_PER_VISIT`` exposures."""
     ok = np.isfinite(mag) & np.isfinite(mag_err) & (mag_err > 0)
-    frame = pd.DataFrame({"visit": visit[ok], "mag": mag[ok], "err": mag_err[ok]})
-    sizes = frame.groupby("visit")["mag"].transform("size")
-    frame = frame[sizes >= FLOOR_MIN_PER_VISIT]
-    if frame.empty:
+    if not ok.any():
         return None
-    residual = (frame["mag"] - frame.groupby("visit")["mag"].transform("median")).to_numpy()
-    variance = frame["err"].to_numpy() ** 2
-    dof = len(frame) - frame["visit"].nunique()
-    if dof <= 0:
+    order = np.lexsort((mag[ok], np.asarray(visit)[ok]))  # by visit, then magnitude: medians by index
+    v, m, e = np.asarray(visit)[ok][order], mag[ok][order], mag_err[ok][order]
+    starts = np.flatnonzero(np.concatenate([[True], v[1:] != v[:-1]]))
+    counts = np.diff(np.concatenate([starts, [len(v)]]))
+    median = (m[starts + (counts - 1) // 2] + m[starts + counts // 2]) / 2
+    keep = np.repeat(counts >= FLOOR_MIN_PER_VISIT, counts)
+    residual, variance = (m - np.repeat(median, counts))[keep], (e**2)[keep]
+    dof = len(residual) - int((counts >= FLOOR_MIN_PER_VISIT).sum())
+    if not keep.any() or dof <= 0:
         return None
 
     def excess(s: float) -> float:
@@ -124,6 +126,7 @@ def variability(visits: pd.DataFrame, epochs: pd.DataFrame | None = None) -> dic
 
 
 def _floor_of(epochs: pd.DataFrame, band: str) -> float | None:
-    used = epochs[(epochs["band"] == band) & epochs["passed"].astype(bool) & ~epochs["outlier"].astype(bool)
-                  & ~epochs["upper_limit"].astype(bool)]
-    return error_floor(used["visit"].to_numpy(), used["mag"].to_numpy(float), used["mag_err"].to_numpy(float))
+    used = ((epochs["band"].to_numpy(object) == band) & epochs["passed"].to_numpy(bool)
+            & ~epochs["outlier"].to_numpy(bool) & ~epochs["upper_limit"].to_numpy(bool))
+    return error_floor(epochs["visit"].to_numpy()[used], epochs["mag"].to_numpy(float)[used],
+                       epochs["mag_err"].to_numpy(float)[used])
