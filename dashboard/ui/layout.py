@@ -205,7 +205,7 @@ def make_layout() -> html.Div:
                               value=[]),
                 html.Label("fold at", htmlFor="fold-input", className="muted"),
                 dcc.Input(id="fold-input", type="text", placeholder="best or days", debounce=True,
-                          className="small-input", autoComplete="off"),
+                          className="small-input fold-input", autoComplete="off"),
                 dcc.RadioItems(id="fold-band", options=["W1", "W2"], value="W1", inline=True),
             ])], panel_id="pg-panel"),
         ]),
