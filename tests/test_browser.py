@@ -329,17 +329,18 @@ def test_two_viewers_open_the_same_link_at_once_and_both_get_their_view(browser,
         tap_server.faults.clear()
 
 
-def test_cancel_then_reopen_takes_the_normal_fetch_time(browser, group_app, tap_server):
-    """Cancel a fetch stuck on a hanging IRSA table; the page says cancelled; Go again renders
-    without waiting for the cancelled job's lock or upstream slot (they are leases)."""
+@pytest.mark.parametrize(("width", "radius"), [(1440, "2.3"), (420, "2.2")])  # a cone not cached by the other
+def test_cancel_then_reopen_takes_the_normal_fetch_time(browser, group_app, tap_server, width, radius):
+    """Cancel a fetch stuck on a hanging IRSA table; every panel says cancelled (Go is the retry);
+    Go again renders without waiting for the cancelled job's lock or upstream slot (they are leases)."""
     from dashboard.wise.lease import LEASE_S
     from tap_server import Fault
 
-    context = browser.new_context(viewport={"width": 1440, "height": 900})
+    context = browser.new_context(viewport={"width": width, "height": 900})
     page = context.new_page()
     tap_server.faults["neowiser_p1bs_psd"] = Fault(hang_s=20.0)
     try:
-        page.goto(group_app + "/?target=314.26238+14.20441&r=2.3")
+        page.goto(group_app + f"/?target=314.26238+14.20441&r={radius}")
         try:
             page.locator("#cancel").wait_for(state="visible", timeout=20_000)
         except Exception:
@@ -347,10 +348,14 @@ def test_cancel_then_reopen_takes_the_normal_fetch_time(browser, group_app, tap_
             raise
         page.wait_for_timeout(1500)  # the job is inside the hanging query, holding its lease and slot
         page.locator("#cancel").click()
-        page.screenshot(path=str(SHOTS / "cancel_clicked.png"))
+        page.screenshot(path=str(SHOTS / f"cancel_clicked_{width}.png"))
         page.wait_for_function("() => document.querySelector('#progress').textContent.includes('Cancelled')",
                                timeout=10_000)
-        page.screenshot(path=str(SHOTS / "cancelled.png"))
+        for graph in ("sed-graph", "lc-graph"):
+            assert "Cancelled" in page.text_content(f"#{graph} .annotation-text")
+        assert "Press Go to fetch it again" in page.inner_text("#sources-message")
+        assert page.get_attribute("#download", "class") == "button disabled"
+        page.screenshot(path=str(SHOTS / f"cancelled_{width}.png"), full_page=True)
     finally:
         tap_server.faults.clear()
     start = time.monotonic()
@@ -655,3 +660,45 @@ def test_the_periodogram_and_a_fold_are_one_tick_and_one_word_away_and_in_the_li
     page.locator("#pg-panel").scroll_into_view_if_needed()
     page.screenshot(path=str(SHOTS / f"periodogram_fold_{page.width}.png"), full_page=True)
     assert not page.console_errors, page.console_errors
+
+
+@pytest.mark.parametrize(("width", "radius"), [(1440, "2.4"), (420, "2.1")])  # cones not cached by other tests
+def test_a_link_opened_directly_shows_its_loading_state_not_empty_axes(browser, live_app, tap_server, width, radius):
+    """While a shared link's data arrive (slow IRSA stand-in), the plots say they are loading it,
+    the landing text and demo list stay hidden, and no empty 0-4 axes are drawn."""
+    from tap_server import Fault
+
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("console", lambda m: m.type == "error" and errors.append(m.text))
+    tap_server.faults.update({t: Fault(latency_s=4.0) for t in ("allwise_p3as_psd", "allwise_p3as_mep",
+                                                                 "neowiser_p1bs_psd")})
+    try:
+        page.goto(live_app + f"/?target=314.26238+14.20441&r={radius}")
+        page.wait_for_function("() => document.querySelector('#sed-graph .annotation-text')", timeout=20_000)
+        for graph in ("sed-graph", "lc-graph"):
+            text = page.text_content(f"#{graph} .annotation-text")
+            assert "Fetching 314.26238" in text or "Loading" in text, text
+            assert page.locator(f"#{graph} .xtick").count() == 0  # no axes while nothing is known
+        assert page.locator("#welcome").is_hidden() and "Type a target" not in page.inner_text("#main")
+        page.screenshot(path=str(SHOTS / f"link_loading_{width}.png"), full_page=True)
+    finally:
+        tap_server.faults.clear()
+    wait_rendered(page, target=f"r={radius}")
+    labels = page.locator("#sed-graph .ytick text").all_text_contents()  # readable numbers on the SED axis
+    assert len(labels) >= 2 and all(_is_number_label(t) for t in labels), labels
+    context.close()
+    assert not errors, errors
+
+
+def _is_number_label(text: str) -> bool:
+    """'0.002', '2×10⁻³', '10⁴': a whole number, never a bare mantissa next to a power."""
+    plain = text.replace("−", "-")
+    if "10" in plain and any(c in plain for c in "⁰¹²³⁴⁵⁶⁷⁸⁹⁻"):
+        return plain.startswith("10") or "×10" in plain
+    try:
+        float(plain)
+    except ValueError:
+        return False
+    return True
