@@ -10,9 +10,11 @@ from pathlib import Path
 
 from .config import Settings
 from .wise import archive
-from .wise.analysis import AnalysisParams
+from .wise.analysis import AnalysisParams, binning_note
+from .wise.colour_track import REDDENING_SLOPE
 from .wise.errors import NotCovered
 from .wise.pipeline import Observed, observe, view
+from .wise.variability import describe
 
 EXIT_OK, EXIT_ALL_FAILED, EXIT_BAD_INPUT, EXIT_PARTIAL = 0, 1, 2, 3
 
@@ -47,7 +49,13 @@ def fetch_command(settings: Settings, args: argparse.Namespace) -> int:
         print(f"selected source: {sel.label} at {sel.separation_arcsec:.2f} arcsec ({sel.method})")
     for table, count in shown.lightcurve.epoch_counts().items():
         print(f"epochs from {table}: {count}")
-    print(f"visits: {shown.lightcurve.visit_count()}")
+    print(f"visits: {shown.lightcurve.visit_count()} ({shown.lightcurve.visit_mode} mode)")
+    if shown.lightcurve.stats:
+        print(binning_note(shown) + describe(shown.lightcurve.stats))
+    track = shown.colour_track
+    if track is not None and track.slope is not None and track.slope_err is not None:
+        print(f"colour-magnitude slope dW1/d(W1-W2): {track.slope:.2f} +- {track.slope_err:.2f} over "
+              f"{track.n_visits} visits (reddening would give {REDDENING_SLOPE:.1f})")
     if args.periodogram:
         for band in ("W1", "W2"):
             p = shown.periodograms.get(band)

@@ -121,3 +121,11 @@ def test_fetch_with_a_periodogram_prints_each_bands_best_period():
         assert re.fullmatch(rf"{band} best period: \d+\.\d{{5}} d \(FAP [0-9.e+-]+, 2\d\d epochs\)(; on .*)?", line)
     # AT2019dsg is a flare, not a periodic source: its W1 peak sits by the visit cadence and is called so
     assert "visit cadence" in out.stdout
+
+
+def test_fetch_prints_variability_with_its_error_floor_and_the_colour_track():
+    out = cli("fetch", "AT2019dsg", "--radius", "2.5", "--offline")
+    assert out.returncode == 0, out.stderr
+    assert "visits: 20 (gap mode)" in out.stdout
+    assert "W1: 20 visits" in out.stdout and "mag error floor (from the scatter within visits)" in out.stdout
+    assert "colour-magnitude slope dW1/d(W1-W2): -0.91 +- 0.10 over 20 visits (reddening would give 3.0)" in out.stdout

@@ -48,7 +48,7 @@ def test_window_mode_is_in_the_manifest_and_on_the_page(pole_rows, offline_view)
     import zipfile
 
     from dashboard.config import Settings
-    from dashboard.ui.panels import binning_text
+    from dashboard.wise.analysis import binning_note
     from dashboard.wise.provenance import build_bundle
 
     view = offline_view("AT2019dsg", 2.5)
@@ -57,7 +57,7 @@ def test_window_mode_is_in_the_manifest_and_on_the_page(pole_rows, offline_view)
     binning = manifest["binning"]
     assert (binning["mode"], binning["window_days"], binning["max_visit_days"]) == ("window", 7.0, 30.0)
     assert binning["ecliptic_latitude_deg"] == pytest.approx(30.0856, abs=1e-3)
-    assert binning_text(view).startswith("Visits are 7-day windows")
+    assert binning_note(view).startswith("Visits are 7-day windows")
 
 
 def test_ecliptic_latitude_matches_astropy():

@@ -21,12 +21,14 @@ from dash import ClientsideFunction, Input, Output, State, ctx, no_update
 from ..config import Settings
 from ..web.handover import handover
 from ..web.ratelimit import client_address, rate_limiter
+from ..wise.analysis import binning_note
 from ..wise.memo import Memo
 from ..wise.photometry import COLOUR_CORRECTIONS
 from ..wise.pipeline import check_target_text, observe, view
 from ..wise.quality import ALL_CUTS
 from ..wise.tables import TABLES
 from ..wise.targets import TargetError, parse_radius
+from ..wise.variability import describe
 from . import figures, panels
 from .urlstate import BOUNDS, ViewState, from_store, parse_query, to_params, to_query
 
@@ -299,7 +301,7 @@ def _panels(observed: Any, state: ViewState, share_base: str) -> dict:
         lc_fig = figures.message_figure(panels.lightcurve_unavailable(observations))
     else:
         lc_fig = figures.lightcurve_figure(shown, state.unit, state.x_range, state.y_range)
-    stats = panels.binning_text(shown) + panels.stats_text(shown.lightcurve.stats)
+    stats = binning_note(shown) + describe(shown.lightcurve.stats)
     if catalog_failed is not None and not shown.lightcurve.epochs.empty:
         stats += (" · not matched to an AllWISE source (the catalog failed): epochs within "
                   f"{shown.params.match_radius_arcsec:g}\" of the target position")

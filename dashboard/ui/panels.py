@@ -12,8 +12,6 @@ from ..wise.errors import NotCovered, NotRecordedOffline, WiseError
 from ..wise.flags import decode
 from ..wise.model import Observations
 from ..wise.tables import PSD, TABLES
-from ..wise.targets import ecliptic_latitude
-from ..wise.variability import BandStats
 
 STATUS_CLASS = {"live": "ok", "hit": "ok", "stale": "warn", "offline": "offline"}
 
@@ -52,35 +50,6 @@ def lightcurve_unavailable(observations: Observations) -> str:
         return ("No light curve is recorded in the offline archive for this target"
                 + (" (IRSA is unreachable)." if unreachable else "."))
     return "Light curve unavailable: " + "; ".join(f"{t}: {e}" for t, e in failures.items())
-
-
-def binning_text(view: View) -> str:
-    """Said before the statistics when visits are fixed windows (near the ecliptic poles)."""
-    lc = view.lightcurve
-    if not lc.binning.enabled or lc.epochs.empty or lc.visit_mode != "window":
-        return ""
-    beta = ecliptic_latitude(view.target.ra, view.target.dec)
-    return (f"Visits are {lc.binning.window_days:g}-day windows: WISE saw this position almost continuously "
-            f"(ecliptic latitude {beta:+.1f}°), so a {lc.binning.gap_days:g}-day gap rule would merge months. · ")
-
-
-def stats_text(stats: dict[str, BandStats]) -> str:
-    parts = []
-    for band, s in stats.items():
-        text = f"{band}: {s.n_visits} visits"
-        if s.amplitude_mag is not None:
-            text += f", amplitude {s.amplitude_mag:.2f} mag"
-        if s.chi2_red is not None:
-            text += f", χ²_red {s.chi2_red:.1f}"
-        if s.p_constant is not None:
-            text += f", p(constant) {s.p_constant:.2g}"
-        if s.fvar is not None and s.fvar_err is not None:
-            text += f", F_var {s.fvar:.3f} ± {s.fvar_err:.3f}"
-        if s.error_floor_mag is not None and s.chi2_red_floor is not None:
-            text += (f"; with a {s.error_floor_mag:.3f} mag error floor (from the scatter within visits): "
-                     f"χ²_red {s.chi2_red_floor:.1f}, p(constant) {s.p_constant_floor:.2g}")
-        parts.append(text)
-    return " · ".join(parts)
 
 
 def selection_text(view: View) -> str:

@@ -17,6 +17,7 @@ from .quality import CatalogCuts, CutReport, EpochCuts, apply_epoch_cuts, catalo
 from .select import Selection, match_epochs, select_source, sources_table
 from .stacking import Binning
 from .tables import EPOCH_TABLES, PSD
+from .targets import ecliptic_latitude
 
 
 @dataclass(frozen=True)
@@ -102,3 +103,13 @@ def _sed_for(sources: pd.DataFrame, selection: Selection | None, params: Analysi
     table["reasons"] = ["; ".join(r) for r in reasons]
     table["passed"] = [not r for r in reasons]
     return table
+
+
+def binning_note(view: View) -> str:
+    """Said before the statistics when visits are fixed windows (near the ecliptic poles); page and CLI."""
+    lc = view.lightcurve
+    if not lc.binning.enabled or lc.epochs.empty or lc.visit_mode != "window":
+        return ""
+    beta = ecliptic_latitude(view.target.ra, view.target.dec)
+    return (f"Visits are {lc.binning.window_days:g}-day windows: WISE saw this position almost continuously "
+            f"(ecliptic latitude {beta:+.1f}°), so a {lc.binning.gap_days:g}-day gap rule would merge months. · ")

@@ -130,3 +130,23 @@ def _floor_of(epochs: pd.DataFrame, band: str) -> float | None:
             & ~epochs["outlier"].to_numpy(bool) & ~epochs["upper_limit"].to_numpy(bool))
     return error_floor(epochs["visit"].to_numpy()[used], epochs["mag"].to_numpy(float)[used],
                        epochs["mag_err"].to_numpy(float)[used])
+
+
+def describe(stats: dict[str, BandStats]) -> str:
+    """One line per view: each band's statistics, with and without the error floor (page and CLI)."""
+    parts = []
+    for band, s in stats.items():
+        text = f"{band}: {s.n_visits} visits"
+        if s.amplitude_mag is not None:
+            text += f", amplitude {s.amplitude_mag:.2f} mag"
+        if s.chi2_red is not None:
+            text += f", χ²_red {s.chi2_red:.1f}"
+        if s.p_constant is not None:
+            text += f", p(constant) {s.p_constant:.2g}"
+        if s.fvar is not None and s.fvar_err is not None:
+            text += f", F_var {s.fvar:.3f} ± {s.fvar_err:.3f}"
+        if s.error_floor_mag is not None and s.chi2_red_floor is not None:
+            text += (f"; with a {s.error_floor_mag:.3f} mag error floor (from the scatter within visits): "
+                     f"χ²_red {s.chi2_red_floor:.1f}, p(constant) {s.p_constant_floor:.2g}")
+        parts.append(text)
+    return " · ".join(parts)
