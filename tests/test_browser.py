@@ -329,7 +329,7 @@ def test_two_viewers_open_the_same_link_at_once_and_both_get_their_view(browser,
         tap_server.faults.clear()
 
 
-@pytest.mark.parametrize(("width", "radius"), [(1440, "2.3"), (420, "2.2")])  # a cone not cached by the other
+@pytest.mark.parametrize(("width", "radius"), [(1440, "2.3"), (420, "2.35")])  # cones no other test fetches
 def test_cancel_then_reopen_takes_the_normal_fetch_time(browser, group_app, tap_server, width, radius):
     """Cancel a fetch stuck on a hanging IRSA table; every panel says cancelled (Go is the retry);
     Go again renders without waiting for the cancelled job's lock or upstream slot (they are leases)."""
@@ -380,7 +380,7 @@ def test_a_killed_worker_never_leaves_a_view_stuck(browser, group_app, tap_serve
     page = context.new_page()
     tap_server.faults["neowiser_p1bs_psd"] = Fault(hang_s=25.0)
     try:
-        page.goto(group_app + "/?target=314.26238+14.20441&r=2.2")
+        page.goto(group_app + "/?target=314.26238+14.20441&r=2.2")  # a cone no other test fetches: never cached
         page.locator("#cancel").wait_for(state="visible", timeout=20_000)
         victim = None
         for _ in range(200):  # find the worker whose thread runs the job
