@@ -65,7 +65,16 @@ def create_app(settings: Settings | None = None, *, production: bool = False) ->
     callbacks.register(app, settings)
     _routes(server, settings, manager)
     _security_headers(app)
+    _register_page_resources(app)
     return app
+
+
+def _register_page_resources(app: dash.Dash) -> None:
+    """Dash learns which component-suite files it may serve only while rendering the index page;
+    a worker that has not served '/' yet answers 404 to a script another worker's index named
+    (seen with two fresh gunicorn workers: the page stayed at "Loading..."). Render it once here."""
+    with app.server.test_request_context("/"):
+        app.index()
 
 
 def background_manager(settings: Settings) -> object:

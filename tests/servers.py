@@ -47,7 +47,9 @@ def start(args: list[str], env: dict[str, str], health_url: str | None = None) -
     """A subprocess in the project root with ``env`` added; waits for ``health_url`` if given.
     Its stderr goes to a temporary file, never an unread pipe: a server that logs every request
     would fill a pipe's 64 kB and then hang on its next log line."""
-    log = tempfile.TemporaryFile()
+    keep = os.environ.get("WISE_TEST_SERVER_LOGS")  # a folder: keep each server's log there (debugging)
+    log = (tempfile.NamedTemporaryFile(dir=keep, prefix=Path(args[-1]).name + "-", suffix=".log", delete=False)
+           if keep else tempfile.TemporaryFile())
     proc = subprocess.Popen(args, cwd=ROOT, env=os.environ | env, stdout=subprocess.DEVNULL, stderr=log)
     proc.log_file = log  # type: ignore[attr-defined]
     if health_url:

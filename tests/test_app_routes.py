@@ -107,3 +107,21 @@ def test_a_bundle_is_built_once_per_view_and_is_the_same_bytes(client, monkeypat
     again = client.get("/bundle.zip?target=AT2019dsg&r=10").data
     other = client.get("/bundle.zip?target=AT2019dsg&r=10&bin=0").data
     assert first == again and len(built) == 2 and other != first
+
+
+def test_a_fresh_worker_serves_every_script_of_the_page_to_concurrent_requests(settings):
+    """A fresh gunicorn worker gets a page's script requests on several threads at once. Dash fills
+    its registry of servable files during its first request; a thread arriving meanwhile was
+    refused (404: the page stayed at 'Loading...', seen in 1 of 3 fresh two-worker starts). The
+    app now renders its page once at start-up, so every script is servable from the first request."""
+    import re
+    from concurrent.futures import ThreadPoolExecutor
+
+    page = create_app(replace(settings, offline=True)).server.test_client().get("/").get_data(as_text=True)
+    scripts = re.findall(r'<script src="(/_dash-component-suites/[^"]+)"', page)
+    assert len(scripts) >= 5
+    for _ in range(5):  # fresh workers, each hit by all of the page's scripts at once
+        fresh = create_app(replace(settings, offline=True)).server
+        with ThreadPoolExecutor(len(scripts)) as pool:
+            codes = list(pool.map(lambda src, app=fresh: app.test_client().get(src).status_code, scripts))
+        assert codes == [200] * len(scripts), codes
