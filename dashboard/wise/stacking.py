@@ -84,11 +84,11 @@ def visit_ids(mjd: np.ndarray, gap_days: float, obj: np.ndarray | None = None, *
     t, o = mjd[order], obj[order]
     new_object = np.concatenate([[True], o[1:] != o[:-1]])
     new_visit = np.concatenate([[False], np.diff(t) > gap_days]) & ~new_object
-    visit_start = np.maximum.accumulate(np.where(new_visit | new_object, np.arange(n), 0))
-    gap_visit = np.cumsum(new_visit | new_object)
-    span = np.zeros(n + 1)
-    np.maximum.at(span, gap_visit, t - t[visit_start])  # each gap-visit's length, at its number
-    long = span[gap_visit] > max_visit_days
+    starts = np.flatnonzero(new_visit | new_object)  # t is sorted within each object
+    lengths = np.diff(np.concatenate([starts, [n]]))
+    visit_start = np.repeat(starts, lengths)
+    span = t[starts + lengths - 1] - t[starts]  # each gap-visit's length
+    long = np.repeat(span > max_visit_days, lengths)
     window = np.where(long, np.floor((t - t[visit_start]) / window_days), 0.0)
     new_window = np.concatenate([[False], (window[1:] != window[:-1]) & ~new_visit[1:]]) & ~new_object
     count = np.cumsum(new_visit | new_window)
