@@ -30,7 +30,7 @@ from ..wise.tables import TABLES
 from ..wise.targets import TargetError, parse_radius
 from ..wise.variability import describe
 from . import figures, panels
-from .urlstate import BOUNDS, ViewState, from_store, parse_query, to_params, to_query
+from .urlstate import BOUNDS, ViewState, from_store, parse_fold, parse_query, to_params, to_query
 
 log = logging.getLogger(__name__)
 
@@ -53,11 +53,11 @@ CONTROLS: dict[str, tuple[Callable[[ViewState], Any], Callable[[Any], dict[str, 
     "outlier-quantile": (lambda s: s.oq, lambda v: _number("oq", v)),
     "pg-toggle": (lambda s: ["on"] if s.pg else [], lambda v: {"pg": bool(v)}),
     "fold-input": (lambda s: "" if s.fold is None else (s.fold if isinstance(s.fold, str) else f"{s.fold:g}"),
-                   lambda v: {"fold": _fold_period(v)}),
+                   lambda v: {"fold": parse_fold(str(v or ""))}),
     "fold-band": (lambda s: s.fb, lambda v: {"fb": v if v in ("W1", "W2") else "W1"}),
 }
 NEW_LOOKUP = ("go", "target-input", "radius-input")
-DOWNLOAD_ON, DOWNLOAD_OFF = "button", "button disabled"  # assets/download.js does nothing when disabled
+DOWNLOAD_ON, DOWNLOAD_OFF = "button", "button disabled"  # assets/wise.js does nothing when disabled
 
 
 def _bounded(value: object, low: float, high: float) -> float:
@@ -74,19 +74,6 @@ def _number(key: str, value: object) -> dict[str, float]:
         return {}
     low, high, _ = BOUNDS[key]
     return {key: _bounded(value, low, high)}
-
-
-def _fold_period(value: object) -> float | str | None:
-    """The fold box: 'best', or a period in days within urlstate.BOUNDS; anything else: no fold."""
-    text = str(value or "").strip().lower()
-    if text == "best":
-        return "best"
-    low, high, _ = BOUNDS["fold"]
-    try:
-        period = float(text.removesuffix("d").strip())
-    except ValueError:
-        return None
-    return period if low <= period <= high else None
 
 
 def controls_of(state: ViewState) -> dict[str, Any]:
@@ -280,7 +267,7 @@ def _placeholder(message: str, *, welcome: bool) -> dict:
     fig = figures.message_figure(message)
     return {"rows": [], "sed": fig, "lc": fig, "filters": [], "progress": "" if welcome else message,
             "sources_message": "" if welcome else message, "selection": "", "detail": [], "fit": [None, None],
-            "download": "#", "download_class": DOWNLOAD_OFF, "share": "", "configs": [no_update] * 5,
+            "download": "#", "download_class": DOWNLOAD_OFF, "share": "", "configs": [no_update] * len(PLOTS),
             "timeseries": [fig, fig, fig], "pg_hint": "", "pg_style": {"display": "none"},
             "welcome": {"display": "block" if welcome else "none"}, "stats": "", "status": []}
 
@@ -311,13 +298,17 @@ def _panels(observed: Any, state: ViewState, share_base: str) -> dict:
     return {"rows": rows, "sed": sed_fig, "lc": lc_fig, "filters": panels.filter_rows(shown), "progress": "",
             "sources_message": sources_message, "selection": panels.selection_text(shown),
             "detail": panels.source_detail(rows), "fit": ["autoSize", "autoSize"],
-            "configs": [figures.graph_config(observed.target.label(), plot)
-                        for plot in ("sed", "lightcurve", "periodogram", "fold", "colour_magnitude")],
+            "configs": [figures.graph_config(observed.target.label(), plot) for plot in PLOTS.values()],
             "timeseries": [*_timeseries(shown, state), figures.colour_magnitude_figure(shown)],
-            "pg_hint": "" if state.pg or state.fold is not None else PG_HINT,
-            "pg_style": {} if state.pg or state.fold is not None else {"display": "none"},
+            "pg_hint": "" if state.wants_timeseries else PG_HINT,
+            "pg_style": {} if state.wants_timeseries else {"display": "none"},
             "download": "/bundle.zip" + query, "download_class": DOWNLOAD_ON, "share": share_base + query,
             "welcome": {"display": "none"}, "stats": stats, "status": panels.status_lines(observations)}
+
+
+#: Each plot's graph id and the name its exported files carry (wise_<target>_<name>.png|svg).
+PLOTS = {"sed-graph": "sed", "lc-graph": "lightcurve", "pg-graph": "periodogram", "fold-graph": "fold",
+         "cm-graph": "colour_magnitude"}
 
 
 def panel_outputs(*, duplicate: bool) -> dict[str, Any]:
@@ -330,8 +321,7 @@ def panel_outputs(*, duplicate: bool) -> dict[str, Any]:
             "filters": out("filters", "rowData"), "progress": out("progress", "children", shared=True),
             "sources_message": out("sources-message", "children"), "selection": out("selection", "children"),
             "detail": out("source-detail", "children"),
-            "configs": [out("sed-graph", "config"), out("lc-graph", "config"), out("pg-graph", "config"),
-                        out("fold-graph", "config"), out("cm-graph", "config")],
+            "configs": [out(graph, "config") for graph in PLOTS],
             "timeseries": [out("pg-graph", "figure"), out("fold-graph", "figure"), out("cm-graph", "figure")],
             "pg_hint": out("pg-hint", "children"), "pg_style": out("pg-graphs", "style"),
             "fit": [out("sources", "columnSize"), out("filters", "columnSize")],
@@ -346,10 +336,9 @@ PG_HINT = "Tick 'Lomb–Scargle periodogram' or type a period to fold (days, or 
 def _timeseries(shown: Any, state: ViewState) -> list:
     """The periodogram and the folded light curve (their graphs are hidden, with ``PG_HINT``
     shown instead, while neither is asked for)."""
-    if not state.pg and state.fold is None:
+    if not state.wants_timeseries:
         return [no_update, no_update]
-    computed = state.pg or state.fold == "best"
-    pg_fig = (figures.periodogram_figure(shown, state.fb) if computed
+    pg_fig = (figures.periodogram_figure(shown, state.fb) if shown.params.periodogram
               else figures.message_figure("Tick 'Lomb–Scargle periodogram' to compute it."))
     if state.fold == "best":
         best = shown.periodograms.get(state.fb)

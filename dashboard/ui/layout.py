@@ -8,7 +8,7 @@ import dash_ag_grid as dag
 from dash import dcc, html
 
 from ..wise import archive
-from ..wise.photometry import COLOUR_CORRECTIONS
+from ..wise.photometry import COLOUR_CORRECTIONS, W4_RED_FACTOR
 from ..wise.quality import EPOCH_CUTS
 from .figures import BASE_CONFIG, message_figure
 from .urlstate import BOUNDS, ViewState
@@ -124,7 +124,7 @@ def _controls(state: ViewState) -> html.Section:
                       dcc.Dropdown(id="sed-alpha", clearable=False, className="alpha-dd", value="none",
                                    options=[{"label": "none (f_c = 1)", "value": "none"},
                                             *[{"label": f"α = {a}", "value": a} for a in COLOUR_CORRECTIONS]])]),
-            html.Div([dcc.Checklist(id="w4red", options=[{"label": "W4 red-source correction (× 0.92)",
+            html.Div([dcc.Checklist(id="w4red", options=[{"label": f"W4 red-source correction (× {W4_RED_FACTOR:g})",
                                                            "value": "on"}], value=[])]),
         ]),
         html.H4("What each cut removed"),

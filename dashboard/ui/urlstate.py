@@ -51,6 +51,11 @@ class ViewState:
     fb: str = "W1"  # the band folded
     notices: tuple[str, ...] = field(default=(), compare=False)
 
+    @property
+    def wants_timeseries(self) -> bool:
+        """The periodogram panel is asked for: a periodogram, a fold, or both."""
+        return self.pg or self.fold is not None
+
 
 #: Accepted values of the numeric parameters: one definition for the URL, the page and the CLI.
 BOUNDS: dict[str, tuple[float, float, str]] = {
@@ -69,6 +74,12 @@ def _range(text: str, key: str) -> tuple[float, float] | None:
     if len(parts) == 2 and None not in parts and parts[0] < parts[1]:  # type: ignore[operator]
         return (parts[0], parts[1])  # type: ignore[return-value]
     return None
+
+
+def parse_fold(text: str) -> float | str | None:
+    """A fold period: 'best', or days within ``BOUNDS['fold']``; None for anything else. The URL and the page's box."""
+    text = text.strip().lower()
+    return "best" if text == "best" else _float(text.removesuffix("d").strip(), *BOUNDS["fold"][:2])
 
 
 def _float(value: str, low: float, high: float) -> float | None:
@@ -160,7 +171,7 @@ def parse_query(search: str | None, *, max_radius: float = 120.0) -> ViewState:
             else:
                 bad(key, "use 0 or 1", None)
         elif key == "fold":
-            period = "best" if text == "best" else _float(text, *BOUNDS[key][:2])
+            period = parse_fold(text)
             changes["fold"] = period if period is not None else bad(key, BOUNDS[key][2], None)
         elif key == "fb":
             if text in ("W1", "W2"):
