@@ -19,7 +19,10 @@ from .wise.tables import TABLES
 
 IRSA_TAP_URL = "https://irsa.ipac.caltech.edu/TAP"
 SESAME_URL = "https://cds.unistra.fr/cgi-bin/nph-sesame"
-SESAME_URL = "https://cds.unistra.fr/cgi-bin/nph-sesame"
+#: The sky-context services (dashboard/sky): IRSA's SIA2 service, SIMBAD's and the Gaia archive's TAP.
+SIA_URL = "https://irsa.ipac.caltech.edu/SIA"
+SIMBAD_TAP_URL = "https://simbad.cds.unistra.fr/simbad/sim-tap"
+GAIA_TAP_URL = "https://gea.esac.esa.int/tap-server/tap"
 
 #: Cone radius bounds (arcsec), one definition for the target box, the URL, the CLI and the
 #: bundle route. The smallest radius keeps the ADQL's CIRCLE radius (degrees, 10 digits) non-zero.
@@ -59,6 +62,12 @@ class Settings:
     resolve_names_online: bool = setting("WISE_RESOLVE_NAMES_ONLINE", True, "resolve names with Sesame")
     sesame_url: str = setting("WISE_SESAME_URL", SESAME_URL, "the Sesame name resolver (CDS or a mirror)")
     sesame_timeout_s: float = setting("WISE_TIMEOUT_SESAME_S", 10.0, "read timeout of the name resolver")
+    sia_url: str = setting("WISE_SIA_URL", SIA_URL, "IRSA's SIA2 image service (WISE cutouts) or a mirror")
+    simbad_tap_url: str = setting("WISE_SIMBAD_TAP_URL", SIMBAD_TAP_URL, "SIMBAD's TAP service or a mirror")
+    gaia_tap_url: str = setting("WISE_GAIA_TAP_URL", GAIA_TAP_URL, "the Gaia archive's TAP service or a mirror")
+    sia_timeout_s: float = setting("WISE_TIMEOUT_SIA_S", 20.0, "read timeout of the image service (query, cutout)")
+    simbad_timeout_s: float = setting("WISE_TIMEOUT_SIMBAD_S", 10.0, "read timeout of SIMBAD")
+    gaia_timeout_s: float = setting("WISE_TIMEOUT_GAIA_S", 15.0, "read timeout of the Gaia archive")
     host: str = setting("WISE_HOST", "127.0.0.1", "address `python -m dashboard serve` binds")
     port: int = setting("WISE_PORT", 8050, "port of `python -m dashboard serve`")
     debug: bool = setting("WISE_DEBUG", False, "Dash debug mode (development only; refused in production)")

@@ -24,9 +24,7 @@ def _checked(value: float, low: float, high: float, what: str) -> float:
 def cone_query(table: str, cone: Cone) -> str:
     """The ADQL cone search on one allow-listed table, with its explicit column list."""
     table_spec = spec(table)
-    ra = _checked(cone.ra, 0.0, 360.0, "ra")
-    dec = _checked(cone.dec, -90.0, 90.0, "dec")
-    radius_deg = _checked(cone.radius_deg, 1e-9, 1.0, "radius (deg)")
+    ra, dec, radius_deg = _cone_numbers(cone)
     columns = ", ".join(table_spec.column_names)
     return (
         f"SELECT {columns} FROM {table_spec.name} "
@@ -45,3 +43,32 @@ def query_key(table: str, adql: str) -> str:
     """The identity of a query: table plus the sha256 of its canonical ADQL text."""
     canonical = " ".join(adql.split())
     return f"{table}:{hashlib.sha256(canonical.encode()).hexdigest()}"
+
+
+def _cone_numbers(cone: Cone) -> tuple[float, float, float]:
+    return (_checked(cone.ra, 0.0, 360.0, "ra"), _checked(cone.dec, -90.0, 90.0, "dec"),
+            _checked(cone.radius_deg, 1e-9, 1.0, "radius (deg)"))
+
+
+#: The sky context's queries (``dashboard/sky``), written like the WISE ones: fixed text, three
+#: checked numbers. SIMBAD's ``basic`` table (Wenger et al. 2000); Gaia DR3's ``gaia_source`` with
+#: the archive's precomputed AllWISE cross-match (``allwise_best_neighbour``) joined on ``source_id``.
+SIMBAD_COLUMNS = ("main_id", "otype", "ra", "dec")
+GAIA_COLUMNS = ("source_id", "ra", "dec", "ref_epoch", "phot_g_mean_mag", "bp_rp", "parallax", "parallax_error",
+                "pmra", "pmdec", "ruwe")
+GAIA_NEIGHBOUR_COLUMNS = ("original_ext_source_id", "angular_distance")
+SKY_ROW_LIMIT = 500
+
+
+def simbad_cone_query(cone: Cone) -> str:
+    ra, dec, r = _cone_numbers(cone)
+    return (f"SELECT TOP {SKY_ROW_LIMIT} {', '.join(SIMBAD_COLUMNS)} FROM basic "
+            f"WHERE CONTAINS(POINT('ICRS', ra, dec), CIRCLE('ICRS', {ra:.8f}, {dec:+.8f}, {r:.10f}))=1")
+
+
+def gaia_cone_query(cone: Cone) -> str:
+    ra, dec, r = _cone_numbers(cone)
+    columns = ", ".join([f"g.{c}" for c in GAIA_COLUMNS] + [f"n.{c}" for c in GAIA_NEIGHBOUR_COLUMNS])
+    return (f"SELECT TOP {SKY_ROW_LIMIT} {columns} FROM gaiadr3.gaia_source AS g "
+            "LEFT OUTER JOIN gaiadr3.allwise_best_neighbour AS n ON n.source_id = g.source_id "
+            f"WHERE CONTAINS(POINT('ICRS', g.ra, g.dec), CIRCLE('ICRS', {ra:.8f}, {dec:+.8f}, {r:.10f}))=1")

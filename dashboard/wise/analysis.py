@@ -11,6 +11,7 @@ import pandas as pd
 from .colour_track import ColourTrack, colour_track
 from .lightcurve import LightCurve, build_lightcurve
 from .model import Observations, Target
+from .motion import Motion, MotionUse, moving_counterpart
 from .periodogram import Periodogram, periodogram
 from .photometry import SedOptions, sed
 from .quality import CatalogCuts, CutReport, EpochCuts, apply_epoch_cuts, catalog_band_reasons
@@ -31,6 +32,9 @@ class AnalysisParams:
     binning: Binning = Binning()
     sed_options: SedOptions = SedOptions()
     periodogram: bool = False  # Lomb-Scargle per band (periodogram.py); off by default: it costs ~0.2 s a band
+    #: Gaia DR3 astrometry of the sources in the cone (from the sky context, or the manifest when
+    #: replayed): the selected source's counterpart, if it moves, is matched epoch by epoch.
+    counterparts: tuple[Motion, ...] = ()
 
 
 @dataclass
@@ -46,6 +50,7 @@ class View:
     match_counts: dict[str, dict[str, int]] = field(default_factory=dict)
     periodograms: dict[str, Periodogram] = field(default_factory=dict)  # by band, when params.periodogram
     colour_track: ColourTrack | None = None
+    motion: MotionUse | None = None  # proper motion applied to the epoch match
 
 
 def analyze(target: Target, observations: Observations, params: AnalysisParams) -> View:
@@ -63,6 +68,9 @@ def analyze(target: Target, observations: Observations, params: AnalysisParams) 
 
     ra, dec = (selection.ra, selection.dec) if selection else (target.ra, target.dec)
     cntr = selection.cntr if selection else None
+    moving = moving_counterpart(params.counterparts, selection.designation if selection else None, ra, dec,
+                                params.match_radius_arcsec)
+    recovered = 0
     epoch_tables: dict[str, pd.DataFrame] = {}
     labels: dict[str, str] = {}
     match_counts: dict[str, dict[str, int]] = {}
@@ -72,6 +80,12 @@ def analyze(target: Target, observations: Observations, params: AnalysisParams) 
             continue
         matched, counts = match_epochs(result.rows, ra, dec, params.match_radius_arcsec, cntr,
                                        multi_epoch=spec.multi_epoch)
+        if moving is not None and not result.rows.empty:
+            fixed = len(matched)
+            at_epoch = moving[0].positions(result.rows["mjd"].to_numpy(float))
+            matched, counts = match_epochs(result.rows, *at_epoch, params.match_radius_arcsec, cntr,
+                                           multi_epoch=spec.multi_epoch)
+            recovered += len(matched) - fixed
         match_counts[spec.name] = counts
         server_side = result.provenance.server_side_filter
         cut, report = apply_epoch_cuts(matched, spec, params.epoch_cuts, server_side)
@@ -88,7 +102,8 @@ def analyze(target: Target, observations: Observations, params: AnalysisParams) 
         periodograms = {band: p for band, p in found.items() if p is not None}
     return View(target=target, observations=observations, params=params, sources=sources, selection=selection,
                 sed=sed_table, lightcurve=lightcurve, filters=filters, match_counts=match_counts,
-                periodograms=periodograms, colour_track=colour_track(lightcurve.colour(), lightcurve.visits))
+                periodograms=periodograms, colour_track=colour_track(lightcurve.colour(), lightcurve.visits),
+                motion=MotionUse(moving[0], moving[1], recovered) if moving is not None else None)
 
 
 def _sed_for(sources: pd.DataFrame, selection: Selection | None, params: AnalysisParams) -> pd.DataFrame:

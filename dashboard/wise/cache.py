@@ -87,9 +87,10 @@ class UpstreamSlots:
     itself within seconds.
     """
 
-    def __init__(self, store: Store, limit: int) -> None:
+    def __init__(self, store: Store, limit: int, service: str = "upstream") -> None:
         self.store = store
         self.limit = limit
+        self.service = service  # each outside service has its own slots (IRSA TAP: "upstream")
 
     @contextmanager
     def slot(self, wait_s: float) -> Iterator[None]:
@@ -97,13 +98,14 @@ class UpstreamSlots:
         deadline = time.monotonic() + wait_s
         while True:
             for i in range(self.limit):
-                key = f"upstream:slot:{i}"
+                key = f"{self.service}:slot:{i}"
                 token = try_acquire(self.store, key)
                 if token is not None:
                     with held(self.store, key, token):
                         yield
                     return
             if time.monotonic() > deadline:
-                raise ServerBusy(f"{self.limit} IRSA queries are already running on this server; "
+                who = "IRSA" if self.service == "upstream" else self.service
+                raise ServerBusy(f"{self.limit} {who} queries are already running on this server; "
                                  "try again in a moment")
             time.sleep(0.05)

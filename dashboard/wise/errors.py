@@ -94,3 +94,45 @@ class IrsaMalformedReply(IrsaError):
     """The reply was cut short or is not a readable VOTable."""
 
     kind = "malformed"
+
+
+class ServiceError(WiseError):
+    """A service of the sky context (IRSA's SIA, SIMBAD, the Gaia archive) gave no usable answer.
+
+    Kept apart from the IRSA TAP errors: such a failure never sends the WISE tables to the offline
+    archive, and it is told in the sky-context panel only. ``service`` is its name as shown."""
+
+    kind = "service"
+
+    def __init__(self, service: str, detail: str) -> None:
+        super().__init__(f"{service} {detail}")
+        self.service, self.detail = service, detail
+
+    def __reduce__(self) -> tuple:  # picklable (results are handed between processes)
+        return (type(self), (self.service, self.detail))
+
+
+class ServiceTimeout(ServiceError):
+    kind = "timeout"
+
+
+class ServiceHttpError(ServiceError):
+    kind = "http"
+
+
+class ServiceUnreachable(ServiceError):
+    kind = "unreachable"
+
+
+class ServiceMalformedReply(ServiceError):
+    kind = "malformed"
+
+
+class ServiceQueryError(ServiceError):
+    kind = "query"
+
+
+class ServiceOffline(ServiceError):
+    """The app runs offline (``WISE_OFFLINE``): this service is not asked at all."""
+
+    kind = "offline"

@@ -83,13 +83,14 @@ def select_source(sources: pd.DataFrame, target: Target, requested: str | None =
                      separation_arcsec=float(row["separation_arcsec"]), method=method)
 
 
-def match_epochs(rows: pd.DataFrame, ra: float, dec: float, radius_arcsec: float,
+def match_epochs(rows: pd.DataFrame, ra: float | np.ndarray, dec: float | np.ndarray, radius_arcsec: float,
                  cntr: int | None, *, multi_epoch: bool) -> tuple[pd.DataFrame, dict[str, int]]:
-    """Rows of one epoch table that belong to the source at (ra, dec); counts of what was left out."""
+    """Rows of one epoch table that belong to the source at (ra, dec); counts of what was left out.
+    ``ra``/``dec`` may give one position per row: a moving source's place at each epoch (motion.py)."""
     counts = {"beyond_match_radius": 0, "other_allwise_source": 0, "duplicate_coadd_rows": 0}
     if rows.empty:
         return rows, counts
-    sep = separation_arcsec(rows["ra"].to_numpy(float), rows["dec"].to_numpy(float), ra, dec)
+    sep = separation_arcsec(rows["ra"].to_numpy(float), rows["dec"].to_numpy(float), ra, dec)  # type: ignore[arg-type]
     keep = sep <= radius_arcsec
     counts["beyond_match_radius"] = int((~keep).sum())
     if cntr is not None and "allwise_cntr" in rows.columns:

@@ -96,19 +96,8 @@ class IrsaTapClient:
             response = query.submit(post=True)
             response.raise_for_status()
             raw = response.content
-        except requests.exceptions.HTTPError as exc:
-            code = exc.response.status_code if exc.response is not None else "?"
-            raise IrsaHttpError(f"IRSA answered HTTP {code}; try again later") from exc
-        except (requests.exceptions.ConnectTimeout, requests.exceptions.ReadTimeout) as exc:
-            raise IrsaTimeout(f"IRSA did not answer within {read_timeout_s:g} s") from exc
-        except requests.exceptions.ConnectionError as exc:
-            if "timed out" in str(exc):  # a read timeout while streaming the body arrives wrapped
-                raise IrsaTimeout(f"IRSA did not answer within {read_timeout_s:g} s") from exc
-            if _is_broken_reply(exc):
-                raise IrsaMalformedReply("IRSA's reply was cut short") from exc
-            raise IrsaUnreachable(f"cannot connect to {self.url}") from exc
         except requests.exceptions.RequestException as exc:
-            raise IrsaMalformedReply(f"IRSA's reply could not be read ({type(exc).__name__})") from exc
+            raise _irsa_error(exc, read_timeout_s, self.url) from exc
         finally:
             session.close()
         return self._parse(raw, maxrec, retrieved)
@@ -136,10 +125,49 @@ class IrsaTapClient:
         return TapReply(raw=raw, rows=table_to_frame(table), truncated=truncated, retrieved_utc=retrieved)
 
 
-def _is_broken_reply(exc: Exception) -> bool:
-    text = repr(exc)
-    return any(s in text for s in ("ChunkedEncodingError", "IncompleteRead", "Connection broken",
-                                   "RemoteDisconnected", "Response ended prematurely"))
+def request_failure(exc: Exception) -> str:
+    """What went wrong with an HTTP request: "http", "timeout", "unreachable", "cut" (the reply
+    stopped short) or "malformed": the one classification every client of an outside service uses. pyvo wraps
+    the requests exception (``DALServiceError``); the chain is followed to it."""
+    import requests
+
+    seen: Exception | None = exc
+    while seen is not None and not isinstance(seen, requests.exceptions.RequestException):
+        seen = getattr(seen, "cause", None) or seen.__cause__ or seen.__context__  # type: ignore[assignment]
+    if seen is None:
+        return "http" if getattr(exc, "code", None) else "malformed"
+    if isinstance(seen, requests.exceptions.HTTPError):
+        return "http"
+    if isinstance(seen, requests.exceptions.ConnectTimeout | requests.exceptions.ReadTimeout):
+        return "timeout"
+    if isinstance(seen, requests.exceptions.ConnectionError):
+        if "timed out" in str(seen):  # a read timeout while streaming the body arrives wrapped
+            return "timeout"
+        text = repr(seen)
+        if any(s in text for s in ("ChunkedEncodingError", "IncompleteRead", "Connection broken",
+                                   "RemoteDisconnected", "Response ended prematurely")):
+            return "cut"
+        return "unreachable"
+    return "malformed"
+
+
+def http_status(exc: Exception) -> object:
+    """The HTTP status of a failed request (requests' or pyvo's error), or "?"."""
+    response = getattr(exc, "response", None)
+    return getattr(response, "status_code", None) or getattr(exc, "code", None) or "?"
+
+
+def _irsa_error(exc: Exception, read_timeout_s: float, url: str) -> IrsaError:
+    failure = request_failure(exc)
+    if failure == "http":
+        return IrsaHttpError(f"IRSA answered HTTP {http_status(exc)}; try again later")
+    if failure == "timeout":
+        return IrsaTimeout(f"IRSA did not answer within {read_timeout_s:g} s")
+    if failure == "unreachable":
+        return IrsaUnreachable(f"cannot connect to {url}")
+    if failure == "cut":
+        return IrsaMalformedReply("IRSA's reply was cut short")
+    return IrsaMalformedReply(f"IRSA's reply could not be read ({type(exc).__name__})")
 
 
 def column_names(reply: TapReply) -> dict[str, set[str]]:

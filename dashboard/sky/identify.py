@@ -1,0 +1,76 @@
+"""Identification: SIMBAD objects and Gaia DR3 sources around the target, nearest first, and the
+Gaia counterpart of an AllWISE source.
+
+The counterpart is the one the Gaia archive's precomputed cross-match names
+(``gaiadr3.allwise_best_neighbour``) for the source's designation; where it names none, there is no counterpart (a position-only guess inside WISE's
+6″ beam is what the blending check is for, not an identification).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+from ..wise.motion import Motion, designation_key
+from ..wise.select import separation_arcsec
+
+
+def with_separation(rows: pd.DataFrame, ra: float, dec: float) -> pd.DataFrame:
+    """Rows with ``separation_arcsec`` from (ra, dec), nearest first."""
+    if rows.empty:
+        return rows.assign(separation_arcsec=pd.Series(dtype=float))
+    sep = separation_arcsec(rows["ra"].to_numpy(float), rows["dec"].to_numpy(float), ra, dec)
+    return rows.assign(separation_arcsec=sep).sort_values("separation_arcsec", kind="stable").reset_index(drop=True)
+
+
+def counterpart(gaia: pd.DataFrame, designation: str | None) -> pd.Series | None:
+    """The Gaia row the archive's AllWISE cross-match pairs with ``designation``, if any."""
+    if gaia.empty or not designation or "original_ext_source_id" not in gaia.columns:
+        return None
+    keys = gaia["original_ext_source_id"].map(designation_key)
+    hits = gaia[keys == designation_key(designation)]
+    return hits.iloc[0] if len(hits) else None
+
+
+def _number(value: object) -> float | None:
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+    return number if math.isfinite(number) else None
+
+
+def motions(gaia: pd.DataFrame) -> tuple[Motion, ...]:
+    """Gaia sources with a proper motion, as the analysis takes them (it picks the counterpart)."""
+    out = []
+    for _, row in gaia.iterrows():
+        pmra, pmdec, epoch = _number(row.get("pmra")), _number(row.get("pmdec")), _number(row.get("ref_epoch"))
+        if pmra is None or pmdec is None or epoch is None:
+            continue
+        allwise = row.get("original_ext_source_id")
+        out.append(Motion(source_id=str(row["source_id"]), ra=float(row["ra"]), dec=float(row["dec"]),
+                          pmra=pmra, pmdec=pmdec, parallax=_number(row.get("parallax")), ref_epoch=epoch,
+                          allwise=designation_key(allwise) if isinstance(allwise, str) and allwise else None))
+    return tuple(out)
+
+
+def gaia_table(gaia: pd.DataFrame, ra: float, dec: float) -> pd.DataFrame:
+    """The Gaia rows the page and the bundle show: separation, G, BP−RP, parallax, proper motion, RUWE."""
+    rows = with_separation(gaia, ra, dec)
+    columns = ["source_id", "separation_arcsec", "phot_g_mean_mag", "bp_rp", "parallax", "parallax_error", "pmra",
+               "pmdec", "ruwe", "ref_epoch", "ra", "dec", "original_ext_source_id"]
+    for name in columns:
+        if name not in rows.columns:
+            rows[name] = np.nan
+    return rows[columns].rename(columns={"original_ext_source_id": "allwise_best_neighbour"})
+
+
+def simbad_table(simbad: pd.DataFrame, ra: float, dec: float) -> pd.DataFrame:
+    rows = with_separation(simbad, ra, dec)
+    columns = ["main_id", "otype", "separation_arcsec", "ra", "dec"]
+    for name in columns:
+        if name not in rows.columns:
+            rows[name] = None
+    return rows[columns]
