@@ -26,7 +26,7 @@ from .web.jobs import ThreadJobManager
 from .web.ratelimit import rate_limiter
 from .wise.errors import IrsaTimeout, IrsaUnreachable, StoreUnavailable
 from .wise.memo import Memo, fingerprint
-from .wise.pipeline import observe, view
+from .wise.pipeline import observe, sky_context, view, with_sky
 from .wise.provenance import build_bundle, safe_name
 from .wise.service import store_reachable
 from .wise.targets import TargetError
@@ -165,9 +165,10 @@ def _routes(server: Flask, settings: Settings, manager: object) -> None:
             silent = all(isinstance(e, IrsaTimeout | IrsaUnreachable) for e in obs.failures.values())
             return _text("No table could be fetched: " + "; ".join(f"{t}: {e}" for t, e in obs.failures.items()),
                          504 if silent else 502, {"X-WISE-Failures": failures})
-        params = to_params(state)
-        key = (observed.target, fingerprint(obs), params)  # same data, same bytes: built once per view
-        data = bundles.get(key, lambda: build_bundle(view(observed, params), settings))
+        sky = sky_context(observed, state.img, settings)  # cached; each service may fail alone
+        params = with_sky(to_params(state), sky)
+        key = (observed.target, fingerprint(obs), params, sky.fingerprint())  # same data, same bytes: built once
+        data = bundles.get(key, lambda: build_bundle(view(observed, params), settings, sky))
         headers = {"Content-Disposition": f'attachment; filename="wise_{safe_name(observed.target.label())}.zip"',
                    "X-WISE-Cache": obs.cache_states()}
         if failures:

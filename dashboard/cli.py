@@ -13,7 +13,7 @@ from .wise import archive
 from .wise.analysis import AnalysisParams, binning_note
 from .wise.colour_track import REDDENING_SLOPE
 from .wise.errors import NotCovered
-from .wise.pipeline import Observed, observe, view
+from .wise.pipeline import Observed, observe, sky_context, view, with_sky
 from .wise.variability import describe
 
 EXIT_OK, EXIT_ALL_FAILED, EXIT_BAD_INPUT, EXIT_PARTIAL = 0, 1, 2, 3
@@ -74,10 +74,11 @@ def bundle_command(settings: Settings, args: argparse.Namespace) -> int:
     from .wise.provenance import build_bundle
     from .wise.targets import TargetError
 
+    band = "W1"
     if args.url is not None:
         state = parse_exact(args.url.split("?", 1)[-1], max_radius=settings.max_radius_arcsec)
         observed = observe(state.target, state.radius, settings)
-        params = to_params(state)
+        params, band = to_params(state), state.img
     elif args.target:
         observed, params = _observe(settings, args), AnalysisParams(source=args.source, periodogram=args.periodogram)
     else:
@@ -86,7 +87,10 @@ def bundle_command(settings: Settings, args: argparse.Namespace) -> int:
         for line in observed.observations.status_lines():
             print(line, file=sys.stderr)
         return EXIT_ALL_FAILED
-    data = build_bundle(view(observed, params), settings)
+    sky = sky_context(observed, band, settings)
+    data = build_bundle(view(observed, with_sky(params, sky)), settings, sky)
+    for failure in sky.failures.values():
+        print(f"sky context: {failure}", file=sys.stderr)
     Path(args.output).write_bytes(data)
     print(f"wrote {args.output} ({len(data)} bytes)")
     for table, err in observed.observations.failures.items():

@@ -5,6 +5,7 @@ No test touches the network or anything outside the project: recorded IRSA data 
 
 from __future__ import annotations
 
+import os
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -20,6 +21,14 @@ from dashboard.wise.service import build_fetcher  # noqa: E402
 from tap_server import LocalTap  # noqa: E402
 
 DATA = ROOT / "tests" / "data" / "wise-data"
+
+#: No test reaches a real sky-context service: unless a test points them at its stand-in
+#: (sky_servers.py), they go to a port where nothing listens, for the app's subprocesses too.
+NOWHERE = "http://127.0.0.1:9"
+SKY_NOWHERE = {"WISE_SIA_URL": f"{NOWHERE}/sia", "WISE_SIMBAD_TAP_URL": f"{NOWHERE}/simbad",
+               "WISE_GAIA_TAP_URL": f"{NOWHERE}/gaia"}
+for _name, _url in SKY_NOWHERE.items():
+    os.environ.setdefault(_name, _url)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -54,6 +63,8 @@ def tap(tap_server):
 def settings(tmp_path, tap) -> Settings:
     return replace(
         Settings(), tap_url=tap.url, cache_dir=tmp_path / "cache", resolve_names_online=False,
+        sia_url=SKY_NOWHERE["WISE_SIA_URL"], simbad_tap_url=SKY_NOWHERE["WISE_SIMBAD_TAP_URL"],
+        gaia_tap_url=SKY_NOWHERE["WISE_GAIA_TAP_URL"],
         connect_timeout_s=2.0, read_timeouts_s={t: 2.0 for t in Settings().read_timeouts_s},
     )
 

@@ -38,8 +38,8 @@ SIA2_STANDARD_ID = "ivo://ivoa.net/std/SIA#query-2.0"
 _CIRCLE = re.compile(r"CIRCLE\('ICRS', (?P<ra>[-+\d.]+), (?P<dec>[-+\d.]+), (?P<r>[-+\d.eE]+)\)\)=1")
 _SIMBAD = re.compile(r"^SELECT TOP \d+ main_id, otype, ra, dec FROM basic WHERE CONTAINS\(POINT\('ICRS', ra, dec\), ")
 _GAIA = re.compile(r"^SELECT TOP \d+ g\.source_id, .+ FROM gaiadr3\.gaia_source AS g LEFT OUTER JOIN "
-                   r"gaiadr3\.allwise_best_neighbour AS n ON n\.source_id = g\.source_id WHERE CONTAINS\(POINT\('ICRS', "
-                   r"g\.ra, g\.dec\), ")
+                   r"gaiadr3\.allwise_best_neighbour AS n ON n\.source_id = g\.source_id "
+                   r"WHERE CONTAINS\(POINT\('ICRS', g\.ra, g\.dec\), ")
 GAIA_DTYPES = {"source_id": "i8", "ra": "f8", "dec": "f8", "ref_epoch": "f8", "phot_g_mean_mag": "f8", "bp_rp": "f8",
                "parallax": "f8", "parallax_error": "f8", "pmra": "f8", "pmdec": "f8", "ruwe": "f8",
                "original_ext_source_id": "U", "angular_distance": "f8"}
@@ -139,9 +139,9 @@ class LocalSky:
         rows = []
         for band in ("W1", "W2", "W3", "W4"):
             for subtype, kind in (("science", "int"), ("ancillary", "unc")):
-                rows.append({"access_url": f"{self.base}/ibe/data/wise/allwise/p3am_cdd/tile-{band.lower()}-{kind}-3.fits",
-                             "energy_bandpassname": band, "dataproduct_subtype": subtype, "obs_collection": "wise_allwise",
-                             "s_ra": ra, "s_dec": dec, "dataproduct_type": "image"})
+                url = f"{self.base}/ibe/data/wise/allwise/p3am_cdd/tile-{band.lower()}-{kind}-3.fits"
+                rows.append({"access_url": url, "energy_bandpassname": band, "dataproduct_subtype": subtype,
+                             "obs_collection": "wise_allwise", "s_ra": ra, "s_dec": dec, "dataproduct_type": "image"})
         return pd.DataFrame(rows)
 
     def _tap(self, service: str, query: str) -> tuple[int, bytes, str]:
@@ -167,7 +167,8 @@ class LocalSky:
             pos = params.get("POS", "").split()
             if len(pos) != 4 or pos[0].upper() != "CIRCLE":
                 return 400, b"POS must be CIRCLE ra dec r", "text/plain"
-            return 200, frame_to_votable(self._sia_rows(float(pos[1]), float(pos[2])), dtypes=SIA_DTYPES), "application/x-votable+xml"
+            rows = self._sia_rows(float(pos[1]), float(pos[2]))
+            return 200, frame_to_votable(rows, dtypes=SIA_DTYPES), "application/x-votable+xml"
         if path.startswith("/ibe/data/") and path.endswith(".fits"):
             centre = params.get("CENTER", "").removesuffix("deg").split(",")
             size = params.get("SIZE", "")

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field, replace
 from ..config import Settings
 from ..wise.adql import SKY_ROW_LIMIT, gaia_cone_query, simbad_cone_query
 from ..wise.cache import UpstreamSlots
-from ..wise.errors import ServerBusy, ServiceError, ServiceOffline
+from ..wise.errors import ServerBusy, ServiceError, ServiceOffline, ServiceUnreachable
 from ..wise.model import Cone
 from ..wise.service import shared_store
 from .blending import BEAM_ARCSEC
@@ -46,6 +46,11 @@ class SkyContext:
     failures: dict[str, ServiceError] = field(default_factory=dict)
     from_cache: set[str] = field(default_factory=set)
     image_query: str = ""  # the SIA2 query that found the image
+
+    def fingerprint(self) -> tuple:
+        """What was received (or why not): equal fingerprints, equal bundles."""
+        return (self.cone, self.band, tuple(sorted((k, r.request, r.retrieved_utc) for k, r in self.replies.items())),
+                tuple(sorted((k, e.kind) for k, e in self.failures.items())))
 
     def cutout(self) -> Cutout | None:
         reply = self.replies.get("image")
@@ -82,8 +87,8 @@ class ContextFetcher:
         context = SkyContext(cone=cone, band=band if band in BANDS else "W1")
         if self.settings.offline:
             for key, name in SERVICES.items():
-                context.failures[key] = ServiceOffline(
-                    name, f"is not asked: this server runs offline (WISE_OFFLINE), so it cannot show {WOULD_SHOW[key]}.")
+                context.failures[key] = ServiceOffline(name, "is not asked: this server runs offline (WISE_OFFLINE), "
+                                                             f"so it cannot show {WOULD_SHOW[key]}.")
             return context
         work = {"image": lambda: self._image(context), "simbad": lambda: self._catalog("simbad", cone, context),
                 "gaia": lambda: self._catalog("gaia", cone, context)}
@@ -122,9 +127,17 @@ class ContextFetcher:
         if isinstance(hit, Reply):
             context.from_cache.add(service)
             return hit
-        with UpstreamSlots(self.store, self.settings.max_concurrent_upstream, service=f"sky-{service}").slot(
-                wait_s=timeout_s):
-            reply = ask()
+        down = f"sky:{service}:unreachable"  # like IRSA's (fetch.py): not data, a short memory
+        if self.store.get(down):
+            raise ServiceUnreachable(SERVICES.get(service, SERVICES["image"]),
+                                     "cannot be reached (remembered; retrying soon)")
+        try:
+            with UpstreamSlots(self.store, self.settings.max_concurrent_upstream, service=f"sky-{service}").slot(
+                    wait_s=timeout_s):
+                reply = ask()
+        except ServiceUnreachable:
+            self.store.set(down, True, expire=self.settings.unreachable_memory_s)
+            raise
         try:
             self.store.set(key, reply, expire=self.settings.cache_ttl_s)
         except Exception:

@@ -2,8 +2,9 @@
 Gaia counterpart of an AllWISE source.
 
 The counterpart is the one the Gaia archive's precomputed cross-match names
-(``gaiadr3.allwise_best_neighbour``) for the source's designation; where it names none, there is no counterpart (a position-only guess inside WISE's
-6″ beam is what the blending check is for, not an identification).
+(``gaiadr3.allwise_best_neighbour``) for the source's designation; where it names none, there
+is no counterpart (a position-only guess inside WISE's 6″ beam is what the blending check is
+for, not an identification).
 """
 
 from __future__ import annotations
@@ -64,7 +65,9 @@ def gaia_table(gaia: pd.DataFrame, ra: float, dec: float) -> pd.DataFrame:
     for name in columns:
         if name not in rows.columns:
             rows[name] = np.nan
-    return rows[columns].rename(columns={"original_ext_source_id": "allwise_best_neighbour"})
+    out = rows[columns].rename(columns={"original_ext_source_id": "allwise_best_neighbour"})
+    out["source_id"] = out["source_id"].astype(str)  # 19 digits: a JavaScript number would round them
+    return out
 
 
 def simbad_table(simbad: pd.DataFrame, ra: float, dec: float) -> pd.DataFrame:

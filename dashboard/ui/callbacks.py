@@ -19,17 +19,18 @@ import dash
 from dash import ClientsideFunction, Input, Output, State, ctx, no_update
 
 from ..config import Settings
+from ..sky.context import BANDS, fetch_context
 from ..web.handover import handover
 from ..web.ratelimit import client_address, rate_limiter
-from ..wise.analysis import binning_note
+from ..wise.analysis import AnalysisParams, binning_note
 from ..wise.memo import Memo
 from ..wise.photometry import COLOUR_CORRECTIONS
-from ..wise.pipeline import check_target_text, observe, view
+from ..wise.pipeline import check_target_text, observe, view, with_sky
 from ..wise.quality import ALL_CUTS
 from ..wise.tables import TABLES
 from ..wise.targets import TargetError, parse_radius
 from ..wise.variability import describe
-from . import figures, panels
+from . import figures, panels, sky
 from .urlstate import BOUNDS, ViewState, from_store, parse_fold, parse_query, to_params, to_query
 
 log = logging.getLogger(__name__)
@@ -55,6 +56,7 @@ CONTROLS: dict[str, tuple[Callable[[ViewState], Any], Callable[[Any], dict[str, 
     "fold-input": (lambda s: "" if s.fold is None else (s.fold if isinstance(s.fold, str) else f"{s.fold:g}"),
                    lambda v: {"fold": parse_fold(str(v or ""))}),
     "fold-band": (lambda s: s.fb, lambda v: {"fb": v if v in ("W1", "W2") else "W1"}),
+    "img-band": (lambda s: s.img, lambda v: {"img": v if v in BANDS else "W1"}),
 }
 NEW_LOOKUP = ("go", "target-input", "radius-input")
 DOWNLOAD_ON, DOWNLOAD_OFF = "button", "button disabled"  # assets/wise.js does nothing when disabled
@@ -206,7 +208,7 @@ def fetch(settings: Settings, set_progress: Callable[[str], None], query: dict |
 
 
 def render(settings: Settings, fetched: dict | None, state_data: dict | None, href: str | None, *,
-           query: dict | None = None, cancelled: dict | None = None) -> dict:
+           query: dict | None = None, cancelled: dict | None = None, sky_data: dict | None = None) -> dict:
     """Every panel from the handed-over observations and the view state. ``cancelled`` is the
     lookup the user stopped: if it is the current ``query`` and nothing came for it, say so."""
     nonce = (query or {}).get("nonce")
@@ -230,8 +232,10 @@ def render(settings: Settings, fetched: dict | None, state_data: dict | None, hr
         return _placeholder(fetched["error"], welcome=False)
     fetch_id = fetched.get("fetch_id", "")
     share_base = (href or "").split("?")[0]
+    sky_id = (sky_data or {}).get("sky_id") if (sky_data or {}).get("fetch_id") == fetch_id else None
     try:  # a fetch id names immutable data: many viewers of one link share one rendering
-        return PANELS.get((fetch_id, state, share_base), lambda: _panels_of(settings, fetch_id, state, share_base))
+        return PANELS.get((fetch_id, state, share_base, sky_id),
+                          lambda: _panels_of(settings, fetch_id, state, share_base, sky_id))
     except _Expired:  # the hand-over expired: never fetch inside a render
         return _placeholder("This view's data expired on the server; press Go to fetch it again.", welcome=False)
     except Exception:  # never a traceback in the browser; the log has it
@@ -247,11 +251,16 @@ class _Expired(LookupError):
 PANELS: Memo[dict] = Memo()
 
 
-def _panels_of(settings: Settings, fetch_id: str, state: ViewState, share_base: str) -> dict:
+def _panels_of(settings: Settings, fetch_id: str, state: ViewState, share_base: str, sky_id: str | None) -> dict:
     observed = handover(settings).get(fetch_id)
     if observed is None:
         raise _Expired(fetch_id)
-    return _panels(observed, state, share_base)
+    return _panels(observed, state, share_base, _with_sky(settings, state, sky_id))
+
+
+def _with_sky(settings: Settings, state: ViewState, sky_id: str | None) -> AnalysisParams:
+    """The view's parameters with the sky context's Gaia astrometry, once it has come."""
+    return with_sky(to_params(state), handover(settings).get_sky(sky_id) if sky_id else None)
 
 
 def _fetching(state: ViewState) -> str:
@@ -272,8 +281,8 @@ def _placeholder(message: str, *, welcome: bool) -> dict:
             "welcome": {"display": "block" if welcome else "none"}, "stats": "", "status": []}
 
 
-def _panels(observed: Any, state: ViewState, share_base: str) -> dict:
-    shown = view(observed, to_params(state))
+def _panels(observed: Any, state: ViewState, share_base: str, params: AnalysisParams | None = None) -> dict:
+    shown = view(observed, params or to_params(state))
     observations = observed.observations
     rows = panels.source_rows(shown)
     catalog_failed = panels.catalog_failure(observations)
@@ -292,6 +301,8 @@ def _panels(observed: Any, state: ViewState, share_base: str) -> dict:
     if catalog_failed is not None and not shown.lightcurve.epochs.empty:
         stats += (" · not matched to an AllWISE source (the catalog failed): epochs within "
                   f"{shown.params.match_radius_arcsec:g}\" of the target position")
+    if shown.motion is not None:
+        stats += " · " + shown.motion.note()
     if epoch_failed and not shown.lightcurve.epochs.empty:
         stats += " · partial: " + "; ".join(f"{t}: {e}" for t, e in epoch_failed.items())
     query = to_query(state)
@@ -417,14 +428,95 @@ def register(app: dash.Dash, settings: Settings) -> None:
     app.callback(Output("cancelled", "data"), Input("cancel", "n_clicks_timestamp"), State("query", "data"),
                  prevent_initial_call=True)(on_cancel)
 
-    def on_render(fetched: dict | None, state: dict | None, cancelled: dict | None, query: dict | None,
-                  href: str | None) -> dict:
-        return render(settings, fetched, state, href, query=query, cancelled=cancelled)
+    def on_render(fetched: dict | None, state: dict | None, cancelled: dict | None, sky_data: dict | None,
+                  query: dict | None, href: str | None) -> dict:
+        return render(settings, fetched, state, href, query=query, cancelled=cancelled, sky_data=sky_data)
 
     app.callback(
         output=panel_outputs(duplicate=False),
         inputs={"fetched": Input("fetched", "data"), "state": Input("view-state", "data"),
-                "cancelled": Input("cancelled", "data")},
+                "cancelled": Input("cancelled", "data"), "sky_data": Input("sky", "data")},
         state={"query": State("query", "data"), "href": State("url", "href")},
         prevent_initial_call="initial_duplicate",
     )(on_render)
+
+    register_sky(app, settings)
+
+
+def sky_query(fetched: dict | None, state_data: dict | None, current: dict | None) -> Any:
+    """What the sky context is asked for: the fetched cone (by fetch id) and the image band."""
+    fetch_id = (fetched or {}).get("fetch_id")
+    wanted = {"fetch_id": fetch_id, "band": (state_data or {}).get("img", "W1")} if fetch_id else None
+    return no_update if wanted == current else wanted
+
+
+def fetch_sky(settings: Settings, set_progress: Callable[[str], None], asked: dict | None) -> dict | None:
+    """Background job: the image, SIMBAD and Gaia for a fetched cone; handed over by id. It needs
+    a fetch id that a counted lookup made, so it is part of that view against the client's limit."""
+    if not asked:
+        return None
+    observed = handover(settings).get(asked["fetch_id"])
+    if observed is None:
+        return {"error": "This view's data expired on the server; press Go to fetch it again.", **asked}
+    states: dict[str, str] = {}
+
+    def progress(service: str, state: str) -> None:
+        states[service] = state
+        set_progress(" · ".join(f"{SKY_NAMES[k]}: {v}" for k, v in states.items()))
+
+    context = fetch_context(observed.cone, asked["band"], settings, progress=progress)
+    sky_id = uuid.uuid4().hex
+    handover(settings).put_sky(sky_id, context)
+    return {"sky_id": sky_id, **asked}
+
+
+SKY_NAMES = {"image": "image", "simbad": "SIMBAD", "gaia": "Gaia"}
+
+
+def render_sky(settings: Settings, sky_data: dict | None, fetched: dict | None, state_data: dict | None) -> dict:
+    """The sky panel for the current view; waiting, expired or failed each says so in the panel."""
+    if not state_data or not state_data.get("target"):
+        return sky.empty("")
+    fetch_id = (fetched or {}).get("fetch_id")
+    if not fetch_id:
+        return sky.empty("The image and identification follow once the WISE tables are in.")
+    if (sky_data or {}).get("fetch_id") != fetch_id or (sky_data or {}).get("band") != state_data.get("img", "W1"):
+        return sky.empty("Fetching the WISE image, SIMBAD and Gaia DR3…")
+    if sky_data.get("error") or not sky_data.get("sky_id"):  # type: ignore[union-attr]
+        return sky.empty(str(sky_data.get("error") or "The sky context failed."))  # type: ignore[union-attr]
+    store = handover(settings)
+    context, observed = store.get_sky(sky_data["sky_id"]), store.get(fetch_id)  # type: ignore[index]
+    if context is None or observed is None:
+        return sky.empty("This view's data expired on the server; press Go to fetch it again.")
+    try:
+        state = from_store(state_data)
+        shown = view(observed, _with_sky(settings, state, sky_data["sky_id"]))  # type: ignore[index]  # checked
+        return sky.contents(context, shown)
+    except Exception:  # never a traceback in the browser; the log has it
+        log.exception("sky render failed")
+        return sky.empty("Something went wrong building the sky context; the error was logged.")
+
+
+def register_sky(app: dash.Dash, settings: Settings) -> None:
+    app.callback(Output("sky-query", "data"), Input("fetched", "data"), Input("view-state", "data"),
+                 State("sky-query", "data"), prevent_initial_call=True)(sky_query)
+
+    def on_sky(set_progress: Callable[[str], None], asked: dict | None) -> dict | None:
+        return fetch_sky(settings, set_progress, asked)
+
+    app.callback(
+        Output("sky", "data"), Input("sky-query", "data"), background=True,
+        progress=[Output("sky-progress", "children")],
+        running=[(Output("sky-progress", "style"), {"display": "block"}, {"display": "none"})],
+        cancel=[Input("cancel", "n_clicks")], interval=400, prevent_initial_call=True,
+        on_error=lambda exc: {"error": "Fetching the sky context failed on the server (it was logged)."},
+    )(on_sky)
+
+    app.callback(
+        output={"figure": Output("sky-graph", "figure"), "simbad": Output("simbad-table", "rowData"),
+                "gaia": Output("gaia-table", "rowData"), "messages": Output("sky-messages", "children"),
+                "blending": Output("blending", "children"), "links": Output("linkouts", "children")},
+        inputs={"sky_data": Input("sky", "data"), "fetched": Input("fetched", "data"),
+                "state_data": Input("view-state", "data")},
+        prevent_initial_call=True,
+    )(lambda sky_data, fetched, state_data: render_sky(settings, sky_data, fetched, state_data))

@@ -139,12 +139,41 @@ def _controls(state: ViewState) -> html.Section:
     ], panel_id="controls-panel")
 
 
+def _sky_panel() -> html.Section:
+    """Image and identification (dashboard/sky): its own loading state and messages, per service."""
+    def grid(grid_id: str, columns: list[tuple[str, str]]) -> dag.AgGrid:
+        return dag.AgGrid(id=grid_id, rowData=[], className="ag-theme-alpine sky-grid",
+                          columnDefs=[{"field": f, "headerName": h, "sortable": True, "resizable": True}
+                                      for f, h in columns],
+                          dashGridOptions={"domLayout": "autoHeight"},
+                          defaultColDef={"minWidth": 110, "flex": 1},
+                          style={"width": "100%"})
+
+    return _panel("Sky context: WISE image, SIMBAD and Gaia DR3", [
+        html.Div(id="sky-progress", className="progress", role="status"),
+        html.Div(id="sky-messages", className="panel-message", role="status"),
+        dcc.Loading(dcc.Graph(id="sky-graph", figure=LOADING, config=GRAPH_CONFIG), type="circle"),
+        html.P(id="blending", className="blending"),
+        html.Div(id="linkouts", className="linkouts"),
+        html.H4("SIMBAD (nearest first)"),
+        grid("simbad-table", [("main_id", "main identifier"), ("otype", "type"),
+                              ("separation_arcsec", "separation (arcsec)")]),
+        html.H4("Gaia DR3 (nearest first)"),
+        grid("gaia-table", [("source_id", "source_id"), ("separation_arcsec", "separation (arcsec)"),
+                            ("phot_g_mean_mag", "G (mag)"), ("bp_rp", "BP−RP (mag)"), ("parallax", "parallax (mas)"),
+                            ("pmra", "μα* (mas/yr)"), ("pmdec", "μδ (mas/yr)"), ("ruwe", "RUWE"),
+                            ("allwise_best_neighbour", "AllWISE match")]),
+    ], extra=[dcc.RadioItems(id="img-band", options=["W1", "W2", "W3", "W4"], value="W1", inline=True)],
+        panel_id="sky-panel")
+
+
 def make_layout() -> html.Div:
     state = ViewState()
     return html.Div(className="page", children=[
         dcc.Location(id="url", refresh=False),
         dcc.Store(id="query"), dcc.Store(id="fetched"), dcc.Store(id="view-state"), dcc.Store(id="cancelled"),
         dcc.Store(id="canonical"), dcc.Store(id="address"), dcc.Store(id="zoom"),
+        dcc.Store(id="sky-query"), dcc.Store(id="sky"),
         html.Header(className="header", children=[
             html.Div(className="brand", children=[html.H1("WISE Explorer"),
                                                   html.Span("AllWISE sources · W1–W4 SED · NEOWISE light curve",
@@ -208,6 +237,7 @@ def make_layout() -> html.Div:
                           className="small-input fold-input", autoComplete="off"),
                 dcc.RadioItems(id="fold-band", options=["W1", "W2"], value="W1", inline=True),
             ])], panel_id="pg-panel"),
+            _sky_panel(),
         ]),
         html.Footer(className="footer", children=[
             html.A("Download bundle (.zip)", id="download", href="#", className="button disabled", download=""),

@@ -49,6 +49,7 @@ class ViewState:
     pg: bool = False  # show the periodogram (computed per band)
     fold: float | str | None = None  # fold period in days, or "best" (the best period of band fb)
     fb: str = "W1"  # the band folded
+    img: str = "W1"  # the WISE band of the sky-context image
     notices: tuple[str, ...] = field(default=(), compare=False)
 
     @property
@@ -178,6 +179,11 @@ def parse_query(search: str | None, *, max_radius: float = 120.0) -> ViewState:
                 changes["fb"] = text
             else:
                 bad(key, "fb is W1 or W2", None)
+        elif key == "img":
+            if text in ("W1", "W2", "W3", "W4"):
+                changes["img"] = text
+            else:
+                bad(key, "img is W1, W2, W3 or W4", None)
         elif key in ("xr", "yr"):
             span = _range(text, key)
             changes["x_range" if key == "xr" else "y_range"] = span if span is not None else bad(
@@ -211,7 +217,7 @@ def to_query(state: ViewState) -> str:
         params.pop("src")
     if state.alpha is not None:
         params["alpha"] = str(state.alpha)
-    params |= {"pg": "1" if state.pg else "0", "fb": state.fb}
+    params |= {"pg": "1" if state.pg else "0", "fb": state.fb, "img": state.img}
     if state.fold is not None:
         params["fold"] = state.fold if isinstance(state.fold, str) else f"{state.fold:.9g}"
     if state.x_range is not None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ..config import Settings
+from ..sky.context import SkyContext
 from ..wise.pipeline import Observed
 from ..wise.service import shared_store
 from ..wise.store import Store
@@ -28,6 +29,16 @@ class Handover:
         except Exception:  # an unreadable entry (or an unreachable store) is a miss
             return None
         return value if isinstance(value, Observed) else None
+
+    def put_sky(self, sky_id: str, context: SkyContext) -> None:
+        self.store.set(f"sky:{sky_id}", context, expire=self.ttl_s)
+
+    def get_sky(self, sky_id: str) -> SkyContext | None:
+        try:
+            value = self.store.get(f"sky:{sky_id}")
+        except Exception:
+            return None
+        return value if isinstance(value, SkyContext) else None
 
 
 def handover(settings: Settings) -> Handover:

@@ -75,3 +75,21 @@ BIBTEX = r"""@ARTICLE{2010AJ....140.1868W,
   journal = {AJ}, year = 2019, volume = 157, pages = {98}, doi = {10.3847/1538-3881/aafc33}
 }
 """
+
+#: Cited when the sky context (dashboard/sky) used the service: key -> (short text, BibTeX).
+SKY_CITATIONS = {
+    "simbad": ("2000A&AS..143....9W", "Wenger et al. 2000, A&AS 143, 9: the SIMBAD astronomical database",
+               r"""@ARTICLE{2000A&AS..143....9W,
+  author = {{Wenger}, M. and others},
+  title = "{The SIMBAD astronomical database. The CDS reference database for astronomical objects}",
+  journal = {A\&AS}, year = 2000, volume = 143, pages = {9}, doi = {10.1051/aas:2000332}
+}
+"""),
+    "gaia": ("2023A&A...674A...1G", "Gaia Collaboration, Vallenari et al. 2023, A&A 674, A1: Gaia Data Release 3",
+             r"""@ARTICLE{2023A&A...674A...1G,
+  author = {{Gaia Collaboration} and {Vallenari}, A. and others},
+  title = "{Gaia Data Release 3. Summary of the content and survey properties}",
+  journal = {A\&A}, year = 2023, volume = 674, pages = {A1}, doi = {10.1051/0004-6361/202243940}
+}
+"""),
+}

@@ -4,7 +4,8 @@ these two, so every path sees the same data the same way."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 from ..config import Settings
 from . import archive
@@ -14,6 +15,9 @@ from .model import Cone, Observations, Target
 from .service import build_fetcher
 from .sesame import SesameResolver
 from .targets import parse_radius, parse_target
+
+if TYPE_CHECKING:
+    from ..sky.context import SkyContext
 
 
 @dataclass(frozen=True)
@@ -59,3 +63,18 @@ def observe(text: str, radius: object, settings: Settings, *, progress: Progress
 def view(observed: Observed, params: AnalysisParams) -> View:
     """Selection, cuts, SED and light curve for one set of view parameters."""
     return analyze(observed.target, observed.observations, params)
+
+
+def sky_context(observed: Observed, band: str, settings: Settings) -> SkyContext:
+    """The image, SIMBAD and Gaia around the observed cone (each may fail alone)."""
+    from ..sky.context import fetch_context
+
+    return fetch_context(observed.cone, band, settings)
+
+
+def with_sky(params: AnalysisParams, context: SkyContext | None) -> AnalysisParams:
+    """``params`` with the Gaia astrometry of the sky context (the epoch match may use it)."""
+    from ..sky.identify import motions
+
+    gaia = context.rows("gaia") if context is not None else None
+    return replace(params, counterparts=motions(gaia)) if gaia is not None else params

@@ -17,6 +17,7 @@ import zipfile
 from dataclasses import asdict
 from datetime import datetime
 from importlib import metadata
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -49,6 +50,10 @@ PROCESSING = [
     "light curve: W1/W2 flux densities per exposure; per-visit medians with outlier rejection (timewise)",
     "variability per band from the detected visits: chi2_red, p_constant, amplitude, F_var (Vaughan et al. 2003)",
 ]
+
+
+if TYPE_CHECKING:
+    from ..sky.context import SkyContext
 
 
 def safe_name(text: str) -> str:
@@ -122,7 +127,8 @@ def manifest(view: View, settings: Settings, files: dict[str, bytes]) -> dict:
         "release": "AllWISE (2013); NEOWISE-R final data release (2024-11-14)",
         "tables": tables,
         "failures": {t: {"kind": e.kind, "message": str(e)} for t, e in obs.failures.items()},
-        "params": asdict(params),
+        "params": {k: v for k, v in asdict(params).items() if k != "counterparts"},
+        "proper_motion": view.motion.as_dict() if view.motion is not None else None,
         "variability": {band: asdict(stats) for band, stats in view.lightcurve.stats.items()},
         "periodogram": {band: p.summary() for band, p in view.periodograms.items()} if params.periodogram else None,
         "colour_magnitude": view.colour_track.summary() if view.colour_track else None,
@@ -197,6 +203,8 @@ lightcurve_epochs.csv   W1/W2 single-exposure epochs, with passed/reasons and th
 lightcurve_visits.csv   per-visit medians
 lightcurve_colour.csv   W1-W2 per visit where both bands are detected
 periodogram_w?.csv      (with a periodogram) Lomb-Scargle power per frequency (1/day); manifest "periodogram"
+image/cutout_w?.fits    (when IRSA's image service answered) the AllWISE Atlas cutout as received
+identification/*.csv    (when they answered) SIMBAD objects and Gaia DR3 sources in the cone; manifest "sky_context"
 FAILURES.txt            (only when a table failed) which tables are missing and why
 CITATION.bib            papers and dataset DOIs to cite; ACKNOWLEDGEMENTS.txt the required texts
 reproduce.py            recomputes every CSV from raw/ offline (python reproduce.py; --requery asks IRSA again)
@@ -227,17 +235,24 @@ def failures_text(observations: Observations) -> str:
     return "".join(f"{table}: {err.kind}: {err}\n" for table, err in observations.failures.items())
 
 
-def build_bundle(view: View, settings: Settings) -> bytes:
-    """The zip of ``view`` as bytes: exactly what is on screen."""
+def build_bundle(view: View, settings: Settings, sky: SkyContext | None = None) -> bytes:
+    """The zip of ``view`` as bytes: exactly what is on screen, with its sky context when given."""
+    from ..sky import bundle as sky_bundle
+
     files = {**_raw_votables(view.observations), **data_files(view)}
-    files["CITATION.bib"] = BIBTEX.encode()
+    files["CITATION.bib"] = (BIBTEX + (sky_bundle.bibtex(sky) if sky is not None else "")).encode()
+    if sky is not None:
+        files |= sky_bundle.files(sky)
     files["ACKNOWLEDGEMENTS.txt"] = ("\n\n".join(ACKNOWLEDGEMENTS.values()) + "\n").encode()
     files["README.txt"] = README.encode()
     files["reproduce.py"] = REPRODUCE.replace("{version}", __version__).encode()
     if view.observations.failures:
         files["FAILURES.txt"] = failures_text(view.observations).encode()
-    files["manifest.json"] = (json.dumps(manifest(view, settings, files), indent=1, sort_keys=True,
-                                         default=_plain) + "\n").encode()
+    entry = manifest(view, settings, files)
+    if sky is not None:
+        entry["sky_context"] = sky_bundle.manifest_entry(sky, view)
+        entry["citations"] += entry["sky_context"]["citations"]
+    files["manifest.json"] = (json.dumps(entry, indent=1, sort_keys=True, default=_plain) + "\n").encode()
     stamp = _zip_time(view.observations)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive_zip:

@@ -23,6 +23,7 @@ from astropy.io.votable import parse as parse_votable
 
 from .analysis import AnalysisParams, analyze
 from .model import Cone, Footprint, Observations, Provenance, ServerSideFilter, TableResult, Target
+from .motion import Motion
 from .photometry import SedOptions
 from .quality import CatalogCuts, EpochCuts
 from .stacking import Binning
@@ -31,8 +32,11 @@ from .votable import table_to_frame
 RELATIVE_TOLERANCE = 1e-9
 
 
-def params_from_manifest(entry: dict[str, Any]) -> AnalysisParams:
+def params_from_manifest(entry: dict[str, Any], motion: dict[str, Any] | None = None) -> AnalysisParams:
+    """The view's parameters; ``motion`` (the manifest's "proper_motion") replays the epoch match
+    against the moving Gaia counterpart with the proper motion and reference epoch recorded."""
     return AnalysisParams(
+        counterparts=(Motion.from_dict(motion),) if motion else (),
         source=entry["source"], match_radius_arcsec=float(entry["match_radius_arcsec"]),
         catalog_cuts=CatalogCuts(**entry["catalog_cuts"]),
         epoch_cuts=EpochCuts(enabled=tuple(entry["epoch_cuts"]["enabled"])),
@@ -68,7 +72,8 @@ def recompute(folder: Path) -> dict[str, bytes]:
 
     manifest = json.loads((folder / "manifest.json").read_text())
     target = Target(**manifest["target"])
-    view = analyze(target, observations_from_bundle(folder, manifest), params_from_manifest(manifest["params"]))
+    params = params_from_manifest(manifest["params"], manifest.get("proper_motion"))
+    view = analyze(target, observations_from_bundle(folder, manifest), params)
     return data_files(view)
 
 
