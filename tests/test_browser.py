@@ -36,12 +36,12 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--
         "--disable-component-update", "--disable-sync", "--enable-unsafe-swiftshader"]
 
 
-def _start_app(tmp_path_factory, tap_url: str) -> tuple[str, subprocess.Popen]:
+def _start_app(tmp_path_factory, tap_url: str, **extra: str) -> tuple[str, subprocess.Popen]:
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     proc = start([sys.executable, "-m", "dashboard", "serve"],
                  {"WISE_TAP_URL": tap_url, "WISE_CACHE_DIR": str(tmp_path_factory.mktemp("cache")),
-                  "WISE_RESOLVE_NAMES_ONLINE": "0", "WISE_PORT": str(port)}, url + "/healthz")
+                  "WISE_RESOLVE_NAMES_ONLINE": "0", "WISE_PORT": str(port), **extra}, url + "/healthz")
     return url, proc
 
 
@@ -702,3 +702,87 @@ def _is_number_label(text: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+@pytest.fixture(scope="module")
+def sky_app(tmp_path_factory, tap_server):
+    """The app on the local TAP server and the sky-context stand-ins (tests/sky_servers.py:
+    CONSTRUCTED cutout, SIMBAD and Gaia rows around AT2019dsg's real AllWISE source)."""
+    import pandas as pd
+    from sky_servers import LocalSky
+
+    from dashboard.wise import archive
+    from dashboard.wise.model import Cone
+
+    sky = LocalSky().start()
+    psd = archive.query("allwise_p3as_psd", Cone(314.26238, 14.20441, 2.5)).rows.iloc[0]
+    ra, dec = float(psd["ra"]), float(psd["dec"])
+    sky.image_sources = [(ra, dec, 600.0), (ra - 4 / 3600, dec + 3 / 3600, 150.0)]
+    sky.simbad_rows = pd.DataFrame([{"main_id": "AT 2019dsg <i>", "otype": "TDE", "ra": ra, "dec": dec}])
+    sky.gaia_rows = pd.DataFrame([{"source_id": 1816065554890870656, "ra": ra - 4 / 3600, "dec": dec + 3 / 3600,
+                                   "ref_epoch": 2016.0, "phot_g_mean_mag": 19.1, "bp_rp": 1.1, "parallax": 0.2,
+                                   "parallax_error": 0.3, "pmra": -1.0, "pmdec": -2.0, "ruwe": 1.02,
+                                   "original_ext_source_id": None, "angular_distance": None}])
+    url, proc = _start_app(tmp_path_factory, tap_server.url, WISE_SIA_URL=sky.sia_url,
+                           WISE_SIMBAD_TAP_URL=sky.simbad_url, WISE_GAIA_TAP_URL=sky.gaia_url,
+                           WISE_TIMEOUT_SIMBAD_S="2")
+    yield url, sky
+    proc.terminate()
+    proc.wait(10)
+    sky.stop()
+
+
+def wait_sky(page, timeout: float = 40_000) -> None:
+    page.wait_for_function("""() => {
+        const g = document.querySelector('#sky-graph');
+        const m = document.querySelector('#sky-messages');
+        return g && (g.querySelector('.hm, .heatmaplayer image') || (m && m.textContent.length > 0
+            && !m.textContent.includes('Fetching')));  // the image, or the reason there is none
+    }""", timeout=timeout)
+    page.wait_for_timeout(500)
+
+
+def test_sky_context_shows_the_image_with_every_source_identification_and_links(sized_page, sky_app):
+    url, sky = sky_app
+    page = sized_page
+    page.goto(url + "/?target=AT2019dsg&r=2.5&img=W2")
+    wait_rendered(page, target="AT2019dsg")
+    wait_sky(page)
+    assert page.locator("#sky-graph .hm, #sky-graph .heatmaplayer image").count() >= 1
+    legend = page.locator("#sky-graph .legendtext").all_text_contents()
+    assert {"selected", "Gaia DR3", "SIMBAD", "target"} <= set(legend)
+    assert "AllWISE Atlas W2" in (page.locator("#sky-graph .gtitle").text_content() or "")
+    assert page.locator("#img-band input[value=W2]").is_checked()
+    assert "AT 2019dsg <i>" in page.locator("#simbad-table").inner_text()  # shown as text, not markup
+    assert "1816065554890870656" in page.locator("#gaia-table").inner_text()  # all 19 digits
+    assert "within the 6.1″ W1/W2 beam" in page.locator("#blending").inner_text()
+    assert page.locator("#linkouts a").count() == 5
+    assert page.locator("#sky-messages").inner_text() == ""
+    box = page.locator("#sky-graph .main-svg").first.bounding_box()
+    assert box and box["width"] <= page.width  # type: ignore[attr-defined]
+    page.locator("#sky-panel").screenshot(path=str(SHOTS / f"browser_sky_{page.width}.png"))  # type: ignore[attr-defined]
+    assert page.console_errors == []  # type: ignore[attr-defined]
+    page.locator("#img-band input[value=W4]").check()  # another band: the link follows, a new cutout
+    page.wait_for_function("() => location.search.includes('img=W4')")
+    page.wait_for_function("() => (document.querySelector('#sky-graph .gtitle') || {}).textContent"
+                           "?.includes('W4')", timeout=30_000)
+
+
+def test_a_failing_service_is_told_in_its_place_and_the_rest_of_the_view_stands(page, sky_app):
+    from sky_servers import Fault
+
+    url, sky = sky_app
+    sky.faults["simbad"] = Fault(http_status=500)
+    try:
+        page.goto(url + "/?target=AT2019dsg&r=2.2&img=W1")  # a cone no earlier test cached
+        wait_rendered(page, target="AT2019dsg")
+        wait_sky(page)
+        page.wait_for_function("() => document.querySelector('#simbad-message').textContent.includes('SIMBAD')",
+                               timeout=30_000)
+        assert page.locator("#simbad-message").inner_text() == "SIMBAD answered HTTP 500"  # in its own place
+        assert page.locator("#sky-messages").inner_text() == "" and page.locator("#gaia-message").inner_text() == ""
+        assert page.locator("#sky-graph .hm, #sky-graph .heatmaplayer image").count() >= 1  # the image stands
+        assert grid_rows(page, "sources") >= 1 and page.locator("#lc-graph .scatterlayer .point").count() > 100
+        page.locator("#sky-panel").screenshot(path=str(SHOTS / "browser_sky_simbad_failed.png"))
+    finally:
+        sky.faults.clear()

@@ -176,4 +176,4 @@ class ImageService:
 def cutout_url(access_url: str, ra: float, dec: float, size_arcsec: float) -> str:
     """IRSA's image-server cutout of ``access_url``: centre in degrees, full width in arcsec."""
     joiner = "&" if "?" in access_url else "?"
-    return f"{access_url}{joiner}center={ra:.6f},{dec:+.6f}deg&size={size_arcsec:.1f}arcsec&gzip=false"
+    return f"{access_url}{joiner}center={ra:.6f},{dec:.6f}deg&size={size_arcsec:.1f}arcsec&gzip=false"

@@ -515,6 +515,8 @@ def register_sky(app: dash.Dash, settings: Settings) -> None:
     app.callback(
         output={"figure": Output("sky-graph", "figure"), "simbad": Output("simbad-table", "rowData"),
                 "gaia": Output("gaia-table", "rowData"), "messages": Output("sky-messages", "children"),
+                "simbad_message": Output("simbad-message", "children"),
+                "gaia_message": Output("gaia-message", "children"),
                 "blending": Output("blending", "children"), "links": Output("linkouts", "children")},
         inputs={"sky_data": Input("sky", "data"), "fetched": Input("fetched", "data"),
                 "state_data": Input("view-state", "data")},

@@ -143,11 +143,10 @@ def _sky_panel() -> html.Section:
     """Image and identification (dashboard/sky): its own loading state and messages, per service."""
     def grid(grid_id: str, columns: list[tuple[str, str]]) -> dag.AgGrid:
         return dag.AgGrid(id=grid_id, rowData=[], className="ag-theme-alpine sky-grid",
-                          columnDefs=[{"field": f, "headerName": h, "sortable": True, "resizable": True}
-                                      for f, h in columns],
-                          dashGridOptions={"domLayout": "autoHeight"},
-                          defaultColDef={"minWidth": 110, "flex": 1},
-                          style={"width": "100%"})
+                          columnDefs=[{"field": f, "headerName": h, "sortable": True, "resizable": True,
+                                       "minWidth": 175 if f == "source_id" else 8 * len(h) + 48} for f, h in columns],
+                          dashGridOptions={"domLayout": "autoHeight"}, defaultColDef={"flex": 1},
+                          style={"width": "100%", "height": None})
 
     return _panel("Sky context: WISE image, SIMBAD and Gaia DR3", [
         html.Div(id="sky-progress", className="progress", role="status"),
@@ -156,9 +155,11 @@ def _sky_panel() -> html.Section:
         html.P(id="blending", className="blending"),
         html.Div(id="linkouts", className="linkouts"),
         html.H4("SIMBAD (nearest first)"),
+        html.Div(id="simbad-message", className="panel-message", role="status"),
         grid("simbad-table", [("main_id", "main identifier"), ("otype", "type"),
                               ("separation_arcsec", "separation (arcsec)")]),
         html.H4("Gaia DR3 (nearest first)"),
+        html.Div(id="gaia-message", className="panel-message", role="status"),
         grid("gaia-table", [("source_id", "source_id"), ("separation_arcsec", "separation (arcsec)"),
                             ("phot_g_mean_mag", "G (mag)"), ("bp_rp", "BP−RP (mag)"), ("parallax", "parallax (mas)"),
                             ("pmra", "μα* (mas/yr)"), ("pmdec", "μδ (mas/yr)"), ("ruwe", "RUWE"),

@@ -10,8 +10,8 @@ import pandas as pd
 from dash import html
 
 from ..sky.blending import blending
-from ..sky.context import SERVICES, SkyContext
-from ..sky.identify import gaia_table, simbad_table
+from ..sky.context import SkyContext
+from ..sky.identify import counterpart, gaia_table, simbad_table
 from ..sky.linkouts import linkouts
 from ..wise.analysis import View
 from ..wise.errors import WiseError
@@ -21,7 +21,7 @@ from . import figures
 def empty(message: str) -> dict[str, Any]:
     """Every part of the panel in one state (fetching, offline, no view)."""
     return {"figure": figures.message_figure(message), "simbad": [], "gaia": [], "messages": message,
-            "blending": "", "links": []}
+            "simbad_message": "", "gaia_message": "", "blending": "", "links": []}
 
 
 #: Rows shown per table (nearest first); the bundle holds them all.
@@ -37,13 +37,30 @@ def _records(frame: pd.DataFrame, digits: int = 3) -> list[dict]:
             for row in out.astype(object).to_dict("records")]
 
 
+def _counterpart_text(gaia: pd.DataFrame | None, designation: str | None) -> str:
+    """The Gaia counterpart the Gaia archive's AllWISE cross-match names, in words."""
+    if gaia is None:
+        return ""
+    mate = counterpart(gaia, designation)
+    if mate is None:
+        why = "names no Gaia DR3 source for it" if designation else "cannot be read: the row has no designation"
+        return f"Counterpart: the Gaia archive's AllWISE cross-match {why}. "
+    def num(name: str, fmt: str) -> str:
+        value = mate.get(name)
+        return format(float(value), fmt) if value is not None and pd.notna(value) else "—"
+    return (f"Counterpart (the Gaia archive's AllWISE cross-match): Gaia DR3 {mate['source_id']}, "
+            f"G {num('phot_g_mean_mag', '.2f')}, BP−RP {num('bp_rp', '.2f')}, parallax {num('parallax', '.2f')} mas, μα* {num('pmra', '.1f')}, "
+            f"μδ {num('pmdec', '.1f')} mas/yr, RUWE {num('ruwe', '.2f')}. ")
+
+
 def contents(context: SkyContext, view: View | None) -> dict[str, Any]:
     cone = context.cone
-    messages = [str(context.failures[key]) for key in SERVICES if key in context.failures]
-    for key, name in (("simbad", "SIMBAD"), ("gaia", "Gaia DR3")):
+    messages = [str(context.failures["image"])] if "image" in context.failures else []
+    told = {key: str(context.failures[key]) if key in context.failures else "" for key in ("simbad", "gaia")}
+    for key in told:  # each service's message in its own place, above its table
         rows = context.rows(key)
         if rows is not None and len(rows) > ROWS_SHOWN:
-            messages.append(f"{name}: the nearest {ROWS_SHOWN} of {len(rows)} are listed; the bundle has all.")
+            told[key] = f"The nearest {ROWS_SHOWN} of {len(rows)} are listed; the bundle has all."
     simbad = context.rows("simbad")
     gaia = context.rows("gaia")
     cutout = None
@@ -71,17 +88,18 @@ def contents(context: SkyContext, view: View | None) -> dict[str, Any]:
             layers["target"] = (np.array([view.target.ra]), np.array([view.target.dec]), [view.target.label()])
         figure = figures.sky_figure(cutout, context.band, cone.ra, cone.dec, cone.radius_arcsec, layers)
     else:
-        figure = figures.message_figure(str(context.failures.get("image", "No image.")))
+        figure = figures.message_figure(messages[0] if messages else "No image.")
     blend = ""
     if view is not None and view.selection is not None:
-        blend = blending(view.sources, view.selection.key, gaia).summary()
+        blend = _counterpart_text(gaia, view.selection.designation) + blending(view.sources, view.selection.key,
+                                                                                gaia).summary()
     if view is not None and view.motion is not None:
         blend += " " + view.motion.note()
     return {
         "figure": figure,
         "simbad": _records(simbad_table(simbad, cone.ra, cone.dec)) if simbad is not None else [],
         "gaia": _records(gaia_table(gaia, cone.ra, cone.dec)) if gaia is not None else [],
-        "messages": " · ".join(messages),
+        "messages": " · ".join(messages), "simbad_message": told["simbad"], "gaia_message": told["gaia"],
         "blending": blend,
         "links": [html.A(label, href=url, target="_blank", rel="noopener noreferrer", className="linkout")
                   for label, url in linkouts(cone)],

@@ -89,18 +89,41 @@ class MotionUse:
                 f"2010–2024; epochs matched to its position at each MJD ({self.recovered_epochs} recovered).")
 
 
+#: The epoch of AllWISE Source Catalog positions (MJD 55400.0, 2010.56; AllWISE Explanatory
+#: Supplement, Cutri et al. 2013, sec. II.1) and how close a Gaia source carried back to it must be.
+ALLWISE_EPOCH_MJD = 55400.0
+COUNTERPART_RADIUS_ARCSEC = 1.0
+
+
+def counterpart_of(candidates: tuple[Motion, ...], designation: str | None, ra: float,
+                   dec: float) -> Motion | None:
+    """The Gaia counterpart of the AllWISE source at (ra, dec): the one the Gaia archive's
+    cross-match names for its designation, else the one whose position carried back to the
+    AllWISE epoch lies within ``COUNTERPART_RADIUS_ARCSEC`` (the nearest), else None."""
+    from .select import separation_arcsec
+
+    key = designation_key(designation) if designation else None
+    for motion in candidates:
+        if key and motion.allwise and designation_key(motion.allwise) == key:
+            return motion
+    best: tuple[float, Motion] | None = None
+    for motion in candidates:
+        at_ra, at_dec = motion.positions(np.array([ALLWISE_EPOCH_MJD]))
+        sep = float(separation_arcsec(at_ra, at_dec, ra, dec)[0])
+        if sep <= COUNTERPART_RADIUS_ARCSEC and (best is None or sep < best[0]):
+            best = (sep, motion)
+    return best[1] if best else None
+
+
 def moving_counterpart(candidates: tuple[Motion, ...], designation: str | None, ra: float, dec: float,
                        match_radius_arcsec: float) -> tuple[Motion, float] | None:
-    """The Gaia counterpart of the AllWISE source (by the Gaia archive's cross-match) when it
-    moves farther than the match radius over the survey years, with that drift; else None."""
-    if not designation:
+    """The Gaia counterpart (``counterpart_of``) when it moves farther than the match radius over
+    the survey years, with that drift; else None."""
+    motion = counterpart_of(candidates, designation, ra, dec)
+    if motion is None:
         return None
-    key = designation_key(designation)
-    for motion in candidates:
-        if motion.allwise == key:
-            drift = drift_arcsec(motion, ra, dec)
-            return (motion, drift) if drift > match_radius_arcsec else None
-    return None
+    drift = drift_arcsec(motion, ra, dec)
+    return (motion, drift) if drift > match_radius_arcsec else None
 
 
 def drift_arcsec(motion: Motion, ra: float, dec: float) -> float:
