@@ -49,8 +49,9 @@ def _counterpart_text(gaia: pd.DataFrame | None, designation: str | None) -> str
         value = mate.get(name)
         return format(float(value), fmt) if value is not None and pd.notna(value) else "—"
     return (f"Counterpart (the Gaia archive's AllWISE cross-match): Gaia DR3 {mate['source_id']}, "
-            f"G {num('phot_g_mean_mag', '.2f')}, BP−RP {num('bp_rp', '.2f')}, parallax {num('parallax', '.2f')} mas, μα* {num('pmra', '.1f')}, "
-            f"μδ {num('pmdec', '.1f')} mas/yr, RUWE {num('ruwe', '.2f')}. ")
+            f"G {num('phot_g_mean_mag', '.2f')}, BP−RP {num('bp_rp', '.2f')}, "
+            f"parallax {num('parallax', '.2f')} mas, μα* {num('pmra', '.1f')}, μδ {num('pmdec', '.1f')} mas/yr, "
+            f"RUWE {num('ruwe', '.2f')}. ")
 
 
 def contents(context: SkyContext, view: View | None) -> dict[str, Any]:
