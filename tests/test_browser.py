@@ -786,3 +786,23 @@ def test_a_failing_service_is_told_in_its_place_and_the_rest_of_the_view_stands(
         page.locator("#sky-panel").screenshot(path=str(SHOTS / "browser_sky_simbad_failed.png"))
     finally:
         sky.faults.clear()
+
+
+def test_a_slow_service_never_holds_the_wise_view(page, sky_app):
+    """Gaia answers after 6 s (its timeout is 15 s): the catalog, SED and light curve are on the
+    page while the sky panel still says it is fetching."""
+    from sky_servers import Fault
+
+    url, sky = sky_app
+    sky.faults["gaia"] = Fault(latency_s=6.0)
+    try:
+        page.goto(url + "/?target=AT2019dsg&r=2.1&img=W1")  # a cone no earlier test cached
+        started = time.monotonic()
+        wait_rendered(page, target="AT2019dsg", timeout=30_000)
+        assert time.monotonic() - started < 5.0, "the WISE view waited for Gaia"
+        assert grid_rows(page, "sources") >= 1
+        assert "Gaia: fetching" in page.locator("#sky-progress").inner_text()  # its own loading state
+        wait_sky(page)
+        assert page.locator("#gaia-message").inner_text() == ""  # Gaia came, later, in its place
+    finally:
+        sky.faults.clear()

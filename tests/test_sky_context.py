@@ -312,3 +312,44 @@ def test_gaia_motions_are_taken_only_where_astrometry_exists():
     gaia = pd.DataFrame([gaia_row(1, 10, 20), gaia_row(2, 10, 20, pmra=np.nan), gaia_row(3, 10, 20, ref_epoch=None)])
     assert [m.source_id for m in motions(gaia)] == ["1"]
     assert separation_arcsec(np.array([10.0]), np.array([20.0]), 10.0, 20.0)[0] == 0.0
+
+
+def test_the_page_renders_again_only_when_the_sky_brings_a_moving_counterpart(offline_settings, tmp_path):
+    """The callbacks (no browser): a Gaia answer with a fast counterpart re-renders the WISE
+    panels with the epoch match it implies; one without leaves them alone. CONSTRUCTED motion on
+    the real recorded epochs (``moved``); the Gaia reply is built from its astrometry."""
+    import uuid
+
+    from dashboard.sky.clients import Reply
+    from dashboard.sky.context import SkyContext
+    from dashboard.ui import callbacks
+    from dashboard.web.handover import handover
+
+    settings = replace(offline_settings, cache_dir=tmp_path / "cache")
+    observed = observe("AT2019dsg", 2.5, settings)
+    sel = view(observed, AnalysisParams()).selection
+    years = 2016.0 - (2000.0 + (55400.0 - 51544.5) / 365.25)
+    motion = Motion("99", sel.ra + 900 / 3.6e6 * years / np.cos(np.radians(sel.dec)), sel.dec - 800 / 3.6e6 * years,
+                    900.0, -800.0, 5.0, 2016.0)
+    fast = replace(observed, observations=moved(observed.observations, motion, sel.ra, sel.dec))
+    fetch_id = uuid.uuid4().hex
+    handover(settings).put(fetch_id, fast)
+    state = parse_query("?target=AT2019dsg&r=2.5", max_radius=120)
+    state_data = {k: v for k, v in state.__dict__.items() if k != "notices"}
+    fetched = {"fetch_id": fetch_id, "query": {"target": "AT2019dsg", "radius": 2.5}, "error": None}
+
+    def sky_with(gaia_rows: list[dict]) -> dict:
+        frame = pd.DataFrame(gaia_rows)
+        context = SkyContext(cone=fast.cone, band="W1", replies={"gaia": Reply(frame, b"", "adql", "u", "t")})
+        sky_id = uuid.uuid4().hex
+        handover(settings).put_sky(sky_id, context)
+        return {"sky_id": sky_id, "fetch_id": fetch_id, "band": "W1"}
+
+    still = sky_with([gaia_row(1, sel.ra + 20 / 3600, sel.dec)])  # no counterpart: nothing to redo
+    assert not callbacks.moves(settings, still, fetched, state_data)
+    moving = sky_with([gaia_row(99, motion.ra, motion.dec, pmra=900.0, pmdec=-800.0, parallax=5.0)])
+    assert callbacks.moves(settings, moving, fetched, state_data)
+    before = callbacks.render(settings, fetched, state_data, "http://host/")
+    after = callbacks.render(settings, fetched, state_data, "http://host/", sky_data=moving)
+    assert "Proper motion applied" not in before["stats"] and "Proper motion applied" in after["stats"]
+    assert "(253 recovered)" in after["stats"]

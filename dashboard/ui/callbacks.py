@@ -432,15 +432,45 @@ def register(app: dash.Dash, settings: Settings) -> None:
                   query: dict | None, href: str | None) -> dict:
         return render(settings, fetched, state, href, query=query, cancelled=cancelled, sky_data=sky_data)
 
+    # The sky context is read as State: an Input would make Dash hold this render until the sky
+    # job (a slow Gaia, say) has finished. When it brings a moving counterpart, ``on_motion`` below
+    # renders again with the epoch match it implies.
     app.callback(
         output=panel_outputs(duplicate=False),
         inputs={"fetched": Input("fetched", "data"), "state": Input("view-state", "data"),
-                "cancelled": Input("cancelled", "data"), "sky_data": Input("sky", "data")},
-        state={"query": State("query", "data"), "href": State("url", "href")},
+                "cancelled": Input("cancelled", "data")},
+        state={"query": State("query", "data"), "href": State("url", "href"), "sky_data": State("sky", "data")},
         prevent_initial_call="initial_duplicate",
     )(on_render)
 
+    def on_motion(sky_data: dict | None, fetched: dict | None, state: dict | None, cancelled: dict | None,
+                  query: dict | None, href: str | None) -> dict:
+        if not moves(settings, sky_data, fetched, state):
+            return _no_panels()
+        return render(settings, fetched, state, href, query=query, cancelled=cancelled, sky_data=sky_data)
+
+    app.callback(
+        output=panel_outputs(duplicate=True),
+        inputs={"sky_data": Input("sky", "data")},
+        state={"fetched": State("fetched", "data"), "state": State("view-state", "data"),
+               "cancelled": State("cancelled", "data"), "query": State("query", "data"), "href": State("url", "href")},
+        prevent_initial_call=True,
+    )(on_motion)
+
     register_sky(app, settings)
+
+
+def moves(settings: Settings, sky_data: dict | None, fetched: dict | None, state_data: dict | None) -> bool:
+    """Whether the sky context just handed over changes this view's epoch match (a fast-moving
+    Gaia counterpart): only then are the WISE panels rendered again."""
+    fetch_id = (fetched or {}).get("fetch_id")
+    if not fetch_id or not state_data or (sky_data or {}).get("fetch_id") != fetch_id or not sky_data.get("sky_id"):  # type: ignore[union-attr]
+        return False
+    observed = handover(settings).get(fetch_id)
+    if observed is None:
+        return False
+    shown = view(observed, _with_sky(settings, from_store(state_data), sky_data["sky_id"]))  # type: ignore[index]
+    return shown.motion is not None
 
 
 def sky_query(fetched: dict | None, state_data: dict | None, current: dict | None) -> Any:
