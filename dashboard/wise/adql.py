@@ -72,3 +72,19 @@ def gaia_cone_query(cone: Cone) -> str:
     return (f"SELECT TOP {SKY_ROW_LIMIT} {columns} FROM gaiadr3.gaia_source AS g "
             "LEFT OUTER JOIN gaiadr3.allwise_best_neighbour AS n ON n.source_id = g.source_id "
             f"WHERE CONTAINS(POINT('ICRS', g.ra, g.dec), CIRCLE('ICRS', {ra:.8f}, {dec:+.8f}, {r:.10f}))=1")
+
+
+#: The uploaded target list (``batch/upload.py`` builds it from parsed numbers): its TAP name and
+#: columns. One row per target: ``upload_id`` (the target's index in the list), ``ra``, ``dec``
+#: (deg), ``radius_deg``.
+UPLOAD_NAME = "targets"
+UPLOAD_COLUMNS = ("upload_id", "ra", "dec", "radius_deg")
+
+
+def upload_cone_query(table: str) -> str:
+    """One table's cone search for every uploaded row at once (IVOA TAP 1.1 §2.5.2, IRSA's
+    documented upload form): each result row carries the ``upload_id`` of its target."""
+    table_spec = spec(table)
+    columns = ", ".join(f"t.{c}" for c in table_spec.column_names)
+    return (f"SELECT u.upload_id, {columns} FROM TAP_UPLOAD.{UPLOAD_NAME} AS u, {table_spec.name} AS t "
+            "WHERE CONTAINS(POINT('ICRS', t.ra, t.dec), CIRCLE('ICRS', u.ra, u.dec, u.radius_deg))=1")

@@ -1,0 +1,183 @@
+"""Run a target list: chunks of ``WISE_BATCH_CHUNK`` targets, one upload query per WISE table per
+chunk (``upload.py``), each chunk's reply cached on its own, then every target analysed by the
+single view's ``analyze`` on its own rows.
+
+* A chunk's reply is cached under the table, the ADQL and the sha256 of the uploaded VOTable:
+  running the same list again (after a failure, a restart or a cancel) takes the chunks already
+  done from the cache and asks only for the rest. Failures are never cached.
+* A chunk that fails is retried once, alone; if it fails again its targets are ``failed`` with
+  the reason, and the other chunks stand.
+* Batches take at most half of the upstream-query slots (the lower half of the same slots the
+  single views use), so single views always have the rest.
+* Cancel (``cancelled()`` turning true) stops between and inside jobs; the running UWS jobs are
+  deleted, and their URLs are kept in ``BatchRun.jobs`` for a clean-up if this process dies.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from ..config import Settings
+from ..wise.adql import upload_cone_query
+from ..wise.analysis import AnalysisParams, View, analyze
+from ..wise.cache import CacheEntry, QueryCache, UpstreamSlots
+from ..wise.errors import ServerBusy, WiseError
+from ..wise.model import Cone, Observations, Provenance, TableResult
+from ..wise.service import shared_store
+from ..wise.tables import TABLES
+from ..wise.tap import IrsaTapClient, TapReply
+from .targets import BatchTarget
+from .upload import Cancelled, UploadJobs, upload_votable
+
+log = logging.getLogger(__name__)
+
+#: Called with (chunk index, table, state) as each chunk's table starts and ends.
+Progress = Callable[[int, str, str], None]
+RETRIES = 1
+
+
+@dataclass
+class ChunkReport:
+    index: int
+    size: int
+    upload_sha256: str
+    tables: dict[str, str] = field(default_factory=dict)  # table -> "done (N rows, from cache)" / "failed: …"
+    attempts: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
+class BatchRun:
+    """What a batch produced: a view per target (or why not), and how the chunks went."""
+
+    targets: list[BatchTarget]
+    views: dict[int, View] = field(default_factory=dict)  # by line
+    failures: dict[int, dict[str, WiseError]] = field(default_factory=dict)  # line -> table -> error
+    chunks: list[ChunkReport] = field(default_factory=list)
+    queries: dict[str, str] = field(default_factory=dict)  # table -> the upload ADQL
+    jobs: list[str] = field(default_factory=list)  # UWS job URLs created (each deleted when done)
+    cancelled: bool = False
+    service_url: str = ""
+
+
+def chunks(targets: Sequence[BatchTarget], size: int) -> list[list[BatchTarget]]:
+    return [list(targets[i:i + size]) for i in range(0, len(targets), max(size, 1))]
+
+
+class BatchRunner:
+    def __init__(self, settings: Settings, *, chunk_size: int | None = None, job_wait_s: float | None = None) -> None:
+        self.settings = settings
+        self.chunk_size = chunk_size or settings.batch_chunk
+        store = shared_store(settings)
+        self.cache = QueryCache(store, ttl_s=settings.cache_ttl_s, empty_ttl_s=settings.empty_ttl_s)
+        # the lower half of the single views' slots: a batch never takes the rest
+        self.slots = UpstreamSlots(store, max(1, settings.max_concurrent_upstream // 2))
+        self.client = IrsaTapClient(settings.tap_url, connect_timeout_s=settings.connect_timeout_s)
+        self.job_wait_s = job_wait_s or settings.batch_job_wait_s
+
+    def run(self, targets: Sequence[BatchTarget], *, progress: Progress | None = None,
+            cancelled: Callable[[], bool] = lambda: False, params: AnalysisParams | None = None) -> BatchRun:
+        out = BatchRun(targets=list(targets), service_url=self.client.url,
+                       queries={t: upload_cone_query(t) for t in TABLES})
+        lock = threading.Lock()
+        for index, chunk in enumerate(chunks(targets, self.chunk_size)):
+            if cancelled():
+                out.cancelled = True
+                break
+            upload = upload_votable(chunk)
+            report = ChunkReport(index, len(chunk), hashlib.sha256(upload).hexdigest())
+            out.chunks.append(report)
+            replies: dict[str, TapReply | WiseError] = {}
+
+            def one(table: str, chunk: list[BatchTarget] = chunk, report: ChunkReport = report,
+                    replies: dict = replies, index: int = index) -> None:
+                if progress:
+                    progress(index, table, "running")
+                result = self._table(table, chunk, report, out, lock, cancelled)
+                replies[table] = result
+                if progress:
+                    progress(index, table, report.tables[table])
+
+            threads = [threading.Thread(target=one, args=(t,), name=f"batch:{index}:{t}") for t in TABLES]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+            if cancelled():
+                out.cancelled = True
+                break
+            self._split(chunk, replies, out, params or AnalysisParams())
+        return out
+
+    def _table(self, table: str, chunk: list[BatchTarget], report: ChunkReport, out: BatchRun,
+               lock: threading.Lock, cancelled: Callable[[], bool]) -> TapReply | WiseError:
+        adql = upload_cone_query(table)
+        key = f"batch:{table}:{report.upload_sha256}:{hashlib.sha256(adql.encode()).hexdigest()}"
+        entry = self.cache.get(key)
+        if entry is not None and self.cache.is_fresh(entry):
+            report.tables[table] = f"done ({len(entry.rows)} rows, from cache)"
+            return TapReply(raw=entry.raw, rows=entry.rows, truncated=entry.truncated,
+                            retrieved_utc=entry.retrieved_utc)
+        jobs = UploadJobs(self.client, read_timeout_s=self.settings.read_timeout(table), max_wait_s=self.job_wait_s)
+        error: WiseError | None = None
+        for attempt in range(1 + RETRIES):
+            report.attempts[table] = attempt + 1
+            if cancelled():
+                error = WiseError("cancelled")
+                break
+            try:
+                def record(url: str) -> None:
+                    with lock:
+                        out.jobs.append(url)
+
+                with self.slots.slot(wait_s=self.job_wait_s):
+                    reply = jobs.run(adql, chunk, maxrec=self.settings.max_rows * len(chunk), on_job=record,
+                                     cancelled=cancelled)
+            except Cancelled:
+                error = WiseError("cancelled")
+                break
+            except (WiseError, ServerBusy) as exc:
+                error = exc
+                log.warning("batch chunk %d %s attempt %d failed: %s", report.index, table, attempt + 1, exc)
+                time.sleep(0.2)
+                continue
+            self.cache.put(key, CacheEntry(table=table, adql=adql, raw=reply.raw, rows=reply.rows,
+                                           truncated=reply.truncated, retrieved_utc=reply.retrieved_utc,
+                                           stored_at=time.time(), service_url=self.client.url))
+            report.tables[table] = f"done ({len(reply.rows)} rows)"
+            return reply
+        assert error is not None
+        report.tables[table] = f"failed: {error}"
+        return error
+
+    def _split(self, chunk: list[BatchTarget], replies: dict[str, TapReply | WiseError], out: BatchRun,
+               params: AnalysisParams) -> None:
+        """Each target's rows of each table, analysed like a single view."""
+        grouped = {t: r.rows.groupby("upload_id") if isinstance(r, TapReply) and not r.rows.empty else None
+                   for t, r in replies.items()}
+        for uid, item in enumerate(chunk):
+            observations = Observations(cone=Cone(item.target.ra, item.target.dec, item.radius_arcsec))
+            for table, reply in replies.items():
+                if isinstance(reply, WiseError):
+                    observations.failures[table] = reply
+                    out.failures.setdefault(item.line, {})[table] = reply
+                    continue
+                groups = grouped[table]
+                rows = (groups.get_group(uid) if groups is not None and uid in groups.groups
+                        else reply.rows.iloc[0:0]).drop(columns="upload_id").reset_index(drop=True)
+                provenance = Provenance(table=table, source="live", rows=len(rows), retrieved_utc=reply.retrieved_utc,
+                                        adql=out.queries[table], service_url=self.client.url,
+                                        truncated=reply.truncated)
+                provenance.serving_notes.append(f"rows of upload_id {uid} in chunk {len(out.chunks) - 1}")
+                observations.results[table] = TableResult(rows=rows, provenance=provenance)
+            out.views[item.line] = analyze(item.target, observations, params)
+
+
+def rows_of(frame: pd.DataFrame) -> int:
+    return len(frame)
