@@ -1,4 +1,5 @@
-"""Command line: ``python -m dashboard [serve] | fetch TARGET | bundle TARGET -o FILE.zip``."""
+"""Command line: ``python -m dashboard [serve] | fetch TARGET | bundle TARGET -o FILE.zip |
+batch FILE -o OUT.zip``."""
 
 from __future__ import annotations
 
@@ -29,6 +30,10 @@ def _parser() -> argparse.ArgumentParser:
             cmd.add_argument("-o", "--output", required=True, help="the zip file to write")
             cmd.add_argument("--url", default=None, metavar="QUERY_STRING",
                              help="the view of a page link (its part after '?'): the bytes /bundle.zip serves")
+    batch = sub.add_parser("batch", help="many targets: a list in, summary.csv and a batch bundle out")
+    batch.add_argument("file", help="one target per line, or CSV/ECSV with a 'target' column ('-': stdin)")
+    batch.add_argument("--radius", type=float, default=None, help="cone radius in arcsec where a line gives none")
+    batch.add_argument("-o", "--output", required=True, help="the zip file to write")
     return parser
 
 
@@ -41,9 +46,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if command == "serve":
             return _serve(settings, args)
-        from .cli import bundle_command, fetch_command
+        from .cli import batch_command, bundle_command, fetch_command
 
-        runner = fetch_command if command == "fetch" else bundle_command
+        runner = {"fetch": fetch_command, "bundle": bundle_command, "batch": batch_command}[command]
         return runner(settings, args)
     except KeyboardInterrupt:
         return 130

@@ -96,3 +96,40 @@ def bundle_command(settings: Settings, args: argparse.Namespace) -> int:
     for table, err in observed.observations.failures.items():
         print(f"missing {table}: {err} (listed in FAILURES.txt)", file=sys.stderr)
     return _exit_code(observed)
+
+
+def batch_command(settings: Settings, args: argparse.Namespace) -> int:
+    """A list of targets through TAP uploads: summary.csv and a batch bundle. A progress bar on a
+    terminal. Exit 0 when every line is ok or has no source, 3 when some failed or were bad input,
+    1 when every target failed."""
+    from .batch import service
+    from .batch.bundle import build_batch_bundle
+    from .batch.summary import STATUSES
+
+    text = sys.stdin.read() if args.file == "-" else Path(args.file).read_text(encoding="utf-8", errors="replace")
+    targets = service.read(text, settings, radius=args.radius)
+    for bad in targets.bad:
+        print(f"line {bad.line}: {bad.reason}", file=sys.stderr)
+    total = max(1, -(-len(targets.targets) // settings.batch_chunk)) * 3
+    finished: set[tuple[int, str]] = set()
+
+    def progress(chunk: int, table: str, state: str) -> None:
+        if state != "running":
+            finished.add((chunk, table))
+        if sys.stderr.isatty():
+            filled = int(30 * len(finished) / total)
+            print(f"\r[{'#' * filled}{'.' * (30 - filled)}] {len(finished)}/{total} chunk {chunk} {table}: "
+                  f"{state[:40]:<40}", end="", file=sys.stderr, flush=True)
+        elif state != "running":
+            print(f"chunk {chunk} {table}: {state}", file=sys.stderr)
+
+    result = service.run(targets, settings, progress=progress)
+    if sys.stderr.isatty():
+        print(file=sys.stderr)
+    data = build_batch_bundle(result.run, targets.bad, result.table, settings)
+    Path(args.output).write_bytes(data)
+    counts = result.table["status"].value_counts()
+    print(f"wrote {args.output} ({len(data)} bytes): " + ", ".join(f"{counts.get(s, 0)} {s}" for s in STATUSES))
+    if len(result.table) and (result.table["status"] == "failed").all():
+        return EXIT_ALL_FAILED
+    return EXIT_PARTIAL if counts.get("failed", 0) or counts.get("bad_input", 0) else EXIT_OK

@@ -255,7 +255,8 @@ class LocalTap:
         if maxrec is not None and len(found) > maxrec:
             found, status = found.iloc[:maxrec], "OVERFLOW"
         known = TABLES[table].columns
-        return "COMPLETED", frame_to_votable(found[["upload_id", *columns]].reset_index(drop=True),
+        present = [c for c in ("upload_id", *columns) if c in found.columns]  # unrecorded columns come back NULL
+        return "COMPLETED", frame_to_votable(found[present].reset_index(drop=True),
                                              dtypes={"upload_id": "i4"} | {c: known[c] for c in columns},
                                              status=status)
 
@@ -321,8 +322,11 @@ class LocalTap:
                     job.phase = "EXECUTING"
 
                     def execute() -> None:
-                        phase, body = tap.run_upload(job.query, job.upload if job.upload is not None
-                                                     else pd.DataFrame(), job.maxrec)
+                        try:
+                            phase, body = tap.run_upload(job.query, job.upload if job.upload is not None
+                                                         else pd.DataFrame(), job.maxrec)
+                        except Exception as exc:  # a defect of the stand-in: the job says so
+                            phase, body = "ERROR", repr(exc).encode()
                         job.result, job.error = (body, "") if phase == "COMPLETED" else (b"", body.decode())
                         job.phase = phase
 

@@ -11,7 +11,6 @@ beyond that, the list must give coordinates.
 from __future__ import annotations
 
 import csv
-import io
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -94,7 +93,7 @@ def _ecsv(text: str) -> list[_Line]:
     from astropy.table import Table
 
     try:
-        table = Table.read(io.StringIO(text), format="ascii.ecsv")
+        table = Table.read(text, format="ascii.ecsv")  # a string with newlines is read as the data
     except Exception as exc:
         raise TargetError(f"The ECSV file could not be read ({type(exc).__name__}); it needs a 'target' column.") \
             from None

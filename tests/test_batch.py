@@ -1,0 +1,180 @@
+"""Batches (#18) against the local TAP server, extended for TAP_UPLOAD and UWS async jobs, on the
+real recorded rows of the demo targets. Lists mix recorded targets with bad lines."""
+
+from __future__ import annotations
+
+import io
+import json
+import threading
+import time
+import zipfile
+from dataclasses import replace
+
+import pandas as pd
+import pytest
+
+from dashboard.batch import service
+from dashboard.batch.bundle import build_batch_bundle
+from dashboard.batch.run import BatchRunner
+from dashboard.batch.summary import COLUMNS
+from dashboard.batch.upload import upload_votable
+from dashboard.wise.analysis import AnalysisParams
+from dashboard.wise.pipeline import observe, view
+from dashboard.wise.reproduce import recompute
+from tap_server import Fault
+
+#: Real recorded targets (offline aliases, coordinates, a radius per line) and bad lines.
+LIST = """# a sample: names, coordinates, bad lines
+AT2019dsg
+192.06346 +17.77402
+not a target !!
+Gaia20fnr
+20h57m02.97s +14d12m16.3s
+999 99
+10.0 20.0
+"""
+
+
+@pytest.fixture
+def batch_settings(settings):
+    return replace(settings, batch_chunk=2, batch_job_wait_s=20.0, default_radius_arcsec=2.5)
+
+
+def test_every_line_is_checked_and_bad_lines_keep_their_number_and_reason(batch_settings):
+    targets = service.read(LIST, batch_settings)
+    assert [t.line for t in targets.targets] == [2, 3, 5, 6, 8]
+    assert [(b.line, b.input) for b in targets.bad] == [(4, "not a target !!"), (7, "999 99")]
+    assert "neither coordinates nor a name" in targets.bad[0].reason and "Accepted:" in targets.bad[0].reason
+    assert "declination 99 is outside -90..+90 deg" in targets.bad[1].reason
+
+
+def test_csv_and_ecsv_with_id_and_radius_columns(batch_settings):
+    csv_text = "id,target,radius\nTDE-1,AT2019dsg,2.5\nhost,\"314.26238, +14.20441\",3\nbig,AT2019dsg,500\n"
+    targets = service.read(csv_text, batch_settings)
+    assert [(t.line, t.id, t.radius_arcsec) for t in targets.targets] == [(2, "TDE-1", 2.5), (3, "host", 3.0)]
+    assert targets.bad[0].line == 4 and "radius" in targets.bad[0].reason
+    ecsv = ("# %ECSV 1.0\n# ---\n# datatype:\n# - {name: id, datatype: string}\n# - {name: target, datatype: string}\n"
+            "# schema: astropy-2.0\nid target\nA AT2019dsg\nB \"192.06346 17.77402\"\n")
+    targets = service.read(ecsv, batch_settings)
+    assert [(t.id, round(t.target.ra, 3)) for t in targets.targets] == [("A", 314.262), ("B", 192.063)]
+
+
+def test_names_beyond_the_limit_must_be_coordinates(batch_settings):
+    text = "\n".join(["AT2019dsg", "ASASSN-14li", "Gaia20fnr"])
+    targets = service.read(text, replace(batch_settings, batch_max_names=1, offline=False, resolve_names_online=True,
+                                         sesame_url="http://127.0.0.1:9/sesame"))
+    # demo aliases resolve without the network and do not count; these are all aliases
+    assert len(targets.targets) == 3
+    names = service.read("Vega\nDeneb\nAltair", replace(batch_settings, batch_max_names=1, offline=False,
+                                                        resolve_names_online=True,
+                                                        sesame_url="http://127.0.0.1:9/sesame"))
+    assert [b.line for b in names.bad if "more than 1 names" in b.reason] == [2, 3]
+    assert "could not" in names.bad[0].reason.lower() or "reach" in names.bad[0].reason.lower()
+
+
+def test_rows_statuses_and_visits_equal_the_single_target_view(batch_settings, tap):
+    targets = service.read(LIST, batch_settings)
+    result = service.run(targets, batch_settings)
+    table = result.table
+    assert list(table.columns) == COLUMNS
+    assert table["line"].tolist() == [2, 3, 4, 5, 6, 7, 8]
+    statuses = dict(zip(table["line"], table["status"], strict=True))
+    assert statuses[4] == statuses[7] == "bad_input" and statuses[8] == "no_source"  # 10, 20: nothing recorded
+    for item in targets.targets:
+        single = view(observe(item.input, item.radius_arcsec, batch_settings), AnalysisParams())
+        batch = result.run.views[item.line]
+        assert statuses[item.line] == ("ok" if single.selection else "no_source")
+        pd.testing.assert_frame_equal(batch.lightcurve.visits, single.lightcurve.visits)
+        pd.testing.assert_frame_equal(batch.lightcurve.epochs, single.lightcurve.epochs)
+        row = table[table["line"] == item.line].iloc[0]
+        for band in ("W1", "W2"):
+            stats = single.lightcurve.stats.get(band)
+            assert row[f"n_visits_{band.lower()}"] == (stats.n_visits if stats else None) or pd.isna(
+                row[f"n_visits_{band.lower()}"])
+            if stats and stats.chi2_red is not None:
+                assert row[f"{band.lower()}_chi2_red"] == pytest.approx(stats.chi2_red)
+    ok = table[table["status"] == "ok"]
+    assert (ok["n_visits_w1"] > 5).all() and ok["w1_w2_median"].notna().all()
+
+
+def test_one_query_per_table_per_chunk_and_every_job_deleted(batch_settings, tap):
+    targets = service.read(LIST, batch_settings)  # 5 targets, chunks of 2: 3 chunks
+    service.run(targets, batch_settings)
+    per_table = pd.Series([t for t, _ in tap.uploads]).value_counts().to_dict()
+    assert per_table == {"allwise_p3as_psd": 3, "allwise_p3as_mep": 3, "neowiser_p1bs_psd": 3}
+    assert sorted(n for _, n in tap.uploads) == [1] * 3 + [2] * 6  # chunk sizes 2, 2, 1
+    assert len(tap.jobs) == 9 and all(job.deleted for job in tap.jobs.values())
+    assert not tap.requests.get("sync")  # nothing went through per-target sync queries
+
+
+def test_a_failing_chunk_is_retried_alone_and_a_second_failure_stays_in_its_chunk(batch_settings, tap):
+    targets = service.read(LIST, batch_settings)
+    tap.faults["neowiser_p1bs_psd"] = Fault(job_failures=1)  # the first chunk's first try fails
+    result = service.run(targets, batch_settings)
+    assert set(result.table["status"]) == {"ok", "bad_input", "no_source"}
+    assert result.run.chunks[0].attempts["neowiser_p1bs_psd"] == 2
+    assert [c.attempts["neowiser_p1bs_psd"] for c in result.run.chunks[1:]] == [1, 1]
+    tap.reset()
+    tap.faults["neowiser_p1bs_psd"] = Fault(job_failures=2)  # the first chunk fails twice: only it fails
+    again = service.run(targets, replace(batch_settings, cache_dir=batch_settings.cache_dir / "other"))
+    statuses = dict(zip(again.table["line"], again.table["status"], strict=True))
+    assert statuses[2] == statuses[3] == "failed" and statuses[6] == "ok" and statuses[8] == "no_source"
+    assert "neowiser_p1bs_psd" in again.table.set_index("line").loc[2, "reason"]
+
+
+def test_running_the_list_again_resumes_from_the_chunks_already_done(batch_settings, tap):
+    targets = service.read(LIST, batch_settings)
+    tap.faults["neowiser_p1bs_psd"] = Fault(job_failures=2)
+    service.run(targets, batch_settings)
+    tap.reset()
+    second = service.run(targets, batch_settings)
+    assert tap.uploads == [("neowiser_p1bs_psd", 2)]  # only the chunk that failed is asked again
+    assert "failed" not in set(second.table["status"])
+
+
+def test_cancel_deletes_the_running_uws_job(batch_settings, tap):
+    targets = service.read(LIST, batch_settings)
+    tap.faults["neowiser_p1bs_psd"] = Fault(latency_s=4.0)
+    stop = threading.Event()
+    threading.Timer(0.8, stop.set).start()
+    started = time.monotonic()
+    result = service.run(targets, batch_settings, cancelled=stop.is_set)
+    assert time.monotonic() - started < 3.5  # it did not wait for the slow job
+    assert result.run.cancelled and result.run.jobs
+    assert all(tap.jobs[url.rsplit("/", 1)[1]].deleted for url in result.run.jobs)
+    assert "cancelled" in " ".join(result.table["reason"].dropna())
+
+
+def test_the_uploaded_table_is_built_from_numbers_never_from_the_text(batch_settings):
+    hostile = "id,target\n\"'; DROP TABLE x; --\",AT2019dsg\n<script>,192.06346 17.77402\n"
+    targets = service.read(hostile, batch_settings)
+    upload = upload_votable(targets.targets)
+    assert b"DROP" not in upload and b"script" not in upload and b"AT2019dsg" not in upload
+    assert targets.targets[0].id == "'; DROP TABLE x; --"  # kept as an id for the summary, never sent
+
+
+def test_batch_bundle_has_the_summary_each_target_and_one_reproduce(batch_settings, tap, tmp_path):
+    targets = service.read(LIST, batch_settings)
+    result = service.run(targets, batch_settings)
+    data = build_batch_bundle(result.run, targets.bad, result.table, batch_settings)
+    archive = zipfile.ZipFile(io.BytesIO(data))
+    names = archive.namelist()
+    assert "summary.csv" in names and "reproduce.py" in names and "CITATION.bib" in names
+    summary = pd.read_csv(io.BytesIO(archive.read("summary.csv")))
+    assert list(summary.columns) == COLUMNS and len(summary) == 7
+    top = json.loads(archive.read("manifest.json"))
+    assert set(top["upload_queries"]) == {"allwise_p3as_psd", "allwise_p3as_mep", "neowiser_p1bs_psd"}
+    assert len(top["chunks"]) == 3 and "line 4: bad input" in archive.read("FAILURES.txt").decode()
+    folder = top["folders"]["2"]
+    own = json.loads(archive.read(f"{folder}/manifest.json"))
+    assert own["tables"][0]["adql"] in top["upload_queries"].values()
+    archive.extractall(tmp_path)
+    for folder in top["folders"].values():  # every target recomputes offline to the same files
+        again = recompute(tmp_path / folder)
+        for name, content in again.items():
+            assert content == (tmp_path / folder / name).read_bytes(), (folder, name)
+
+
+def test_runner_uses_at_most_half_of_the_upstream_slots(batch_settings):
+    runner = BatchRunner(replace(batch_settings, max_concurrent_upstream=4))
+    assert runner.slots.limit == 2 and runner.slots.service == "upstream"
