@@ -57,7 +57,8 @@ def render_body(deps: list[dict], fetched: dict, state: dict, href: str) -> dict
                        {"id": "cancelled", "property": "data", "value": None}],
             "changedPropIds": ["fetched.data"],
             "state": [{"id": "query", "property": "data", "value": fetched.get("query")},
-                      {"id": "url", "property": "href", "value": href}]}
+                      {"id": "url", "property": "href", "value": href},
+                      {"id": "sky", "property": "data", "value": None}]}
 
 
 def end_id(base: str, session) -> str:  # noqa: ANN001 - a requests.Session
