@@ -7,9 +7,11 @@ and no response ever carries a traceback.
 
 from __future__ import annotations
 
+import io
 import logging
 import os
 import secrets
+import zipfile
 from pathlib import Path
 
 import dash
@@ -22,6 +24,7 @@ from .config import Settings
 from .ui import callbacks
 from .ui.layout import make_layout
 from .ui.urlstate import parse_exact, to_params
+from .web.batches import Batches, start_clean_up
 from .web.jobs import ThreadJobManager
 from .web.ratelimit import rate_limiter
 from .wise.errors import IrsaTimeout, IrsaUnreachable, StoreUnavailable
@@ -64,6 +67,8 @@ def create_app(settings: Settings | None = None, *, production: bool = False) ->
     app.layout = make_layout()
     callbacks.register(app, settings)
     _routes(server, settings, manager)
+    _batch_routes(server, settings)
+    start_clean_up(settings)
     _security_headers(app)
     _register_page_resources(app)
     return app
@@ -105,6 +110,27 @@ def _limit_new_lookups(server: Flask, settings: Settings) -> None:
         if limiter.allow(request.remote_addr or "unknown"):
             return None
         return _text(limiter.refusal(), 429)
+
+
+def _batch_routes(server: Flask, settings: Settings) -> None:
+    """A batch's results as plain files: ``/batch/<id>/bundle.zip`` and ``/batch/<id>/summary.csv``."""
+    batches = Batches(settings)
+
+    @server.get("/batch/<batch_id>/bundle.zip")
+    def batch_bundle(batch_id: str) -> Response:
+        data = batches.bundle(batch_id) if batches.get(batch_id) else None
+        if data is None:
+            return _text("No finished batch with this id here (or the cache no longer keeps it).", 404)
+        return Response(data, mimetype="application/zip",
+                        headers={"Content-Disposition": f'attachment; filename="wise_batch_{batch_id[:8]}.zip"'})
+
+    @server.get("/batch/<batch_id>/summary.csv")
+    def batch_summary(batch_id: str) -> Response:
+        data = batches.bundle(batch_id) if batches.get(batch_id) else None
+        if data is None:
+            return _text("No finished batch with this id here (or the cache no longer keeps it).", 404)
+        with zipfile.ZipFile(io.BytesIO(data)) as archive_zip:
+            return Response(archive_zip.read("summary.csv"), mimetype="text/csv")
 
 
 def _security_headers(app: dash.Dash) -> None:

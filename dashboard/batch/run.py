@@ -22,8 +22,6 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-import pandas as pd
-
 from ..config import Settings
 from ..wise.adql import upload_cone_query
 from ..wise.analysis import AnalysisParams, View, analyze
@@ -63,6 +61,7 @@ class BatchRun:
     queries: dict[str, str] = field(default_factory=dict)  # table -> the upload ADQL
     jobs: list[str] = field(default_factory=list)  # UWS job URLs created (each deleted when done)
     cancelled: bool = False
+    stopped: str = ""  # why the batch stopped before its end (the client's rate limit), if it did
     service_url: str = ""
 
 
@@ -71,6 +70,8 @@ def chunks(targets: Sequence[BatchTarget], size: int) -> list[list[BatchTarget]]
 
 
 class BatchRunner:
+    on_job: Callable[[str], None] = staticmethod(lambda url: None)
+
     def __init__(self, settings: Settings, *, chunk_size: int | None = None, job_wait_s: float | None = None) -> None:
         self.settings = settings
         self.chunk_size = chunk_size or settings.batch_chunk
@@ -82,13 +83,22 @@ class BatchRunner:
         self.job_wait_s = job_wait_s or settings.batch_job_wait_s
 
     def run(self, targets: Sequence[BatchTarget], *, progress: Progress | None = None,
-            cancelled: Callable[[], bool] = lambda: False, params: AnalysisParams | None = None) -> BatchRun:
+            cancelled: Callable[[], bool] = lambda: False, params: AnalysisParams | None = None,
+            on_job: Callable[[str], None] = lambda url: None,
+            before_chunk: Callable[[int], str | None] = lambda index: None) -> BatchRun:
+        """``on_job`` hears each UWS job URL as it is created (kept for a clean-up); ``before_chunk``
+        may refuse a chunk with a reason (the client's rate limit), and then the batch stops there."""
         out = BatchRun(targets=list(targets), service_url=self.client.url,
                        queries={t: upload_cone_query(t) for t in TABLES})
         lock = threading.Lock()
+        self.on_job = on_job
         for index, chunk in enumerate(chunks(targets, self.chunk_size)):
             if cancelled():
                 out.cancelled = True
+                break
+            refusal = before_chunk(index)
+            if refusal:
+                out.stopped = refusal
                 break
             upload = upload_votable(chunk)
             report = ChunkReport(index, len(chunk), hashlib.sha256(upload).hexdigest())
@@ -135,6 +145,7 @@ class BatchRunner:
                 def record(url: str) -> None:
                     with lock:
                         out.jobs.append(url)
+                    self.on_job(url)
 
                 with self.slots.slot(wait_s=self.job_wait_s):
                     reply = jobs.run(adql, chunk, maxrec=self.settings.max_rows * len(chunk), on_job=record,
@@ -178,6 +189,3 @@ class BatchRunner:
                 observations.results[table] = TableResult(rows=rows, provenance=provenance)
             out.views[item.line] = analyze(item.target, observations, params)
 
-
-def rows_of(frame: pd.DataFrame) -> int:
-    return len(frame)

@@ -32,6 +32,8 @@ def read(text: str, settings: Settings, *, radius: float | None = None, max_targ
 
 
 def run(targets: TargetList, settings: Settings, *, progress: Progress | None = None,
-        cancelled: Callable[[], bool] = lambda: False) -> BatchResult:
-    done = BatchRunner(settings).run(targets.targets, progress=progress, cancelled=cancelled)
+        cancelled: Callable[[], bool] = lambda: False, on_job: Callable[[str], None] = lambda url: None,
+        before_chunk: Callable[[int], str | None] = lambda index: None) -> BatchResult:
+    done = BatchRunner(settings).run(targets.targets, progress=progress, cancelled=cancelled, on_job=on_job,
+                                     before_chunk=before_chunk)
     return BatchResult(targets, done, summary(done, targets.bad))

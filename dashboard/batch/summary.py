@@ -67,7 +67,7 @@ def summary(run: BatchRun, bad: list[BadLine]) -> pd.DataFrame:
     done = {t.line for t in run.targets if t.line in run.views}
     rows += [{"line": t.line, "id": t.id, "input": t.input, "ra": t.target.ra, "dec": t.target.dec,
               "status": "failed", "reason": "cancelled before this target's chunk ran" if run.cancelled
-              else "not run"} for t in run.targets if t.line not in done]
+              else (run.stopped or "not run")} for t in run.targets if t.line not in done]
     rows += [{"line": b.line, "input": b.input, "status": "bad_input", "reason": b.reason} for b in bad]
     frame = pd.DataFrame(rows, columns=COLUMNS)
     return frame.sort_values("line", kind="stable").reset_index(drop=True)

@@ -30,7 +30,7 @@ from ..wise.quality import ALL_CUTS
 from ..wise.tables import TABLES
 from ..wise.targets import TargetError, parse_radius
 from ..wise.variability import describe
-from . import figures, panels, sky
+from . import batch, figures, panels, sky
 from .urlstate import BOUNDS, ViewState, from_store, parse_fold, parse_query, to_params, to_query
 
 log = logging.getLogger(__name__)
@@ -458,6 +458,7 @@ def register(app: dash.Dash, settings: Settings) -> None:
     )(on_motion)
 
     register_sky(app, settings)
+    batch.register(app, settings)
 
 
 def moves(settings: Settings, sky_data: dict | None, fetched: dict | None, state_data: dict | None) -> bool:

@@ -10,6 +10,7 @@ from dash import dcc, html
 from ..wise import archive
 from ..wise.photometry import COLOUR_CORRECTIONS, W4_RED_FACTOR
 from ..wise.quality import EPOCH_CUTS
+from .batch import section as batch_section
 from .figures import BASE_CONFIG, message_figure
 from .urlstate import BOUNDS, ViewState
 
@@ -178,7 +179,8 @@ def make_layout() -> html.Div:
         html.Header(className="header", children=[
             html.Div(className="brand", children=[html.H1("WISE Explorer"),
                                                   html.Span("AllWISE sources · W1–W4 SED · NEOWISE light curve",
-                                                            className="muted")]),
+                                                            className="muted"),
+                                                  html.A("many targets (batch)", href="/batch", className="nav")]),
             html.Div(className="search", children=[
                 dcc.Input(id="target-input", type="text", placeholder="target: name, coordinates or WISEA J…",
                           debounce=True, n_submit=0, className="target-input", autoComplete="off"),
@@ -240,7 +242,8 @@ def make_layout() -> html.Div:
             ])], panel_id="pg-panel"),
             _sky_panel(),
         ]),
-        html.Footer(className="footer", children=[
+        batch_section(),
+        html.Footer(id="footer", className="footer", children=[
             html.A("Download bundle (.zip)", id="download", href="#", className="button disabled", download=""),
             html.Span(id="download-error", className="download-error", role="alert"),
             html.Div(className="share", children=[

@@ -1,0 +1,138 @@
+"""The batch page (``/batch``, ``/batch/<id>``): a list in, progress per chunk and table, cancel,
+and the summary as a sortable, filterable table whose rows open each target's full view. Thin:
+the work is ``web/batches.py`` and ``batch/``; the state lives in the shared store, so the page
+polls it by the id in its address."""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+from urllib.parse import urlencode
+
+import dash
+import dash_ag_grid as dag
+from dash import Input, Output, State, dcc, html, no_update
+
+from ..batch.summary import COLUMNS
+from ..config import Settings
+from ..web.batches import Batches, BatchRefused
+from ..web.ratelimit import client_address
+
+SHOWN = ["line", "status", "id", "input", "designation", "separation_arcsec", "w1mpro", "w2mpro", "ph_qual",
+         "n_epochs_passed", "n_visits_w1", "n_visits_w2", "w1_chi2_red_floor", "w1_p_constant_floor", "w1_w2_median",
+         "reason"]
+EXAMPLE = "AT2019dsg\n192.06346 +17.77402\nJ205702.96+141216.2\nl=61.403 b=-19.734"
+
+
+def section() -> html.Section:
+    columns = [{"field": "view", "headerName": "view", "cellRenderer": "markdown", "pinned": "left", "width": 80,
+                "sortable": False, "filter": False}]
+    columns += [{"field": c, "headerName": c, "sortable": True, "filter": True, "resizable": True,
+                 "minWidth": 8 * len(c) + 60} for c in SHOWN]
+    return html.Section(id="batch-section", className="panel batch", style={"display": "none"}, children=[
+        html.Div(className="panel-head", children=[html.H3("Many targets at once"),
+                                                   html.A("← one target", href="/", className="muted")]),
+        html.P("One target per line, in any form the target box takes, or a CSV/ECSV file with a 'target' "
+               "column (optional 'id' and 'radius' in arcsec). Bad lines are listed and the rest run, as IRSA "
+               "upload queries (one per table per 500 targets).", className="muted"),
+        dcc.Textarea(id="batch-text", placeholder=EXAMPLE, className="batch-text"),
+        html.Div(className="batch-controls", children=[
+            dcc.Upload(id="batch-file", children=html.Span("or drop / choose a file"), className="batch-upload",
+                       max_size=5 * 1024**2),
+            html.Label("radius (arcsec)", htmlFor="batch-radius", className="muted"),
+            dcc.Input(id="batch-radius", type="text", value="", placeholder="10", className="small-input"),
+            html.Button("Run batch", id="batch-run", n_clicks=0, className="go"),
+            html.Button("Cancel batch", id="batch-cancel", n_clicks=0, className="cancel", style={"display": "none"}),
+        ]),
+        html.Div(id="batch-message", className="notice", role="alert"),
+        html.Div(id="batch-progress", className="progress", role="status"),
+        html.A("Download batch bundle (.zip)", id="batch-download", href="#", className="button disabled",
+               download=""),
+        dag.AgGrid(id="batch-table", rowData=[], columnDefs=columns, className="ag-theme-alpine",
+                   dashGridOptions={"pagination": True, "paginationPageSize": 50}, style={"height": "560px"}),
+        dcc.Interval(id="batch-poll", interval=1000, disabled=True),
+    ])
+
+
+def batch_id(pathname: str | None) -> str:
+    parts = (pathname or "").strip("/").split("/")
+    return parts[1] if len(parts) == 2 and parts[0] == "batch" else ""
+
+
+def view_link(row: dict[str, Any]) -> str:
+    """A row's full view: its position and cone (numbers only, so the link is exact and safe)."""
+    if row.get("ra") is None or row.get("radius_arcsec") is None or row.get("status") == "bad_input":
+        return ""
+    query = urlencode({"target": f"{row['ra']:.6f} {row['dec']:+.6f}", "r": f"{row['radius_arcsec']:g}"})
+    return f"[open](/?{query})"
+
+
+def poll(settings: Settings, pathname: str | None) -> dict[str, Any]:
+    ident = batch_id(pathname)
+    if not ident:
+        return {"progress": "", "rows": [], "href": "#", "cls": "button disabled", "poll": True,
+                "cancel": {"display": "none"}, "message": no_update}
+    state = Batches(settings).get(ident)
+    if state is None:
+        return {"progress": "", "rows": [], "href": "#", "cls": "button disabled", "poll": True,
+                "cancel": {"display": "none"}, "message": "This batch is not known here (or the cache no longer "
+                                                          "keeps it); run the list again."}
+    lines = [f"{k}: {v}" for k, v in state.progress.items()]
+    head = {"running": "Running…", "done": "Done.", "cancelled": "Cancelled.", "lost": state.message,
+            "failed": state.message}[state.status]
+    if state.message and state.status in ("done", "cancelled"):
+        head += " " + state.message
+    running = state.status == "running"
+    bad = [f"line {b['line']}: {b['reason']}" for b in state.bad]
+    rows = [r | {"view": view_link(r)} for r in state.rows]
+    return {"progress": [html.Div(head), *[html.Div(line) for line in lines]], "rows": rows,
+            "href": f"/batch/{ident}/bundle.zip" if state.status in ("done", "cancelled") else "#",
+            "cls": "button" if state.status in ("done", "cancelled") else "button disabled", "poll": not running,
+            "cancel": {"display": "inline-block"} if running else {"display": "none"},
+            "message": [html.Div(b) for b in bad[:50]] + ([html.Div(f"… and {len(bad) - 50} more bad lines")]
+                                                          if len(bad) > 50 else [])}
+
+
+def register(app: dash.Dash, settings: Settings) -> None:
+    batches = Batches(settings)
+
+    @app.callback(Output("batch-section", "style"), Output("main", "style"), Output("footer", "style"),
+                  Input("url", "pathname"))
+    def show(pathname: str | None) -> tuple[dict, dict, dict]:
+        on = (pathname or "").startswith("/batch")
+        return ({"display": "block"} if on else {"display": "none"}, {"display": "none"} if on else {},
+                {"display": "none"} if on else {})
+
+    @app.callback(Output("url", "pathname"), Output("batch-message", "children", allow_duplicate=True),
+                  Input("batch-run", "n_clicks"), State("batch-text", "value"), State("batch-file", "contents"),
+                  State("batch-radius", "value"), prevent_initial_call=True)
+    def run(_: int, text: str | None, contents: str | None, radius: str | None) -> tuple[Any, Any]:
+        if contents:
+            try:
+                text = base64.b64decode(contents.split(",", 1)[1]).decode("utf-8", "replace")
+            except (ValueError, IndexError):
+                return no_update, "The file could not be read; give a UTF-8 text, CSV or ECSV file."
+        try:
+            ident = batches.start(text or "", radius, client_address())
+        except BatchRefused as exc:
+            return no_update, str(exc)
+        return f"/batch/{ident}", ""
+
+    @app.callback(
+        output={"progress": Output("batch-progress", "children"), "rows": Output("batch-table", "rowData"),
+                "href": Output("batch-download", "href"), "cls": Output("batch-download", "className"),
+                "poll": Output("batch-poll", "disabled"), "cancel": Output("batch-cancel", "style"),
+                "message": Output("batch-message", "children")},
+        inputs={"pathname": Input("url", "pathname"), "_": Input("batch-poll", "n_intervals")},
+        prevent_initial_call=False)
+    def on_poll(pathname: str | None, _: int | None) -> dict[str, Any]:
+        return poll(settings, pathname)
+
+    @app.callback(Output("batch-progress", "children", allow_duplicate=True), Input("batch-cancel", "n_clicks"),
+                  State("url", "pathname"), prevent_initial_call=True)
+    def cancel(_: int, pathname: str | None) -> Any:
+        batches.cancel(batch_id(pathname))
+        return "Cancelling… (the running IRSA jobs are deleted)"
+
+
+__all__ = ["COLUMNS", "register", "section"]

@@ -1,0 +1,203 @@
+"""Batches on the group server: each runs in a thread of the web worker that received it, its
+state in the shared store, so a page on any worker (or a link opened later) finds it at
+``/batch/<id>`` for as long as the cache keeps it (``WISE_CACHE_TTL_S``).
+
+* One running batch per client address (a lease renewed by the batch's heartbeat); each chunk
+  counts once against the client's rate limit (a chunk refused stops the batch there, said).
+* Cancel sets a flag the runner reads between and inside its UWS jobs; the job is deleted.
+* Every UWS job URL is recorded as it is created. A batch whose heartbeat lapsed (its worker was
+  killed or recycled) is marked lost by the next reader, and ``clean_up`` deletes its jobs at IRSA;
+  a thread per process runs ``clean_up`` every ``CLEAN_UP_S``.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+import uuid
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+
+from ..batch import service
+from ..batch.bundle import build_batch_bundle
+from ..batch.upload import delete_job
+from ..config import Settings
+from ..wise.errors import WiseError
+from ..wise.service import shared_store
+from ..wise.targets import TargetError
+from .ratelimit import rate_limiter
+
+log = logging.getLogger(__name__)
+
+HEARTBEAT_S = 10.0
+CLEAN_UP_S = 60.0
+INDEX = "batch:index"
+
+
+@dataclass
+class BatchState:
+    id: str
+    client: str
+    status: str = "running"  # running, done, cancelled, lost, failed
+    progress: dict[str, str] = field(default_factory=dict)  # "chunk i table" -> state
+    chunks_total: int = 0
+    message: str = ""
+    rows: list[dict] = field(default_factory=list)  # summary.csv as records (when finished)
+    bad: list[dict] = field(default_factory=list)
+    jobs: list[str] = field(default_factory=list)
+    jobs_cleaned: bool = False
+    created: float = field(default_factory=time.time)
+
+
+class BatchRefused(WiseError):
+    """A batch that is not started (another is running for this client, or the list is unusable)."""
+
+
+class Batches:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.store = shared_store(settings)
+        self.ttl_s = settings.cache_ttl_s
+
+    def _save(self, state: BatchState) -> None:
+        self.store.set(f"batch:{state.id}", asdict(state), expire=self.ttl_s)
+
+    def get(self, batch_id: str) -> BatchState | None:
+        if not batch_id or len(batch_id) != 32 or not batch_id.isalnum():
+            return None
+        raw = self.store.get(f"batch:{batch_id}")
+        if not isinstance(raw, dict):
+            return None
+        state = BatchState(**raw)
+        if state.status == "running" and self.store.get(f"batch-alive:{batch_id}") is None:
+            state.status, state.message = "lost", ("The server restarted while running this batch. Run it again: "
+                                                   "the chunks already done come from the cache.")
+            self._clean_jobs(state)
+            self._save(state)
+        return state
+
+    def _index(self) -> list[str]:
+        """The batches this store knows (the last 500 started), for the clean-up."""
+        value = self.store.get(INDEX)
+        return [str(v) for v in value] if isinstance(value, list) else []
+
+    def _clean_jobs(self, state: BatchState) -> None:
+        if state.jobs and not state.jobs_cleaned:
+            for url in state.jobs:
+                delete_job(url, self.settings.connect_timeout_s)
+            state.jobs_cleaned = True
+
+    def clean_up(self) -> int:
+        """Jobs of batches whose worker died, deleted at IRSA; returns how many batches were cleaned."""
+        cleaned = 0
+        for batch_id in self._index():
+            state = self.get(batch_id)  # marks a dead running batch lost and deletes its jobs
+            cleaned += bool(state and state.status == "lost" and state.jobs)
+        return cleaned
+
+    def cancel(self, batch_id: str) -> None:
+        if self.get(batch_id) is not None:
+            self.store.set(f"batch-cancel:{batch_id}", True, expire=self.ttl_s)
+
+    def bundle(self, batch_id: str) -> bytes | None:
+        value = self.store.get(f"batch-bundle:{batch_id}")
+        return value if isinstance(value, bytes) else None
+
+    def start(self, text: str, radius: object, client: str) -> str:
+        """Check the list now (bad lines are kept, not refused), then run it in a thread."""
+        from ..wise.targets import parse_radius
+
+        try:
+            r = parse_radius(radius, self.settings.max_radius_arcsec) if str(radius or "").strip() else None
+        except TargetError as exc:
+            raise BatchRefused(str(exc)) from None
+        running = self.store.get(f"batch-running:{client}")
+        if isinstance(running, str) and self.store.get(f"batch-alive:{running}") is not None:
+            raise BatchRefused(f"You already have a batch running (/batch/{running}); wait for it or cancel it.")
+        try:
+            targets = service.read(text, self.settings, radius=r, max_targets=self.settings.batch_max_targets)
+        except TargetError as exc:
+            raise BatchRefused(str(exc)) from None
+        if not targets.targets and not targets.bad:
+            raise BatchRefused("The list is empty: give one target per line (a name, coordinates or a designation).")
+        state = BatchState(id=uuid.uuid4().hex, client=client,
+                           bad=[{"line": b.line, "input": b.input, "reason": b.reason} for b in targets.bad],
+                           chunks_total=-(-len(targets.targets) // self.settings.batch_chunk))
+        self.store.set(f"batch-alive:{state.id}", True, expire=HEARTBEAT_S * 3)
+        self.store.set(f"batch-running:{client}", state.id, expire=HEARTBEAT_S * 3)
+        self._save(state)
+        self.store.set(INDEX, [*self._index()[-500:], state.id], expire=self.ttl_s)
+        threading.Thread(target=self._run, args=(state, targets), daemon=True, name=f"batch:{state.id[:8]}").start()
+        return state.id
+
+    def _run(self, state: BatchState, targets: service.TargetList) -> None:
+        done = threading.Event()
+        lock = threading.Lock()
+
+        def beat() -> None:
+            while not done.wait(HEARTBEAT_S / 3):
+                self.store.set(f"batch-alive:{state.id}", True, expire=HEARTBEAT_S * 3)
+                self.store.set(f"batch-running:{state.client}", state.id, expire=HEARTBEAT_S * 3)
+
+        threading.Thread(target=beat, daemon=True).start()
+        limiter = rate_limiter(self.settings)
+
+        def progress(chunk: int, table: str, status: str) -> None:
+            with lock:
+                state.progress[f"chunk {chunk + 1}/{state.chunks_total} {table}"] = status
+                self._save(state)
+
+        def on_job(url: str) -> None:
+            with lock:
+                state.jobs.append(url)
+                self._save(state)
+
+        def before_chunk(index: int) -> str | None:
+            return None if limiter.allow(state.client) else limiter.refusal()
+
+        try:
+            result = service.run(targets, self.settings, progress=progress, on_job=on_job, before_chunk=before_chunk,
+                                 cancelled=lambda: bool(self.store.get(f"batch-cancel:{state.id}")))
+            bundle = build_batch_bundle(result.run, targets.bad, result.table, self.settings)
+            self.store.set(f"batch-bundle:{state.id}", bundle, expire=self.ttl_s)
+            table = result.table.replace({np.nan: None})
+            radii = {t.line: t.radius_arcsec for t in targets.targets}  # for each row's link to its view
+            with lock:
+                state.rows = [row | {"radius_arcsec": radii.get(row["line"])} for row in table.to_dict("records")]
+                state.status = "cancelled" if result.run.cancelled else "done"
+                state.message = result.run.stopped
+                state.jobs_cleaned = True  # the runner deleted each job as it ended
+        except Exception as exc:  # a defect: logged, said on the page
+            log.exception("batch %s failed", state.id)
+            with lock:
+                state.status, state.message = "failed", f"The batch failed on the server ({type(exc).__name__}); " \
+                                                         "it was logged."
+        finally:
+            done.set()
+            with lock:
+                self._save(state)
+            self.store.delete(f"batch-alive:{state.id}")
+            self.store.delete(f"batch-running:{state.client}")
+
+
+_CLEANERS: set[str] = set()
+
+
+def start_clean_up(settings: Settings) -> None:
+    """One thread per process and cache: delete the UWS jobs of batches whose worker died."""
+    key = str(settings.cache_dir) + str(settings.redis_url)
+    if key in _CLEANERS:
+        return
+    _CLEANERS.add(key)
+
+    def loop() -> None:
+        while True:
+            time.sleep(CLEAN_UP_S)
+            try:
+                Batches(settings).clean_up()
+            except Exception:
+                log.exception("batch clean-up failed")
+
+    threading.Thread(target=loop, daemon=True, name="batch-clean-up").start()
