@@ -178,3 +178,60 @@ def test_batch_bundle_has_the_summary_each_target_and_one_reproduce(batch_settin
 def test_runner_uses_at_most_half_of_the_upstream_slots(batch_settings):
     runner = BatchRunner(replace(batch_settings, max_concurrent_upstream=4))
     assert runner.slots.limit == 2 and runner.slots.service == "upstream"
+
+
+def wait_for(predicate, seconds: float = 20.0) -> None:
+    deadline = time.monotonic() + seconds
+    while not predicate():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.1)
+
+
+def test_the_group_server_runs_one_batch_per_client_and_cancel_deletes_its_job(batch_settings, tap):
+    from dashboard.web.batches import Batches, BatchRefused
+
+    batches = Batches(batch_settings)
+    tap.faults["neowiser_p1bs_psd"] = Fault(latency_s=5.0)
+    first = batches.start(LIST, "2.5", "203.0.113.7")
+    with pytest.raises(BatchRefused, match="already have a batch running"):
+        batches.start(LIST, "2.5", "203.0.113.7")
+    other = batches.start("AT2019dsg", "2.5", "198.51.100.1")  # another client is not held up
+    wait_for(lambda: any(j.phase == "EXECUTING" for j in tap.jobs.values()))
+    batches.cancel(first)
+    wait_for(lambda: batches.get(first).status == "cancelled", 8.0)
+    state = batches.get(first)
+    assert state.jobs and all(tap.jobs[u.rsplit("/", 1)[1]].deleted for u in state.jobs)
+    wait_for(lambda: batches.get(other).status == "done", 30.0)
+    assert batches.bundle(other) is not None and batches.get(other).rows[0]["status"] == "ok"
+    assert batches.start(LIST, "2.5", "203.0.113.7")  # once cancelled, the client may start another
+
+
+def test_a_batch_whose_worker_died_is_told_and_its_jobs_are_deleted(batch_settings, tap):
+    """A worker killed mid-batch leaves its state 'running' with no heartbeat and a UWS job at
+    IRSA: the next reader says so and the clean-up deletes the job."""
+    import pyvo
+
+    from dashboard.web.batches import INDEX, Batches, BatchState
+
+    batches = Batches(batch_settings)
+    job = pyvo.dal.AsyncTAPJob.create(tap.url, "SELECT 1", uploads={"targets": io.BytesIO(upload_votable(
+        service.read("AT2019dsg", batch_settings).targets))})
+    dead = BatchState(id="a" * 32, client="x", jobs=[job.url])
+    batches._save(dead)
+    batches.store.set(INDEX, [dead.id])
+    assert batches.clean_up() == 1
+    assert tap.jobs[job.url.rsplit("/", 1)[1]].deleted
+    state = batches.get(dead.id)
+    assert state.status == "lost" and "restarted" in state.message
+
+
+def test_each_chunk_counts_against_the_clients_rate_limit(batch_settings, tap):
+    from dashboard.web.batches import Batches
+
+    batches = Batches(replace(batch_settings, rate_limit_per_minute=2))
+    ident = batches.start(LIST, "2.5", "192.0.2.9")  # 5 targets in chunks of 2: 3 chunks, 2 allowed
+    wait_for(lambda: batches.get(ident).status != "running", 30.0)
+    state = batches.get(ident)
+    assert "Too many requests" in state.message
+    reasons = {r["line"]: r["reason"] for r in state.rows}
+    assert "Too many requests" in reasons[8] and reasons[2] == ""
