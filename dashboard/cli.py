@@ -105,8 +105,12 @@ def batch_command(settings: Settings, args: argparse.Namespace) -> int:
     from .batch import service
     from .batch.bundle import build_batch_bundle
     from .batch.summary import STATUSES
+    from .wise.targets import TargetError
 
-    text = sys.stdin.read() if args.file == "-" else Path(args.file).read_text(encoding="utf-8", errors="replace")
+    try:
+        text = sys.stdin.read() if args.file == "-" else Path(args.file).read_text(encoding="utf-8", errors="replace")
+    except OSError as exc:
+        raise TargetError(f"cannot read the list {args.file!r}: {exc.strerror or exc}") from None
     targets = service.read(text, settings, radius=args.radius)
     for bad in targets.bad:
         print(f"line {bad.line}: {bad.reason}", file=sys.stderr)

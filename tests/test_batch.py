@@ -235,3 +235,12 @@ def test_each_chunk_counts_against_the_clients_rate_limit(batch_settings, tap):
     assert "Too many requests" in state.message
     reasons = {r["line"]: r["reason"] for r in state.rows}
     assert "Too many requests" in reasons[8] and reasons[2] == ""
+
+
+def test_the_page_limit_refuses_a_long_list_with_what_to_do(batch_settings):
+    from dashboard.web.batches import Batches, BatchRefused
+
+    with pytest.raises(BatchRefused, match="at most 3 .*python -m dashboard batch"):
+        Batches(replace(batch_settings, batch_max_targets=3)).start(LIST, "", "192.0.2.1")
+    with pytest.raises(BatchRefused, match="radius"):
+        Batches(batch_settings).start(LIST, "-3", "192.0.2.1")

@@ -129,3 +129,19 @@ def test_fetch_prints_variability_with_its_error_floor_and_the_colour_track():
     assert "visits: 20 (gap mode)" in out.stdout
     assert "W1: 20 visits" in out.stdout and "mag error floor (from the scatter within visits)" in out.stdout
     assert "colour-magnitude slope dW1/d(W1-W2): -0.91 +- 0.10 over 20 visits (reddening would give 3.0)" in out.stdout
+
+
+def test_batch_command_writes_the_bundle_and_says_what_happened(tap, tmp_path):
+    """python -m dashboard batch FILE -o OUT.zip on the local TAP server (uploads, UWS jobs): real
+    recorded targets and a bad line; exit 3 (a bad line), each line's fate on stderr."""
+    listing = tmp_path / "list.csv"
+    listing.write_text("id,target,radius\nTDE,AT2019dsg,2.5\nnope,not a target !!,\nhost,192.06346 17.77402,2.5\n")
+    env = {"WISE_TAP_URL": tap.url, "WISE_CACHE_DIR": str(tmp_path / "c")}
+    done = cli("batch", str(listing), "-o", str(tmp_path / "b.zip"), env=env)
+    assert done.returncode == 3, done.stderr
+    assert "line 3:" in done.stderr and "chunk 0 neowiser_p1bs_psd: done" in done.stderr  # not a terminal: lines
+    assert "2 ok, 0 no_source, 0 failed, 1 bad_input" in done.stdout
+    names = zipfile.ZipFile(tmp_path / "b.zip").namelist()
+    assert "summary.csv" in names and any(n.startswith("targets/0001_TDE/") for n in names)
+    missing = cli("batch", str(tmp_path / "missing.txt"), "-o", str(tmp_path / "m.zip"), env=env)
+    assert missing.returncode == 2 and "cannot read the list" in missing.stderr and "Traceback" not in missing.stderr

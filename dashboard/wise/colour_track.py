@@ -6,9 +6,11 @@ The slope is an error-weighted least-squares fit of W1 on W1−W2 over the visit
 both bands (``LightCurve.colour``), with its 1-sigma error from the fit's covariance scaled by
 sqrt(chi2_red) when the scatter exceeds the errors.
 
-Reddening: A_W1/A_V = 0.039 and A_W2/A_V = 0.026 (Wang & Chen 2019, ApJ 877, 116, Table 3; NOT
-VERIFIED against the paper itself: transcribed from public code copies), so extinction moves a
-point by dW1 / d(W1−W2) = 0.039 / 0.013 = 3.0, towards fainter and redder.
+Reddening: A_W1/A_V = 0.039 and A_W2/A_V = 0.026 (Wang & Chen 2019, ApJ 877, 116, Table 3), so
+extinction moves a point by dW1 / d(W1−W2) = 0.039 / 0.013 = 3.0, towards fainter and redder.
+Checked against two independent transcriptions of that table found through the search tool: one
+gives A/A_V = 0.039, 0.026 directly; one gives A/E(G_BP−G_RP) = 0.094 (W1), 0.063 (W2), 2.394 (V),
+i.e. A/A_V = 0.0393, 0.0263. The paper itself is not reachable from this machine.
 """
 
 from __future__ import annotations
@@ -21,8 +23,8 @@ import pandas as pd
 
 #: A_lambda / A_V for W1 and W2 (Wang & Chen 2019; see the module docstring).
 A_W1_PER_AV, A_W2_PER_AV = 0.039, 0.026
-EXTINCTION_LAW = ("Wang & Chen 2019, ApJ 877, 116: A_W1/A_V = 0.039, A_W2/A_V = 0.026 "
-                  "(NOT VERIFIED against the paper; from public code copies)")
+EXTINCTION_LAW = ("Wang & Chen 2019, ApJ 877, 116, Table 3: A_W1/A_V = 0.039, A_W2/A_V = 0.026 "
+                  "(two independent transcriptions of Table 3 agree; the paper itself was not read)")
 REDDENING_SLOPE = A_W1_PER_AV / (A_W1_PER_AV - A_W2_PER_AV)  # dW1 / d(W1-W2) along the reddening vector
 
 
