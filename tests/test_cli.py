@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 import subprocess
 import sys
@@ -102,6 +103,9 @@ def test_bundle_of_a_page_link_is_the_bytes_the_server_serves(tmp_path, settings
     same_server = {"WISE_CACHE_DIR": str(tmp_path / "c"), "WISE_TAP_URL": settings.tap_url}  # the manifest names it
     out = cli("bundle", "--url", query, "--offline", "-o", str(path), env=same_server)
     assert out.returncode == 0, out.stderr
+    mine, theirs = zipfile.ZipFile(path), zipfile.ZipFile(io.BytesIO(served.data))
+    differ = [n for n in theirs.namelist() if n not in mine.namelist() or mine.read(n) != theirs.read(n)]
+    assert mine.namelist() == theirs.namelist() and not differ, (differ, out.stderr)  # which file, if any
     assert path.read_bytes() == served.data
 
 
