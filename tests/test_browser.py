@@ -802,6 +802,12 @@ def test_a_slow_service_never_holds_the_wise_view(page, sky_app):
         assert time.monotonic() - started < 5.0, "the WISE view waited for Gaia"
         assert grid_rows(page, "sources") >= 1
         assert "Gaia: fetching" in page.locator("#sky-progress").inner_text()  # its own loading state
+        assert page.locator("#lc-graph .dash-spinner, #sed-graph .dash-spinner").count() == 0  # plots uncovered
+        # a zoom while Gaia is still out reaches the link (a callback waiting on the sky job that wrote
+        # the plots kept them "loading", and Dash dropped the zoom: found here)
+        page.evaluate("""() => Plotly.relayout(document.querySelector('#lc-graph .js-plotly-plot'),
+                                               {'xaxis.range': [3200, 3900], 'yaxis.range': [15.2, 13.1]})""")
+        page.wait_for_function("() => location.search.includes('xr=58200%2C58900')", timeout=10_000)
         wait_sky(page)
         assert page.locator("#gaia-message").inner_text() == ""  # Gaia came, later, in its place
     finally:

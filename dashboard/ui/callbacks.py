@@ -443,15 +443,20 @@ def register(app: dash.Dash, settings: Settings) -> None:
         prevent_initial_call="initial_duplicate",
     )(on_render)
 
-    def on_motion(sky_data: dict | None, fetched: dict | None, state: dict | None, cancelled: dict | None,
+    # A moving Gaia counterpart changes the epoch match: the panels are drawn again, in two steps.
+    # ``moving`` (waiting on the sky job) writes only a small store; a callback writing the panels
+    # while it waits would keep them "loading" and Dash would drop the plot's zoom events meanwhile.
+    app.callback(Output("motion", "data"), Input("sky", "data"), State("fetched", "data"),
+                 State("view-state", "data"), prevent_initial_call=True)(
+        lambda sky_data, fetched, state: sky_data if moves(settings, sky_data, fetched, state) else no_update)
+
+    def on_motion(motion: dict | None, fetched: dict | None, state: dict | None, cancelled: dict | None,
                   query: dict | None, href: str | None) -> dict:
-        if not moves(settings, sky_data, fetched, state):
-            return _no_panels()
-        return render(settings, fetched, state, href, query=query, cancelled=cancelled, sky_data=sky_data)
+        return render(settings, fetched, state, href, query=query, cancelled=cancelled, sky_data=motion)
 
     app.callback(
         output=panel_outputs(duplicate=True),
-        inputs={"sky_data": Input("sky", "data")},
+        inputs={"motion": Input("motion", "data")},
         state={"fetched": State("fetched", "data"), "state": State("view-state", "data"),
                "cancelled": State("cancelled", "data"), "query": State("query", "data"), "href": State("url", "href")},
         prevent_initial_call=True,

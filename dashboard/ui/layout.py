@@ -175,7 +175,7 @@ def make_layout() -> html.Div:
         dcc.Location(id="url", refresh=False),
         dcc.Store(id="query"), dcc.Store(id="fetched"), dcc.Store(id="view-state"), dcc.Store(id="cancelled"),
         dcc.Store(id="canonical"), dcc.Store(id="address"), dcc.Store(id="zoom"),
-        dcc.Store(id="sky-query"), dcc.Store(id="sky"),
+        dcc.Store(id="sky-query"), dcc.Store(id="sky"), dcc.Store(id="motion"),
         html.Header(className="header", children=[
             html.Div(className="brand", children=[html.H1("WISE Explorer"),
                                                   html.Span("AllWISE sources · W1–W4 SED · NEOWISE light curve",
