@@ -16,8 +16,8 @@ import warnings
 from collections.abc import Callable, Sequence
 
 from ..wise.adql import UPLOAD_NAME
-from ..wise.errors import IrsaError, IrsaQueryError, IrsaTimeout
-from ..wise.tap import IrsaTapClient, TapReply, _irsa_error, _session_class, now_utc
+from ..wise.errors import IrsaQueryError, IrsaTimeout
+from ..wise.tap import IrsaTapClient, TapReply, irsa_error, now_utc, timeout_session
 from .targets import BatchTarget
 
 
@@ -58,7 +58,7 @@ class UploadJobs:
         import pyvo
         import requests
 
-        session = _session_class()(self.client.connect_timeout_s, self.read_timeout_s)  # type: ignore[call-arg]
+        session = timeout_session()(self.client.connect_timeout_s, self.read_timeout_s)  # type: ignore[call-arg]
         retrieved = now_utc()
         job = None
         try:
@@ -85,13 +85,12 @@ class UploadJobs:
         except pyvo.dal.DALQueryError as exc:
             raise IrsaQueryError(f"IRSA refused the query: {exc.reason}") from exc
         except (pyvo.dal.DALServiceError, requests.exceptions.RequestException) as exc:
-            raise _irsa_error(exc, self.read_timeout_s, self.client.url) from exc
+            raise irsa_error(exc, self.read_timeout_s, self.client.url) from exc
         finally:
             if job is not None and job.url is not None:
                 delete_job(job.url, self.client.connect_timeout_s)
             session.close()
-        reply = self.client._parse(raw, maxrec, retrieved)
-        return reply
+        return self.client.parse_reply(raw, maxrec, retrieved)
 
 
 def delete_job(url: str, connect_timeout_s: float = 5.0) -> bool:
@@ -103,5 +102,3 @@ def delete_job(url: str, connect_timeout_s: float = 5.0) -> bool:
     except requests.RequestException:
         return False
 
-
-__all__ = ["Cancelled", "IrsaError", "UploadJobs", "delete_job", "upload_table", "upload_votable"]

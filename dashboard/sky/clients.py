@@ -29,7 +29,7 @@ from ..wise.errors import (
     ServiceTimeout,
     ServiceUnreachable,
 )
-from ..wise.tap import _session_class, http_status, now_utc, request_failure
+from ..wise.tap import http_status, now_utc, request_failure, timeout_session
 
 #: IRSA's SIA2 collection of the AllWISE Atlas coadds, and the image kind shown (not the
 #: uncertainty or coverage maps that share the collection).
@@ -77,7 +77,7 @@ class CatalogTap:
 
         from ..wise.votable import table_to_frame
 
-        session = _session_class()(self.connect_timeout_s, self.read_timeout_s)  # type: ignore[call-arg]
+        session = timeout_session()(self.connect_timeout_s, self.read_timeout_s)  # type: ignore[call-arg]
         retrieved = now_utc()
         try:
             response = pyvo.dal.TAPService(self.url, session=session).create_query(adql, maxrec=maxrec).submit(
@@ -120,7 +120,7 @@ class ImageService:
 
         from ..wise.votable import table_to_frame
 
-        session = _session_class()(self.connect_timeout_s, self.read_timeout_s)  # type: ignore[call-arg]
+        session = timeout_session()(self.connect_timeout_s, self.read_timeout_s)  # type: ignore[call-arg]
         retrieved = now_utc()
         try:
             with warnings.catch_warnings():
@@ -144,7 +144,7 @@ class ImageService:
         import requests
 
         url = cutout_url(access_url, ra, dec, size_arcsec)
-        session = _session_class()(self.connect_timeout_s, self.read_timeout_s)  # type: ignore[call-arg]
+        session = timeout_session()(self.connect_timeout_s, self.read_timeout_s)  # type: ignore[call-arg]
         retrieved = now_utc()
         try:
             response = session.get(url, stream=True)

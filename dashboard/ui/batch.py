@@ -13,7 +13,6 @@ import dash
 import dash_ag_grid as dag
 from dash import Input, Output, State, dcc, html, no_update
 
-from ..batch.summary import COLUMNS
 from ..config import Settings
 from ..web.batches import Batches, BatchRefused
 from ..web.ratelimit import client_address
@@ -134,5 +133,3 @@ def register(app: dash.Dash, settings: Settings) -> None:
         batches.cancel(batch_id(pathname))
         return "Cancelling… (the running IRSA jobs are deleted)"
 
-
-__all__ = ["COLUMNS", "register", "section"]

@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 
 
 @lru_cache(maxsize=1)
-def _session_class() -> type[requests.Session]:
+def timeout_session() -> type[requests.Session]:
     """A requests session that applies a default (connect, read) timeout to every request
     (defined when a query is first made: requests is not imported by offline use)."""
     import requests
@@ -89,7 +89,7 @@ class IrsaTapClient:
         """Run a synchronous query; raise an ``IrsaError`` subclass on any failure."""
         import requests
 
-        session = _session_class()(self.connect_timeout_s, read_timeout_s)  # type: ignore[call-arg]
+        session = timeout_session()(self.connect_timeout_s, read_timeout_s)  # type: ignore[call-arg]
         query = _irsa_class()(self.url, session).tap.create_query(adql, maxrec=maxrec)
         retrieved = now_utc()
         try:
@@ -97,12 +97,12 @@ class IrsaTapClient:
             response.raise_for_status()
             raw = response.content
         except requests.exceptions.RequestException as exc:
-            raise _irsa_error(exc, read_timeout_s, self.url) from exc
+            raise irsa_error(exc, read_timeout_s, self.url) from exc
         finally:
             session.close()
-        return self._parse(raw, maxrec, retrieved)
+        return self.parse_reply(raw, maxrec, retrieved)
 
-    def _parse(self, raw: bytes, maxrec: int, retrieved: str) -> TapReply:
+    def parse_reply(self, raw: bytes, maxrec: int, retrieved: str) -> TapReply:
         import pyvo
         from astropy.io.votable import parse as parse_votable
 
@@ -157,7 +157,7 @@ def http_status(exc: Exception) -> object:
     return getattr(response, "status_code", None) or getattr(exc, "code", None) or "?"
 
 
-def _irsa_error(exc: Exception, read_timeout_s: float, url: str) -> IrsaError:
+def irsa_error(exc: Exception, read_timeout_s: float, url: str) -> IrsaError:
     failure = request_failure(exc)
     if failure == "http":
         return IrsaHttpError(f"IRSA answered HTTP {http_status(exc)}; try again later")
