@@ -13,6 +13,7 @@ from dataclasses import replace
 import pandas as pd
 import pytest
 
+from conftest import early_in_a_minute
 from dashboard.batch import service
 from dashboard.batch.bundle import build_batch_bundle
 from dashboard.batch.run import BatchRunner
@@ -229,6 +230,7 @@ def test_each_chunk_counts_against_the_clients_rate_limit(batch_settings, tap):
     from dashboard.web.batches import Batches
 
     batches = Batches(replace(batch_settings, rate_limit_per_minute=2))
+    early_in_a_minute()  # the limit's window is the clock minute
     ident = batches.start(LIST, "2.5", "192.0.2.9")  # 5 targets in chunks of 2: 3 chunks, 2 allowed
     wait_for(lambda: batches.get(ident).status != "running", 30.0)
     state = batches.get(ident)

@@ -18,7 +18,7 @@ from dataclasses import replace
 import pytest
 import requests
 
-from conftest import ROOT
+from conftest import ROOT, early_in_a_minute
 from servers import start_gunicorn, stop
 from tap_server import Fault
 
@@ -167,6 +167,7 @@ def test_rate_limit_is_shared_and_says_so(settings):
 
     app = create_app(replace(settings, offline=True, rate_limit_per_minute=3))
     client = app.server.test_client()
+    early_in_a_minute()
     codes = [client.get("/bundle.zip?target=AT2019dsg&r=10").status_code for _ in range(5)]
     assert codes == [200, 200, 200, 429, 429]
     other = create_app(replace(settings, offline=True, rate_limit_per_minute=3)).server.test_client()
@@ -221,6 +222,7 @@ def test_forged_background_fetches_count_against_the_limit(settings, tap):
     from dashboard.app import create_app
 
     client = create_app(replace(settings, rate_limit_per_minute=2)).server.test_client()
+    early_in_a_minute()  # the limit's window is the clock minute: a turn-over mid-test resets the count
     codes = [client.post("/_dash-update-component", json=_fetch_request(n)).status_code for n in range(2)]
     time.sleep(3)  # the two accepted jobs run their queries
     asked = sum(tap.requests.values())
@@ -234,6 +236,7 @@ def test_clients_behind_one_proxy_hop_are_limited_separately(settings):
     from dashboard.app import create_app
 
     behind = create_app(replace(settings, offline=True, rate_limit_per_minute=2, proxy_hops=1)).server.test_client()
+    early_in_a_minute()
     alice = {"X-Forwarded-For": "198.51.100.7"}
     bob = {"X-Forwarded-For": "198.51.100.8"}
     codes = [behind.get("/bundle.zip?target=AT2019dsg&r=10", headers=alice).status_code for _ in range(3)]

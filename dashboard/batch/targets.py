@@ -104,6 +104,11 @@ def _ecsv(text: str) -> list[_Line]:
                   row["radius"] if "radius" in table.colnames else None) for i, row in enumerate(table)]
 
 
+def count_lines(text: str) -> int:
+    """How many target lines ``text`` holds (no parsing, no network): the page's limit is checked on it."""
+    return len(_lines(text))
+
+
 def read_list(text: str, *, default_radius: float, max_radius: float, aliases: Mapping[str, tuple[float, float, str]],
               resolver: NameResolver | None, max_targets: int | None = None, max_names: int = 100) -> TargetList:
     """Every line checked: accepted targets in file order, bad lines with their reasons."""

@@ -106,7 +106,10 @@ class Batches:
         return value if isinstance(value, bytes) else None
 
     def start(self, text: str, radius: object, client: str) -> str:
-        """Check the list now (bad lines are kept, not refused), then run it in a thread."""
+        """Refuse at once what cannot run (a bad radius, too many or no lines, a batch already
+        running); read the lines (names resolved: the network) and run them in a thread, never in
+        the page's request. Bad lines are kept, not refused."""
+        from ..batch.targets import count_lines
         from ..wise.targets import parse_radius
 
         try:
@@ -117,22 +120,24 @@ class Batches:
         if isinstance(running, str) and self.store.get(f"batch-alive:{running}") is not None:
             raise BatchRefused(f"You already have a batch running (/batch/{running}); wait for it or cancel it.")
         try:
-            targets = service.read(text, self.settings, radius=r, max_targets=self.settings.batch_max_targets)
-        except TargetError as exc:
+            lines = count_lines(text)
+        except TargetError as exc:  # an ECSV file that cannot be read
             raise BatchRefused(str(exc)) from None
-        if not targets.targets and not targets.bad:
+        if lines > self.settings.batch_max_targets:
+            raise BatchRefused(f"The list has {lines} targets; this server takes at most "
+                               f"{self.settings.batch_max_targets} (the command line has no limit: "
+                               "python -m dashboard batch FILE).")
+        if lines == 0:
             raise BatchRefused("The list is empty: give one target per line (a name, coordinates or a designation).")
-        state = BatchState(id=uuid.uuid4().hex, client=client,
-                           bad=[{"line": b.line, "input": b.input, "reason": b.reason} for b in targets.bad],
-                           chunks_total=-(-len(targets.targets) // self.settings.batch_chunk))
+        state = BatchState(id=uuid.uuid4().hex, client=client, chunks_total=-(-lines // self.settings.batch_chunk))
         self.store.set(f"batch-alive:{state.id}", True, expire=HEARTBEAT_S * 3)
         self.store.set(f"batch-running:{client}", state.id, expire=HEARTBEAT_S * 3)
         self._save(state)
         self.store.set(INDEX, [*self._index()[-500:], state.id], expire=self.ttl_s)
-        threading.Thread(target=self._run, args=(state, targets), daemon=True, name=f"batch:{state.id[:8]}").start()
+        threading.Thread(target=self._run, args=(state, text, r), daemon=True, name=f"batch:{state.id[:8]}").start()
         return state.id
 
-    def _run(self, state: BatchState, targets: service.TargetList) -> None:
+    def _run(self, state: BatchState, text: str, radius: float | None) -> None:
         done = threading.Event()
         lock = threading.Lock()
 
@@ -158,6 +163,14 @@ class Batches:
             return None if limiter.allow(state.client) else limiter.refusal()
 
         try:
+            state.progress["reading the list"] = "names resolved…"
+            self._save(state)
+            targets = service.read(text, self.settings, radius=radius)
+            with lock:
+                state.progress["reading the list"] = f"{len(targets.targets)} targets, {len(targets.bad)} bad lines"
+                state.bad = [{"line": b.line, "input": b.input, "reason": b.reason} for b in targets.bad]
+                state.chunks_total = -(-len(targets.targets) // self.settings.batch_chunk)
+                self._save(state)
             result = service.run(targets, self.settings, progress=progress, on_job=on_job, before_chunk=before_chunk,
                                  cancelled=lambda: bool(self.store.get(f"batch-cancel:{state.id}")))
             bundle = build_batch_bundle(result.run, targets.bad, result.table, self.settings)
