@@ -73,3 +73,33 @@ def stop(proc: subprocess.Popen) -> None:
         proc.wait(20)
     except subprocess.TimeoutExpired:
         proc.kill()
+
+
+class LocalHttp:
+    """A stand-in service on 127.0.0.1 with a free port, served from a thread: subclasses give
+    ``_handler()`` (their protocol); ``base`` is http://127.0.0.1:<port>."""
+
+    def __init__(self) -> None:
+        import threading
+        from http.server import ThreadingHTTPServer
+
+        self._lock = threading.Lock()
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    def _handler(self) -> type:
+        raise NotImplementedError
+
+    @property
+    def base(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def start(self):  # noqa: ANN201 - returns the subclass
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()

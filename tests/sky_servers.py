@@ -20,10 +20,9 @@ from __future__ import annotations
 
 import io
 import re
-import threading
 import time
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs, urlparse
 
 import numpy as np
@@ -32,6 +31,7 @@ from astropy.io import fits
 
 from dashboard.wise.select import separation_arcsec
 from dashboard.wise.votable import frame_to_votable
+from servers import LocalHttp
 
 PIXEL_ARCSEC = 1.375
 SIA2_STANDARD_ID = "ivo://ivoa.net/std/SIA#query-2.0"
@@ -92,7 +92,7 @@ def cutout_fits(ra: float, dec: float, size_arcsec: float, sources: list[tuple[f
     return out.getvalue()
 
 
-class LocalSky:
+class LocalSky(LocalHttp):
     """Start with ``LocalSky().start()``; URLs: ``sia_url``, ``simbad_url``, ``gaia_url``."""
 
     def __init__(self) -> None:
@@ -101,27 +101,11 @@ class LocalSky:
         self.gaia_rows = pd.DataFrame(columns=list(GAIA_DTYPES))
         self.image_sources: list[tuple[float, float, float]] = []
         self.requests: list[str] = []
-        self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-
-    @property
-    def base(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        super().__init__()
 
     sia_url = property(lambda self: self.base + "/sia")
     simbad_url = property(lambda self: self.base + "/simbad")
     gaia_url = property(lambda self: self.base + "/gaia")
-
-    def start(self) -> LocalSky:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
 
     def reset(self) -> None:
         with self._lock:

@@ -25,7 +25,7 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs, urlparse
 
 import pandas as pd
@@ -35,6 +35,7 @@ from dashboard.wise.select import separation_arcsec
 from dashboard.wise.tables import TABLES
 from dashboard.wise.votable import frame_to_votable
 from irsa_schema import irsa_columns
+from servers import LocalHttp
 
 _QUERY = re.compile(
     r"^SELECT (?P<cols>.+?) FROM (?P<table>\w+) WHERE CONTAINS\(POINT\('ICRS', ra, dec\), "
@@ -118,7 +119,7 @@ def error_votable(message: str) -> bytes:
     ).encode()
 
 
-class LocalTap:
+class LocalTap(LocalHttp):
     """Start with ``LocalTap().start()``; ``url`` is the TAP base URL; ``stop()`` ends it."""
 
     def __init__(self) -> None:
@@ -128,23 +129,11 @@ class LocalTap:
         self.queries: list[str] = []
         self.jobs: dict[str, Job] = {}
         self.uploads: list[tuple[str, int]] = []  # (table, uploaded rows) per executed upload query
-        self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        super().__init__()
 
     @property
     def url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}/tap"
-
-    def start(self) -> LocalTap:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        return self.base + "/tap"
 
     def reset(self) -> None:
         with self._lock:

@@ -31,6 +31,7 @@ from ..wise.model import Cone, Observations, Provenance, TableResult
 from ..wise.service import shared_store
 from ..wise.tables import TABLES
 from ..wise.tap import IrsaTapClient, TapReply
+from ..wise.threads import each_at_once
 from .targets import BatchTarget
 from .upload import Cancelled, UploadJobs, upload_votable
 
@@ -114,11 +115,7 @@ class BatchRunner:
                 if progress:
                     progress(index, table, report.tables[table])
 
-            threads = [threading.Thread(target=one, args=(t,), name=f"batch:{index}:{t}") for t in TABLES]
-            for thread in threads:
-                thread.start()
-            for thread in threads:
-                thread.join()
+            each_at_once(TABLES, one, name=f"batch:{index}")
             if cancelled():
                 out.cancelled = True
                 break

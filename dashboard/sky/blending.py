@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from ..wise.measurement import finite_number
 from ..wise.select import separation_arcsec
 from .identify import counterpart
 
@@ -57,11 +58,8 @@ class Blending:
 
 
 def _w1_flux(mag: object) -> float | None:
-    try:
-        value = float(mag)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return None
-    return 10 ** (-0.4 * value) if math.isfinite(value) else None
+    value = finite_number(mag)
+    return 10 ** (-0.4 * value) if value is not None else None
 
 
 def blending(sources: pd.DataFrame, selected_key: str | None, gaia: pd.DataFrame | None) -> Blending:

@@ -10,10 +10,8 @@ cone's edge still has its neighbours; the cutout covers the cone plus ``IMAGE_MA
 
 from __future__ import annotations
 
-import contextvars
 import hashlib
 import logging
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
@@ -23,6 +21,7 @@ from ..wise.cache import UpstreamSlots
 from ..wise.errors import ServerBusy, ServiceError, ServiceOffline, ServiceUnreachable
 from ..wise.model import Cone
 from ..wise.service import shared_store
+from ..wise.threads import each_at_once
 from .blending import BEAM_ARCSEC
 from .clients import SCIENCE_SUBTYPE, CatalogTap, ImageService, Reply
 from .image import Cutout, read_cutout
@@ -109,12 +108,7 @@ class ContextFetcher:
             if progress:
                 progress(key, "failed" if key in context.failures else "done")
 
-        threads = [threading.Thread(target=contextvars.copy_context().run, args=(run, key), name=f"sky:{key}")
-                   for key in work]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+        each_at_once(work, run, name="sky")
         return context
 
     def _cached(self, service: str, request: str, timeout_s: float, ask: Callable[[], Reply],

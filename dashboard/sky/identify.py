@@ -9,11 +9,10 @@ for, not an identification).
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import pandas as pd
 
+from ..wise.measurement import finite_number
 from ..wise.motion import Motion, designation_key
 from ..wise.select import separation_arcsec
 
@@ -35,24 +34,16 @@ def counterpart(gaia: pd.DataFrame, designation: str | None) -> pd.Series | None
     return hits.iloc[0] if len(hits) else None
 
 
-def _number(value: object) -> float | None:
-    try:
-        number = float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return None
-    return number if math.isfinite(number) else None
-
-
 def motions(gaia: pd.DataFrame) -> tuple[Motion, ...]:
     """Gaia sources with a proper motion, as the analysis takes them (it picks the counterpart)."""
     out = []
     for _, row in gaia.iterrows():
-        pmra, pmdec, epoch = _number(row.get("pmra")), _number(row.get("pmdec")), _number(row.get("ref_epoch"))
+        pmra, pmdec, epoch = (finite_number(row.get(c)) for c in ("pmra", "pmdec", "ref_epoch"))
         if pmra is None or pmdec is None or epoch is None:
             continue
         allwise = row.get("original_ext_source_id")
         out.append(Motion(source_id=str(row["source_id"]), ra=float(row["ra"]), dec=float(row["dec"]),
-                          pmra=pmra, pmdec=pmdec, parallax=_number(row.get("parallax")), ref_epoch=epoch,
+                          pmra=pmra, pmdec=pmdec, parallax=finite_number(row.get("parallax")), ref_epoch=epoch,
                           allwise=designation_key(allwise) if isinstance(allwise, str) and allwise else None))
     return tuple(out)
 

@@ -9,9 +9,7 @@ wait through three timeouts. An offline fetcher (``offline=True``) asks only the
 
 from __future__ import annotations
 
-import contextvars
 import logging
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -23,6 +21,7 @@ from .errors import IrsaError, IrsaUnreachable, NotCovered, NotRecordedOffline, 
 from .model import CacheState, Cone, Observations, Provenance, TableResult
 from .tables import TABLES
 from .tap import IrsaTapClient, TapReply
+from .threads import each_at_once
 
 log = logging.getLogger(__name__)
 
@@ -75,8 +74,6 @@ class Fetcher:
                 progress(table, _outcome(result))
             return result
 
-        # Plain threads, each in a copy of this context: a pool cannot take new work once the
-        # interpreter exits, and a recycled web worker finishes its running jobs while it exits.
         outcomes: dict[str, TableResult | WiseError] = {}
 
         def run(table: str) -> None:
@@ -89,12 +86,7 @@ class Fetcher:
         if progress:  # every table is listed from the start
             for table in tables:
                 progress(table, "waiting")
-        threads = [threading.Thread(target=contextvars.copy_context().run, args=(run, table), name=f"fetch:{table}")
-                   for table in tables]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+        each_at_once(tables, run, name="fetch")
         for table in tables:
             outcome = outcomes[table]
             if isinstance(outcome, WiseError):

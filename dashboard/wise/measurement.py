@@ -43,3 +43,15 @@ def no_measurement(mag: np.ndarray, err: np.ndarray, snr: np.ndarray | None, let
     reason[null] = "magnitude null"
     reason[flagged] = "ph_qual X"
     return flagged | null | placeholder, reason
+
+
+def finite_number(value: object) -> float | None:
+    """A catalog cell as a finite float, or None (null, NaN, text, infinite): one reading for
+    the SED, the sky context's Gaia rows and the blending estimate."""
+    import math
+
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+    return number if math.isfinite(number) else None

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .measurement import no_measurement
+from .measurement import finite_number, no_measurement
 
 ZP_SOURCE = ("Wright et al. 2010, AJ 140, 1868; Jarrett et al. 2011, ApJ 735, 112; "
              "WISE Explanatory Supplement sec. IV.4.h.i.1")
@@ -106,9 +106,9 @@ def sed(source: pd.Series, options: SedOptions = SedOptions()) -> pd.DataFrame:
     rows = []
     for i, band in enumerate(BANDS.values()):
         b = band.name.lower()
-        mag = _number(source.get(f"{b}mpro"))
-        err = _number(source.get(f"{b}sigmpro"))
-        snr = _number(source.get(f"{b}snr"))
+        mag = finite_number(source.get(f"{b}mpro"))
+        err = finite_number(source.get(f"{b}sigmpro"))
+        snr = finite_number(source.get(f"{b}snr"))
         letter = ph_qual[i] if ph_qual else None
         cc = cc_flags[i] if cc_flags else None
         upper = letter == "U"
@@ -147,14 +147,6 @@ def sed(source: pd.Series, options: SedOptions = SedOptions()) -> pd.DataFrame:
 
 def _nan(value: float | None) -> float:
     return math.nan if value is None else value
-
-
-def _number(value: object) -> float | None:
-    try:
-        number = float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return None
-    return number if math.isfinite(number) else None
 
 
 def _flag_string(value: object) -> str | None:
