@@ -821,6 +821,7 @@ def test_a_batch_runs_from_the_page_lists_bad_lines_and_links_each_row(sized_pag
     page = sized_page
     page.goto(live_app + "/batch")
     page.wait_for_selector("#batch-section", state="visible")
+    assert not page.locator("#welcome").is_visible() and not page.locator("#main").is_visible()  # batch only
     page.fill("#batch-text", "AT2019dsg\nnot a target !!\n192.06346 +17.77402\n999 99")
     page.fill("#batch-radius", "2.5")
     page.click("#batch-run")

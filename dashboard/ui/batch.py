@@ -95,12 +95,12 @@ def poll(settings: Settings, pathname: str | None) -> dict[str, Any]:
 def register(app: dash.Dash, settings: Settings) -> None:
     batches = Batches(settings)
 
-    @app.callback(Output("batch-section", "style"), Output("main", "style"), Output("footer", "style"),
-                  Input("url", "pathname"))
-    def show(pathname: str | None) -> tuple[dict, dict, dict]:
+    # On /batch the single-target parts (welcome, panels, footer) are hidden by the page's class
+    # (assets/style.css), so no callback that writes them has to know about the batch page.
+    @app.callback(Output("batch-section", "style"), Output("page", "className"), Input("url", "pathname"))
+    def show(pathname: str | None) -> tuple[dict, str]:
         on = (pathname or "").startswith("/batch")
-        return ({"display": "block"} if on else {"display": "none"}, {"display": "none"} if on else {},
-                {"display": "none"} if on else {})
+        return ({"display": "block"} if on else {"display": "none"}), ("page batch-mode" if on else "page")
 
     @app.callback(Output("url", "pathname"), Output("batch-message", "children", allow_duplicate=True),
                   Input("batch-run", "n_clicks"), State("batch-text", "value"), State("batch-file", "contents"),

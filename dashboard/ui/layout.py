@@ -171,7 +171,7 @@ def _sky_panel() -> html.Section:
 
 def make_layout() -> html.Div:
     state = ViewState()
-    return html.Div(className="page", children=[
+    return html.Div(id="page", className="page", children=[
         dcc.Location(id="url", refresh=False),
         dcc.Store(id="query"), dcc.Store(id="fetched"), dcc.Store(id="view-state"), dcc.Store(id="cancelled"),
         dcc.Store(id="canonical"), dcc.Store(id="address"), dcc.Store(id="zoom"),
