@@ -854,6 +854,7 @@ def test_a_batch_runs_from_the_page_lists_bad_lines_and_links_each_row(sized_pag
     link = again.locator("#batch-table a", has_text="open").first.get_attribute("href")
     assert link and link.startswith("/?target=") and "r=2.5" in link
     again.goto(live_app + link)
-    wait_rendered(again)
-    assert grid_rows(again, "sources") >= 1
+    wait_rendered(again, target="314.262380")  # the view of this link, not the page's first state
+    again.wait_for_function("() => document.querySelectorAll('#sources .ag-center-cols-container .ag-row')"
+                            ".length >= 1", timeout=20_000)
     assert page.console_errors == []  # type: ignore[attr-defined]
