@@ -35,13 +35,6 @@ document.addEventListener("click", async (event) => {
 
 window.dash_clientside = Object.assign({}, window.dash_clientside, {
   wise: {
-    /* Only zooms and resets of the light curve go to the server: plotly also reports autosize
-       and legend events, and a later event would make Dash drop a zoom still in flight. */
-    zoomEvent: function (relayout) {
-      const keys = Object.keys(relayout || {});
-      const zoom = keys.some((k) => /^(xaxis2?|yaxis)\.(range|autorange)/.test(k));
-      return zoom ? relayout : window.dash_clientside.no_update;
-    },
     /* Replace (not push) the address with the view's canonical query: a garbage or partial link
        is corrected in the address bar without a history entry to go back to. */
     replaceAddress: function (canonical) {
@@ -52,6 +45,23 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
     },
   },
 });
+
+/* Light-curve zooms go to the "zoom" store straight from plotly's own event, not through
+   dcc.Graph's relayoutData: plotly often sends an autosize right after a zoom (the page reflowed
+   as another panel filled in), and Dash runs a callback once with the latest relayoutData, so the
+   zoom was lost (seen in a browser test). Only zooms and resets are passed on. */
+const isZoom = (event) => Object.keys(event || {}).some((k) => /^(xaxis2?|yaxis)\.(range|autorange)/.test(k));
+const onRelayout = (event) => {
+  if (isZoom(event) && window.dash_clientside && window.dash_clientside.set_props) {
+    window.dash_clientside.set_props("zoom", {data: Object.assign({}, event)});
+  }
+};
+const listenForZooms = (gd) => {  // plotly's newPlot drops listeners: bound again after each draw, once
+  if (gd && gd.on && gd.closest && gd.closest("#lc-graph")) {
+    gd.removeListener("plotly_relayout", onRelayout);
+    gd.on("plotly_relayout", onRelayout);
+  }
+};
 
 /* Plot export: plotly's camera button saves a PNG (its file name comes from the server's graph
    config: wise_<target>_<plot>); this adds an SVG button beside it with the same name. Plotly is
@@ -73,10 +83,11 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
     return out;
   };
   const wrap = (draw) => function (gd, data, layout, config) {
-    if (data && !Array.isArray(data) && typeof data === "object") {  // the one-object form dcc.Graph uses
-      return draw.call(this, gd, Object.assign({}, data, {config: withSvg(data.config)}));
-    }
-    return draw.call(this, gd, data, layout, withSvg(config));
+    const drawn = (data && !Array.isArray(data) && typeof data === "object")  // the one-object form dcc.Graph uses
+      ? draw.call(this, gd, Object.assign({}, data, {config: withSvg(data.config)}))
+      : draw.call(this, gd, data, layout, withSvg(config));
+    Promise.resolve(drawn).then(() => listenForZooms(gd), () => undefined);
+    return drawn;
   };
   const patch = (value) => {
     if (value && !value.__wiseExport && value.react && value.newPlot) {

@@ -135,12 +135,12 @@ def test_running_the_list_again_resumes_from_the_chunks_already_done(batch_setti
 
 def test_cancel_deletes_the_running_uws_job(batch_settings, tap):
     targets = service.read(LIST, batch_settings)
-    tap.faults["neowiser_p1bs_psd"] = Fault(latency_s=4.0)
+    tap.faults["neowiser_p1bs_psd"] = Fault(latency_s=30.0)
     stop = threading.Event()
     threading.Timer(0.8, stop.set).start()
     started = time.monotonic()
     result = service.run(targets, batch_settings, cancelled=stop.is_set)
-    assert time.monotonic() - started < 3.5  # it did not wait for the slow job
+    assert time.monotonic() - started < 20  # it did not wait for the slow job (30 s)
     assert result.run.cancelled and result.run.jobs
     assert all(tap.jobs[url.rsplit("/", 1)[1]].deleted for url in result.run.jobs)
     assert "cancelled" in " ".join(result.table["reason"].dropna())

@@ -789,19 +789,18 @@ def test_a_failing_service_is_told_in_its_place_and_the_rest_of_the_view_stands(
 
 
 def test_a_slow_service_never_holds_the_wise_view(page, sky_app):
-    """Gaia answers after 6 s (its timeout is 15 s): the catalog, SED and light curve are on the
-    page while the sky panel still says it is fetching."""
+    """Gaia answers after 10 s (its timeout is 15 s): the catalog, SED and light curve are on the
+    page while the sky panel still says Gaia is being fetched (the order of events, not a clock)."""
     from sky_servers import Fault
 
     url, sky = sky_app
-    sky.faults["gaia"] = Fault(latency_s=6.0)
+    sky.faults["gaia"] = Fault(latency_s=10.0)
     try:
         page.goto(url + "/?target=AT2019dsg&r=2.1&img=W1")  # a cone no earlier test cached
-        started = time.monotonic()
         wait_rendered(page, target="AT2019dsg", timeout=30_000)
-        assert time.monotonic() - started < 5.0, "the WISE view waited for Gaia"
         assert grid_rows(page, "sources") >= 1
-        assert "Gaia: fetching" in page.locator("#sky-progress").inner_text()  # its own loading state
+        page.wait_for_function(  # its own loading state, while the WISE view already stands
+            "() => document.querySelector('#sky-progress').textContent.includes('Gaia: fetching')", timeout=8_000)
         assert page.locator("#lc-graph .dash-spinner, #sed-graph .dash-spinner").count() == 0  # plots uncovered
         # a zoom while Gaia is still out reaches the link (a callback waiting on the sky job that wrote
         # the plots kept them "loading", and Dash dropped the zoom: found here)

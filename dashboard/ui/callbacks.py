@@ -92,7 +92,7 @@ def state_from_controls(base: ViewState, values: dict[str, Any]) -> ViewState:
 
 
 def ranges_from_relayout(base: ViewState, relayout: dict | None) -> ViewState | None:
-    """The light-curve zoom (plotly's ``relayoutData``) as the state's MJD and y ranges; None when
+    """The light-curve zoom (a plotly relayout event) as the state's MJD and y ranges; None when
     the event is not a zoom (autosize, legend clicks). Plot x is MJD - REFERENCE_MJD."""
     event = relayout or {}
     changes: dict[str, Any] = {}
@@ -389,10 +389,9 @@ def register(app: dash.Dash, settings: Settings) -> None:
     app.clientside_callback(ClientsideFunction("wise", "replaceAddress"), Output("address", "data"),
                             Input("canonical", "data"), prevent_initial_call=True)
 
-    # A zoom writes the address (its own callback: plot events never race the inputs above); the
-    # browser passes on zoom events only (assets/wise.js), so none is dropped for an autosize.
-    app.clientside_callback(ClientsideFunction("wise", "zoomEvent"), Output("zoom", "data"),
-                            Input("lc-graph", "relayoutData"), prevent_initial_call=True)
+    # A zoom writes the address (its own callback: plot events never race the inputs above). The
+    # browser writes the "zoom" store from plotly's own event (assets/wise.js), not from
+    # relayoutData, which an autosize right after the zoom would overwrite before Dash reads it.
     app.callback(Output("url", "search", allow_duplicate=True), Input("zoom", "data"),
                  State("url", "search"), prevent_initial_call=True)(
         lambda relayout, search: zoom_search(settings, search, relayout))
