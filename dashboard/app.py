@@ -7,11 +7,9 @@ and no response ever carries a traceback.
 
 from __future__ import annotations
 
-import io
 import logging
 import os
 import secrets
-import zipfile
 from pathlib import Path
 
 import dash
@@ -118,7 +116,10 @@ def _batch_routes(server: Flask, settings: Settings) -> None:
 
     @server.get("/batch/<batch_id>/bundle.zip")
     def batch_bundle(batch_id: str) -> Response:
-        data = batches.bundle(batch_id) if batches.get(batch_id) else None
+        state = batches.get(batch_id)
+        data = batches.bundle(batch_id) if state else None
+        if data is None and state is not None and state.bundle == "preparing":
+            return _text("The bundle is being prepared (each target's full view); try again in a minute.", 503)
         if data is None:
             return _text("No finished batch with this id here (or the cache no longer keeps it).", 404)
         return Response(data, mimetype="application/zip",
@@ -126,11 +127,10 @@ def _batch_routes(server: Flask, settings: Settings) -> None:
 
     @server.get("/batch/<batch_id>/summary.csv")
     def batch_summary(batch_id: str) -> Response:
-        data = batches.bundle(batch_id) if batches.get(batch_id) else None
+        data = batches.summary_csv(batch_id) if batches.get(batch_id) else None
         if data is None:
             return _text("No finished batch with this id here (or the cache no longer keeps it).", 404)
-        with zipfile.ZipFile(io.BytesIO(data)) as archive_zip:
-            return Response(archive_zip.read("summary.csv"), mimetype="text/csv")
+        return Response(data, mimetype="text/csv")
 
 
 def _security_headers(app: dash.Dash) -> None:

@@ -125,3 +125,21 @@ def test_a_fresh_worker_serves_every_script_of_the_page_to_concurrent_requests(s
         with ThreadPoolExecutor(len(scripts)) as pool:
             codes = list(pool.map(lambda src, app=fresh: app.test_client().get(src).status_code, scripts))
         assert codes == [200] * len(scripts), codes
+
+
+def test_a_batch_bundle_still_being_prepared_says_so_and_its_summary_is_already_served(settings):
+    """The state a batch is in between its table and its bundle (set here by hand: it lasts
+    seconds to minutes in a real run, see tests/test_batch.py for the run itself)."""
+    from dashboard.web.batches import Batches, BatchState
+
+    settings = replace(settings, offline=True)
+    batches = Batches(settings)
+    state = BatchState(id="a" * 32, client="203.0.113.9", status="done", bundle="preparing")
+    batches._save(state)
+    batches.store.set(f"batch-summary:{state.id}", b"line,id,input\n2,,AT2019dsg\n")
+    client = create_app(settings).server.test_client()
+    reply = client.get(f"/batch/{state.id}/bundle.zip")
+    assert reply.status_code == 503 and "being prepared" in reply.get_data(as_text=True)
+    summary = client.get(f"/batch/{state.id}/summary.csv")
+    assert summary.status_code == 200 and summary.get_data(as_text=True).endswith("2,,AT2019dsg\n")
+    assert client.get(f"/batch/{'b' * 32}/summary.csv").status_code == 404

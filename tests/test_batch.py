@@ -8,8 +8,9 @@ import json
 import threading
 import time
 import zipfile
-from dataclasses import replace
+from dataclasses import asdict, replace
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -83,7 +84,7 @@ def test_rows_statuses_and_visits_equal_the_single_target_view(batch_settings, t
     assert statuses[4] == statuses[7] == "bad_input" and statuses[8] == "no_source"  # 10, 20: nothing recorded
     for item in targets.targets:
         single = view(observe(item.input, item.radius_arcsec, batch_settings), AnalysisParams())
-        batch = result.run.views[item.line]
+        batch = result.run.view(item.line)
         assert statuses[item.line] == ("ok" if single.selection else "no_source")
         pd.testing.assert_frame_equal(batch.lightcurve.visits, single.lightcurve.visits)
         pd.testing.assert_frame_equal(batch.lightcurve.epochs, single.lightcurve.epochs)
@@ -96,6 +97,48 @@ def test_rows_statuses_and_visits_equal_the_single_target_view(batch_settings, t
                 assert row[f"{band.lower()}_chi2_red"] == pytest.approx(stats.chi2_red)
     ok = table[table["status"] == "ok"]
     assert (ok["n_visits_w1"] > 5).all() and ok["w1_w2_median"].notna().all()
+
+
+def single_view_row(item, shown, failed: dict) -> dict:
+    """The summary row a target should get, read off its single view (the page's ``analyze``):
+    the oracle for the batch's all-at-once analysis (dashboard/batch/analysis.py)."""
+    row: dict = {"line": item.line, "id": item.id, "input": item.input, "ra": item.target.ra, "dec": item.target.dec}
+    if shown.selection is not None:
+        source = shown.sources[shown.sources["key"] == shown.selection.key].iloc[0]
+        row |= {"designation": shown.selection.designation, "ph_qual": source.get("ph_qual"),
+                "separation_arcsec": round(shown.selection.separation_arcsec, 4)}
+        for b in range(1, 5):
+            row[f"w{b}mpro"], row[f"w{b}sigmpro"] = source.get(f"w{b}mpro"), source.get(f"w{b}sigmpro")
+    epochs = shown.lightcurve.epochs
+    if not epochs.empty:
+        row["n_epochs_passed"], row["n_epochs_rejected"] = int(epochs["passed"].sum()), int((~epochs["passed"]).sum())
+    for band, stats in shown.lightcurve.stats.items():
+        row[f"n_visits_{band.lower()}"] = stats.n_visits
+        row |= {f"{band.lower()}_{k}": v for k, v in asdict(stats).items()}
+    colour = shown.lightcurve.colour()
+    if colour["w1_w2"].notna().any():
+        row["w1_w2_median"] = float(np.nanmedian(colour["w1_w2"].to_numpy(float)))
+    row["status"] = "failed" if failed else "ok" if shown.selection else "no_source"
+    return row
+
+
+def test_every_summary_value_equals_the_single_view_of_its_target(batch_settings, tap):
+    """Real recorded targets of every kind: full AllWISE rows with designations, cntr and ph_qual
+    (the Cohen standards, one typed as its designation), NEOWISE-R rows with allwise_cntr and
+    placeholder values (ASASSN-15lh's host), epochs without a catalog source (Gaia20fnr), a pole
+    target (AT2018lzs). Every column of every row equals what the single view says."""
+    text = ("HD 73108\nJ084012.78+641940.9\nHD 199101\nGaia20fnr\nASASSN-15lh\nAT2018lzs\nASASSN-21qj\n"
+            "AT2016eix\nAT2018lhv\nAT2019dsg\n192.06346 +17.77402\n")
+    targets = service.read(text, replace(batch_settings, default_radius_arcsec=4.0))
+    result = service.run(targets, batch_settings)
+    got = result.table.set_index("line")
+    expected = pd.DataFrame([single_view_row(t, view(observe(t.input, t.radius_arcsec, batch_settings),
+                                                     AnalysisParams()), result.run.failures.get(t.line))
+                             for t in targets.targets], columns=COLUMNS).set_index("line")
+    assert set(got["status"]) == {"ok", "no_source"} and (got["status"] == "ok").sum() >= 5
+    assert got["w1_chi2_red_floor"].notna().sum() >= 5 and got["ph_qual"].notna().sum() >= 3
+    pd.testing.assert_frame_equal(got.drop(columns="reason"), expected.drop(columns="reason"), check_dtype=False,
+                                  rtol=1e-12)
 
 
 def test_one_query_per_table_per_chunk_and_every_job_deleted(batch_settings, tap):
@@ -202,9 +245,14 @@ def test_the_group_server_runs_one_batch_per_client_and_cancel_deletes_its_job(b
     wait_for(lambda: batches.get(first).status == "cancelled", 8.0)
     state = batches.get(first)
     assert state.jobs and all(tap.jobs[u.rsplit("/", 1)[1]].deleted for u in state.jobs)
-    wait_for(lambda: batches.get(other).status == "done", 30.0)
-    assert batches.bundle(other) is not None and batches.get(other).rows[0]["status"] == "ok"
-    assert batches.start(LIST, "2.5", "203.0.113.7")  # once cancelled, the client may start another
+    wait_for(lambda: batches.get(other).status == "done", 30.0)  # the table first, then the bundle
+    assert batches.get(other).rows[0]["status"] == "ok" and batches.summary_csv(other).startswith(b"line,id,input")
+    wait_for(lambda: batches.get(other).bundle == "ready", 30.0)
+    assert zipfile.ZipFile(io.BytesIO(batches.bundle(other))).read("summary.csv") == batches.summary_csv(other)
+    wait_for(lambda: batches.get(first).bundle == "ready", 30.0)  # no batch thread outlives the test
+    tap.faults.clear()
+    third = batches.start(LIST, "2.5", "203.0.113.7")  # once cancelled, the client may start another
+    wait_for(lambda: batches.get(third).bundle == "ready", 60.0)
 
 
 def test_a_batch_whose_worker_died_is_told_and_its_jobs_are_deleted(batch_settings, tap):
@@ -232,9 +280,9 @@ def test_each_chunk_counts_against_the_clients_rate_limit(batch_settings, tap):
     batches = Batches(replace(batch_settings, rate_limit_per_minute=2))
     early_in_a_minute()  # the limit's window is the clock minute
     ident = batches.start(LIST, "2.5", "192.0.2.9")  # 5 targets in chunks of 2: 3 chunks, 2 allowed
-    wait_for(lambda: batches.get(ident).status != "running", 30.0)
+    wait_for(lambda: batches.get(ident).bundle == "ready", 30.0)
     state = batches.get(ident)
-    assert "Too many requests" in state.message
+    assert state.status == "done" and "Too many requests" in state.message
     reasons = {r["line"]: r["reason"] for r in state.rows}
     assert "Too many requests" in reasons[8] and reasons[2] == ""
 

@@ -836,8 +836,10 @@ def test_a_batch_runs_from_the_page_lists_bad_lines_and_links_each_row(sized_pag
     assert "line 4:" in page.locator("#batch-message").inner_text()
     address = page.url
     page.locator("#batch-section").screenshot(path=str(SHOTS / f"browser_batch_{page.width}.png"))  # type: ignore[attr-defined]
+    page.wait_for_function("() => document.querySelector('#batch-download').getAttribute('href')"
+                           ".endsWith('/bundle.zip')", timeout=60_000)  # the bundle follows the table
     href = page.locator("#batch-download").get_attribute("href")
-    assert href and href.endswith("/bundle.zip")
+    assert href and "Preparing" not in page.locator("#batch-progress").inner_text()
     import requests
 
     data = requests.get(live_app + href, timeout=30)

@@ -41,12 +41,15 @@ def folder_name(index: int, ident: str) -> str:
     return f"targets/{index:04d}_{safe_name(ident)[:40]}"
 
 
+def summary_csv(table: pd.DataFrame) -> bytes:
+    return table.to_csv(index=False, float_format="%.10g", lineterminator="\n").encode()
+
+
 def build_batch_bundle(run: BatchRun, bad: list[BadLine], table: pd.DataFrame, settings: Settings) -> bytes:
-    files: dict[str, bytes] = {"summary.csv": table.to_csv(index=False, float_format="%.10g",
-                                                           lineterminator="\n").encode()}
+    files: dict[str, bytes] = {"summary.csv": summary_csv(table)}
     folders = {}
     for index, item in enumerate(run.targets, 1):
-        shown = run.views.get(item.line)
+        shown = run.view(item.line)
         if shown is None:
             continue
         folder = folder_name(index, item.id)

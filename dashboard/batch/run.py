@@ -1,6 +1,6 @@
 """Run a target list: chunks of ``WISE_BATCH_CHUNK`` targets, one upload query per WISE table per
 chunk (``upload.py``), each chunk's reply cached on its own, then every target analysed by the
-single view's ``analyze`` on its own rows.
+single view's functions over the whole chunk at once (``analysis.py``).
 
 * A chunk's reply is cached under the table, the ADQL and the sha256 of the uploaded VOTable:
   running the same list again (after a failure, a restart or a cancel) takes the chunks already
@@ -21,6 +21,9 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
 
 from ..config import Settings
 from ..wise.adql import upload_cone_query
@@ -32,6 +35,7 @@ from ..wise.service import shared_store
 from ..wise.tables import TABLES
 from ..wise.tap import IrsaTapClient, TapReply
 from ..wise.threads import each_at_once
+from .analysis import analyze_chunk
 from .targets import BatchTarget
 from .upload import Cancelled, UploadJobs, upload_votable
 
@@ -56,7 +60,8 @@ class BatchRun:
     """What a batch produced: a view per target (or why not), and how the chunks went."""
 
     targets: list[BatchTarget]
-    views: dict[int, View] = field(default_factory=dict)  # by line
+    rows: list[pd.DataFrame] = field(default_factory=list)  # summary rows, a frame per chunk (analysis.py)
+    placed: dict[int, tuple[ChunkData, int]] = field(default_factory=dict)  # line -> its chunk and upload_id
     failures: dict[int, dict[str, WiseError]] = field(default_factory=dict)  # line -> table -> error
     chunks: list[ChunkReport] = field(default_factory=list)
     queries: dict[str, str] = field(default_factory=dict)  # table -> the upload ADQL
@@ -64,6 +69,15 @@ class BatchRun:
     cancelled: bool = False
     stopped: str = ""  # why the batch stopped before its end (the client's rate limit), if it did
     service_url: str = ""
+    _views: dict[int, View] = field(default_factory=dict, repr=False)
+
+    def view(self, line: int) -> View | None:
+        """The single view of the target on ``line`` (made once, when first asked: the bundle's
+        folders need it, the summary does not); None if its chunk never ran."""
+        if line not in self._views and line in self.placed:
+            chunk, uid = self.placed[line]
+            self._views[line] = chunk.view(uid, self.queries, self.service_url)
+        return self._views.get(line)
 
 
 def chunks(targets: Sequence[BatchTarget], size: int) -> list[list[BatchTarget]]:
@@ -166,23 +180,43 @@ class BatchRunner:
 
     def _split(self, chunk: list[BatchTarget], replies: dict[str, TapReply | WiseError], out: BatchRun,
                params: AnalysisParams) -> None:
-        """Each target's rows of each table, analysed like a single view."""
-        grouped = {t: r.rows.groupby("upload_id") if isinstance(r, TapReply) and not r.rows.empty else None
-                   for t, r in replies.items()}
+        """The chunk's summary rows, all targets at once (``analysis.py``); the replies are kept
+        so that each target's full view can be made when asked for (``BatchRun.view``)."""
+        out.rows.append(analyze_chunk(chunk, replies, params))
+        done = ChunkData(index=len(out.chunks) - 1, targets=chunk, replies=replies, params=params)
         for uid, item in enumerate(chunk):
-            observations = Observations(cone=Cone(item.target.ra, item.target.dec, item.radius_arcsec))
+            out.placed[item.line] = (done, uid)
+        for item in chunk:
             for table, reply in replies.items():
                 if isinstance(reply, WiseError):
-                    observations.failures[table] = reply
                     out.failures.setdefault(item.line, {})[table] = reply
-                    continue
-                groups = grouped[table]
-                rows = (groups.get_group(uid) if groups is not None and uid in groups.groups
-                        else reply.rows.iloc[0:0]).drop(columns="upload_id").reset_index(drop=True)
-                provenance = Provenance(table=table, source="live", rows=len(rows), retrieved_utc=reply.retrieved_utc,
-                                        adql=out.queries[table], service_url=self.client.url,
-                                        truncated=reply.truncated)
-                provenance.serving_notes.append(f"rows of upload_id {uid} in chunk {len(out.chunks) - 1}")
-                observations.results[table] = TableResult(rows=rows, provenance=provenance)
-            out.views[item.line] = analyze(item.target, observations, params)
 
+
+@dataclass
+class ChunkData:
+    """One chunk's replies, from which any of its targets' single views is made."""
+
+    index: int
+    targets: list[BatchTarget]
+    replies: dict[str, TapReply | WiseError]
+    params: AnalysisParams
+    _grouped: dict[str, dict[Any, Any]] | None = field(default=None, repr=False)
+
+    def view(self, uid: int, queries: dict[str, str], service_url: str) -> View:
+        """The single view of the chunk's target ``uid``: its own rows of each table (split off by
+        upload_id), analysed by ``analyze`` as the page would."""
+        if self._grouped is None:
+            self._grouped = {t: r.rows.groupby("upload_id").indices if isinstance(r, TapReply) and not r.rows.empty
+                             else {} for t, r in self.replies.items()}
+        item = self.targets[uid]
+        observations = Observations(cone=Cone(item.target.ra, item.target.dec, item.radius_arcsec))
+        for table, reply in self.replies.items():
+            if isinstance(reply, WiseError):
+                observations.failures[table] = reply
+                continue
+            rows = reply.rows.iloc[self._grouped[table].get(uid, [])].drop(columns="upload_id").reset_index(drop=True)
+            provenance = Provenance(table=table, source="live", rows=len(rows), retrieved_utc=reply.retrieved_utc,
+                                    adql=queries[table], service_url=service_url, truncated=reply.truncated)
+            provenance.serving_notes.append(f"rows of upload_id {uid} in chunk {self.index}")
+            observations.results[table] = TableResult(rows=rows, provenance=provenance)
+        return analyze(item.target, observations, self.params)

@@ -49,7 +49,7 @@ def section() -> html.Section:
                download=""),
         dag.AgGrid(id="batch-table", rowData=[], columnDefs=columns, className="ag-theme-alpine",
                    dashGridOptions={"pagination": True, "paginationPageSize": 50}, style={"height": "560px"}),
-        dcc.Interval(id="batch-poll", interval=1000, disabled=True),
+        dcc.Interval(id="batch-poll", interval=1000, disabled=True), dcc.Store(id="batch-shown"),
     ])
 
 
@@ -66,14 +66,16 @@ def view_link(row: dict[str, Any]) -> str:
     return f"[open](/?{query})"
 
 
-def poll(settings: Settings, pathname: str | None) -> dict[str, Any]:
+def poll(settings: Settings, pathname: str | None, shown: str | None = None) -> dict[str, Any]:
+    """The batch page from the batch's state. ``shown`` says which table the page already holds
+    (id and status): the rows, up to thousands, are sent once, not at every poll."""
     ident = batch_id(pathname)
     if not ident:
         return {"progress": "", "rows": [], "href": "#", "cls": "button disabled", "poll": True,
-                "cancel": {"display": "none"}, "message": no_update}
+                "cancel": {"display": "none"}, "message": no_update, "shown": None}
     state = Batches(settings).get(ident)
     if state is None:
-        return {"progress": "", "rows": [], "href": "#", "cls": "button disabled", "poll": True,
+        return {"progress": "", "rows": [], "href": "#", "cls": "button disabled", "poll": True, "shown": None,
                 "cancel": {"display": "none"}, "message": "This batch is not known here (or the cache no longer "
                                                           "keeps it); run the list again."}
     lines = [f"{k}: {v}" for k, v in state.progress.items()]
@@ -81,12 +83,16 @@ def poll(settings: Settings, pathname: str | None) -> dict[str, Any]:
             "failed": state.message}[state.status]
     if state.message and state.status in ("done", "cancelled"):
         head += " " + state.message
-    running = state.status == "running"
+    head += {"preparing": " Preparing the bundle (each target's full view)…",
+             "failed": " The bundle could not be made (it was logged); summary.csv is below."}.get(state.bundle, "")
+    running = state.status == "running" or state.bundle == "preparing"
+    ready = state.status in ("done", "cancelled") and state.bundle in ("ready", "")
     bad = [f"line {b['line']}: {b['reason']}" for b in state.bad]
-    rows = [r | {"view": view_link(r)} for r in state.rows]
-    return {"progress": [html.Div(head), *[html.Div(line) for line in lines]], "rows": rows,
-            "href": f"/batch/{ident}/bundle.zip" if state.status in ("done", "cancelled") else "#",
-            "cls": "button" if state.status in ("done", "cancelled") else "button disabled", "poll": not running,
+    table_key = f"{ident}:{state.status}"
+    rows = no_update if shown == table_key else [r | {"view": view_link(r)} for r in state.rows]
+    return {"progress": [html.Div(head), *[html.Div(line) for line in lines]], "rows": rows, "shown": table_key,
+            "href": f"/batch/{ident}/bundle.zip" if ready else "#",
+            "cls": "button" if ready else "button disabled", "poll": not running,
             "cancel": {"display": "inline-block"} if running else {"display": "none"},
             "message": [html.Div(b) for b in bad[:50]] + ([html.Div(f"… and {len(bad) - 50} more bad lines")]
                                                           if len(bad) > 50 else [])}
@@ -121,11 +127,11 @@ def register(app: dash.Dash, settings: Settings) -> None:
         output={"progress": Output("batch-progress", "children"), "rows": Output("batch-table", "rowData"),
                 "href": Output("batch-download", "href"), "cls": Output("batch-download", "className"),
                 "poll": Output("batch-poll", "disabled"), "cancel": Output("batch-cancel", "style"),
-                "message": Output("batch-message", "children")},
+                "message": Output("batch-message", "children"), "shown": Output("batch-shown", "data")},
         inputs={"pathname": Input("url", "pathname"), "_": Input("batch-poll", "n_intervals")},
-        prevent_initial_call=False)
-    def on_poll(pathname: str | None, _: int | None) -> dict[str, Any]:
-        return poll(settings, pathname)
+        state={"shown": State("batch-shown", "data")}, prevent_initial_call=False)
+    def on_poll(pathname: str | None, _: int | None, shown: str | None) -> dict[str, Any]:
+        return poll(settings, pathname, shown)
 
     @app.callback(Output("batch-progress", "children", allow_duplicate=True), Input("batch-cancel", "n_clicks"),
                   State("url", "pathname"), prevent_initial_call=True)

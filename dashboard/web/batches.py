@@ -21,7 +21,7 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 
 from ..batch import service
-from ..batch.bundle import build_batch_bundle
+from ..batch.bundle import build_batch_bundle, summary_csv
 from ..batch.upload import delete_job
 from ..config import Settings
 from ..wise.errors import WiseError
@@ -45,6 +45,7 @@ class BatchState:
     chunks_total: int = 0
     message: str = ""
     rows: list[dict] = field(default_factory=list)  # summary.csv as records (when finished)
+    bundle: str = ""  # "", "preparing" (each target's full view is made), "ready" or "failed"
     bad: list[dict] = field(default_factory=list)
     jobs: list[str] = field(default_factory=list)
     jobs_cleaned: bool = False
@@ -103,6 +104,11 @@ class Batches:
 
     def bundle(self, batch_id: str) -> bytes | None:
         value = self.store.get(f"batch-bundle:{batch_id}")
+        return value if isinstance(value, bytes) else None
+
+    def summary_csv(self, batch_id: str) -> bytes | None:
+        """The batch's summary.csv: there as soon as the table is, before the bundle."""
+        value = self.store.get(f"batch-summary:{batch_id}")
         return value if isinstance(value, bytes) else None
 
     def start(self, text: str, radius: object, client: str) -> str:
@@ -173,8 +179,9 @@ class Batches:
                 self._save(state)
             result = service.run(targets, self.settings, progress=progress, on_job=on_job, before_chunk=before_chunk,
                                  cancelled=lambda: bool(self.store.get(f"batch-cancel:{state.id}")))
-            bundle = build_batch_bundle(result.run, targets.bad, result.table, self.settings)
-            self.store.set(f"batch-bundle:{state.id}", bundle, expire=self.ttl_s)
+            # The table first (all targets at once, seconds); the bundle, which makes each target's
+            # full single view, after it: the page shows the table while the bundle is prepared.
+            self.store.set(f"batch-summary:{state.id}", summary_csv(result.table), expire=self.ttl_s)
             table = result.table.replace({np.nan: None})
             radii = {t.line: t.radius_arcsec for t in targets.targets}  # for each row's link to its view
             with lock:
@@ -182,6 +189,18 @@ class Batches:
                 state.status = "cancelled" if result.run.cancelled else "done"
                 state.message = result.run.stopped
                 state.jobs_cleaned = True  # the runner deleted each job as it ended
+                state.bundle = "preparing"
+                self._save(state)
+            try:
+                bundle = build_batch_bundle(result.run, targets.bad, result.table, self.settings)
+            except Exception:
+                log.exception("batch %s: the bundle failed", state.id)
+                with lock:
+                    state.bundle = "failed"
+            else:
+                self.store.set(f"batch-bundle:{state.id}", bundle, expire=self.ttl_s)
+                with lock:
+                    state.bundle = "ready"
         except Exception as exc:  # a defect: logged, said on the page
             log.exception("batch %s failed", state.id)
             with lock:

@@ -15,7 +15,7 @@ import pandas as pd
 
 from .measurement import no_measurement
 from .photometry import DN_MAGZP, dn_to_jy, mag_err_to_jy, mag_to_jy
-from .stacking import Binning, stack, visit_ids, windowed
+from .stacking import Binning, group_median, stack, visit_ids, windowed
 from .tables import TABLES, TableSpec
 from .variability import BandStats, variability
 
@@ -60,17 +60,24 @@ class LightCurve:
         return self._colour
 
     def _compute_colour(self) -> pd.DataFrame:
-        if self.visits.empty:
-            return pd.DataFrame(columns=COLOUR_COLUMNS)
-        v = self.visits[~self.visits["upper_limit"]]
-        w1 = v[v.band == "W1"].set_index("visit")
-        w2 = v[v.band == "W2"].set_index("visit")
-        both = w1.add_suffix("_1").join(w2.add_suffix("_2"), how="inner")
-        return pd.DataFrame({
-            "visit": both.index, "mjd": both["mjd_1"].to_numpy(),
-            "w1_w2": (both["mag_1"] - both["mag_2"]).to_numpy(),
-            "w1_w2_err": np.hypot(both["mag_err_1"].to_numpy(float), both["mag_err_2"].to_numpy(float)),
-        }).reset_index(drop=True)
+        return visit_colours(self.visits)
+
+
+def visit_colours(visits: pd.DataFrame) -> pd.DataFrame:
+    """W1 - W2 per visit detected in both bands, with the visit's mean MJD of W1; per object when
+    the visits carry an ``object`` column (a batch), which the result then keeps."""
+    keys = ["object", "visit"] if "object" in visits else ["visit"]
+    if visits.empty:
+        return pd.DataFrame(columns=keys[:-1] + COLOUR_COLUMNS)
+    v = visits[~visits["upper_limit"].astype(bool)]
+    w1 = v.loc[v["band"] == "W1", keys + ["mjd", "mag", "mag_err"]]
+    w2 = v.loc[v["band"] == "W2", keys + ["mag", "mag_err"]]
+    both = w1.merge(w2, on=keys, how="inner", suffixes=("_1", "_2"))
+    return pd.DataFrame({
+        **{k: both[k].to_numpy() for k in keys}, "mjd": both["mjd"].to_numpy(),
+        "w1_w2": (both["mag_1"] - both["mag_2"]).to_numpy(),
+        "w1_w2_err": np.hypot(both["mag_err_1"].to_numpy(float), both["mag_err_2"].to_numpy(float)),
+    })
 
 
 def epochs_from_table(rows: pd.DataFrame, spec: TableSpec, binning: Binning, label: str | None = None) -> pd.DataFrame:
@@ -98,7 +105,7 @@ def epochs_from_table(rows: pd.DataFrame, spec: TableSpec, binning: Binning, lab
         dn = np.where(missing, np.nan, dn)
         upper = ~missing & ((letter == "U") | (np.isnan(err) & np.isfinite(mag)))
         flux_mag = mag_to_jy(mag, band)
-        zp = frame_zero_points(mag, dn, band)
+        zp = frame_zero_points(mag, dn, band, rows["object"].to_numpy(np.int64) if "object" in rows else None)
         flux = np.where(upper | ~np.isfinite(dn), flux_mag, dn_to_jy(dn, band, zp))
         flux_err = np.where(upper, np.nan, np.where(np.isfinite(dn), dn_to_jy(dn_err, band, zp),
                                                     mag_err_to_jy(flux_mag, err)))
@@ -126,18 +133,21 @@ def _column(rows: pd.DataFrame, name: str) -> np.ndarray:
     return pd.to_numeric(rows[name], errors="coerce").to_numpy(float)
 
 
-def frame_zero_points(mag: np.ndarray, dn: np.ndarray, band: str) -> np.ndarray:
+def frame_zero_points(mag: np.ndarray, dn: np.ndarray, band: str, obj: np.ndarray | None = None) -> np.ndarray:
     """Each exposure's instrumental zero point, recovered as m + 2.5 log10(DN) (timewise's way).
 
-    Where it cannot be (DN <= 0, no magnitude), the median over the other exposures is used,
-    else the nominal MAGZP. So a positive DN flux gives exactly the magnitude's flux density and a
-    DN flux <= 0 is kept, on the same scale.
+    Where it cannot be (DN <= 0, no magnitude), the median over the object's other exposures is
+    used (``obj``: object per exposure, None for one), else the nominal MAGZP. So a positive DN
+    flux gives exactly the magnitude's flux density and a DN flux <= 0 is kept, on the same scale.
     """
     with np.errstate(divide="ignore", invalid="ignore"):
         zp = mag + 2.5 * np.log10(dn)
     known = np.isfinite(zp)
-    fill = float(np.median(zp[known])) if known.any() else DN_MAGZP[band]
-    return np.where(known, zp, fill)
+    obj = np.zeros(len(zp), np.int64) if obj is None else obj
+    n_objects = int(obj.max()) + 1 if len(obj) else 0
+    fill = group_median(obj[known], zp[known], n_objects)
+    fill = np.where(np.isfinite(fill), fill, DN_MAGZP[band])
+    return np.where(known, zp, fill[obj]) if len(zp) else zp
 
 
 def _band_letters(ph_qual: pd.Series | None, index: int, n: int) -> np.ndarray:

@@ -87,24 +87,82 @@ def match_epochs(rows: pd.DataFrame, ra: float | np.ndarray, dec: float | np.nda
                  cntr: int | None, *, multi_epoch: bool) -> tuple[pd.DataFrame, dict[str, int]]:
     """Rows of one epoch table that belong to the source at (ra, dec); counts of what was left out.
     ``ra``/``dec`` may give one position per row: a moving source's place at each epoch (motion.py)."""
-    counts = {"beyond_match_radius": 0, "other_allwise_source": 0, "duplicate_coadd_rows": 0}
     if rows.empty:
-        return rows, counts
+        return rows, {"beyond_match_radius": 0, "other_allwise_source": 0, "duplicate_coadd_rows": 0}
+    n = len(rows)
+    match = match_rows(rows, np.zeros(n, np.int64), np.broadcast_to(np.asarray(ra, float), n),
+                       np.broadcast_to(np.asarray(dec, float), n), radius_arcsec,
+                       np.array([cntr or 0], np.int64), np.array([cntr is not None]), multi_epoch=multi_epoch)
+    return match.rows(rows), match.counts()
+
+
+@dataclass(frozen=True)
+class Match:
+    """Which rows of an epoch table belong to their object's source (``kept``: positions in the
+    table, in the order the single view keeps them), and per row why one was left out."""
+
+    kept: np.ndarray
+    separation: np.ndarray  # arcsec, of the kept rows
+    beyond: np.ndarray  # per table row
+    other: np.ndarray
+    duplicate: np.ndarray
+
+    def rows(self, table: pd.DataFrame) -> pd.DataFrame:
+        return table.iloc[self.kept].assign(match_sep_arcsec=self.separation).reset_index(drop=True)
+
+    def counts(self) -> dict[str, int]:
+        return {"beyond_match_radius": int(self.beyond.sum()), "other_allwise_source": int(self.other.sum()),
+                "duplicate_coadd_rows": int(self.duplicate.sum())}
+
+
+def match_rows(rows: pd.DataFrame, obj: np.ndarray, ra: np.ndarray, dec: np.ndarray, radius_arcsec: float,
+               cntr: np.ndarray, cntr_known: np.ndarray, *, multi_epoch: bool) -> Match:
+    """The match of every object at once: row i belongs to object ``obj[i]``, whose source is at
+    (``ra[i]``, ``dec[i]``) with AllWISE ``cntr[obj[i]]`` where ``cntr_known``. One object (the
+    single view) or a whole batch chunk go through the same rules (module docstring). Identifiers
+    stay int64: AllWISE's cntr (~3e18) is beyond a float's exact integers."""
+    mjd = rows["mjd"].to_numpy(float)
     sep = separation_arcsec(rows["ra"].to_numpy(float), rows["dec"].to_numpy(float), ra, dec)  # type: ignore[arg-type]
-    keep = sep <= radius_arcsec
-    counts["beyond_match_radius"] = int((~keep).sum())
-    if cntr is not None and "allwise_cntr" in rows.columns:
-        other = rows["allwise_cntr"].notna().to_numpy(bool) & (rows["allwise_cntr"].fillna(cntr).to_numpy() != cntr)
-        counts["other_allwise_source"] = int((keep & other).sum())
-        keep &= ~other
-    matched = rows[keep].assign(match_sep_arcsec=sep[keep])
-    if multi_epoch and len(matched):
-        before = len(matched)
-        own = "cntr_mf" in matched.columns and cntr is not None and (matched["cntr_mf"] == cntr).any()
-        if own:
-            matched = matched[matched["cntr_mf"] == cntr]
-        else:
-            order = ["mjd", "cntr_mf"] if "cntr_mf" in matched.columns else ["mjd"]
-            matched = matched.sort_values(order, kind="stable").drop_duplicates("mjd")
-        counts["duplicate_coadd_rows"] = before - len(matched)
-    return matched.reset_index(drop=True), counts
+    inside = sep <= radius_arcsec
+    own_cntr, known = cntr[obj], cntr_known[obj]
+    other = np.zeros(len(rows), bool)
+    if "allwise_cntr" in rows.columns:
+        theirs, recorded = _identifiers(rows["allwise_cntr"])
+        other = inside & known & recorded & (theirs != own_cntr)
+    keep = inside & ~other
+    duplicate = np.zeros(len(rows), bool)
+    kept = np.flatnonzero(keep)
+    if multi_epoch and len(kept):
+        mine = np.zeros(len(rows), bool)  # rows of objects that have rows of their own coadd source
+        mf, mf_recorded = np.zeros(len(rows), np.int64), np.ones(len(rows), bool)
+        if "cntr_mf" in rows.columns:
+            mf, mf_recorded = _identifiers(rows["cntr_mf"])
+            own = np.zeros(len(cntr), bool)
+            own[obj[keep & known & mf_recorded & (mf == own_cntr)]] = True
+            mine = own[obj] & keep
+            duplicate |= mine & ~(mf_recorded & (mf == own_cntr))
+        rest = np.flatnonzero(keep & ~mine)
+        # as sort_values(["mjd", "cntr_mf"]) per object: a row without cntr_mf after those with one
+        order = rest[np.lexsort((mf[rest], ~mf_recorded[rest], mjd[rest], obj[rest]))]
+        kept_rest = order[_first_of_runs(obj[order], mjd[order])]
+        duplicate[np.setdiff1d(rest, kept_rest)] = True
+        kept = np.concatenate([np.flatnonzero(mine & ~duplicate), kept_rest])
+    kept = kept[np.argsort(obj[kept], kind="stable")]
+    return Match(kept=kept, separation=sep[kept], beyond=~inside, other=other, duplicate=duplicate)
+
+
+def _identifiers(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """An identifier column as (int64 values, recorded mask), without a trip through float."""
+    recorded = column.notna().to_numpy(bool)
+    if pd.api.types.is_integer_dtype(column):
+        return column.fillna(0).to_numpy(np.int64), recorded
+    numbers = pd.to_numeric(column, errors="coerce")
+    recorded &= numbers.notna().to_numpy(bool)
+    return numbers.fillna(0).astype(np.int64).to_numpy(), recorded
+
+
+def _first_of_runs(obj: np.ndarray, mjd: np.ndarray) -> np.ndarray:
+    """Where a sorted (object, mjd) sequence starts a new pair: one row per exposure."""
+    if len(obj) == 0:
+        return np.zeros(0, bool)
+    return np.concatenate([[True], (obj[1:] != obj[:-1]) | (mjd[1:] != mjd[:-1])])

@@ -50,86 +50,141 @@ class BandStats:
     p_constant_floor: float | None = None
 
 
+BANDS = ("W1", "W2")
+
+
+def group_stats(group: np.ndarray, n_groups: int, flux: np.ndarray, flux_err: np.ndarray,
+                mag: np.ndarray) -> dict[str, np.ndarray]:
+    """The statistics above for every group (an object's band) of visits at once; NaN where a
+    statistic is undefined (fewer than two usable visits, no excess variance)."""
+    def total(weights: np.ndarray, where: np.ndarray) -> np.ndarray:
+        return np.bincount(group[where], weights=weights[where], minlength=n_groups)
+
+    n_visits = np.bincount(group, minlength=n_groups)
+    finite_mag = np.isfinite(mag)
+    brightest = np.full(n_groups, np.inf)
+    faintest = np.full(n_groups, -np.inf)
+    np.minimum.at(brightest, group[finite_mag], mag[finite_mag])
+    np.maximum.at(faintest, group[finite_mag], mag[finite_mag])
+    amplitude = np.where(np.bincount(group[finite_mag], minlength=n_groups) >= 2, faintest - brightest, np.nan)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ok = np.isfinite(flux) & np.isfinite(flux_err) & (flux_err > 0)
+        n = np.bincount(group[ok], minlength=n_groups).astype(float)
+        w = np.where(ok, 1.0 / flux_err**2, 0.0)
+        mean = total(w * flux, ok) / total(w, ok)
+        chi2 = total(((flux - mean[group]) / flux_err) ** 2, ok)
+        xbar = total(flux, ok) / n
+        s2 = total((flux - xbar[group]) ** 2, ok) / (n - 1)
+        mse = total(flux_err**2, ok) / n
+        enough = n >= 2
+        chi2_red = np.where(enough, chi2 / (n - 1), np.nan)
+        excess = enough & (s2 > mse) & (xbar != 0)
+        fvar = np.where(excess, np.sqrt((s2 - mse) / xbar**2), np.nan)
+        fvar_err = np.where(excess, np.sqrt((np.sqrt(1 / (2 * n)) * mse / (xbar**2 * fvar)) ** 2
+                                            + (np.sqrt(mse / n) / np.abs(xbar)) ** 2), np.nan)
+    p_constant = np.full(n_groups, np.nan)
+    for g in np.flatnonzero(enough):
+        p_constant[g] = chi2_sf(float(chi2[g]), int(n[g]) - 1)
+    return {"n_visits": n_visits, "amplitude_mag": amplitude, "chi2_red": chi2_red, "p_constant": p_constant,
+            "fvar": fvar, "fvar_err": fvar_err}
+
+
 def band_stats(flux: np.ndarray, flux_err: np.ndarray, mag: np.ndarray) -> BandStats:
-    ok = np.isfinite(flux) & np.isfinite(flux_err) & (flux_err > 0)
-    f, e = flux[ok], flux_err[ok]
-    n = len(f)
-    finite_mag = mag[np.isfinite(mag)]
-    amplitude = float(finite_mag.max() - finite_mag.min()) if len(finite_mag) >= 2 else None
-    if n < 2:
-        return BandStats(len(flux), amplitude, None, None, None, None)
-    w = 1.0 / e**2
-    mean = float(np.sum(w * f) / np.sum(w))
-    chi2 = float(np.sum(((f - mean) / e) ** 2))
-    chi2_red = chi2 / (n - 1)
-    p_constant = chi2_sf(chi2, n - 1)
-    xbar = float(np.mean(f))
-    s2 = float(np.var(f, ddof=1))
-    mse = float(np.mean(e**2))
-    fvar = fvar_err = None
-    if s2 > mse and xbar != 0:
-        fvar = math.sqrt((s2 - mse) / xbar**2)
-        fvar_err = math.sqrt((math.sqrt(1 / (2 * n)) * mse / (xbar**2 * fvar)) ** 2
-                             + (math.sqrt(mse / n) / abs(xbar)) ** 2)
-    return BandStats(len(flux), amplitude, chi2_red, p_constant, fvar, fvar_err)
+    """The statistics of one band's visits."""
+    found = group_stats(np.zeros(len(flux), np.int64), 1, flux, flux_err, mag)
+    return BandStats(**{k: _known(v[0]) if k != "n_visits" else int(v[0]) for k, v in found.items()})  # type: ignore[arg-type]
+
+
+def group_floors(group: np.ndarray, n_groups: int, visit: np.ndarray, mag: np.ndarray,
+                 mag_err: np.ndarray) -> np.ndarray:
+    """The error floor (mag) of every group's exposures at once (module docstring): NaN where a
+    group has no visit of ``FLOOR_MIN_PER_VISIT`` exposures; solved by bisection, all groups
+    together, each exactly as it would be alone."""
+    floors = np.full(n_groups, np.nan)
+    ok = np.isfinite(mag) & np.isfinite(mag_err) & (mag_err > 0)
+    g, v, m, e = group[ok], np.asarray(visit)[ok], mag[ok], mag_err[ok]
+    order = np.lexsort((m, v, g))  # by group, visit, then magnitude: medians by index
+    g, v, m, e = g[order], v[order], m[order], e[order]
+    starts = np.flatnonzero(np.concatenate([[True], (g[1:] != g[:-1]) | (v[1:] != v[:-1])])) if len(g) else \
+        np.zeros(0, np.int64)
+    counts = np.diff(np.concatenate([starts, [len(g)]]))
+    median = (m[starts + (counts - 1) // 2] + m[starts + counts // 2]) / 2
+    full = counts >= FLOOR_MIN_PER_VISIT
+    keep = np.repeat(full, counts)
+    owner = g[keep]
+    residual2, variance = ((m - np.repeat(median, counts)) ** 2)[keep], (e**2)[keep]
+    dof = (np.bincount(owner, minlength=n_groups) - np.bincount(g[starts][full], minlength=n_groups)).astype(float)
+    solvable = dof > 0
+
+    def excess(s: np.ndarray) -> np.ndarray:
+        return np.bincount(owner, weights=residual2 / (variance + (s * s)[owner]), minlength=n_groups) - dof
+
+    floors[solvable & (excess(np.zeros(n_groups)) <= 0)] = 0.0
+    todo = solvable & np.isnan(floors)
+    low, high = np.zeros(n_groups), np.ones(n_groups)
+    while (grow := todo & (high < 100) & (excess(high) > 0)).any():
+        high[grow] *= 2
+    for _ in range(60):  # bisection: excess falls as s grows
+        mid = (low + high) / 2
+        above = excess(mid) > 0
+        low, high = np.where(above, mid, low), np.where(above, high, mid)
+    floors[todo] = ((low + high) / 2)[todo]
+    return floors
 
 
 def error_floor(visit: np.ndarray, mag: np.ndarray, mag_err: np.ndarray) -> float | None:
     """The error floor (mag) of one band's exposures grouped by ``visit`` (module docstring); None
     with no visit of ``FLOOR_MIN_PER_VISIT`` exposures."""
-    ok = np.isfinite(mag) & np.isfinite(mag_err) & (mag_err > 0)
-    if not ok.any():
-        return None
-    order = np.lexsort((mag[ok], np.asarray(visit)[ok]))  # by visit, then magnitude: medians by index
-    v, m, e = np.asarray(visit)[ok][order], mag[ok][order], mag_err[ok][order]
-    starts = np.flatnonzero(np.concatenate([[True], v[1:] != v[:-1]]))
-    counts = np.diff(np.concatenate([starts, [len(v)]]))
-    median = (m[starts + (counts - 1) // 2] + m[starts + counts // 2]) / 2
-    keep = np.repeat(counts >= FLOOR_MIN_PER_VISIT, counts)
-    residual, variance = (m - np.repeat(median, counts))[keep], (e**2)[keep]
-    dof = len(residual) - int((counts >= FLOOR_MIN_PER_VISIT).sum())
-    if not keep.any() or dof <= 0:
-        return None
-
-    def excess(s: float) -> float:
-        return float(np.sum(residual**2 / (variance + s * s))) - dof
-
-    if excess(0.0) <= 0:
-        return 0.0
-    low, high = 0.0, 1.0
-    while excess(high) > 0 and high < 100:
-        high *= 2
-    for _ in range(60):  # bisection: excess falls as s grows
-        mid = (low + high) / 2
-        low, high = (mid, high) if excess(mid) > 0 else (low, mid)
-    return (low + high) / 2
+    return _known(group_floors(np.zeros(len(mag), np.int64), 1, visit, mag, mag_err)[0])
 
 
 def variability(visits: pd.DataFrame, epochs: pd.DataFrame | None = None) -> dict[str, BandStats]:
     """``BandStats`` per band from the detected visits; with ``epochs`` (their exposures, with
     ``visit`` and ``outlier``), also the error floor and the statistics with it applied."""
-    out: dict[str, BandStats] = {}
+    return variability_of_objects(visits, epochs).get(0, {})
+
+
+def variability_of_objects(visits: pd.DataFrame, epochs: pd.DataFrame | None = None) -> dict[int, dict[str, BandStats]]:
+    """``variability`` of many objects at once: visits and epochs carry an integer ``object``
+    column (absent: one object, 0). Returns {object: {band: BandStats}}, bands with a detection."""
     if visits.empty:
-        return out
-    for band, group in visits[~visits["upper_limit"].astype(bool)].groupby("band"):
-        flux, flux_err = group["flux_jy"].to_numpy(float), group["flux_err_jy"].to_numpy(float)
-        stats = band_stats(flux, flux_err, group["mag"].to_numpy(float))
-        floor = None if epochs is None else _floor_of(epochs, str(band))
-        if floor is not None:
-            n_used = np.maximum(group["n_used"].to_numpy(float), 1.0)
-            floored_err = np.sqrt(flux_err**2 + (flux * math.log(10) / 2.5 * floor) ** 2 / n_used)
-            with_floor = band_stats(flux, floored_err, group["mag"].to_numpy(float))
-            stats = replace(stats, error_floor_mag=floor, chi2_red_floor=with_floor.chi2_red,
-                            p_constant_floor=with_floor.p_constant)
-        out[str(band)] = stats
+        return {}
+    detected = visits[~visits["upper_limit"].astype(bool)]
+    obj = detected["object"].to_numpy(np.int64) if "object" in detected else np.zeros(len(detected), np.int64)
+    n_groups = 2 * (int(obj.max()) + 1) if len(obj) else 0
+    group = obj * 2 + (detected["band"].to_numpy(object) == "W2")
+    flux, flux_err = detected["flux_jy"].to_numpy(float), detected["flux_err_jy"].to_numpy(float)
+    mag = detected["mag"].to_numpy(float)
+    found = group_stats(group, n_groups, flux, flux_err, mag)
+    floors = np.full(n_groups, np.nan) if epochs is None else _floors_of(epochs, n_groups)
+    n_used = np.maximum(detected["n_used"].to_numpy(float), 1.0)
+    floored_err = np.sqrt(flux_err**2 + (flux * math.log(10) / 2.5 * floors[group]) ** 2 / n_used)
+    with_floor = group_stats(group, n_groups, flux, floored_err, mag)
+    out: dict[int, dict[str, BandStats]] = {}
+    for g in np.flatnonzero(found["n_visits"]):
+        stats = BandStats(int(found["n_visits"][g]), *(_known(found[k][g]) for k in _STATISTICS))
+        if np.isfinite(floors[g]):
+            stats = replace(stats, error_floor_mag=float(floors[g]), chi2_red_floor=_known(with_floor["chi2_red"][g]),
+                            p_constant_floor=_known(with_floor["p_constant"][g]))
+        out.setdefault(int(g) // 2, {})[BANDS[int(g) % 2]] = stats
     return out
 
 
-def _floor_of(epochs: pd.DataFrame, band: str) -> float | None:
-    used = ((epochs["band"].to_numpy(object) == band) & epochs["passed"].to_numpy(bool)
-            & ~epochs["outlier"].to_numpy(bool) & ~epochs["upper_limit"].to_numpy(bool))
-    return error_floor(epochs["visit"].to_numpy()[used], epochs["mag"].to_numpy(float)[used],
-                       epochs["mag_err"].to_numpy(float)[used])
+_STATISTICS = ("amplitude_mag", "chi2_red", "p_constant", "fvar", "fvar_err")
+
+
+def _floors_of(epochs: pd.DataFrame, n_groups: int) -> np.ndarray:
+    obj = epochs["object"].to_numpy(np.int64) if "object" in epochs else np.zeros(len(epochs), np.int64)
+    group = obj * 2 + (epochs["band"].to_numpy(object) == "W2")
+    used = (epochs["passed"].to_numpy(bool) & ~epochs["outlier"].to_numpy(bool)
+            & ~epochs["upper_limit"].to_numpy(bool) & (group < n_groups))
+    group = group[used]
+    return group_floors(group, n_groups, epochs["visit"].to_numpy()[used], epochs["mag"].to_numpy(float)[used],
+                        epochs["mag_err"].to_numpy(float)[used])
+
+
+def _known(value: float) -> float | None:
+    return float(value) if np.isfinite(value) else None
 
 
 def describe(stats: dict[str, BandStats]) -> str:
