@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 from astropy.io.votable import from_table
 from astropy.io.votable.tree import Info
-from astropy.table import MaskedColumn, Table
+from astropy.table import Column, MaskedColumn, Table
 
 from .tables import UNITS
 
@@ -43,15 +43,20 @@ def frame_to_table(frame: pd.DataFrame, dtypes: dict[str, str] | None = None) ->
         else:
             series = pd.Series([None] * len(frame), dtype=object)
             mask = np.ones(len(frame), dtype=bool)
+        numeric = pd.api.types.is_numeric_dtype(series)  # whole columns at once; text value by value
         if kind == "U":
             data = np.array(["" if m else str(v) for v, m in zip(series, mask, strict=True)], dtype=str)
             if data.dtype.itemsize == 0 or len(data) == 0:
                 data = data.astype("U1")
         elif kind in "iu" or kind == "i8":
-            data = np.array([0 if m else int(v) for v, m in zip(series, mask, strict=True)], dtype=np.int64)
+            data = (series.to_numpy(np.int64) if numeric and not mask.any() else
+                    np.array([0 if m else int(v) for v, m in zip(series, mask, strict=True)], dtype=np.int64))
         else:
-            data = np.array([np.nan if m else float(v) for v, m in zip(series, mask, strict=True)], dtype=np.float64)
-        table[name] = MaskedColumn(data, mask=mask, unit=UNITS.get(name))
+            data = (series.to_numpy(np.float64, na_value=np.nan) if numeric else
+                    np.array([np.nan if m else float(v) for v, m in zip(series, mask, strict=True)], dtype=np.float64))
+        # a column without a missing value is written unmasked: the same XML, without a mask test per cell
+        table[name] = MaskedColumn(data, mask=mask, unit=UNITS.get(name)) if mask.any() else \
+            Column(data, unit=UNITS.get(name))
     return table
 
 
