@@ -272,6 +272,10 @@ def test_a_batch_whose_worker_died_is_told_and_its_jobs_are_deleted(batch_settin
     assert tap.jobs[job.url.rsplit("/", 1)[1]].deleted
     state = batches.get(dead.id)
     assert state.status == "lost" and "restarted" in state.message
+    # killed after its table, while making the bundle: the table stands, the bundle is said to be lost
+    batches._save(BatchState(id="c" * 32, client="x", status="done", bundle="preparing", rows=[{"line": 2}]))
+    later = batches.get("c" * 32)
+    assert later.status == "done" and later.bundle == "failed" and later.rows == [{"line": 2}]
 
 
 def test_each_chunk_counts_against_the_clients_rate_limit(batch_settings, tap):

@@ -9,7 +9,8 @@ tagged with its target (``object`` = the upload_id): ``select.match_rows`` (epoc
 here (``select_sources``); it follows ``select.select_source``: the typed AllWISE designation
 if it is in the cone, else the nearest. tests/test_batch.py checks every summary value against
 the single view of each target. A target's full view (for its folder in the bundle) is still
-made by ``analyze``, on demand (``BatchRun.view``).
+made by ``analyze``, on demand (``BatchRun.view``). Choices made per target on the page (a
+source clicked, Gaia counterparts from the sky context) are not part of a batch.
 """
 
 from __future__ import annotations

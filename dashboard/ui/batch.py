@@ -84,7 +84,8 @@ def poll(settings: Settings, pathname: str | None, shown: str | None = None) -> 
     if state.message and state.status in ("done", "cancelled"):
         head += " " + state.message
     head += {"preparing": " Preparing the bundle (each target's full view)…",
-             "failed": " The bundle could not be made (it was logged); summary.csv is below."}.get(state.bundle, "")
+             "failed": " The bundle could not be made (the server logged why, or restarted); the table stands. "
+                       "Run the list again for the bundle: its chunks come from the cache."}.get(state.bundle, "")
     running = state.status == "running" or state.bundle == "preparing"
     ready = state.status in ("done", "cancelled") and state.bundle in ("ready", "")
     bad = [f"line {b['line']}: {b['reason']}" for b in state.bad]

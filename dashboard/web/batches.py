@@ -77,6 +77,9 @@ class Batches:
                                                    "the chunks already done come from the cache.")
             self._clean_jobs(state)
             self._save(state)
+        elif state.bundle == "preparing" and self.store.get(f"batch-alive:{batch_id}") is None:
+            state.bundle = "failed"  # the worker died after the table: the table stands, the bundle never comes
+            self._save(state)
         return state
 
     def _index(self) -> list[str]:
