@@ -86,15 +86,15 @@ def poll(settings: Settings, pathname: str | None, shown: str | None = None) -> 
     head += {"preparing": " Preparing the bundle (each target's full view)…",
              "failed": " The bundle could not be made (the server logged why, or restarted); the table stands. "
                        "Run the list again for the bundle: its chunks come from the cache."}.get(state.bundle, "")
-    running = state.status == "running" or state.bundle == "preparing"
+    busy = state.status == "running" or state.bundle == "preparing"  # polled until the bundle is there
     ready = state.status in ("done", "cancelled") and state.bundle in ("ready", "")
     bad = [f"line {b['line']}: {b['reason']}" for b in state.bad]
     table_key = f"{ident}:{state.status}"
     rows = no_update if shown == table_key else [r | {"view": view_link(r)} for r in state.rows]
     return {"progress": [html.Div(head), *[html.Div(line) for line in lines]], "rows": rows, "shown": table_key,
             "href": f"/batch/{ident}/bundle.zip" if ready else "#",
-            "cls": "button" if ready else "button disabled", "poll": not running,
-            "cancel": {"display": "inline-block"} if running else {"display": "none"},
+            "cls": "button" if ready else "button disabled", "poll": not busy,
+            "cancel": {"display": "inline-block"} if state.status == "running" else {"display": "none"},
             "message": [html.Div(b) for b in bad[:50]] + ([html.Div(f"… and {len(bad) - 50} more bad lines")]
                                                           if len(bad) > 50 else [])}
 
