@@ -85,6 +85,23 @@ def test_duplicated_multi_epoch_rows_count_once():
     assert len(kept) == 6 and kept.mjd.is_unique
 
 
+@pytest.mark.parametrize("dtype", ["int64", "Int64", "object"])
+def test_allwise_cntr_is_compared_exactly_however_it_arrives(dtype):
+    """Real NEOWISE-R rows of AT2019dsg carry allwise_cntr 3150113601351063574 (beyond a float's
+    exact integers): a source whose cntr differs in the last digit is another source."""
+    from dashboard.wise import archive
+    from dashboard.wise.model import Cone
+
+    rows = archive.query("neowiser_p1bs_psd", Cone(314.26238, 14.20441, 2.5)).rows
+    rows = rows.assign(allwise_cntr=rows["allwise_cntr"].astype(dtype))
+    own = int(rows["allwise_cntr"].dropna().iloc[0])
+    ra, dec = float(rows.ra.median()), float(rows.dec.median())
+    kept, counts = match_epochs(rows, ra, dec, 3.0, own, multi_epoch=False)
+    assert len(kept) > 200 and counts["other_allwise_source"] == 0
+    kept, counts = match_epochs(rows, ra, dec, 3.0, own + 1, multi_epoch=False)
+    assert len(kept) == 0 and counts["other_allwise_source"] > 200
+
+
 def test_timewise_demo_host_with_duplicates_counts_each_epoch_once(offline_view):
     view = offline_view("AT2018lhv", 6)
     mep = view.observations.rows("allwise_p3as_mep")

@@ -153,9 +153,14 @@ def match_rows(rows: pd.DataFrame, obj: np.ndarray, ra: np.ndarray, dec: np.ndar
 
 def _identifiers(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """An identifier column as (int64 values, recorded mask), without a trip through float."""
-    recorded = column.notna().to_numpy(bool)
+    recorded = column.notna().to_numpy(bool, copy=True)
     if pd.api.types.is_integer_dtype(column):
         return column.fillna(0).to_numpy(np.int64), recorded
+    if pd.api.types.is_object_dtype(column):  # Python ints and None: exact through the nullable Int64
+        try:
+            return column.astype("Int64").fillna(0).to_numpy(np.int64), recorded
+        except (TypeError, ValueError, OverflowError):
+            pass
     numbers = pd.to_numeric(column, errors="coerce")
     recorded &= numbers.notna().to_numpy(bool)
     return numbers.fillna(0).astype(np.int64).to_numpy(), recorded
