@@ -89,12 +89,6 @@ def group_stats(group: np.ndarray, n_groups: int, flux: np.ndarray, flux_err: np
             "fvar": fvar, "fvar_err": fvar_err}
 
 
-def band_stats(flux: np.ndarray, flux_err: np.ndarray, mag: np.ndarray) -> BandStats:
-    """The statistics of one band's visits."""
-    found = group_stats(np.zeros(len(flux), np.int64), 1, flux, flux_err, mag)
-    return BandStats(**{k: _known(v[0]) if k != "n_visits" else int(v[0]) for k, v in found.items()})  # type: ignore[arg-type]
-
-
 def group_floors(group: np.ndarray, n_groups: int, visit: np.ndarray, mag: np.ndarray,
                  mag_err: np.ndarray) -> np.ndarray:
     """The error floor (mag) of every group's exposures at once (module docstring): NaN where a
