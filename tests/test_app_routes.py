@@ -136,6 +136,7 @@ def test_a_batch_bundle_still_being_prepared_says_so_and_its_summary_is_already_
     batches = Batches(settings)
     state = BatchState(id="a" * 32, client="203.0.113.9", status="done", bundle="preparing")
     batches._save(state)
+    batches.store.set(f"batch-alive:{state.id}", True, expire=60)  # its worker is still making the bundle
     batches.store.set(f"batch-summary:{state.id}", b"line,id,input\n2,,AT2019dsg\n")
     client = create_app(settings).server.test_client()
     reply = client.get(f"/batch/{state.id}/bundle.zip")
