@@ -4,13 +4,12 @@ Why not ``analyze`` per target: its fixed cost (~25 ms of pandas calls a target)
 targets take 30 s. Here the single view's own functions run once over the whole chunk, each row
 tagged with its target (``object`` = the upload_id): ``select.match_rows`` (epoch match),
 ``quality.apply_epoch_cuts``, ``lightcurve.epochs_from_table`` (zero points per object),
-``lightcurve.bin_visits`` (``stacking.py`` is vectorised over objects), ``visit_colours`` and
-``variability.variability_of_objects``. Only the choice of the source is written for many
-here (``select_sources``); it follows ``select.select_source``: the typed AllWISE designation
-if it is in the cone, else the nearest. tests/test_batch.py checks every summary value against
-the single view of each target. A target's full view (for its folder in the bundle) is still
-made by ``analyze``, on demand (``BatchRun.view``). Choices made per target on the page (a
-source clicked, Gaia counterparts from the sky context) are not part of a batch.
+``lightcurve.bin_visits`` (``stacking.py`` is vectorised over objects), ``visit_colours``,
+``variability.variability_of_objects`` and ``select.select_sources`` (the typed AllWISE
+designation if it is in the cone, else the nearest, as ``select_source``). tests/test_batch.py
+checks every summary value against the single view of each target. A target's full view (for
+its folder in the bundle) is still made by ``analyze``, on demand (``BatchRun.view``). Choices
+made per target on the page (a source clicked, Gaia counterparts) are not part of a batch.
 """
 
 from __future__ import annotations
@@ -24,7 +23,7 @@ from ..wise.analysis import AnalysisParams
 from ..wise.errors import WiseError
 from ..wise.lightcurve import bin_visits, epochs_from_table, visit_colours
 from ..wise.quality import apply_epoch_cuts
-from ..wise.select import match_rows, separation_arcsec
+from ..wise.select import identifiers, match_rows, select_sources
 from ..wise.stacking import group_median
 from ..wise.tables import EPOCH_TABLES, PSD
 from ..wise.tap import TapReply
@@ -37,27 +36,6 @@ COLUMNS = (["line", "id", "input", "ra", "dec", "designation", "separation_arcse
            + ["ph_qual", "n_epochs_passed", "n_epochs_rejected", "n_visits_w1", "n_visits_w2"]
            + [f"{band}_{name}" for band in ("w1", "w2") for name in STATISTICS] + ["w1_w2_median", "status", "reason"])
 PHOTOMETRY = ["designation"] + [f"w{b}mpro" for b in range(1, 5)] + [f"w{b}sigmpro" for b in range(1, 5)] + ["ph_qual"]
-
-
-def select_sources(psd: pd.DataFrame, ra: np.ndarray, dec: np.ndarray,
-                   wanted: list[str | None]) -> tuple[np.ndarray, np.ndarray]:
-    """Per target, the row of ``psd`` (tagged by ``upload_id``) that ``select_source`` would pick,
-    or -1, and its separation from the target (arcsec): the typed designation where it is in the
-    cone, else the nearest (ties: table order)."""
-    chosen = np.full(len(ra), -1, np.int64)
-    if psd.empty:
-        return chosen, np.full(len(ra), np.nan)
-    obj = psd["upload_id"].to_numpy(np.int64)
-    sep = separation_arcsec(psd["ra"].to_numpy(float), psd["dec"].to_numpy(float), ra[obj], dec[obj])
-    names = (psd["designation"].astype(object).where(psd["designation"].notna(), "").astype(str)
-             .str.removeprefix("WISEA ").str.strip().to_numpy(object)) if "designation" in psd else \
-        np.full(len(psd), "", object)
-    asked = np.array([(w or "").removeprefix("WISEA ").strip() for w in wanted], dtype=object)[obj]
-    named = (asked != "") & (names == asked)
-    order = np.lexsort((np.arange(len(psd)), sep, ~named, obj))
-    first = np.concatenate([[True], obj[order][1:] != obj[order][:-1]])
-    chosen[obj[order][first]] = order[first]
-    return chosen, np.where(chosen >= 0, sep[chosen], np.nan)
 
 
 def analyze_chunk(chunk: list[BatchTarget], replies: dict[str, TapReply | WiseError],
@@ -86,9 +64,7 @@ def analyze_chunk(chunk: list[BatchTarget], replies: dict[str, TapReply | WiseEr
     cntr = np.zeros(n, np.int64)
     cntr_known = np.zeros(n, bool)
     if found.any() and "cntr" in source:
-        recorded = source["cntr"].notna().to_numpy(bool)
-        cntr[np.flatnonzero(found)[recorded]] = source["cntr"][recorded].to_numpy(np.int64)
-        cntr_known[np.flatnonzero(found)[recorded]] = True
+        cntr[found], cntr_known[found] = identifiers(source["cntr"])
     _light_curves(out, replies, params, where_ra, where_dec, cntr, cntr_known)
     failed = {t: e for t, e in replies.items() if isinstance(e, WiseError)}
     out["status"] = np.where(found, "ok", "no_source")

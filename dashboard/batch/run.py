@@ -184,12 +184,11 @@ class BatchRunner:
         so that each target's full view can be made when asked for (``BatchRun.view``)."""
         out.rows.append(analyze_chunk(chunk, replies, params))
         done = ChunkData(index=len(out.chunks) - 1, targets=chunk, replies=replies, params=params)
+        failed = {table: reply for table, reply in replies.items() if isinstance(reply, WiseError)}
         for uid, item in enumerate(chunk):
             out.placed[item.line] = (done, uid)
-        for item in chunk:
-            for table, reply in replies.items():
-                if isinstance(reply, WiseError):
-                    out.failures.setdefault(item.line, {})[table] = reply
+            if failed:
+                out.failures[item.line] = dict(failed)
 
 
 @dataclass

@@ -30,11 +30,16 @@ class Selection:
     method: str
 
 
+def designation_key(text: str) -> str:
+    """An AllWISE designation as compared: without the 'WISEA ' prefix and surrounding blanks."""
+    return text.removeprefix("WISEA ").strip()
+
+
 def source_key(row: pd.Series) -> str:
     """A stable identifier for a catalog row: its designation, else its position."""
     designation = row.get("designation")
     if isinstance(designation, str) and designation:
-        return designation.removeprefix("WISEA ").strip()
+        return designation_key(designation)
     return f"{float(row['ra']):.6f}{float(row['dec']):+.6f}"
 
 
@@ -68,7 +73,7 @@ def select_source(sources: pd.DataFrame, target: Target, requested: str | None =
     row, method = sources.iloc[0], "nearest to the target"
     wanted = requested or target.designation
     if wanted:
-        hits = sources[sources["key"] == wanted.removeprefix("WISEA ").strip()]
+        hits = sources[sources["key"] == designation_key(wanted)]
         if len(hits):
             row = hits.iloc[0]
             method = "chosen source" if requested else "AllWISE designation (exact match)"
@@ -81,6 +86,26 @@ def select_source(sources: pd.DataFrame, target: Target, requested: str | None =
     return Selection(key=str(row["key"]), label=label, designation=designation, cntr=cntr,
                      ra=float(row["ra"]), dec=float(row["dec"]),
                      separation_arcsec=float(row["separation_arcsec"]), method=method)
+
+
+def select_sources(psd: pd.DataFrame, ra: np.ndarray, dec: np.ndarray,
+                   wanted: list[str | None]) -> tuple[np.ndarray, np.ndarray]:
+    """``select_source`` for many targets at once (a batch chunk, rows tagged by ``upload_id``):
+    per target the row it picks, or -1, and its separation from the target (arcsec). The typed
+    designation where it is in the cone, else the nearest (ties: table order)."""
+    chosen = np.full(len(ra), -1, np.int64)
+    if psd.empty:
+        return chosen, np.full(len(ra), np.nan)
+    obj = psd["upload_id"].to_numpy(np.int64)
+    sep = separation_arcsec(psd["ra"].to_numpy(float), psd["dec"].to_numpy(float), ra[obj], dec[obj])
+    names = np.array([designation_key(d) if isinstance(d, str) else "" for d in psd["designation"]], dtype=object) \
+        if "designation" in psd else np.full(len(psd), "", object)
+    asked = np.array([designation_key(w or "") for w in wanted], dtype=object)[obj]
+    named = (asked != "") & (names == asked)
+    order = np.lexsort((np.arange(len(psd)), sep, ~named, obj))
+    first = np.concatenate([[True], obj[order][1:] != obj[order][:-1]])
+    chosen[obj[order][first]] = order[first]
+    return chosen, np.where(chosen >= 0, sep[chosen], np.nan)
 
 
 def match_epochs(rows: pd.DataFrame, ra: float | np.ndarray, dec: float | np.ndarray, radius_arcsec: float,
@@ -127,7 +152,7 @@ def match_rows(rows: pd.DataFrame, obj: np.ndarray, ra: np.ndarray, dec: np.ndar
     own_cntr, known = cntr[obj], cntr_known[obj]
     other = np.zeros(len(rows), bool)
     if "allwise_cntr" in rows.columns:
-        theirs, recorded = _identifiers(rows["allwise_cntr"])
+        theirs, recorded = identifiers(rows["allwise_cntr"])
         other = inside & known & recorded & (theirs != own_cntr)
     keep = inside & ~other
     duplicate = np.zeros(len(rows), bool)
@@ -136,7 +161,7 @@ def match_rows(rows: pd.DataFrame, obj: np.ndarray, ra: np.ndarray, dec: np.ndar
         mine = np.zeros(len(rows), bool)  # rows of objects that have rows of their own coadd source
         mf, mf_recorded = np.zeros(len(rows), np.int64), np.ones(len(rows), bool)
         if "cntr_mf" in rows.columns:
-            mf, mf_recorded = _identifiers(rows["cntr_mf"])
+            mf, mf_recorded = identifiers(rows["cntr_mf"])
             own = np.zeros(len(cntr), bool)
             own[obj[keep & known & mf_recorded & (mf == own_cntr)]] = True
             mine = own[obj] & keep
@@ -151,7 +176,7 @@ def match_rows(rows: pd.DataFrame, obj: np.ndarray, ra: np.ndarray, dec: np.ndar
     return Match(kept=kept, separation=sep[kept], beyond=~inside, other=other, duplicate=duplicate)
 
 
-def _identifiers(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+def identifiers(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """An identifier column as (int64 values, recorded mask), without a trip through float."""
     recorded = column.notna().to_numpy(bool, copy=True)
     if pd.api.types.is_integer_dtype(column):
