@@ -19,6 +19,7 @@ from ..config import Settings
 from ..wise.citations import ACKNOWLEDGEMENTS, BIBTEX, CITATIONS
 from ..wise.provenance import _raw_votables, _versions, data_files, manifest, safe_name
 from .run import BatchRun
+from .summary import summary_csv
 from .targets import BadLine
 
 REPRODUCE = """\"\"\"Recompute every target's CSVs of this batch offline from its raw/*.vot and manifest.json.
@@ -39,10 +40,6 @@ sys.exit(max(codes, default=0))
 
 def folder_name(index: int, ident: str) -> str:
     return f"targets/{index:04d}_{safe_name(ident)[:40]}"
-
-
-def summary_csv(table: pd.DataFrame) -> bytes:
-    return table.to_csv(index=False, float_format="%.10g", lineterminator="\n").encode()
 
 
 def build_batch_bundle(run: BatchRun, bad: list[BadLine], table: pd.DataFrame, settings: Settings) -> bytes:

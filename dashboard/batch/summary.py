@@ -12,7 +12,7 @@ from .run import BatchRun
 from .targets import BadLine
 
 STATUSES = ("ok", "no_source", "failed", "bad_input")
-__all__ = ["COLUMNS", "STATUSES", "summary"]
+__all__ = ["COLUMNS", "STATUSES", "summary", "summary_csv"]
 
 
 def summary(run: BatchRun, bad: list[BadLine]) -> pd.DataFrame:
@@ -24,3 +24,8 @@ def summary(run: BatchRun, bad: list[BadLine]) -> pd.DataFrame:
     parts = [frame for frame in run.rows if len(frame)] + ([pd.DataFrame(extra, columns=COLUMNS)] if extra else [])
     frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=COLUMNS)
     return frame[COLUMNS].sort_values("line", kind="stable").reset_index(drop=True)
+
+
+def summary_csv(table: pd.DataFrame) -> bytes:
+    """The table as ``summary.csv`` (the page's download and the bundle's file, the same bytes)."""
+    return table.to_csv(index=False, float_format="%.10g", lineterminator="\n").encode()

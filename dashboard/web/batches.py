@@ -21,7 +21,8 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 
 from ..batch import service
-from ..batch.bundle import build_batch_bundle, summary_csv
+from ..batch.bundle import build_batch_bundle
+from ..batch.summary import summary_csv
 from ..batch.upload import delete_job
 from ..config import Settings
 from ..wise.errors import WiseError
