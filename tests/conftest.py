@@ -116,3 +116,11 @@ def early_in_a_minute(margin_s: float = 15.0) -> None:
 
     while time.time() % 60 > 60 - margin_s:
         time.sleep(0.25)
+
+
+def run_reproduce(folder, *args):
+    """A bundle's own reproduce.py, run as a user would (a fresh process, no network settings)."""
+    import subprocess
+
+    return subprocess.run([sys.executable, "reproduce.py", *args], cwd=folder, capture_output=True, text=True,
+                          timeout=300, env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)})

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from conftest import early_in_a_minute
+from conftest import early_in_a_minute, run_reproduce
 from dashboard.batch import service
 from dashboard.batch.bundle import build_batch_bundle
 from dashboard.batch.run import BatchRunner
@@ -212,11 +212,27 @@ def test_batch_bundle_has_the_summary_each_target_and_one_reproduce(batch_settin
     folder = top["folders"]["2"]
     own = json.loads(archive.read(f"{folder}/manifest.json"))
     assert own["tables"][0]["adql"] in top["upload_queries"].values()
+    # each chunk's reply is in the bundle once, as the TAP server sent it, and targets point into it
+    replies = {n for n in names if n.startswith("raw/")}
+    assert replies == {f"raw/chunk_{c:03d}_{t}.vot" for c in range(3) for t in top["upload_queries"]}
+    assert not any(n.startswith("targets/") and n.endswith(".vot") for n in names)
+    sent = {(c.index, t): r.raw for c, _ in result.run.placed.values() for t, r in c.replies.items()}
+    assert all(archive.read(f"raw/chunk_{c:03d}_{t}.vot") == raw for (c, t), raw in sent.items())
+    uid = result.run.placed[2][1]
+    assert {t["upload_id"] for t in own["tables"]} == {uid}
     archive.extractall(tmp_path)
     for folder in top["folders"].values():  # every target recomputes offline to the same files
         again = recompute(tmp_path / folder)
         for name, content in again.items():
             assert content == (tmp_path / folder / name).read_bytes(), (folder, name)
+    ran = run_reproduce(tmp_path)
+    assert ran.returncode == 0, ran.stdout + ran.stderr
+    assert ran.stdout.count("equal    lightcurve_visits.csv") == len(top["folders"]) and "DIFFERS" not in ran.stdout
+    # one target's rows changed inside the shared chunk reply: caught by checksum and by recomputing
+    shared = tmp_path / own["tables"][-1]["raw_file"].removeprefix("../../")
+    shared.write_bytes(shared.read_bytes().replace(b"<TD>1</TD>", b"<TD>2</TD>", 1))
+    ran = run_reproduce(tmp_path)
+    assert ran.returncode == 1 and f"CHANGED  {shared.relative_to(tmp_path)}" in ran.stdout
 
 
 def test_runner_uses_at_most_half_of_the_upstream_slots(batch_settings):

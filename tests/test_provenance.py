@@ -10,7 +10,7 @@ import zipfile
 import pandas as pd
 import pytest
 
-from conftest import ROOT
+from conftest import ROOT, run_reproduce
 from dashboard.config import Settings
 from dashboard.wise.provenance import build_bundle, safe_name
 
@@ -138,17 +138,9 @@ def _unzip(data: bytes, folder):
     return folder
 
 
-def _run_reproduce(folder, *args):
-    import subprocess
-    import sys
-
-    return subprocess.run([sys.executable, "reproduce.py", *args], cwd=folder, capture_output=True, text=True,
-                           timeout=120, env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)})
-
-
 def test_reproduce_recomputes_every_csv_offline(at2019dsg_bundle, tmp_path):
     folder = _unzip(at2019dsg_bundle[1], tmp_path)
-    out = _run_reproduce(folder)
+    out = run_reproduce(folder)
     assert out.returncode == 0, out.stdout + out.stderr
     for name in ("sources.csv", "sed.csv", "lightcurve_epochs.csv", "lightcurve_visits.csv", "lightcurve_colour.csv"):
         assert f"equal    {name}" in out.stdout
@@ -161,7 +153,7 @@ def test_reproduce_names_a_tampered_file(at2019dsg_bundle, tmp_path):
     visits.write_text(visits.read_text().replace("W1", "W2", 1))
     raw = folder / "raw" / "allwise_p3as_mep.vot"
     raw.write_bytes(raw.read_bytes().replace(b"<TD>", b"<TD>1", 1))
-    out = _run_reproduce(folder)
+    out = run_reproduce(folder)
     assert out.returncode == 1
     assert "lightcurve_visits.csv" in out.stdout.splitlines()[-1] and "raw/allwise_p3as_mep.vot" in out.stdout
 
@@ -199,7 +191,7 @@ def test_cli_bundle_of_the_real_ax_row_reproduces_offline(tmp_path):
     epochs = pd.read_csv(folder / "lightcurve_epochs.csv")
     w2 = epochs[epochs.band == "W2"].iloc[0]
     assert not w2.passed and not w2.measured and "no measurement in W2 (ph_qual X)" in w2.reasons
-    out = _run_reproduce(folder)
+    out = run_reproduce(folder)
     assert out.returncode == 0, out.stdout + out.stderr
 
 
@@ -223,7 +215,7 @@ def test_live_bundle_reproduces_offline(settings, tap, tmp_path):
 
     observed = observe("314.26238 14.20441", 2.5, settings)
     folder = _unzip(build_bundle(view(observed, AnalysisParams()), settings), tmp_path)
-    out = _run_reproduce(folder)
+    out = run_reproduce(folder)
     assert out.returncode == 0, out.stdout + out.stderr
 
 
@@ -256,6 +248,6 @@ def test_a_periodogram_view_bundles_its_power_and_summary_and_reproduces(offline
     plain = read(build_bundle(offline_view("AT2019dsg", 2.5), Settings()))
     assert plain[1]["periodogram"] is None and "periodogram_w1.csv" not in plain[0].namelist()
     folder = _unzip(data, tmp_path)
-    out = _run_reproduce(folder)
+    out = run_reproduce(folder)
     assert out.returncode == 0, out.stdout + out.stderr
     assert "equal    periodogram_w1.csv" in out.stdout and "equal    periodogram_w2.csv" in out.stdout

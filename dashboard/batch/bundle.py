@@ -1,8 +1,10 @@
-"""The batch bundle: ``summary.csv``; ``targets/NNNN_<id>/`` with each target's single-target
-files (raw VOTables of its rows, CSVs, a manifest whose queries point to the upload queries in
-the top-level manifest); the top-level manifest (upload queries, chunks, everything the single
-manifest records that is common); ``FAILURES.txt``; one ``reproduce.py`` that recomputes every
-target offline; ``CITATION.bib``."""
+"""The batch bundle: ``summary.csv``; ``raw/chunk_NNN_<table>.vot``, each chunk's reply to its
+upload query as IRSA sent it (every target's rows, tagged by ``upload_id``), written once;
+``targets/NNNN_<id>/`` with each target's CSVs and a manifest whose tables point to its chunk's
+reply and its ``upload_id`` (and whose queries are the upload queries of the top-level manifest);
+the top-level manifest (upload queries, chunks, checksums of the shared files); ``FAILURES.txt``;
+one ``reproduce.py`` that checks the shared files and recomputes every target offline;
+``CITATION.bib``."""
 
 from __future__ import annotations
 
@@ -17,24 +19,23 @@ import pandas as pd
 from .. import __version__
 from ..config import Settings
 from ..wise.citations import ACKNOWLEDGEMENTS, BIBTEX, CITATIONS
-from ..wise.provenance import _raw_votables, _versions, data_files, manifest, safe_name
+from ..wise.provenance import _versions, data_files, manifest, safe_name
+from ..wise.tap import TapReply
 from .run import BatchRun
 from .summary import summary_csv
 from .targets import BadLine
 
-REPRODUCE = """\"\"\"Recompute every target's CSVs of this batch offline from its raw/*.vot and manifest.json.
+REPRODUCE = """\"\"\"Check this batch's files and recompute every target's CSVs offline from raw/*.vot.
 
-Needs the package that made it: pip install wise-explorer=={version}. Exits 0 when every file of
-every target agrees, else names the targets and files that differ.
+Needs the package that made it: pip install wise-explorer=={version}. Exits 0 when every file
+agrees, else names the files that differ.
 \"\"\"
 import sys
 from pathlib import Path
 
-from dashboard.wise.reproduce import main
+from dashboard.wise.reproduce import main_batch
 
-here = Path(__file__).resolve().parent
-codes = [main(folder) for folder in sorted((here / "targets").iterdir()) if (folder / "manifest.json").exists()]
-sys.exit(max(codes, default=0))
+sys.exit(main_batch(Path(__file__).resolve().parent))
 """
 
 
@@ -42,8 +43,15 @@ def folder_name(index: int, ident: str) -> str:
     return f"targets/{index:04d}_{safe_name(ident)[:40]}"
 
 
+def chunk_file(index: int, table: str) -> str:
+    return f"raw/chunk_{index:03d}_{table}.vot"
+
+
 def build_batch_bundle(run: BatchRun, bad: list[BadLine], table: pd.DataFrame, settings: Settings) -> bytes:
     files: dict[str, bytes] = {"summary.csv": summary_csv(table)}
+    for chunk in {chunk.index: chunk for chunk, _ in run.placed.values()}.values():
+        files |= {chunk_file(chunk.index, name): reply.raw for name, reply in chunk.replies.items()
+                  if isinstance(reply, TapReply)}
     folders = {}
     for index, item in enumerate(run.targets, 1):
         shown = run.view(item.line)
@@ -51,10 +59,13 @@ def build_batch_bundle(run: BatchRun, bad: list[BadLine], table: pd.DataFrame, s
             continue
         folder = folder_name(index, item.id)
         folders[item.line] = folder
-        own = {**_raw_votables(shown.observations), **data_files(shown)}
+        chunk, uid = run.placed[item.line]
+        own = data_files(shown)
         entry = manifest(shown, settings, own)
+        for t in entry["tables"]:  # its rows are those of its upload_id in the chunk's reply
+            t["raw_file"], t["upload_id"] = f"../../{chunk_file(chunk.index, t['requested_as'])}", uid
         entry["batch"] = {"line": item.line, "id": item.id, "queries": "../../manifest.json#/upload_queries",
-                          "note": "this target's rows were split off the chunk's upload query by upload_id"}
+                          "note": "this target's rows are those of its upload_id in its chunk's reply"}
         own["manifest.json"] = (json.dumps(entry, indent=1, sort_keys=True, default=str) + "\n").encode()
         files |= {f"{folder}/{name}": data for name, data in own.items()}
     failures = [f"line {b.line}: bad input: {b.reason}" for b in bad]

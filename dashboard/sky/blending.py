@@ -47,8 +47,10 @@ class Blending:
 
     def summary(self) -> str:
         if not self.neighbours:
-            where = "AllWISE or Gaia DR3" if self.gaia_asked else "AllWISE (Gaia did not answer)"
-            return f"No other {where} source within the {self.beam_arcsec:g}″ W1/W2 beam."
+            if self.gaia_asked:
+                return f"No other AllWISE or Gaia DR3 source within the {self.beam_arcsec:g}″ W1/W2 beam."
+            return (f"No other AllWISE source within the {self.beam_arcsec:g}″ W1/W2 beam "
+                    "(Gaia DR3 rows are not at hand, so neighbours only Gaia sees are not checked).")
         parts = []
         for n in self.neighbours:
             share = f", ~{100 * n.w1_share:.0f}% of the W1 flux" if n.w1_share is not None else ""

@@ -308,7 +308,7 @@ def _panels(observed: Any, state: ViewState, share_base: str, params: AnalysisPa
     query = to_query(state)
     return {"rows": rows, "sed": sed_fig, "lc": lc_fig, "filters": panels.filter_rows(shown), "progress": "",
             "sources_message": sources_message, "selection": panels.selection_text(shown),
-            "detail": panels.source_detail(rows), "fit": ["autoSize", "autoSize"],
+            "detail": panels.source_detail(rows), "fit": ["autoSize", None],
             "configs": [figures.graph_config(observed.target.label(), plot) for plot in PLOTS.values()],
             "timeseries": [*_timeseries(shown, state), figures.colour_magnitude_figure(shown)],
             "pg_hint": "" if state.wants_timeseries else PG_HINT,

@@ -129,14 +129,17 @@ def _controls(state: ViewState) -> html.Section:
                                                            "value": "on"}], value=[])]),
         ]),
         html.H4("What each cut removed"),
+        # each cut beside its counts, so no number is scrolled out of sight (a phone scrolls to the
+        # table and status); long texts have tooltips
         dag.AgGrid(id="filters", columnDefs=[
-            {"field": "table"}, {"field": "criterion", "tooltipField": "criterion"},
-            {"field": "removed", "headerName": "removed (rows)", "type": "rightAligned"},
-            {"field": "not recorded", "headerName": "not recorded (rows)", "type": "rightAligned"},
-            {"field": "status", "tooltipField": "status"},
-        ], rowData=[], className="ag-theme-alpine", style={"height": "260px"}, columnSize="autoSize",
-            columnSizeOptions={"skipHeader": False},
-            dashGridOptions={"tooltipShowDelay": 200, "suppressColumnVirtualisation": True}),
+            {"field": "criterion", "tooltipField": "criterion", "flex": 2, "minWidth": 150},
+            {"field": "removed", "headerName": "removed (rows)", "type": "rightAligned", "width": 88},
+            {"field": "not recorded", "headerName": "not recorded (rows)", "type": "rightAligned", "width": 98},
+            {"field": "table", "width": 160},
+            {"field": "status", "tooltipField": "status", "flex": 1, "minWidth": 110},
+        ], rowData=[], className="ag-theme-alpine", style={"width": "100%", "height": None},
+            defaultColDef={"wrapHeaderText": True, "autoHeaderHeight": True, "resizable": True},
+            dashGridOptions={"tooltipShowDelay": 200, "domLayout": "autoHeight"}),
     ], panel_id="controls-panel")
 
 
@@ -145,26 +148,33 @@ def _sky_panel() -> html.Section:
     def grid(grid_id: str, columns: list[tuple[str, str]]) -> dag.AgGrid:
         return dag.AgGrid(id=grid_id, rowData=[], className="ag-theme-alpine sky-grid",
                           columnDefs=[{"field": f, "headerName": h, "sortable": True, "resizable": True,
-                                       "minWidth": 175 if f == "source_id" else 8 * len(h) + 48} for f, h in columns],
+                                       "minWidth": 200 if f == "source_id" else 8 * len(h) + 48} for f, h in columns],
                           dashGridOptions={"domLayout": "autoHeight"}, defaultColDef={"flex": 1},
                           style={"width": "100%", "height": None})
 
     return _panel("Sky context: WISE image, SIMBAD and Gaia DR3", [
         html.Div(id="sky-progress", className="progress", role="status"),
         html.Div(id="sky-messages", className="panel-message", role="status"),
-        dcc.Loading(dcc.Graph(id="sky-graph", figure=LOADING, config=GRAPH_CONFIG), type="circle"),
-        html.P(id="blending", className="blending"),
-        html.Div(id="linkouts", className="linkouts"),
-        html.H4("SIMBAD (nearest first)"),
-        html.Div(id="simbad-message", className="panel-message", role="status"),
-        grid("simbad-table", [("main_id", "main identifier"), ("otype", "type"),
-                              ("separation_arcsec", "separation (arcsec)")]),
-        html.H4("Gaia DR3 (nearest first)"),
-        html.Div(id="gaia-message", className="panel-message", role="status"),
-        grid("gaia-table", [("source_id", "source_id"), ("separation_arcsec", "separation (arcsec)"),
-                            ("phot_g_mean_mag", "G (mag)"), ("bp_rp", "BP−RP (mag)"), ("parallax", "parallax (mas)"),
-                            ("pmra", "μα* (mas/yr)"), ("pmdec", "μδ (mas/yr)"), ("ruwe", "RUWE"),
-                            ("allwise_best_neighbour", "AllWISE match")]),
+        html.Div(className="sky-body", children=[  # image beside the identification; stacked when narrow
+            html.Div(className="sky-image", children=[
+                dcc.Loading(dcc.Graph(id="sky-graph", figure=LOADING, config=GRAPH_CONFIG), type="circle"),
+                html.P(id="blending", className="blending"),
+                html.Div(id="linkouts", className="linkouts"),
+            ]),
+            html.Div(className="sky-ids", children=[
+                html.H4("SIMBAD (nearest first)"),
+                html.Div(id="simbad-message", className="panel-message", role="status"),
+                grid("simbad-table", [("main_id", "main identifier"), ("otype", "type"),
+                                      ("separation_arcsec", "separation (arcsec)")]),
+                html.H4("Gaia DR3 (nearest first)"),
+                html.Div(id="gaia-message", className="panel-message", role="status"),
+                grid("gaia-table", [("source_id", "source_id"), ("separation_arcsec", "separation (arcsec)"),
+                                    ("phot_g_mean_mag", "G (mag)"), ("bp_rp", "BP−RP (mag)"),
+                                    ("parallax", "parallax (mas)"), ("pmra", "μα* (mas/yr)"),
+                                    ("pmdec", "μδ (mas/yr)"), ("ruwe", "RUWE"),
+                                    ("allwise_best_neighbour", "AllWISE match")]),
+            ]),
+        ]),
     ], extra=[dcc.RadioItems(id="img-band", options=["W1", "W2", "W3", "W4"], value="W1", inline=True)],
         panel_id="sky-panel")
 

@@ -8,6 +8,7 @@ agree within 1e-9 (relative) is "equal in value" and passes. Exit status 0: ever
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 import json
@@ -51,11 +52,27 @@ def read_raw(data: bytes) -> pd.DataFrame:
         return table_to_frame(parse_votable(io.BytesIO(data), verify="ignore").get_first_table().to_table())
 
 
+@functools.lru_cache(maxsize=8)
+def _shared_raw(path: Path) -> pd.DataFrame:
+    """A batch chunk's reply, read once for all of its targets."""
+    return read_raw(path.read_bytes())
+
+
+def table_rows(folder: Path, entry: dict[str, Any]) -> pd.DataFrame:
+    """A table's rows as the view had them: the raw file, or in a batch the rows of the target's
+    ``upload_id`` in its chunk's reply (in the reply's order, as the batch split them)."""
+    if "upload_id" not in entry:
+        return read_raw((folder / entry["raw_file"]).read_bytes())
+    rows = _shared_raw((folder / entry["raw_file"]).resolve())
+    mine = rows[rows["upload_id"].to_numpy() == entry["upload_id"]]
+    return mine.drop(columns="upload_id").reset_index(drop=True)
+
+
 def observations_from_bundle(folder: Path, manifest: dict[str, Any]) -> Observations:
     query = manifest["query"]
     observations = Observations(cone=Cone(query["ra"], query["dec"], query["radius_arcsec"]))
     for entry in manifest["tables"]:
-        rows = read_raw((folder / entry["raw_file"]).read_bytes())
+        rows = table_rows(folder, entry)
         ssf = entry.get("server_side_filter")
         provenance = Provenance(
             table=entry["name"], source="offline" if entry.get("from_offline_archive") else "live",
@@ -96,15 +113,21 @@ def equal_in_value(a: bytes, b: bytes) -> bool:
     return True
 
 
-def main(folder: Path, *, requery: bool = False) -> int:
-    manifest = json.loads((folder / "manifest.json").read_text())
-    expected: dict[str, str] = manifest["files"]
-    differ: list[str] = []
-    for name in sorted(expected):  # every file as shipped (raw data, texts) against its checksum
+def changed_files(folder: Path, expected: dict[str, str]) -> list[str]:
+    """The files that are missing or not the bytes the bundle was made with (each printed)."""
+    differ = []
+    for name in sorted(expected):
         path = folder / name
         if not path.is_file() or hashlib.sha256(path.read_bytes()).hexdigest() != expected[name]:
             differ.append(name)
             print(f"CHANGED  {name} (not the file the bundle was made with)")
+    return differ
+
+
+def main(folder: Path, *, requery: bool = False) -> int:
+    manifest = json.loads((folder / "manifest.json").read_text())
+    expected: dict[str, str] = manifest["files"]
+    differ = changed_files(folder, expected)  # every file as shipped (raw data, texts)
     for name, data in sorted(recompute(folder).items()):
         shipped = (folder / name).read_bytes() if (folder / name).is_file() else b""
         if hashlib.sha256(data).hexdigest() == expected.get(name):
@@ -123,6 +146,22 @@ def main(folder: Path, *, requery: bool = False) -> int:
         print("differs: " + ", ".join(sorted(set(differ))))
         return 1
     return 0
+
+
+def main_batch(root: Path) -> int:
+    """A batch bundle: the shared files (chunk replies, summary) against the top-level checksums,
+    then every target folder as ``main`` checks a single bundle."""
+    top = json.loads((root / "manifest.json").read_text())
+    shared = {name: digest for name, digest in top["files"].items() if not name.startswith("targets/")}
+    codes = [1 if changed_files(root, shared) else 0]
+    for folder in sorted(top["folders"].values()):
+        print(f"-- {folder}")
+        if not (root / folder / "manifest.json").is_file():
+            print(f"MISSING  {folder}/manifest.json")
+            codes.append(1)
+            continue
+        codes.append(main(root / folder))
+    return max(codes)
 
 
 def _version(package: str) -> str:
