@@ -19,6 +19,7 @@ import tempfile
 import time
 import zipfile
 from pathlib import Path
+from urllib.parse import urlparse
 
 import pytest
 
@@ -835,6 +836,8 @@ def test_a_batch_runs_from_the_page_lists_bad_lines_and_links_each_row(sized_pag
     assert "line 2:" in page.locator("#batch-message").inner_text()
     assert "line 4:" in page.locator("#batch-message").inner_text()
     address = page.url
+    # the table can be taken at once, whether or not the bundle is still being made
+    assert page.locator("#batch-summary").get_attribute("href") == urlparse(address).path + "/summary.csv"
     page.locator("#batch-section").screenshot(path=str(SHOTS / f"browser_batch_{page.width}.png"))  # type: ignore[attr-defined]
     page.wait_for_function("() => document.querySelector('#batch-download').getAttribute('href')"
                            ".endsWith('/bundle.zip')", timeout=60_000)  # the bundle follows the table

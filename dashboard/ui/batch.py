@@ -45,8 +45,12 @@ def section() -> html.Section:
         ]),
         html.Div(id="batch-message", className="notice", role="alert"),
         html.Div(id="batch-progress", className="progress", role="status"),
-        html.A("Download batch bundle (.zip)", id="batch-download", href="#", className="button disabled",
-               download=""),
+        html.Div(className="batch-controls", children=[
+            html.A("Download table (summary.csv)", id="batch-summary", href="#", className="button disabled",
+                   download=""),
+            html.A("Download batch bundle (.zip)", id="batch-download", href="#", className="button disabled",
+                   download=""),
+        ]),
         dag.AgGrid(id="batch-table", rowData=[], columnDefs=columns, className="ag-theme-alpine",
                    dashGridOptions={"pagination": True, "paginationPageSize": 50}, style={"height": "560px"}),
         dcc.Interval(id="batch-poll", interval=1000, disabled=True), dcc.Store(id="batch-shown"),
@@ -66,16 +70,23 @@ def view_link(row: dict[str, Any]) -> str:
     return f"[open](/?{query})"
 
 
+def downloads(ident: str, *, table: bool, bundle: bool) -> dict[str, str]:
+    """The two download links: the table as soon as it stands, the bundle once it is made."""
+    return {"summary_href": f"/batch/{ident}/summary.csv" if table else "#",
+            "summary_cls": "button" if table else "button disabled",
+            "href": f"/batch/{ident}/bundle.zip" if bundle else "#", "cls": "button" if bundle else "button disabled"}
+
+
 def poll(settings: Settings, pathname: str | None, shown: str | None = None) -> dict[str, Any]:
     """The batch page from the batch's state. ``shown`` says which table the page already holds
     (id and status): the rows, up to thousands, are sent once, not at every poll."""
     ident = batch_id(pathname)
     if not ident:
-        return {"progress": "", "rows": [], "href": "#", "cls": "button disabled", "poll": True,
-                "cancel": {"display": "none"}, "message": no_update, "shown": None}
+        return {"progress": "", "rows": [], "poll": True, "cancel": {"display": "none"}, "message": no_update,
+                "shown": None, **downloads(ident, table=False, bundle=False)}
     state = Batches(settings).get(ident)
     if state is None:
-        return {"progress": "", "rows": [], "href": "#", "cls": "button disabled", "poll": True, "shown": None,
+        return {"progress": "", "rows": [], "poll": True, "shown": None, **downloads(ident, table=False, bundle=False),
                 "cancel": {"display": "none"}, "message": "This batch is not known here (or the cache no longer "
                                                           "keeps it); run the list again."}
     lines = [f"{k}: {v}" for k, v in state.progress.items()]
@@ -87,13 +98,13 @@ def poll(settings: Settings, pathname: str | None, shown: str | None = None) -> 
              "failed": " The bundle could not be made (the server logged why, or restarted); the table stands. "
                        "Run the list again for the bundle: its chunks come from the cache."}.get(state.bundle, "")
     busy = state.status == "running" or state.bundle == "preparing"  # polled until the bundle is there
-    ready = state.status in ("done", "cancelled") and state.bundle in ("ready", "")
+    finished = state.status in ("done", "cancelled")
+    ready = finished and state.bundle in ("ready", "")
     bad = [f"line {b['line']}: {b['reason']}" for b in state.bad]
     table_key = f"{ident}:{state.status}"
     rows = no_update if shown == table_key else [r | {"view": view_link(r)} for r in state.rows]
     return {"progress": [html.Div(head), *[html.Div(line) for line in lines]], "rows": rows, "shown": table_key,
-            "href": f"/batch/{ident}/bundle.zip" if ready else "#",
-            "cls": "button" if ready else "button disabled", "poll": not busy,
+            **downloads(ident, table=finished and bool(state.rows), bundle=ready), "poll": not busy,
             "cancel": {"display": "inline-block"} if state.status == "running" else {"display": "none"},
             "message": [html.Div(b) for b in bad[:50]] + ([html.Div(f"… and {len(bad) - 50} more bad lines")]
                                                           if len(bad) > 50 else [])}
@@ -127,6 +138,7 @@ def register(app: dash.Dash, settings: Settings) -> None:
     @app.callback(
         output={"progress": Output("batch-progress", "children"), "rows": Output("batch-table", "rowData"),
                 "href": Output("batch-download", "href"), "cls": Output("batch-download", "className"),
+                "summary_href": Output("batch-summary", "href"), "summary_cls": Output("batch-summary", "className"),
                 "poll": Output("batch-poll", "disabled"), "cancel": Output("batch-cancel", "style"),
                 "message": Output("batch-message", "children"), "shown": Output("batch-shown", "data")},
         inputs={"pathname": Input("url", "pathname"), "_": Input("batch-poll", "n_intervals")},
