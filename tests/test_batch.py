@@ -18,7 +18,7 @@ from conftest import early_in_a_minute, run_reproduce
 from dashboard.batch import service
 from dashboard.batch.bundle import build_batch_bundle
 from dashboard.batch.run import BatchRunner
-from dashboard.batch.summary import COLUMNS
+from dashboard.batch.summary import COLUMNS, summary_csv
 from dashboard.batch.upload import upload_votable
 from dashboard.wise.analysis import AnalysisParams
 from dashboard.wise.pipeline import observe, view
@@ -195,6 +195,26 @@ def test_the_uploaded_table_is_built_from_numbers_never_from_the_text(batch_sett
     upload = upload_votable(targets.targets)
     assert b"DROP" not in upload and b"script" not in upload and b"AT2019dsg" not in upload
     assert targets.targets[0].id == "'; DROP TABLE x; --"  # kept as an id for the summary, never sent
+
+
+def test_typed_text_that_a_spreadsheet_would_run_is_neutralised_in_summary_csv(batch_settings, tap):
+    """A colleague's list (OWASP's CSV-injection payloads as ids and as lines) gives a summary.csv
+    whose typed cells a spreadsheet shows as text; numbers and the page's rows are untouched."""
+    hostile = ('id,target\n"=HYPERLINK(""https://example.org"",""x"")",AT2019dsg\n'
+               '"-2+3+cmd|\' /C calc\'!A0",192.06346 17.77402\n@SUM(1+1),AT2019dsg\nbad,=1+1\n'
+               'plain,-1.5 +3\n')
+    targets = service.read(hostile, batch_settings)
+    result = service.run(targets, batch_settings)
+    table = result.table
+    assert table.loc[table["line"] == 2, "id"].item().startswith("=HYPERLINK")  # the data itself is kept
+    written = pd.read_csv(io.BytesIO(summary_csv(table)), dtype={"id": str, "input": str})
+    by_line = written.set_index("line")
+    assert by_line.loc[2, "id"].startswith("'=HYPERLINK") and by_line.loc[3, "id"].startswith("'-2+3+cmd|")
+    assert by_line.loc[4, "id"] == "'@SUM(1+1)" and by_line.loc[5, "input"] == "'=1+1"
+    assert by_line.loc[6, "id"] == "plain" and by_line.loc[6, "input"] == "'-1.5 +3"
+    typed = written[["id", "input", "reason"]].fillna("").astype(str).to_numpy().ravel()
+    assert not any(cell.startswith(("=", "+", "-", "@")) for cell in typed)
+    assert by_line.loc[2, "status"] == "ok" and abs(by_line.loc[2, "ra"] - 314.26238) < 1e-3
 
 
 def test_batch_bundle_has_the_summary_each_target_and_one_reproduce(batch_settings, tap, tmp_path):

@@ -12,7 +12,7 @@ from .run import BatchRun
 from .targets import BadLine
 
 STATUSES = ("ok", "no_source", "failed", "bad_input")
-__all__ = ["COLUMNS", "STATUSES", "summary", "summary_csv"]
+__all__ = ["COLUMNS", "STATUSES", "spreadsheet_safe", "summary", "summary_csv"]
 
 
 def summary(run: BatchRun, bad: list[BadLine]) -> pd.DataFrame:
@@ -20,12 +20,26 @@ def summary(run: BatchRun, bad: list[BadLine]) -> pd.DataFrame:
     extra = [{"line": t.line, "id": t.id, "input": t.input, "ra": t.target.ra, "dec": t.target.dec,
               "status": "failed", "reason": "cancelled before this target's chunk ran" if run.cancelled
               else (run.stopped or "not run")} for t in run.targets if t.line not in run.placed]
-    extra += [{"line": b.line, "input": b.input, "status": "bad_input", "reason": b.reason} for b in bad]
+    extra += [{"line": b.line, "id": b.id or None, "input": b.input, "status": "bad_input", "reason": b.reason}
+              for b in bad]
     parts = [frame for frame in run.rows if len(frame)] + ([pd.DataFrame(extra, columns=COLUMNS)] if extra else [])
     frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=COLUMNS)
     return frame[COLUMNS].sort_values("line", kind="stable").reset_index(drop=True)
 
 
+#: Columns that hold what a user typed (or echo it): never run as a formula by a spreadsheet.
+TYPED = ("id", "input", "reason")
+#: First characters a spreadsheet reads as a formula (OWASP, "CSV Injection").
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(value: object) -> object:
+    """Typed text that a spreadsheet would evaluate (``=HYPERLINK(…)``, ``-2+3+cmd|…``) gets a
+    leading apostrophe, so a colleague who opens the table sees the text instead of running it."""
+    return "'" + value if isinstance(value, str) and value.startswith(FORMULA_START) else value
+
+
 def summary_csv(table: pd.DataFrame) -> bytes:
     """The table as ``summary.csv`` (the page's download and the bundle's file, the same bytes)."""
-    return table.to_csv(index=False, float_format="%.10g", lineterminator="\n").encode()
+    safe = table.assign(**{c: table[c].map(spreadsheet_safe) for c in TYPED if c in table})
+    return safe.to_csv(index=False, float_format="%.10g", lineterminator="\n").encode()

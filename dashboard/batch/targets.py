@@ -42,6 +42,7 @@ class BadLine:
     line: int
     input: str
     reason: str
+    id: str = ""  # the list's id for the line (its number when the list gives none)
 
 
 @dataclass
@@ -120,30 +121,30 @@ def read_list(text: str, *, default_radius: float, max_radius: float, aliases: M
     parsed: dict[int, BatchTarget] = {}
     names: list[tuple[_Line, float, str]] = []
     for item in lines:
+        ident = item.id.strip()[:MAX_ID] or str(item.line)
         try:
             radius = default_radius if item.radius in (None, "") else parse_radius(item.radius, max_radius)
-            ident = item.id.strip()[:MAX_ID] or str(item.line)
             parsed[item.line] = BatchTarget(item.line, ident, parse_target(item.text, aliases=aliases,
                                                                             resolver=_defer), radius)
         except _Deferred:
             names.append((item, radius, ident))
         except TargetError as exc:
-            out.bad.append(BadLine(item.line, item.text[:200], str(exc)))
+            out.bad.append(BadLine(item.line, item.text[:200], str(exc), ident))
     if resolver is None:
-        for item, _, _ in names:
+        for item, _, ident in names:
             out.bad.append(BadLine(item.line, item.text, "a name, and names cannot be resolved here (no network); "
-                                                         "give coordinates or an AllWISE designation"))
+                                                         "give coordinates or an AllWISE designation", ident))
         names = []
-    for item, _, _ in names[max_names:]:
+    for item, _, ident in names[max_names:]:
         out.bad.append(BadLine(item.line, item.text, f"more than {max_names} names in one list: give coordinates "
-                                                     "for the rest (or split the list)"))
+                                                     "for the rest (or split the list)", ident))
 
     def resolve(entry: tuple[_Line, float, str]) -> BatchTarget | BadLine:
         item, radius, ident = entry
         try:
             return BatchTarget(item.line, ident, parse_target(item.text, aliases=aliases, resolver=resolver), radius)
         except TargetError as exc:
-            return BadLine(item.line, item.text, str(exc))
+            return BadLine(item.line, item.text, str(exc), ident)
 
     with ThreadPoolExecutor(RESOLVE_WORKERS) as pool:
         for result in pool.map(resolve, names[:max_names]):
