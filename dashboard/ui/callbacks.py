@@ -275,7 +275,7 @@ def _placeholder(message: str, *, welcome: bool) -> dict:
     stays on screen, and Download is off until there is a view."""
     fig = figures.message_figure(message)
     return {"rows": [], "sed": fig, "lc": fig, "filters": [], "progress": "" if welcome else message,
-            "sources_message": "" if welcome else message, "selection": "", "detail": [], "fit": [None, None],
+            "sources_message": "" if welcome else message, "selection": "", "detail": [], "fit": None,
             "download": "#", "download_class": DOWNLOAD_OFF, "share": "", "configs": [no_update] * len(PLOTS),
             "timeseries": [fig, fig, fig], "pg_hint": "", "pg_style": {"display": "none"},
             "welcome": {"display": "block" if welcome else "none"}, "stats": "", "status": []}
@@ -308,7 +308,7 @@ def _panels(observed: Any, state: ViewState, share_base: str, params: AnalysisPa
     query = to_query(state)
     return {"rows": rows, "sed": sed_fig, "lc": lc_fig, "filters": panels.filter_rows(shown), "progress": "",
             "sources_message": sources_message, "selection": panels.selection_text(shown),
-            "detail": panels.source_detail(rows), "fit": ["autoSize", None],
+            "detail": panels.source_detail(rows), "fit": "autoSize",
             "configs": [figures.graph_config(observed.target.label(), plot) for plot in PLOTS.values()],
             "timeseries": [*_timeseries(shown, state), figures.colour_magnitude_figure(shown)],
             "pg_hint": "" if state.wants_timeseries else PG_HINT,
@@ -335,7 +335,7 @@ def panel_outputs(*, duplicate: bool) -> dict[str, Any]:
             "configs": [out(graph, "config") for graph in PLOTS],
             "timeseries": [out("pg-graph", "figure"), out("fold-graph", "figure"), out("cm-graph", "figure")],
             "pg_hint": out("pg-hint", "children"), "pg_style": out("pg-graphs", "style"),
-            "fit": [out("sources", "columnSize"), out("filters", "columnSize")],
+            "fit": out("sources", "columnSize"),
             "download": out("download", "href"), "download_class": out("download", "className"),
             "share": out("share-url", "value"), "welcome": out("welcome", "style"),
             "stats": out("lc-stats", "children"), "status": out("status", "children")}
