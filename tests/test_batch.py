@@ -176,6 +176,42 @@ def test_running_the_list_again_resumes_from_the_chunks_already_done(batch_setti
     assert "failed" not in set(second.table["status"])
 
 
+def test_the_same_list_run_twice_at_once_makes_one_irsa_job_per_chunk(batch_settings, tap):
+    """Two people (or one, twice) run the same list at the same moment: each chunk is asked once;
+    the second batch waits on the first's lease and takes its reply from the cache."""
+    targets = service.read(LIST, batch_settings)
+    tap.faults["neowiser_p1bs_psd"] = Fault(latency_s=1.0)  # each job takes a while, so the two overlap
+    results: list = []
+    runs = [threading.Thread(target=lambda: results.append(service.run(targets, batch_settings))) for _ in range(2)]
+    for run in runs:
+        run.start()
+    for run in runs:
+        run.join(120)
+    assert len(results) == 2
+    per_table = pd.Series([t for t, _ in tap.uploads]).value_counts().to_dict()
+    assert per_table == {"allwise_p3as_psd": 3, "allwise_p3as_mep": 3, "neowiser_p1bs_psd": 3}
+    pd.testing.assert_frame_equal(results[0].table, results[1].table)
+    states = [state for r in results for c in r.run.chunks for state in c.tables.values()]
+    assert sum("from cache" in state for state in states) == 9  # one batch asked, the other read
+
+
+def test_a_batch_waiting_for_anothers_chunk_can_be_cancelled(batch_settings, tap):
+    targets = service.read(LIST, batch_settings)
+    tap.faults["neowiser_p1bs_psd"] = Fault(latency_s=30.0)
+    first_stop, second_stop = threading.Event(), threading.Event()
+    first = threading.Thread(target=lambda: service.run(targets, batch_settings, cancelled=first_stop.is_set))
+    first.start()
+    while not tap.uploads:  # the first batch holds the chunk's lease and its job is out
+        time.sleep(0.05)
+    threading.Timer(0.5, second_stop.set).start()
+    started = time.monotonic()
+    second = service.run(targets, batch_settings, cancelled=second_stop.is_set)
+    assert time.monotonic() - started < 10 and second.run.cancelled  # it did not wait for the 30 s job
+    first_stop.set()
+    first.join(30)
+    assert not first.is_alive()
+
+
 def test_cancel_deletes_the_running_uws_job(batch_settings, tap):
     targets = service.read(LIST, batch_settings)
     tap.faults["neowiser_p1bs_psd"] = Fault(latency_s=30.0)

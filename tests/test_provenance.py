@@ -158,6 +158,27 @@ def test_reproduce_names_a_tampered_file(at2019dsg_bundle, tmp_path):
     assert "lightcurve_visits.csv" in out.stdout.splitlines()[-1] and "raw/allwise_p3as_mep.vot" in out.stdout
 
 
+@pytest.mark.parametrize("damage", ["raw file deleted", "raw file cut short", "manifest not JSON",
+                                    "manifest deleted"])
+def test_a_damaged_bundle_is_told_in_a_line_never_a_traceback(at2019dsg_bundle, tmp_path, damage):
+    """What users do to unzipped folders: a file lost, a download cut short, a manifest edited."""
+    folder = _unzip(at2019dsg_bundle[1], tmp_path)
+    raw, manifest = folder / "raw" / "neowiser_p1bs_psd.vot", folder / "manifest.json"
+    if damage == "raw file deleted":
+        raw.unlink()
+    elif damage == "raw file cut short":
+        raw.write_bytes(raw.read_bytes()[:5000])
+    elif damage == "manifest not JSON":
+        manifest.write_text(manifest.read_text()[:-40])
+    else:
+        manifest.unlink()
+    out = run_reproduce(folder)
+    assert out.returncode == 1 and "Traceback" not in out.stdout + out.stderr
+    said = {"raw file deleted": "CHANGED  raw/neowiser_p1bs_psd.vot", "raw file cut short": "CANNOT RECOMPUTE",
+            "manifest not JSON": "CANNOT READ", "manifest deleted": "CANNOT READ"}[damage]
+    assert said in out.stdout, out.stdout
+
+
 def test_equal_in_value_tolerates_formatting_only():
     from dashboard.wise.reproduce import equal_in_value
 

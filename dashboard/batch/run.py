@@ -5,6 +5,9 @@ single view's functions over the whole chunk at once (``analysis.py``).
 * A chunk's reply is cached under the table, the ADQL and the sha256 of the uploaded VOTable:
   running the same list again (after a failure, a restart or a cancel) takes the chunks already
   done from the cache and asks only for the rest. Failures are never cached.
+* The same chunk asked by two batches at once (one list run twice, or by two people) makes one
+  IRSA job: the second waits on a lease in the shared store (``cache.single_flight``; a cancel
+  stops the wait) and takes the first's reply from the cache.
 * A chunk that fails is retried once, alone; if it fails again its targets are ``failed`` with
   the reason, and the other chunks stand.
 * Batches take at most half of the upstream-query slots (the lower half of the same slots the
@@ -140,11 +143,27 @@ class BatchRunner:
                lock: threading.Lock, cancelled: Callable[[], bool]) -> TapReply | WiseError:
         adql = upload_cone_query(table)
         key = f"batch:{table}:{report.upload_sha256}:{hashlib.sha256(adql.encode()).hexdigest()}"
+        cached = self._cached(key, table, report)
+        if cached is not None:
+            return cached
+        # the same chunk asked by another batch at this moment (the same list run twice, or by two
+        # people): one IRSA job, and the other batch takes its reply from the cache
+        with self.cache.single_flight(key, self.job_wait_s, give_up=cancelled):
+            cached = self._cached(key, table, report)
+            if cached is not None:
+                return cached
+            return self._ask(table, adql, key, chunk, report, out, lock, cancelled)
+
+    def _cached(self, key: str, table: str, report: ChunkReport) -> TapReply | None:
         entry = self.cache.get(key)
-        if entry is not None and self.cache.is_fresh(entry):
-            report.tables[table] = f"done ({len(entry.rows)} rows, from cache)"
-            return TapReply(raw=entry.raw, rows=entry.rows, truncated=entry.truncated,
-                            retrieved_utc=entry.retrieved_utc)
+        if entry is None or not self.cache.is_fresh(entry):
+            return None
+        report.tables[table] = f"done ({len(entry.rows)} rows, from cache)"
+        return TapReply(raw=entry.raw, rows=entry.rows, truncated=entry.truncated, retrieved_utc=entry.retrieved_utc)
+
+    def _ask(self, table: str, adql: str, key: str, chunk: list[BatchTarget], report: ChunkReport, out: BatchRun,
+             lock: threading.Lock, cancelled: Callable[[], bool]) -> TapReply | WiseError:
+        """The chunk's upload query as an IRSA async job, retried once; its reply cached, never a failure."""
         jobs = UploadJobs(self.client, read_timeout_s=self.settings.read_timeout(table), max_wait_s=self.job_wait_s)
         error: WiseError | None = None
         for attempt in range(1 + RETRIES):

@@ -10,7 +10,7 @@ fallback when IRSA fails. A short-lived marker remembers that IRSA was unreachab
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -59,11 +59,13 @@ class QueryCache:
         self.store.set(key, entry)
 
     @contextmanager
-    def single_flight(self, key: str, timeout_s: float) -> Iterator[None]:
+    def single_flight(self, key: str, timeout_s: float,
+                      give_up: Callable[[], bool] = lambda: False) -> Iterator[None]:
         """Hold a lease on ``key`` shared by every process, so concurrent identical misses make one
         upstream call. A killed holder frees it within seconds (``lease.py``); a waiter that
-        waited ``timeout_s`` for a live holder goes on without it (at worst a duplicate query)."""
-        with lease(self.store, f"lock:{key}", wait_s=timeout_s):
+        waited ``timeout_s`` for a live holder, or gave up, goes on without it (at worst a
+        duplicate query; a cancelled waiter stops right after)."""
+        with lease(self.store, f"lock:{key}", wait_s=timeout_s, give_up=give_up):
             yield
 
     def remember_unreachable(self, message: str, seconds: float) -> None:

@@ -66,11 +66,13 @@ def _release(store: Store, key: str, token: str) -> None:
 
 
 @contextmanager
-def lease(store: Store, key: str, *, wait_s: float, poll_s: float = 0.05) -> Iterator[bool]:
-    """Hold ``key`` for the block; yields False (without holding it) if it stayed taken ``wait_s``."""
+def lease(store: Store, key: str, *, wait_s: float, poll_s: float = 0.05,
+          give_up: Callable[[], bool] = lambda: False) -> Iterator[bool]:
+    """Hold ``key`` for the block; yields False (without holding it) if it stayed taken ``wait_s``
+    or the waiter gave up (``give_up()`` turned true: a cancel)."""
     deadline = time.monotonic() + wait_s
     while (token := try_acquire(store, key)) is None:
-        if time.monotonic() > deadline:
+        if time.monotonic() > deadline or give_up():
             yield False
             return
         time.sleep(poll_s)

@@ -124,11 +124,32 @@ def changed_files(folder: Path, expected: dict[str, str]) -> list[str]:
     return differ
 
 
+#: What a damaged bundle raises when read (a file gone, cut short or edited into nonsense).
+UNREADABLE = (OSError, ValueError, KeyError, TypeError, IndexError)
+
+
+def read_manifest(folder: Path) -> dict[str, Any] | None:
+    try:
+        manifest: dict[str, Any] = json.loads((folder / "manifest.json").read_text())
+        return manifest
+    except UNREADABLE as exc:
+        print(f"CANNOT READ  {folder.name}/manifest.json ({type(exc).__name__}: {exc}): not a bundle as made")
+        return None
+
+
 def main(folder: Path, *, requery: bool = False) -> int:
-    manifest = json.loads((folder / "manifest.json").read_text())
-    expected: dict[str, str] = manifest["files"]
+    manifest = read_manifest(folder)
+    if manifest is None:
+        return 1
+    expected: dict[str, str] = manifest.get("files", {})
     differ = changed_files(folder, expected)  # every file as shipped (raw data, texts)
-    for name, data in sorted(recompute(folder).items()):
+    try:
+        recomputed = recompute(folder)
+    except UNREADABLE as exc:  # said in one line, with the files that changed above it: never a traceback
+        print(f"CANNOT RECOMPUTE ({type(exc).__name__}: {exc}): the bundle's raw data or manifest is damaged")
+        print("differs: " + ", ".join(sorted(set(differ))) if differ else "differs: the raw data cannot be read")
+        return 1
+    for name, data in sorted(recomputed.items()):
         shipped = (folder / name).read_bytes() if (folder / name).is_file() else b""
         if hashlib.sha256(data).hexdigest() == expected.get(name):
             print(f"equal    {name}")
@@ -151,10 +172,12 @@ def main(folder: Path, *, requery: bool = False) -> int:
 def main_batch(root: Path) -> int:
     """A batch bundle: the shared files (chunk replies, summary) against the top-level checksums,
     then every target folder as ``main`` checks a single bundle."""
-    top = json.loads((root / "manifest.json").read_text())
-    shared = {name: digest for name, digest in top["files"].items() if not name.startswith("targets/")}
+    top = read_manifest(root)
+    if top is None:
+        return 1
+    shared = {name: digest for name, digest in top.get("files", {}).items() if not name.startswith("targets/")}
     codes = [1 if changed_files(root, shared) else 0]
-    for folder in sorted(top["folders"].values()):
+    for folder in sorted(top.get("folders", {}).values()):
         print(f"-- {folder}")
         if not (root / folder / "manifest.json").is_file():
             print(f"MISSING  {folder}/manifest.json")
