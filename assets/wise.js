@@ -104,3 +104,27 @@ const listenForZooms = (gd) => {  // plotly's newPlot drops listeners: bound aga
     set: (value) => { plotly = patch(value); },
   });
 })();
+
+/* A poll of a background job (Dash POSTs /_dash-update-component?...&job=...) that meets no
+   answer (the worker holding its connection was killed or recycled) would end Dash's poll chain,
+   and the page would wait forever. A poll only reads the job's state, so it is sent again, on a
+   new connection, to a live worker, which answers with the result or "the server restarted".
+   Only polls are retried: a request that may start work is never sent twice. */
+(function retryJobPolls() {
+  const send = window.fetch.bind(window);
+  const isPoll = (input) => {
+    const url = typeof input === "string" ? input : (input && input.url) || "";
+    return url.includes("_dash-update-component") && /[?&]job=/.test(url);
+  };
+  window.fetch = async function (input, init) {
+    if (!isPoll(input)) return send(input, init);
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await send(input, init);
+      } catch (error) {  // no answer at all (an HTTP error status is an answer and is not retried)
+        if (attempt >= 5) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 250 * 2 ** attempt));
+      }
+    }
+  };
+})();

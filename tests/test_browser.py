@@ -377,6 +377,15 @@ def test_a_killed_worker_never_leaves_a_view_stuck(browser, group_app, tap_serve
 
     from tap_server import Fault
 
+    # jobs of earlier tests (a page closed while its fetch hung) may still run on either worker:
+    # wait until both are idle, so that the worker reporting a running job is this page's
+    idle = 0
+    deadline = time.monotonic() + 60
+    while idle < 24:  # 24 idle answers in a row, from whichever worker took each request
+        assert time.monotonic() < deadline, "the group server's workers never went idle"
+        busy = requests.get(group_app + "/healthz", timeout=5).json().get("jobs_running")
+        idle = 0 if busy else idle + 1
+        time.sleep(0.05 if not busy else 0.5)
     context = browser.new_context(viewport={"width": 1440, "height": 900})
     page = context.new_page()
     tap_server.faults["neowiser_p1bs_psd"] = Fault(hang_s=25.0)
@@ -399,6 +408,32 @@ def test_a_killed_worker_never_leaves_a_view_stuck(browser, group_app, tap_serve
     page.locator("#go").click()
     wait_rendered(page, timeout=40_000, target="314.26238")
     assert page.locator("#lc-graph .scatterlayer .point").count() > 200
+    context.close()
+
+
+def test_a_job_poll_that_meets_no_answer_is_sent_again(browser, offline_app):
+    """What a killed or recycled worker does to the poll in flight on its connection: no answer at
+    all. Dash would end its poll chain there and leave the page waiting; the page sends the poll
+    again (assets/wise.js), so the view renders. Requests that may start work are never repeated."""
+    context = browser.new_context(viewport={"width": 1440, "height": 900})
+    page = context.new_page()
+    dropped: list[str] = []
+    posts: list[str] = []
+
+    def drop_first_polls(route):  # the first two polls of the page's jobs get a connection reset
+        url = route.request.url
+        posts.append(url)
+        if "job=" in url and len(dropped) < 2:
+            dropped.append(url)
+            route.abort("connectionreset")
+        else:
+            route.continue_()
+
+    page.route("**/_dash-update-component*", drop_first_polls)
+    page.goto(offline_app + "/?target=AT2019dsg&r=2.5")
+    wait_rendered(page, timeout=40_000, target="AT2019dsg")
+    assert len(dropped) == 2 and page.locator("#lc-graph .scatterlayer .point").count() > 200
+    assert all(posts.count(u) >= 2 for u in dropped)  # each dropped poll was sent again
     context.close()
 
 
