@@ -13,6 +13,7 @@ from dataclasses import asdict, replace
 import numpy as np
 import pandas as pd
 import pytest
+from dash import no_update
 
 from conftest import early_in_a_minute, run_reproduce
 from dashboard.batch import service
@@ -20,6 +21,7 @@ from dashboard.batch.bundle import build_batch_bundle
 from dashboard.batch.run import BatchRunner
 from dashboard.batch.summary import COLUMNS, summary_csv
 from dashboard.batch.upload import upload_votable
+from dashboard.ui.batch import start as start_page_batch
 from dashboard.wise.analysis import AnalysisParams
 from dashboard.wise.pipeline import observe, view
 from dashboard.wise.reproduce import recompute
@@ -311,6 +313,9 @@ def test_the_group_server_runs_one_batch_per_client_and_cancel_deletes_its_job(b
     first = batches.start(LIST, "2.5", "203.0.113.7")
     with pytest.raises(BatchRefused, match="already have a batch running"):
         batches.start(LIST, "2.5", "203.0.113.7")
+    # on the page, the refusal links to the batch that runs (and the address stays)
+    where, said = start_page_batch(batches, LIST, None, "2.5", "203.0.113.7")
+    assert where is no_update and [c.href for c in said if hasattr(c, "href")] == [f"/batch/{first}"]
     other = batches.start("AT2019dsg", "2.5", "198.51.100.1")  # another client is not held up
     wait_for(lambda: any(j.phase == "EXECUTING" for j in tap.jobs.values()))
     batches.cancel(first)

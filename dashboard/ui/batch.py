@@ -14,7 +14,7 @@ import dash_ag_grid as dag
 from dash import Input, Output, State, dcc, html, no_update
 
 from ..config import Settings
-from ..web.batches import Batches, BatchRefused
+from ..web.batches import BatchAlreadyRunning, Batches, BatchRefused
 from ..web.ratelimit import client_address
 
 SHOWN = ["line", "status", "id", "input", "designation", "separation_arcsec", "w1mpro", "w2mpro", "ph_qual",
@@ -110,6 +110,24 @@ def poll(settings: Settings, pathname: str | None, shown: str | None = None) -> 
                                                           if len(bad) > 50 else [])}
 
 
+def start(batches: Batches, text: str | None, contents: str | None, radius: str | None,
+          client: str) -> tuple[Any, Any]:
+    """Run the typed or dropped list: the batch's address to go to, or why not (and no move)."""
+    if contents:
+        try:
+            text = base64.b64decode(contents.split(",", 1)[1]).decode("utf-8", "replace")
+        except (ValueError, IndexError):
+            return no_update, "The file could not be read; give a UTF-8 text, CSV or ECSV file."
+    try:
+        ident = batches.start(text or "", radius, client)
+    except BatchAlreadyRunning as exc:  # the running batch, one click away
+        return no_update, ["You already have a batch running: ",
+                           html.A("open it", href=f"/batch/{exc.running}"), "; wait for it or cancel it there."]
+    except BatchRefused as exc:
+        return no_update, str(exc)
+    return f"/batch/{ident}", ""
+
+
 def register(app: dash.Dash, settings: Settings) -> None:
     batches = Batches(settings)
 
@@ -124,16 +142,7 @@ def register(app: dash.Dash, settings: Settings) -> None:
                   Input("batch-run", "n_clicks"), State("batch-text", "value"), State("batch-file", "contents"),
                   State("batch-radius", "value"), prevent_initial_call=True)
     def run(_: int, text: str | None, contents: str | None, radius: str | None) -> tuple[Any, Any]:
-        if contents:
-            try:
-                text = base64.b64decode(contents.split(",", 1)[1]).decode("utf-8", "replace")
-            except (ValueError, IndexError):
-                return no_update, "The file could not be read; give a UTF-8 text, CSV or ECSV file."
-        try:
-            ident = batches.start(text or "", radius, client_address())
-        except BatchRefused as exc:
-            return no_update, str(exc)
-        return f"/batch/{ident}", ""
+        return start(batches, text, contents, radius, client_address())
 
     @app.callback(
         output={"progress": Output("batch-progress", "children"), "rows": Output("batch-table", "rowData"),

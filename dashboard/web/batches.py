@@ -54,7 +54,15 @@ class BatchState:
 
 
 class BatchRefused(WiseError):
-    """A batch that is not started (another is running for this client, or the list is unusable)."""
+    """A batch that is not started (the list is unusable, or another is running for this client)."""
+
+
+class BatchAlreadyRunning(BatchRefused):
+    """This client's batch ``running`` (its id) is still running: the page links to it."""
+
+    def __init__(self, running: str) -> None:
+        super().__init__(f"You already have a batch running (/batch/{running}); wait for it or cancel it.")
+        self.running = running
 
 
 class Batches:
@@ -128,7 +136,7 @@ class Batches:
             raise BatchRefused(str(exc)) from None
         running = self.store.get(f"batch-running:{client}")
         if isinstance(running, str) and self.store.get(f"batch-alive:{running}") is not None:
-            raise BatchRefused(f"You already have a batch running (/batch/{running}); wait for it or cancel it.")
+            raise BatchAlreadyRunning(running)
         try:
             lines = count_lines(text)
         except TargetError as exc:  # an ECSV file that cannot be read
