@@ -159,7 +159,7 @@ def test_reproduce_names_a_tampered_file(at2019dsg_bundle, tmp_path):
 
 
 @pytest.mark.parametrize("damage", ["raw file deleted", "raw file cut short", "manifest not JSON",
-                                    "manifest deleted"])
+                                    "manifest deleted", "checksums removed"])
 def test_a_damaged_bundle_is_told_in_a_line_never_a_traceback(at2019dsg_bundle, tmp_path, damage):
     """What users do to unzipped folders: a file lost, a download cut short, a manifest edited."""
     folder = _unzip(at2019dsg_bundle[1], tmp_path)
@@ -170,12 +170,17 @@ def test_a_damaged_bundle_is_told_in_a_line_never_a_traceback(at2019dsg_bundle, 
         raw.write_bytes(raw.read_bytes()[:5000])
     elif damage == "manifest not JSON":
         manifest.write_text(manifest.read_text()[:-40])
+    elif damage == "checksums removed":  # a check that cannot fail must not pass
+        entry = json.loads(manifest.read_text())
+        del entry["files"]
+        manifest.write_text(json.dumps(entry))
     else:
         manifest.unlink()
     out = run_reproduce(folder)
     assert out.returncode == 1 and "Traceback" not in out.stdout + out.stderr
     said = {"raw file deleted": "CHANGED  raw/neowiser_p1bs_psd.vot", "raw file cut short": "CANNOT RECOMPUTE",
-            "manifest not JSON": "CANNOT READ", "manifest deleted": "CANNOT READ"}[damage]
+            "manifest not JSON": "CANNOT READ", "manifest deleted": "CANNOT READ",
+            "checksums removed": "CANNOT READ"}[damage]
     assert said in out.stdout, out.stdout
 
 

@@ -129,8 +129,12 @@ UNREADABLE = (OSError, ValueError, KeyError, TypeError, IndexError)
 
 
 def read_manifest(folder: Path) -> dict[str, Any] | None:
+    """The manifest, or None (said in one line) when it is gone, not JSON or has no checksums:
+    without them nothing can be checked, and a check that cannot fail must not pass."""
     try:
-        manifest: dict[str, Any] = json.loads((folder / "manifest.json").read_text())
+        manifest = json.loads((folder / "manifest.json").read_text())
+        if not isinstance(manifest, dict) or not isinstance(manifest.get("files"), dict):
+            raise ValueError("it lists no file checksums")
         return manifest
     except UNREADABLE as exc:
         print(f"CANNOT READ  {folder.name}/manifest.json ({type(exc).__name__}: {exc}): not a bundle as made")
@@ -141,7 +145,7 @@ def main(folder: Path, *, requery: bool = False) -> int:
     manifest = read_manifest(folder)
     if manifest is None:
         return 1
-    expected: dict[str, str] = manifest.get("files", {})
+    expected: dict[str, str] = manifest["files"]
     differ = changed_files(folder, expected)  # every file as shipped (raw data, texts)
     try:
         recomputed = recompute(folder)
@@ -175,9 +179,13 @@ def main_batch(root: Path) -> int:
     top = read_manifest(root)
     if top is None:
         return 1
-    shared = {name: digest for name, digest in top.get("files", {}).items() if not name.startswith("targets/")}
+    shared = {name: digest for name, digest in top["files"].items() if not name.startswith("targets/")}
     codes = [1 if changed_files(root, shared) else 0]
-    for folder in sorted(top.get("folders", {}).values()):
+    folders = top.get("folders")
+    if not isinstance(folders, dict):
+        print("CANNOT READ  manifest.json (it lists no target folders): not a batch bundle as made")
+        return 1
+    for folder in sorted(folders.values()):
         print(f"-- {folder}")
         if not (root / folder / "manifest.json").is_file():
             print(f"MISSING  {folder}/manifest.json")
