@@ -15,8 +15,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
-from dashboard.wise import archive  # noqa: E402
-from dashboard.wise.model import Cone  # noqa: E402
+from dashboard.archive import offline as archive  # noqa: E402
+from dashboard.core.model import Cone  # noqa: E402
 
 
 def real_neowise_rows() -> pd.DataFrame:

@@ -18,11 +18,11 @@ from pathlib import Path
 import pandas as pd
 
 from _common import ROOT  # noqa: F401  (puts the project and tests on sys.path)
+from dashboard.archive import offline as archive
 from dashboard.batch import service
 from dashboard.batch.bundle import build_batch_bundle
 from dashboard.config import Settings
-from dashboard.wise import archive
-from dashboard.wise.model import Cone
+from dashboard.core.model import Cone
 from tap_server import LocalTap
 
 CENTRE = (314.26238, 14.20441)

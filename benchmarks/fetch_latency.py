@@ -12,9 +12,9 @@ from dataclasses import replace
 from pathlib import Path
 
 from _common import timed  # noqa: F401  (puts the project on sys.path)
+from dashboard.archive.service import build_fetcher
 from dashboard.config import Settings
-from dashboard.wise.model import Cone
-from dashboard.wise.service import build_fetcher
+from dashboard.core.model import Cone
 from tap_server import Fault, LocalTap
 
 CONE = Cone(314.26238, 14.20441, 2.5)

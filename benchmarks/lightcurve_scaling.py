@@ -11,10 +11,10 @@ import tracemalloc
 
 from _common import real_neowise_rows, tiled, timed
 from dashboard.config import Settings
-from dashboard.wise.analysis import AnalysisParams
-from dashboard.wise.lightcurve import build_lightcurve
-from dashboard.wise.quality import apply_epoch_cuts
-from dashboard.wise.tables import NEOWISE
+from dashboard.core.tables import NEOWISE
+from dashboard.science.analysis import AnalysisParams
+from dashboard.science.lightcurve import build_lightcurve
+from dashboard.science.quality import apply_epoch_cuts
 
 
 def process(rows):
@@ -46,8 +46,8 @@ def bundle_time() -> None:
     sys.path.insert(0, "tests")
     from dataclasses import replace
 
-    from dashboard.wise.pipeline import observe, view
-    from dashboard.wise.provenance import build_bundle
+    from dashboard.pipeline import observe, view
+    from dashboard.provenance.bundle import build_bundle
 
     settings = replace(Settings(), offline=True)
     observed = observe("AT2019dsg", 10, settings)

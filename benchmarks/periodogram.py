@@ -19,9 +19,9 @@ import numpy as np
 import pandas as pd
 
 from _common import timed
-from dashboard.wise import periodogram as pg
-from dashboard.wise.analysis import AnalysisParams
-from dashboard.wise.pipeline import observe, view
+from dashboard.pipeline import observe, view
+from dashboard.science import periodogram as pg
+from dashboard.science.analysis import AnalysisParams
 
 SIZES = (1_000, 10_000, 100_000)
 PERIOD_D = 3.7

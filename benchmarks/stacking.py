@@ -31,9 +31,9 @@ import numpy as np
 import pandas as pd
 
 from _common import ROOT, timed
-from dashboard.wise.lightcurve import bin_visits, epochs_from_table
-from dashboard.wise.stacking import Binning
-from dashboard.wise.tables import NEOWISE
+from dashboard.core.tables import NEOWISE
+from dashboard.science.lightcurve import bin_visits, epochs_from_table
+from dashboard.science.stacking import Binning
 
 SAMPLE = ROOT / "tests" / "data" / "wise-data" / "timewise" / "neowiser_p1bs_psd__tde_sample.csv"
 RENAME = {"W1_mag": "w1mpro", "W1_mag_error": "w1sigmpro", "W2_mag": "w2mpro", "W2_mag_error": "w2sigmpro",

@@ -19,11 +19,11 @@ from pathlib import Path
 from _common import real_neowise_rows, render_body, tiled, timed
 from dashboard.app import create_app
 from dashboard.config import Settings
+from dashboard.pipeline import observe
 from dashboard.ui.callbacks import PANELS
 from dashboard.ui.figures import array
 from dashboard.ui.urlstate import ViewState, to_query
 from dashboard.web.handover import handover
-from dashboard.wise.pipeline import observe
 
 SIZES = (1_000, 10_000, 100_000)
 

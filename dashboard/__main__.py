@@ -7,7 +7,7 @@ import argparse
 import sys
 from dataclasses import replace
 
-from . import config
+from dashboard import config
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -46,15 +46,15 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if command == "serve":
             return _serve(settings, args)
-        from .cli import batch_command, bundle_command, fetch_command
+        from dashboard.cli import batch_command, bundle_command, fetch_command
 
         runner = {"fetch": fetch_command, "bundle": bundle_command, "batch": batch_command}[command]
         return runner(settings, args)
     except KeyboardInterrupt:
         return 130
     except Exception as exc:  # the CLI prints one line, never a traceback
-        from .wise.errors import WiseError
-        from .wise.targets import TargetError
+        from dashboard.core.errors import WiseError
+        from dashboard.core.targets import TargetError
 
         if isinstance(exc, TargetError):
             print(f"error: {exc}", file=sys.stderr)
@@ -71,7 +71,7 @@ def _serve(settings: config.Settings, args: argparse.Namespace) -> int:
         port=getattr(args, "port", None) or settings.port,
         debug=bool(getattr(args, "debug", False)) or settings.debug,
     )
-    from .app import create_app
+    from dashboard.app import create_app
 
     app = create_app(settings)
     print(f"WISE Explorer on http://{settings.host}:{settings.port}/ (TAP: {settings.tap_url})")

@@ -17,20 +17,20 @@ import diskcache
 from dash.exceptions import DependencyException
 from flask import Flask, Response, jsonify, request
 
-from . import __version__, config
-from .config import Settings
-from .ui import callbacks
-from .ui.layout import make_layout
-from .ui.urlstate import parse_exact, to_params
-from .web.batches import Batches, start_clean_up
-from .web.jobs import ThreadJobManager
-from .web.ratelimit import rate_limiter
-from .wise.errors import IrsaTimeout, IrsaUnreachable, StoreUnavailable
-from .wise.memo import Memo, fingerprint
-from .wise.pipeline import observe, sky_context, view, with_sky
-from .wise.provenance import build_bundle, safe_name
-from .wise.service import store_reachable
-from .wise.targets import TargetError
+from dashboard import __version__, config
+from dashboard.archive.service import store_reachable
+from dashboard.config import Settings
+from dashboard.core.errors import IrsaTimeout, IrsaUnreachable, StoreUnavailable
+from dashboard.core.targets import TargetError
+from dashboard.pipeline import observe, sky_context, view, with_sky
+from dashboard.provenance.bundle import build_bundle, safe_name
+from dashboard.ui import callbacks
+from dashboard.ui.layout import make_layout
+from dashboard.ui.urlstate import parse_exact, to_params
+from dashboard.web.batches import Batches, start_clean_up
+from dashboard.web.jobs import ThreadJobManager
+from dashboard.web.memo import Memo, fingerprint
+from dashboard.web.ratelimit import rate_limiter
 
 ROOT = Path(__file__).resolve().parents[1]
 #: Dash's routes that look a name up (component files, callback outputs).

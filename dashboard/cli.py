@@ -8,13 +8,13 @@ import argparse
 import sys
 from pathlib import Path
 
-from .config import Settings
-from .wise import archive
-from .wise.analysis import AnalysisParams, binning_note
-from .wise.colour_track import REDDENING_SLOPE
-from .wise.errors import NotCovered
-from .wise.pipeline import Observed, observe, sky_context, view, with_sky
-from .wise.variability import describe
+from dashboard.archive import offline as archive
+from dashboard.config import Settings
+from dashboard.core.errors import NotCovered
+from dashboard.pipeline import Observed, observe, sky_context, view, with_sky
+from dashboard.science.analysis import AnalysisParams, binning_note
+from dashboard.science.colour_track import REDDENING_SLOPE
+from dashboard.science.variability import describe
 
 EXIT_OK, EXIT_ALL_FAILED, EXIT_BAD_INPUT, EXIT_PARTIAL = 0, 1, 2, 3
 
@@ -70,9 +70,9 @@ def fetch_command(settings: Settings, args: argparse.Namespace) -> int:
 def bundle_command(settings: Settings, args: argparse.Namespace) -> int:
     """The bundle of a target, or (``--url``) of exactly the view a page link shows: the same
     bytes as ``/bundle.zip?QUERY`` on a server with the same data."""
-    from .ui.urlstate import parse_exact, to_params
-    from .wise.provenance import build_bundle
-    from .wise.targets import TargetError
+    from dashboard.core.targets import TargetError
+    from dashboard.provenance.bundle import build_bundle
+    from dashboard.ui.urlstate import parse_exact, to_params
 
     band = "W1"
     if args.url is not None:
@@ -102,10 +102,10 @@ def batch_command(settings: Settings, args: argparse.Namespace) -> int:
     """A list of targets through TAP uploads: summary.csv and a batch bundle. A progress bar on a
     terminal. Exit 0 when every line is ok or has no source, 3 when some failed or were bad input,
     1 when every target failed."""
-    from .batch import service
-    from .batch.bundle import build_batch_bundle
-    from .batch.summary import STATUSES
-    from .wise.targets import TargetError
+    from dashboard.batch import service
+    from dashboard.batch.bundle import build_batch_bundle
+    from dashboard.batch.summary import STATUSES
+    from dashboard.core.targets import TargetError
 
     try:
         text = sys.stdin.read() if args.file == "-" else Path(args.file).read_text(encoding="utf-8", errors="replace")

@@ -1,9 +1,9 @@
 """Every setting of the app, read from the environment in this one place.
 
 Each setting is declared once below, with its environment variable, its default and its
-meaning; the README's configuration table lists the same. Per-table read timeouts are declared
-on each table (``wise/tables.py``: ``timeout_s``, ``timeout_env``). Tests build their own
-``Settings`` with ``dataclasses.replace``.
+meaning; the README's configuration table lists the same, per-table read timeouts included
+(``TABLE_TIMEOUTS``). Plain values only: this module imports no other module of the package.
+Tests build their own ``Settings`` with ``dataclasses.replace``.
 """
 
 from __future__ import annotations
@@ -15,8 +15,6 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from .wise.tables import TABLES
-
 IRSA_TAP_URL = "https://irsa.ipac.caltech.edu/TAP"
 SESAME_URL = "https://cds.unistra.fr/cgi-bin/nph-sesame"
 #: The sky-context services (dashboard/sky): IRSA's SIA2 service, SIMBAD's and the Gaia archive's TAP.
@@ -24,9 +22,13 @@ SIA_URL = "https://irsa.ipac.caltech.edu/SIA"
 SIMBAD_TAP_URL = "https://simbad.cds.unistra.fr/simbad/sim-tap"
 GAIA_TAP_URL = "https://gea.esac.esa.int/tap-server/tap"
 
-#: Cone radius bounds (arcsec), one definition for the target box, the URL, the CLI and the
-#: bundle route. The smallest radius keeps the ADQL's CIRCLE radius (degrees, 10 digits) non-zero.
-MIN_RADIUS_ARCSEC = 0.01
+#: Read timeout per IRSA table: (environment variable, default seconds). The names are the tables of
+#: ``core/tables.py`` (a test checks both name the same tables).
+TABLE_TIMEOUTS: dict[str, tuple[str, float]] = {
+    "allwise_p3as_psd": ("WISE_TIMEOUT_PSD_S", 30.0),
+    "allwise_p3as_mep": ("WISE_TIMEOUT_MEP_S", 60.0),
+    "neowiser_p1bs_psd": ("WISE_TIMEOUT_NEOWISE_S", 90.0),
+}
 
 
 def setting(env: str, default: Any, doc: str) -> Any:
@@ -41,7 +43,7 @@ def _default_cache_dir() -> Path:
 
 
 def _default_timeouts() -> dict[str, float]:
-    return {name: spec.timeout_s for name, spec in TABLES.items()}
+    return {name: seconds for name, (_, seconds) in TABLE_TIMEOUTS.items()}
 
 
 @dataclass(frozen=True)
@@ -127,10 +129,10 @@ def from_environment(environ: dict[str, str] | None = None) -> Settings:
         if name and raw is not None and raw.strip() != "":
             values[f.name] = _parse(str(f.type), name, raw)
     timeouts = _default_timeouts()
-    for table, spec in TABLES.items():
-        raw = env.get(spec.timeout_env)
+    for table, (variable, _) in TABLE_TIMEOUTS.items():
+        raw = env.get(variable)
         if raw:
-            timeouts[table] = _parse("float", spec.timeout_env, raw)
+            timeouts[table] = _parse("float", variable, raw)
     return replace(Settings(**values), read_timeouts_s=timeouts)
 
 
@@ -141,7 +143,8 @@ def documented() -> list[tuple[str, str, str]]:
         if "env" in f.metadata:
             default = f.default if f.default is not MISSING else "(computed)"
             out.append((f.metadata["env"], str(default), f.metadata["doc"]))
-    out += [(spec.timeout_env, f"{spec.timeout_s:g}", f"read timeout for {name}") for name, spec in TABLES.items()]
+    out += [(variable, f"{seconds:g}", f"read timeout for {name}")
+            for name, (variable, seconds) in TABLE_TIMEOUTS.items()]
     return out
 
 

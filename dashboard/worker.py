@@ -4,8 +4,8 @@ callbacks are registered as Celery tasks."""
 
 from __future__ import annotations
 
-from .app import create_app
-from .config import load
+from dashboard.app import create_app
+from dashboard.config import load
 
 _settings = load()
 if not _settings.redis_url:

@@ -1,4 +1,4 @@
-"""Build the offline demo archive (``dashboard/wise/data/``) from real IRSA recordings.
+"""Build the offline demo archive (``dashboard/archive/data/``) from real IRSA recordings.
 
 Input: the recordings copied into ``tests/data/wise-data/`` (see its INDEX.md). Output: one ECSV
 per (target, table) with IRSA column names, and ``archive.json`` with each recording's footprint
@@ -25,10 +25,10 @@ from astropy.table import Table
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from dashboard.wise.tables import TABLES  # noqa: E402
+from dashboard.core.tables import TABLES  # noqa: E402
 
 SOURCE = ROOT / "tests" / "data" / "wise-data"
-OUT = ROOT / "dashboard" / "wise" / "data"
+OUT = ROOT / "dashboard" / "archive" / "data"
 
 TIMEWISE_FILTER = {
     "text": "nb < 2 AND na < 1 AND cc_flags like '00%' AND qi_fact >= 1 AND saa_sep >= 5 "

@@ -16,8 +16,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
+from dashboard.archive.service import build_fetcher  # noqa: E402
 from dashboard.config import Settings  # noqa: E402
-from dashboard.wise.service import build_fetcher  # noqa: E402
 from tap_server import LocalTap  # noqa: E402
 
 DATA = ROOT / "tests" / "data" / "wise-data"
@@ -84,8 +84,8 @@ def offline_settings(tmp_path_factory) -> Settings:
 @pytest.fixture(scope="session")
 def offline_view(offline_settings):
     """The pipeline on the offline archive: ``offline_view(target_text, radius, params=None)``."""
-    from dashboard.wise.analysis import AnalysisParams
-    from dashboard.wise.pipeline import observe, view
+    from dashboard.pipeline import observe, view
+    from dashboard.science.analysis import AnalysisParams
 
     def make(text: str, radius: float, params=None):
         return view(observe(text, radius, offline_settings), params or AnalysisParams())
@@ -98,8 +98,8 @@ def constructed_multi_source():
     stars' real catalog rows placed 0", 4" and 8" from (10, +20). Never shipped, no science on it."""
     import pandas as pd
 
-    from dashboard.wise import archive
-    from dashboard.wise.model import Cone
+    from dashboard.archive import offline as archive
+    from dashboard.core.model import Cone
 
     stars = [t for t in archive.demo_targets() if t.kind.startswith("Cohen")]
     frame = pd.concat([archive.query("allwise_p3as_psd", Cone(t.ra, t.dec, 3)).rows for t in stars],

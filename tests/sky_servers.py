@@ -29,8 +29,8 @@ import numpy as np
 import pandas as pd
 from astropy.io import fits
 
-from dashboard.wise.select import separation_arcsec
-from dashboard.wise.votable import frame_to_votable
+from dashboard.archive.votable import frame_to_votable
+from dashboard.core.geometry import separation_arcsec
 from servers import LocalHttp
 
 PIXEL_ARCSEC = 1.375

@@ -30,10 +30,10 @@ from urllib.parse import parse_qs, urlparse
 
 import pandas as pd
 
-from dashboard.wise import archive
-from dashboard.wise.select import separation_arcsec
-from dashboard.wise.tables import TABLES
-from dashboard.wise.votable import frame_to_votable
+from dashboard.archive import offline as archive
+from dashboard.archive.votable import frame_to_votable
+from dashboard.core.geometry import separation_arcsec
+from dashboard.core.tables import TABLES
 from irsa_schema import irsa_columns
 from servers import LocalHttp
 

@@ -8,11 +8,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dashboard.wise import archive
-from dashboard.wise.adql import cone_query, query_key
-from dashboard.wise.model import Cone
-from dashboard.wise.tables import TABLES
-from dashboard.wise.targets import TargetError, parse_target
+from dashboard.archive import offline as archive
+from dashboard.archive.adql import cone_query, query_key
+from dashboard.core.model import Cone
+from dashboard.core.tables import TABLES
+from dashboard.core.targets import TargetError, parse_target
 
 PATTERN = re.compile(
     r"^SELECT [a-z0-9_, ]+ FROM (allwise_p3as_psd|allwise_p3as_mep|neowiser_p1bs_psd) WHERE "

@@ -9,9 +9,9 @@ import pandas as pd
 import pytest
 
 from conftest import ROOT
-from dashboard.wise import archive
-from dashboard.wise.errors import NotCovered
-from dashboard.wise.model import Cone
+from dashboard.archive import offline as archive
+from dashboard.core.errors import NotCovered
+from dashboard.core.model import Cone
 
 
 def test_every_demo_target_answers_offline():
@@ -64,7 +64,7 @@ def test_shipped_archive_is_what_the_build_script_makes(tmp_path):
     done = subprocess.run([sys.executable, "scripts/build_archive.py", str(out)], cwd=ROOT, capture_output=True,
                           text=True, timeout=300)
     assert done.returncode == 0, done.stderr
-    shipped = ROOT / "dashboard" / "wise" / "data"
+    shipped = ROOT / "dashboard" / "archive" / "data"
     names = sorted(p.name for p in shipped.iterdir() if p.is_file())
     assert names == sorted(p.name for p in out.iterdir())
     for name in names:
@@ -75,7 +75,7 @@ def test_the_fast_ecsv_reader_equals_astropys_on_every_shipped_file():
     """archive._read_rows reads ECSV with pandas; astropy's reader is the reference."""
     from astropy.table import Table
 
-    from dashboard.wise.votable import table_to_frame
+    from dashboard.archive.votable import table_to_frame
 
     files = sorted(archive.DATA_DIR.glob("*.ecsv"))
     assert len(files) >= 19

@@ -21,10 +21,10 @@ from dashboard.batch.bundle import build_batch_bundle
 from dashboard.batch.run import BatchRunner
 from dashboard.batch.summary import COLUMNS, summary_csv
 from dashboard.batch.upload import upload_votable
+from dashboard.pipeline import observe, view
+from dashboard.provenance.reproduce import recompute
+from dashboard.science.analysis import AnalysisParams
 from dashboard.ui.batch import start as start_page_batch
-from dashboard.wise.analysis import AnalysisParams
-from dashboard.wise.pipeline import observe, view
-from dashboard.wise.reproduce import recompute
 from tap_server import Fault
 
 #: Real recorded targets (offline aliases, coordinates, a radius per line) and bad lines.

@@ -334,7 +334,7 @@ def test_two_viewers_open_the_same_link_at_once_and_both_get_their_view(browser,
 def test_cancel_then_reopen_takes_the_normal_fetch_time(browser, group_app, tap_server, width, radius):
     """Cancel a fetch stuck on a hanging IRSA table; every panel says cancelled (Go is the retry);
     Go again renders without waiting for the cancelled job's lock or upstream slot (they are leases)."""
-    from dashboard.wise.lease import LEASE_S
+    from dashboard.archive.lease import LEASE_S
     from tap_server import Fault
 
     context = browser.new_context(viewport={"width": width, "height": 900})
@@ -747,8 +747,8 @@ def sky_app(tmp_path_factory, tap_server):
     import pandas as pd
     from sky_servers import LocalSky
 
-    from dashboard.wise import archive
-    from dashboard.wise.model import Cone
+    from dashboard.archive import offline as archive
+    from dashboard.core.model import Cone
 
     sky = LocalSky().start()
     psd = archive.query("allwise_p3as_psd", Cone(314.26238, 14.20441, 2.5)).rows.iloc[0]

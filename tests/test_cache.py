@@ -6,9 +6,9 @@ import time
 
 import pytest
 
-from dashboard.wise.cache import UpstreamSlots
-from dashboard.wise.errors import ServerBusy
-from dashboard.wise.store import DiskStore
+from dashboard.archive.cache import UpstreamSlots
+from dashboard.archive.store import DiskStore
+from dashboard.core.errors import ServerBusy
 
 
 def test_a_slot_left_by_a_dead_holder_frees_itself_when_it_expires(tmp_path):
@@ -39,8 +39,8 @@ HOLDER = """
 import sys, time
 sys.path.insert(0, {root!r})
 from pathlib import Path
-from dashboard.wise.lease import held, try_acquire
-from dashboard.wise.store import DiskStore
+from dashboard.archive.lease import held, try_acquire
+from dashboard.archive.store import DiskStore
 store = DiskStore(Path({path!r}))
 token = try_acquire(store, "lock:q")
 assert token
@@ -56,7 +56,7 @@ def test_a_sigkilled_holders_lease_is_free_within_seconds(tmp_path):
     import sys
 
     from conftest import ROOT
-    from dashboard.wise.lease import LEASE_S, lease
+    from dashboard.archive.lease import LEASE_S, lease
 
     holder = subprocess.Popen([sys.executable, "-c", HOLDER.format(root=str(ROOT), path=str(tmp_path))],
                               stdout=subprocess.PIPE, text=True)

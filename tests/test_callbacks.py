@@ -7,9 +7,9 @@ from dataclasses import replace
 import pytest
 from dash import no_update
 
+from dashboard.science.quality import ALL_CUTS
 from dashboard.ui import callbacks, figures
 from dashboard.ui.urlstate import ViewState, from_store, parse_query, to_params, to_query
-from dashboard.wise.quality import ALL_CUTS
 
 NO_CONTROLS = {cid: None for cid in callbacks.CONTROLS}
 
@@ -146,7 +146,7 @@ def test_many_viewers_of_one_link_share_one_rendering(offline, monkeypatch):
 
 
 def test_memo_keeps_the_most_recently_used_views():
-    from dashboard.wise.memo import Memo
+    from dashboard.web.memo import Memo
 
     memo: Memo[int] = Memo(size=2)
     calls = []

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from dashboard.wise.colour_track import REDDENING_SLOPE, colour_track
+from dashboard.science.colour_track import REDDENING_SLOPE, colour_track
 
 
 def test_at2019dsg_brightens_as_it_reddens_unlike_dust_in_front(offline_view):
@@ -40,7 +40,7 @@ def test_the_track_is_in_the_manifest(offline_view):
     import zipfile
 
     from dashboard.config import Settings
-    from dashboard.wise.provenance import build_bundle
+    from dashboard.provenance.bundle import build_bundle
 
     manifest = json.loads(zipfile.ZipFile(io.BytesIO(build_bundle(offline_view("AT2019dsg", 2.5), Settings())))
                           .read("manifest.json"))

@@ -30,3 +30,22 @@ def test_variables_are_parsed_and_empty_means_default():
 def test_a_bad_number_stops_with_the_variable_named():
     with pytest.raises(SystemExit, match="WISE_MAX_ROWS must be a number"):
         from_environment({"WISE_MAX_ROWS": "lots"})
+
+
+def test_the_per_table_timeouts_name_exactly_the_queried_tables():
+    """config.py holds the read timeouts as plain values (it imports no domain module); they must
+    name the same tables as core/tables.py, or a table would have no timeout."""
+    from dashboard.config import TABLE_TIMEOUTS
+    from dashboard.core.tables import TABLES
+
+    assert set(TABLE_TIMEOUTS) == set(TABLES)
+    assert set(Settings().read_timeouts_s) == set(TABLES)
+
+
+def test_config_imports_no_module_of_the_package():
+    import ast
+
+    tree = ast.parse((ROOT / "dashboard" / "config.py").read_text())
+    imported = [n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)]
+    imported += [a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names]
+    assert not [m for m in imported if m and (m.startswith("dashboard") or m.startswith("."))]

@@ -6,9 +6,9 @@ import threading
 import time
 from dataclasses import replace
 
-from dashboard.wise.errors import IrsaHttpError, IrsaTimeout, IrsaUnreachable
-from dashboard.wise.model import Cone
-from dashboard.wise.service import build_fetcher
+from dashboard.archive.service import build_fetcher
+from dashboard.core.errors import IrsaHttpError, IrsaTimeout, IrsaUnreachable
+from dashboard.core.model import Cone
 from tap_server import Fault
 
 AT2019DSG = Cone(314.26238, 14.20441, 2.5)
@@ -122,8 +122,8 @@ def test_unreachable_is_told_once_and_each_missing_table_by_itself(settings):
     and, per epoch table, only what the offline archive lacks. The typed cause survives pickling."""
     import pickle
 
+    from dashboard.core.errors import NotRecordedOffline
     from dashboard.ui.panels import status_lines
-    from dashboard.wise.errors import NotRecordedOffline
 
     obs = build_fetcher(replace(settings, tap_url=_dead_url())).fetch(Cone(130.05341, 64.32794, 4.9))
     assert set(obs.failures) == {"allwise_p3as_mep", "neowiser_p1bs_psd"}
@@ -153,7 +153,7 @@ def test_offline_flag_never_calls_irsa(settings, tap):
 
 
 def test_a_corrupt_cache_entry_is_a_miss(fetcher, tap):
-    from dashboard.wise.adql import cone_query, query_key
+    from dashboard.archive.adql import cone_query, query_key
 
     key = query_key("allwise_p3as_psd", cone_query("allwise_p3as_psd", AT2019DSG))
     fetcher.cache.store.set(key, b"half-written garbage")
@@ -168,15 +168,15 @@ def test_a_process_killed_while_writing_never_leaves_a_served_half_entry(setting
     import subprocess
     import sys
 
-    from dashboard.wise.cache import CacheEntry, QueryCache
-    from dashboard.wise.store import DiskStore
+    from dashboard.archive.cache import CacheEntry, QueryCache
+    from dashboard.archive.store import DiskStore
 
     writer = f"""
 import sys, time
 sys.path.insert(0, {str(settings.cache_dir.parents[0])!r})
 import pandas as pd
-from dashboard.wise.cache import CacheEntry, QueryCache
-from dashboard.wise.store import DiskStore
+from dashboard.archive.cache import CacheEntry, QueryCache
+from dashboard.archive.store import DiskStore
 cache = QueryCache(DiskStore(__import__('pathlib').Path({str(tmp_path / 'kc')!r})), ttl_s=60)
 rows = pd.DataFrame({{'x': range(200_000)}})
 i = 0
@@ -209,7 +209,7 @@ def test_an_empty_reply_never_silently_replaces_cached_rows(settings, tap):
 
 
 def test_empty_replies_are_kept_for_the_empty_ttl_only(settings, tap):
-    from dashboard.wise.model import Cone
+    from dashboard.core.model import Cone
 
     nowhere = Cone(10.0, -10.0, 5.0)  # no recorded rows: a real "no WISE data here"
     fetcher = build_fetcher(replace(settings, empty_ttl_s=0.5))
@@ -223,9 +223,9 @@ def test_empty_replies_are_kept_for_the_empty_ttl_only(settings, tap):
 def test_unreachable_is_told_once_whether_a_table_tried_or_was_told():
     """Tables fetched together: the first finds IRSA unreachable, the others are told so by the
     remembered marker. Both wordings of the cause make one status line (a race seen in CI)."""
+    from dashboard.core.errors import NotCovered, NotRecordedOffline
+    from dashboard.core.model import Observations
     from dashboard.ui.panels import status_lines
-    from dashboard.wise.errors import NotCovered, NotRecordedOffline
-    from dashboard.wise.model import Observations
 
     obs = Observations(cone=Cone(130.05341, 64.32794, 4.9))
     obs.failures["allwise_p3as_mep"] = NotRecordedOffline(IrsaUnreachable("cannot connect to X"),

@@ -6,9 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from dashboard.science.lightcurve import build_lightcurve
+from dashboard.science.stacking import Binning
 from dashboard.ui import figures
-from dashboard.wise.lightcurve import build_lightcurve
-from dashboard.wise.stacking import Binning
 
 
 def traces(fig, word):

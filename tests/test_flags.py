@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from dashboard.wise import archive
-from dashboard.wise.flags import decode
-from dashboard.wise.model import Cone
+from dashboard.archive import offline as archive
+from dashboard.core.flags import decode
+from dashboard.core.model import Cone
 
 
 def star_row(name: str):

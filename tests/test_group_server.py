@@ -178,8 +178,8 @@ def test_rate_limit_is_shared_and_says_so(settings):
 def test_upstream_slots_bound_concurrent_irsa_queries(settings, tap):
     import threading
 
-    from dashboard.wise.model import Cone
-    from dashboard.wise.service import build_fetcher
+    from dashboard.archive.service import build_fetcher
+    from dashboard.core.model import Cone
 
     tap.faults["neowiser_p1bs_psd"] = Fault(latency_s=0.6)
     # the third query waits ~1.2 s for its slot: give it room on a slow machine (the wait is bounded

@@ -7,10 +7,10 @@ import pandas as pd
 import pytest
 
 from conftest import DATA
-from dashboard.wise.analysis import AnalysisParams
-from dashboard.wise.lightcurve import build_lightcurve
-from dashboard.wise.select import match_epochs
-from dashboard.wise.stacking import Binning, visit_ids
+from dashboard.science.analysis import AnalysisParams
+from dashboard.science.lightcurve import build_lightcurve
+from dashboard.science.select import match_epochs
+from dashboard.science.stacking import Binning, visit_ids
 
 TW = DATA / "timewise"
 RENAME = {"W1_mag": "w1mpro", "W1_mag_error": "w1sigmpro", "W2_mag": "w2mpro", "W2_mag_error": "w2sigmpro",
@@ -89,8 +89,8 @@ def test_duplicated_multi_epoch_rows_count_once():
 def test_allwise_cntr_is_compared_exactly_however_it_arrives(dtype):
     """Real NEOWISE-R rows of AT2019dsg carry allwise_cntr 3150113601351063574 (beyond a float's
     exact integers): a source whose cntr differs in the last digit is another source."""
-    from dashboard.wise import archive
-    from dashboard.wise.model import Cone
+    from dashboard.archive import offline as archive
+    from dashboard.core.model import Cone
 
     rows = archive.query("neowiser_p1bs_psd", Cone(314.26238, 14.20441, 2.5)).rows
     rows = rows.assign(allwise_cntr=rows["allwise_cntr"].astype(dtype))

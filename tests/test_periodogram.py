@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from dashboard.wise import periodogram as pg
+from dashboard.science import periodogram as pg
 
 
 @pytest.fixture(scope="module")

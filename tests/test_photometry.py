@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from dashboard.wise.photometry import BANDS, SedOptions, sed
+from dashboard.science.photometry import BANDS, SedOptions, sed
 
 
 def test_at2019dsg_fluxes_equal_hand_computed(offline_view):
@@ -58,8 +58,8 @@ def test_named_demo_stars_are_those_stars():
     from astropy.coordinates import SkyCoord
 
     from conftest import DATA
-    from dashboard.wise import archive
-    from dashboard.wise.model import Cone
+    from dashboard.archive import offline as archive
+    from dashboard.core.model import Cone
 
     cohen = pd.read_csv(DATA / "vizier" / "allwise_II-328__cohen_standards.csv")
     stars = [t for t in archive.demo_targets() if t.kind.startswith("Cohen")]

@@ -12,9 +12,9 @@ import math
 import numpy as np
 import pytest
 
-from dashboard.wise.lightcurve import build_lightcurve
-from dashboard.wise.stacking import Binning, visit_ids
-from dashboard.wise.targets import ecliptic_latitude
+from dashboard.core.targets import ecliptic_latitude
+from dashboard.science.lightcurve import build_lightcurve
+from dashboard.science.stacking import Binning, visit_ids
 
 
 @pytest.fixture(scope="module")
@@ -48,8 +48,8 @@ def test_window_mode_is_in_the_manifest_and_on_the_page(pole_rows, offline_view)
     import zipfile
 
     from dashboard.config import Settings
-    from dashboard.wise.analysis import binning_note
-    from dashboard.wise.provenance import build_bundle
+    from dashboard.provenance.bundle import build_bundle
+    from dashboard.science.analysis import binning_note
 
     view = offline_view("AT2019dsg", 2.5)
     view.lightcurve = build_lightcurve({"neowiser_p1bs_psd": pole_rows}, Binning())

@@ -12,7 +12,7 @@ import pytest
 
 from conftest import ROOT, run_reproduce
 from dashboard.config import Settings
-from dashboard.wise.provenance import build_bundle, safe_name
+from dashboard.provenance.bundle import build_bundle, safe_name
 
 REQUIRED = {"mission", "release", "tables", "target", "query", "match", "bands", "phot_system", "zero_points",
             "zp_source", "processing", "filters", "binning", "software", "citations", "files"}
@@ -185,7 +185,7 @@ def test_a_damaged_bundle_is_told_in_a_line_never_a_traceback(at2019dsg_bundle, 
 
 
 def test_equal_in_value_tolerates_formatting_only():
-    from dashboard.wise.reproduce import equal_in_value
+    from dashboard.provenance.reproduce import equal_in_value
 
     assert equal_in_value(b"a,b\n1.0,x\n", b"a,b\n1.0000000000001,x\n")
     assert not equal_in_value(b"a,b\n1.0,x\n", b"a,b\n1.001,x\n")
@@ -222,8 +222,8 @@ def test_cli_bundle_of_the_real_ax_row_reproduces_offline(tmp_path):
 
 
 def test_live_bundle_keeps_raw_bytes_as_received(settings, tap):
-    from dashboard.wise.analysis import AnalysisParams
-    from dashboard.wise.pipeline import observe, view
+    from dashboard.pipeline import observe, view
+    from dashboard.science.analysis import AnalysisParams
 
     observed = observe("314.26238 14.20441", 2.5, settings)
     data = build_bundle(view(observed, AnalysisParams()), settings)
@@ -236,8 +236,8 @@ def test_live_bundle_keeps_raw_bytes_as_received(settings, tap):
 
 
 def test_live_bundle_reproduces_offline(settings, tap, tmp_path):
-    from dashboard.wise.analysis import AnalysisParams
-    from dashboard.wise.pipeline import observe, view
+    from dashboard.pipeline import observe, view
+    from dashboard.science.analysis import AnalysisParams
 
     observed = observe("314.26238 14.20441", 2.5, settings)
     folder = _unzip(build_bundle(view(observed, AnalysisParams()), settings), tmp_path)
@@ -256,7 +256,7 @@ def test_a_periodogram_view_bundles_its_power_and_summary_and_reproduces(offline
     and reproduce.py recomputes the power offline."""
     from dataclasses import replace as with_
 
-    from dashboard.wise.analysis import AnalysisParams
+    from dashboard.science.analysis import AnalysisParams
 
     view = offline_view("AT2019dsg", 2.5, with_(AnalysisParams(), periodogram=True))
     data = build_bundle(view, Settings())

@@ -6,10 +6,10 @@ from dataclasses import replace
 
 import numpy as np
 
-from dashboard.wise import archive
-from dashboard.wise.model import Cone
-from dashboard.wise.quality import ALL_CUTS, CatalogCuts, EpochCuts, apply_epoch_cuts
-from dashboard.wise.tables import MEP, NEOWISE
+from dashboard.archive import offline as archive
+from dashboard.core.model import Cone
+from dashboard.core.tables import MEP, NEOWISE
+from dashboard.science.quality import ALL_CUTS, CatalogCuts, EpochCuts, apply_epoch_cuts
 
 AT2019DSG = Cone(314.26238, 14.20441, 2.5)
 
@@ -81,7 +81,7 @@ def test_server_side_cut_is_reported_as_applied(offline_view):
 
 
 def test_catalog_cuts_per_band(offline_view):
-    from dashboard.wise.analysis import AnalysisParams
+    from dashboard.science.analysis import AnalysisParams
 
     params = AnalysisParams()
     strict = replace(params, catalog_cuts=CatalogCuts(ph_qual="AB", clean_cc_flags=True))

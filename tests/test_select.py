@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 
 from conftest import constructed_multi_source
-from dashboard.wise.select import select_source, sources_table
-from dashboard.wise.targets import parse_target
+from dashboard.core.targets import parse_target
+from dashboard.science.select import select_source, sources_table
 
 
 def test_nearest_is_selected():

@@ -7,9 +7,9 @@ from dataclasses import replace
 
 import pytest
 
+from dashboard.archive.sesame import ResolverUnreachable, UnknownName
+from dashboard.pipeline import resolve_target
 from dashboard.ui import callbacks
-from dashboard.wise.pipeline import resolve_target
-from dashboard.wise.sesame import ResolverUnreachable, UnknownName
 from sesame_server import LocalSesame
 
 

@@ -19,27 +19,28 @@ from astropy.wcs import WCS
 from sky_servers import Fault, LocalSky
 
 from conftest import constructed_multi_source
-from dashboard.sky.blending import BEAM_ARCSEC, blending
-from dashboard.sky.context import IMAGE_MARGIN_ARCSEC, fetch_context
-from dashboard.sky.identify import counterpart, gaia_table, motions, simbad_table
-from dashboard.sky.linkouts import linkouts
-from dashboard.ui import figures
-from dashboard.ui.urlstate import parse_query, to_query
-from dashboard.wise.adql import gaia_cone_query
-from dashboard.wise.analysis import AnalysisParams
-from dashboard.wise.errors import (
+from dashboard.archive.adql import gaia_cone_query
+from dashboard.core.errors import (
     ServiceHttpError,
     ServiceMalformedReply,
     ServiceOffline,
     ServiceTimeout,
     ServiceUnreachable,
 )
-from dashboard.wise.model import Cone, Target
-from dashboard.wise.motion import Motion
-from dashboard.wise.pipeline import observe, view, with_sky
-from dashboard.wise.provenance import build_bundle
-from dashboard.wise.reproduce import recompute
-from dashboard.wise.select import separation_arcsec, sources_table
+from dashboard.core.geometry import separation_arcsec
+from dashboard.core.model import Cone, Target
+from dashboard.pipeline import observe, view, with_sky
+from dashboard.provenance.bundle import build_bundle
+from dashboard.provenance.reproduce import recompute
+from dashboard.science.analysis import AnalysisParams
+from dashboard.science.motion import Motion
+from dashboard.science.select import sources_table
+from dashboard.sky.blending import BEAM_ARCSEC, blending
+from dashboard.sky.context import IMAGE_MARGIN_ARCSEC, fetch_context
+from dashboard.sky.identify import counterpart, gaia_table, motions, simbad_table
+from dashboard.sky.linkouts import linkouts
+from dashboard.ui import figures
+from dashboard.ui.urlstate import parse_query, to_query
 
 CONE = Cone(10.0, 20.0, 10.0)
 

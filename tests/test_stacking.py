@@ -8,10 +8,10 @@ import pytest
 from scipy import special, stats
 
 from conftest import DATA
-from dashboard.wise.distributions import chi2_sf, student_t_quantile
-from dashboard.wise.lightcurve import bin_visits, epochs_from_table
-from dashboard.wise.stacking import Binning, group_median, group_quantile, robust_median
-from dashboard.wise.tables import NEOWISE
+from dashboard.core.tables import NEOWISE
+from dashboard.science.distributions import chi2_sf, student_t_quantile
+from dashboard.science.lightcurve import bin_visits, epochs_from_table
+from dashboard.science.stacking import Binning, group_median, group_quantile, robust_median
 
 RENAME = {"W1_mag": "w1mpro", "W1_mag_error": "w1sigmpro", "W2_mag": "w2mpro", "W2_mag_error": "w2sigmpro",
           "W1_flux": "w1flux", "W1_flux_error": "w1sigflux", "W2_flux": "w2flux", "W2_flux_error": "w2sigflux"}

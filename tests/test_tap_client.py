@@ -4,17 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from dashboard.wise import archive
-from dashboard.wise.adql import cone_query
-from dashboard.wise.errors import (
-    IrsaHttpError,
-    IrsaMalformedReply,
-    IrsaQueryError,
-    IrsaTimeout,
-    IrsaUnreachable,
-)
-from dashboard.wise.model import Cone
-from dashboard.wise.tap import IrsaTapClient
+from dashboard.archive import offline as archive
+from dashboard.archive.adql import cone_query
+from dashboard.archive.tap import IrsaTapClient
+from dashboard.core.errors import IrsaHttpError, IrsaMalformedReply, IrsaQueryError, IrsaTimeout, IrsaUnreachable
+from dashboard.core.model import Cone
 from tap_server import Fault
 
 AT2019DSG = Cone(314.26238, 14.20441, 2.5)
@@ -117,16 +111,16 @@ def test_refused_connection():
 
 
 def _service_columns(url: str) -> dict[str, set[str]]:
-    from dashboard.wise.adql import schema_query
-    from dashboard.wise.tables import TABLES
-    from dashboard.wise.tap import IrsaTapClient, column_names
+    from dashboard.archive.adql import schema_query
+    from dashboard.archive.tap import IrsaTapClient, column_names
+    from dashboard.core.tables import TABLES
 
     reply = IrsaTapClient(url, connect_timeout_s=10).run(schema_query(tuple(TABLES)), read_timeout_s=60, maxrec=10_000)
     return column_names(reply)
 
 
 def _assert_allow_list_exists(columns: dict[str, set[str]]) -> None:
-    from dashboard.wise.tables import TABLES
+    from dashboard.core.tables import TABLES
 
     for name, spec in TABLES.items():
         missing = sorted(set(spec.columns) - columns.get(name, set()))

@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dashboard.wise import archive
-from dashboard.wise.targets import ACCEPTED_FORMS, TargetError, parse_radius, parse_target
+from dashboard.archive import offline as archive
+from dashboard.core.targets import ACCEPTED_FORMS, TargetError, parse_radius, parse_target
 
 AT2019DSG = (314.26238, 14.20441)
 
@@ -142,7 +142,7 @@ def test_radius_never_raises_anything_else(value):
 
 @pytest.mark.parametrize("text", ["0", "-3", "1e-7", "0.001", "121", "nan", "ten", ""])
 def test_radius_outside_the_bounds_is_refused_with_the_bounds_and_what_was_typed(text):
-    from dashboard.config import MIN_RADIUS_ARCSEC
+    from dashboard.core.targets import MIN_RADIUS_ARCSEC
 
     with pytest.raises(TargetError) as refused:
         parse_radius(text, 120.0)
@@ -152,8 +152,8 @@ def test_radius_outside_the_bounds_is_refused_with_the_bounds_and_what_was_typed
 
 
 def test_the_smallest_accepted_radius_makes_a_valid_query():
-    from dashboard.config import MIN_RADIUS_ARCSEC
-    from dashboard.wise.adql import cone_query
-    from dashboard.wise.model import Cone
+    from dashboard.archive.adql import cone_query
+    from dashboard.core.model import Cone
+    from dashboard.core.targets import MIN_RADIUS_ARCSEC
 
     assert "CIRCLE('ICRS'" in cone_query("allwise_p3as_psd", Cone(10, 20, parse_radius(MIN_RADIUS_ARCSEC, 120)))

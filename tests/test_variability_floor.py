@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from dashboard.wise.variability import error_floor
+from dashboard.science.variability import error_floor
 
 
 @pytest.fixture(scope="module")
@@ -39,7 +39,7 @@ def test_the_floor_lowers_chi2_on_real_magnitudes(offline_view):
     """AT2019dsg's real W1/W2: a floor of a few hundredths of a mag, chi2 smaller with it, and all
     of it in the bundle's manifest."""
     from dashboard.config import Settings
-    from dashboard.wise.provenance import build_bundle
+    from dashboard.provenance.bundle import build_bundle
 
     view = offline_view("AT2019dsg", 2.5)
     for stats in view.lightcurve.stats.values():

@@ -9,10 +9,10 @@ import numpy as np
 import pandas as pd
 from astropy.io.votable import parse
 
-from dashboard.wise import archive
-from dashboard.wise.model import Cone
-from dashboard.wise.tables import TABLES
-from dashboard.wise.votable import frame_to_votable, table_to_frame
+from dashboard.archive import offline as archive
+from dashboard.archive.votable import frame_to_votable, table_to_frame
+from dashboard.core.model import Cone
+from dashboard.core.tables import TABLES
 
 
 def roundtrip(frame: pd.DataFrame, table: str) -> pd.DataFrame:

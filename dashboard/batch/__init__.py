@@ -5,7 +5,7 @@
 * ``upload``   — the uploaded table (built from parsed numbers, never from the text) and the
   TAP_UPLOAD join, one query per table per chunk, run as IRSA asynchronous (UWS) jobs;
 * ``run``      — chunks, their cache entries, retries, cancel; each target's rows split off and
-  analysed by ``wise.analysis.analyze`` exactly as a single view;
+  analysed by ``science.analysis.analyze`` exactly as a single view;
 * ``summary``  — one row per target (``summary.csv``);
 * ``bundle``   — the batch bundle.
 """

@@ -19,16 +19,16 @@ from dataclasses import fields
 import numpy as np
 import pandas as pd
 
-from ..wise.analysis import AnalysisParams
-from ..wise.errors import WiseError
-from ..wise.lightcurve import bin_visits, epochs_from_table, visit_colours
-from ..wise.quality import apply_epoch_cuts
-from ..wise.select import identifiers, match_rows, select_sources
-from ..wise.stacking import group_median
-from ..wise.tables import EPOCH_TABLES, PSD
-from ..wise.tap import TapReply
-from ..wise.variability import BANDS, BandStats, variability_of_objects
-from .targets import BatchTarget
+from dashboard.archive.tap import TapReply
+from dashboard.batch.targets import BatchTarget
+from dashboard.core.errors import WiseError
+from dashboard.core.tables import EPOCH_TABLES, PSD
+from dashboard.science.analysis import AnalysisParams
+from dashboard.science.lightcurve import bin_visits, epochs_from_table, visit_colours
+from dashboard.science.quality import apply_epoch_cuts
+from dashboard.science.select import identifiers, match_rows, select_sources
+from dashboard.science.stacking import group_median
+from dashboard.science.variability import BANDS, BandStats, variability_of_objects
 
 STATISTICS = [f.name for f in fields(BandStats)]
 COLUMNS = (["line", "id", "input", "ra", "dec", "designation", "separation_arcsec"]

@@ -16,14 +16,14 @@ from dataclasses import asdict
 
 import pandas as pd
 
-from .. import __version__
-from ..config import Settings
-from ..wise.citations import ACKNOWLEDGEMENTS, BIBTEX, CITATIONS
-from ..wise.provenance import _versions, data_files, manifest, safe_name
-from ..wise.tap import TapReply
-from .run import BatchRun
-from .summary import summary_csv
-from .targets import BadLine
+from dashboard import __version__
+from dashboard.archive.tap import TapReply
+from dashboard.batch.run import BatchRun
+from dashboard.batch.summary import summary_csv
+from dashboard.batch.targets import BadLine
+from dashboard.config import Settings
+from dashboard.provenance.bundle import _versions, data_files, manifest, safe_name
+from dashboard.provenance.citations import ACKNOWLEDGEMENTS, BIBTEX, CITATIONS
 
 REPRODUCE = """\"\"\"Check this batch's files and recompute every target's CSVs offline from raw/*.vot.
 
@@ -33,7 +33,7 @@ agrees, else names the files that differ.
 import sys
 from pathlib import Path
 
-from dashboard.wise.reproduce import main_batch
+from dashboard.provenance.reproduce import main_batch
 
 sys.exit(main_batch(Path(__file__).resolve().parent))
 """

@@ -28,19 +28,19 @@ from typing import Any
 
 import pandas as pd
 
-from ..config import Settings
-from ..wise.adql import upload_cone_query
-from ..wise.analysis import AnalysisParams, View, analyze
-from ..wise.cache import CacheEntry, QueryCache, UpstreamSlots
-from ..wise.errors import ServerBusy, WiseError
-from ..wise.model import Cone, Observations, Provenance, TableResult
-from ..wise.service import shared_store
-from ..wise.tables import TABLES
-from ..wise.tap import IrsaTapClient, TapReply
-from ..wise.threads import each_at_once
-from .analysis import analyze_chunk
-from .targets import BatchTarget
-from .upload import Cancelled, UploadJobs, upload_votable
+from dashboard.archive.adql import upload_cone_query
+from dashboard.archive.cache import CacheEntry, QueryCache, UpstreamSlots
+from dashboard.archive.service import shared_store
+from dashboard.archive.tap import IrsaTapClient, TapReply
+from dashboard.archive.threads import each_at_once
+from dashboard.batch.analysis import analyze_chunk
+from dashboard.batch.targets import BatchTarget
+from dashboard.batch.upload import Cancelled, UploadJobs, upload_votable
+from dashboard.config import Settings
+from dashboard.core.errors import ServerBusy, WiseError
+from dashboard.core.model import Cone, Observations, Provenance, TableResult
+from dashboard.core.tables import TABLES
+from dashboard.science.analysis import AnalysisParams, View, analyze
 
 log = logging.getLogger(__name__)
 

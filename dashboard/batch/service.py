@@ -7,12 +7,12 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from ..config import Settings
-from ..wise import archive
-from ..wise.sesame import SesameResolver
-from .run import BatchRun, BatchRunner, Progress
-from .summary import summary
-from .targets import TargetList, read_list
+from dashboard.archive import offline as archive
+from dashboard.archive.sesame import SesameResolver
+from dashboard.batch.run import BatchRun, BatchRunner, Progress
+from dashboard.batch.summary import summary
+from dashboard.batch.targets import TargetList, read_list
+from dashboard.config import Settings
 
 
 @dataclass

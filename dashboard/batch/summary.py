@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .analysis import COLUMNS
-from .run import BatchRun
-from .targets import BadLine
+from dashboard.batch.analysis import COLUMNS
+from dashboard.batch.run import BatchRun
+from dashboard.batch.targets import BadLine
 
 STATUSES = ("ok", "no_source", "failed", "bad_input")
 __all__ = ["COLUMNS", "STATUSES", "spreadsheet_safe", "summary", "summary_csv"]

@@ -15,8 +15,8 @@ from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
-from ..wise.model import Target
-from ..wise.targets import NameResolver, TargetError, parse_radius, parse_target
+from dashboard.core.model import Target
+from dashboard.core.targets import NameResolver, TargetError, parse_radius, parse_target
 
 #: Names resolved at once (Sesame is a shared public service).
 RESOLVE_WORKERS = 4

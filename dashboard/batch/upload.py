@@ -15,10 +15,10 @@ import time
 import warnings
 from collections.abc import Callable, Sequence
 
-from ..wise.adql import UPLOAD_NAME
-from ..wise.errors import IrsaQueryError, IrsaTimeout
-from ..wise.tap import IrsaTapClient, TapReply, irsa_error, now_utc, timeout_session
-from .targets import BatchTarget
+from dashboard.archive.adql import UPLOAD_NAME
+from dashboard.archive.tap import IrsaTapClient, TapReply, irsa_error, now_utc, timeout_session
+from dashboard.batch.targets import BatchTarget
+from dashboard.core.errors import IrsaQueryError, IrsaTimeout
 
 
 class Cancelled(Exception):

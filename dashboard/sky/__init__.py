@@ -1,5 +1,5 @@
 """The sky context of a view: the WISE image around the target, its identification in SIMBAD and
-Gaia DR3, blending in the WISE beam and proper motion. Service layer (no Dash), beside ``wise``:
+Gaia DR3, blending in the WISE beam and proper motion. Service layer (no Dash), above ``archive`` and ``science``:
 
 * ``clients``  — one client per outside service (IRSA SIA2 through astroquery, SIMBAD and Gaia TAP
   through pyvo), each with its own timeouts and typed ``ServiceError`` failures;

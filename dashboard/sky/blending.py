@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from ..wise.measurement import finite_number
-from ..wise.select import separation_arcsec
-from .identify import counterpart
+from dashboard.core.geometry import separation_arcsec
+from dashboard.core.measurement import finite_number
+from dashboard.sky.identify import counterpart
 
 BEAM_ARCSEC = 6.1
 SAME_COLOUR_MAG = 0.5

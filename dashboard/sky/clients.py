@@ -21,7 +21,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from ..wise.errors import (
+from dashboard.archive.tap import http_status, now_utc, request_failure, timeout_session
+from dashboard.core.errors import (
     ServiceError,
     ServiceHttpError,
     ServiceMalformedReply,
@@ -29,7 +30,6 @@ from ..wise.errors import (
     ServiceTimeout,
     ServiceUnreachable,
 )
-from ..wise.tap import http_status, now_utc, request_failure, timeout_session
 
 #: IRSA's SIA2 collection of the AllWISE Atlas coadds, and the image kind shown (not the
 #: uncertainty or coverage maps that share the collection).
@@ -75,7 +75,7 @@ class CatalogTap:
         import requests
         from astropy.io.votable import parse as parse_votable
 
-        from ..wise.votable import table_to_frame
+        from dashboard.archive.votable import table_to_frame
 
         session = timeout_session()(self.connect_timeout_s, self.read_timeout_s)  # type: ignore[call-arg]
         retrieved = now_utc()
@@ -118,7 +118,7 @@ class ImageService:
         import pyvo
         from astropy.coordinates import SkyCoord
 
-        from ..wise.votable import table_to_frame
+        from dashboard.archive.votable import table_to_frame
 
         session = timeout_session()(self.connect_timeout_s, self.read_timeout_s)  # type: ignore[call-arg]
         retrieved = now_utc()
@@ -156,7 +156,7 @@ class ImageService:
             session.close()
         if len(raw) > MAX_CUTOUT_BYTES:
             raise ServiceMalformedReply(self.service, f"sent a cutout larger than {MAX_CUTOUT_BYTES // 1024**2} MB")
-        from .image import read_cutout  # checks the FITS and its WCS
+        from dashboard.sky.image import read_cutout  # checks the FITS and its WCS
 
         read_cutout(raw, self.service)
         return Reply(rows=pd.DataFrame(), raw=raw, request=url, service_url=self.url, retrieved_utc=retrieved)

@@ -15,16 +15,17 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
-from ..config import Settings
-from ..wise.adql import SKY_ROW_LIMIT, gaia_cone_query, simbad_cone_query
-from ..wise.cache import UpstreamSlots
-from ..wise.errors import ServerBusy, ServiceError, ServiceOffline, ServiceUnreachable
-from ..wise.model import Cone
-from ..wise.service import shared_store
-from ..wise.threads import each_at_once
-from .blending import BEAM_ARCSEC
-from .clients import SCIENCE_SUBTYPE, CatalogTap, ImageService, Reply
-from .image import Cutout, read_cutout
+from dashboard.archive.adql import SKY_ROW_LIMIT, gaia_cone_query, simbad_cone_query
+from dashboard.archive.cache import UpstreamSlots
+from dashboard.archive.service import shared_store
+from dashboard.archive.threads import each_at_once
+from dashboard.config import Settings
+from dashboard.core.errors import ServerBusy, ServiceError, ServiceOffline, ServiceUnreachable
+from dashboard.core.geometry import separation_arcsec
+from dashboard.core.model import Cone
+from dashboard.sky.blending import BEAM_ARCSEC
+from dashboard.sky.clients import SCIENCE_SUBTYPE, CatalogTap, ImageService, Reply, cutout_url
+from dashboard.sky.image import Cutout, read_cutout
 
 log = logging.getLogger(__name__)
 
@@ -157,14 +158,10 @@ class ContextFetcher:
         if chosen.empty:
             raise ServiceError(SERVICES["image"], f"lists no AllWISE {band} image here")
         if {"s_ra", "s_dec"} <= set(chosen.columns):  # the image whose centre is nearest: the cone lies inside it
-            from ..wise.select import separation_arcsec
-
             sep = separation_arcsec(chosen["s_ra"].to_numpy(float), chosen["s_dec"].to_numpy(float), cone.ra, cone.dec)
             chosen = chosen.iloc[[int(sep.argmin())]]
         access_url = str(chosen.iloc[0]["access_url"])
         size = cutout_size_arcsec(cone)
-        from .clients import cutout_url
-
         url = cutout_url(access_url, cone.ra, cone.dec, size)
         return self._cached("image", url, self.images.read_timeout_s,
                             lambda: self.images.cutout(access_url, cone.ra, cone.dec, size), context)

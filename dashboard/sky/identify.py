@@ -12,9 +12,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..wise.measurement import finite_number
-from ..wise.motion import Motion, designation_key
-from ..wise.select import separation_arcsec
+from dashboard.core.geometry import separation_arcsec
+from dashboard.core.measurement import finite_number
+from dashboard.science.motion import Motion, designation_key
 
 
 def with_separation(rows: pd.DataFrame, ra: float, dec: float) -> pd.DataFrame:

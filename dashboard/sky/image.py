@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..wise.errors import ServiceMalformedReply
+from dashboard.core.errors import ServiceMalformedReply
 
 STRETCH_PERCENTILES = (1.0, 99.7)
 

@@ -17,9 +17,9 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from ..config import GAIA_TAP_URL
-from ..wise.adql import gaia_cone_query
-from ..wise.model import Cone
+from dashboard.archive.adql import gaia_cone_query
+from dashboard.config import GAIA_TAP_URL
+from dashboard.core.model import Cone
 
 
 def linkouts(cone: Cone) -> list[tuple[str, str]]:

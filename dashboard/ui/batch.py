@@ -13,9 +13,9 @@ import dash
 import dash_ag_grid as dag
 from dash import Input, Output, State, dcc, html, no_update
 
-from ..config import Settings
-from ..web.batches import BatchAlreadyRunning, Batches, BatchRefused
-from ..web.ratelimit import client_address
+from dashboard.config import Settings
+from dashboard.web.batches import BatchAlreadyRunning, Batches, BatchRefused
+from dashboard.web.ratelimit import client_address
 
 SHOWN = ["line", "status", "id", "input", "designation", "separation_arcsec", "w1mpro", "w2mpro", "ph_qual",
          "n_epochs_passed", "n_visits_w1", "n_visits_w2", "w1_chi2_red_floor", "w1_p_constant_floor", "w1_w2_median",

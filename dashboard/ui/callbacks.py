@@ -18,20 +18,20 @@ from typing import Any
 import dash
 from dash import ClientsideFunction, Input, Output, State, ctx, no_update
 
-from ..config import Settings
-from ..sky.context import BANDS, fetch_context
-from ..web.handover import handover
-from ..web.ratelimit import client_address, rate_limiter
-from ..wise.analysis import AnalysisParams, binning_note
-from ..wise.memo import Memo
-from ..wise.photometry import COLOUR_CORRECTIONS
-from ..wise.pipeline import check_target_text, observe, view, with_sky
-from ..wise.quality import ALL_CUTS
-from ..wise.tables import TABLES
-from ..wise.targets import TargetError, parse_radius
-from ..wise.variability import describe
-from . import batch, figures, panels, sky
-from .urlstate import BOUNDS, ViewState, from_store, parse_fold, parse_query, to_params, to_query
+from dashboard.config import Settings
+from dashboard.core.tables import TABLES
+from dashboard.core.targets import TargetError, parse_radius
+from dashboard.pipeline import check_target_text, observe, view, with_sky
+from dashboard.science.analysis import AnalysisParams, binning_note
+from dashboard.science.photometry import COLOUR_CORRECTIONS
+from dashboard.science.quality import ALL_CUTS
+from dashboard.science.variability import describe
+from dashboard.sky.context import BANDS, fetch_context
+from dashboard.ui import batch, figures, panels, sky
+from dashboard.ui.urlstate import BOUNDS, ViewState, from_store, parse_fold, parse_query, to_params, to_query
+from dashboard.web.handover import handover
+from dashboard.web.memo import Memo
+from dashboard.web.ratelimit import client_address, rate_limiter
 
 log = logging.getLogger(__name__)
 

@@ -22,8 +22,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..wise.analysis import View
-from ..wise.provenance import safe_name
+from dashboard.provenance.bundle import safe_name
+from dashboard.science.analysis import View
 
 Figure = dict[str, Any]
 
@@ -390,7 +390,7 @@ def periodogram_figure(view: View, band: str) -> Figure:
     aliases as dotted lines, the best period of ``band`` marked."""
     if not view.periodograms:
         return message_figure("No periodogram: fewer than 10 detected exposures passed the cuts in W1 and W2.")
-    from ..wise.periodogram import ALIASES
+    from dashboard.science.periodogram import ALIASES
 
     data: list[dict[str, Any]] = []
     for name, result in view.periodograms.items():
@@ -423,7 +423,7 @@ def periodogram_figure(view: View, band: str) -> Figure:
 
 def folded_figure(view: View, band: str, period_d: float | None, how: str) -> Figure:
     """``band``'s exposures that passed, at phase 0–2 of ``period_d`` (from the first exposure)."""
-    from ..wise.periodogram import fold, usable_epochs
+    from dashboard.science.periodogram import fold, usable_epochs
 
     used = usable_epochs(view.lightcurve.epochs, band)
     if period_d is None or used.empty:
@@ -448,7 +448,7 @@ def folded_figure(view: View, band: str, period_d: float | None, how: str) -> Fi
 def colour_magnitude_figure(view: View) -> Figure:
     """W1 against W1−W2 per visit, joined in time order and coloured by year, with the fitted
     slope and the reddening vector (colour_track.py)."""
-    from ..wise.colour_track import EXTINCTION_LAW, REDDENING_SLOPE
+    from dashboard.science.colour_track import EXTINCTION_LAW, REDDENING_SLOPE
 
     track = view.colour_track
     if track is None or track.n_visits < 2:

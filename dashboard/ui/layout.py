@@ -7,12 +7,12 @@ from typing import cast
 import dash_ag_grid as dag
 from dash import dcc, html
 
-from ..wise import archive
-from ..wise.photometry import COLOUR_CORRECTIONS, W4_RED_FACTOR
-from ..wise.quality import EPOCH_CUTS
-from .batch import section as batch_section
-from .figures import BASE_CONFIG, message_figure
-from .urlstate import BOUNDS, ViewState
+from dashboard.archive import offline as archive
+from dashboard.science.photometry import COLOUR_CORRECTIONS, W4_RED_FACTOR
+from dashboard.science.quality import EPOCH_CUTS
+from dashboard.ui.batch import section as batch_section
+from dashboard.ui.figures import BASE_CONFIG, message_figure
+from dashboard.ui.urlstate import BOUNDS, ViewState
 
 LOADING = message_figure("Loading…")  # never empty axes before the first render
 GRAPH_CONFIG = cast("dcc.Graph.Config", BASE_CONFIG)

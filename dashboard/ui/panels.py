@@ -7,11 +7,11 @@ from __future__ import annotations
 
 from dash import html
 
-from ..wise.analysis import View
-from ..wise.errors import NotCovered, NotRecordedOffline, WiseError
-from ..wise.flags import decode
-from ..wise.model import Observations
-from ..wise.tables import PSD, TABLES
+from dashboard.core.errors import NotCovered, NotRecordedOffline, WiseError
+from dashboard.core.flags import decode
+from dashboard.core.model import Observations
+from dashboard.core.tables import PSD, TABLES
+from dashboard.science.analysis import View
 
 STATUS_CLASS = {"live": "ok", "hit": "ok", "stale": "warn", "offline": "offline"}
 

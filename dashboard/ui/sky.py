@@ -9,13 +9,13 @@ import numpy as np
 import pandas as pd
 from dash import html
 
-from ..sky.blending import blending
-from ..sky.context import SkyContext
-from ..sky.identify import counterpart, gaia_table, simbad_table
-from ..sky.linkouts import linkouts
-from ..wise.analysis import View
-from ..wise.errors import WiseError
-from . import figures
+from dashboard.core.errors import WiseError
+from dashboard.science.analysis import View
+from dashboard.sky.blending import blending
+from dashboard.sky.context import SkyContext
+from dashboard.sky.identify import counterpart, gaia_table, simbad_table
+from dashboard.sky.linkouts import linkouts
+from dashboard.ui import figures
 
 
 def empty(message: str) -> dict[str, Any]:

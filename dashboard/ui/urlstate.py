@@ -12,12 +12,12 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import parse_qs, urlencode
 
-from ..config import MIN_RADIUS_ARCSEC, Settings
-from ..wise.analysis import AnalysisParams
-from ..wise.photometry import COLOUR_CORRECTIONS, SedOptions
-from ..wise.quality import ALL_CUTS, CatalogCuts, EpochCuts
-from ..wise.stacking import Binning
-from ..wise.targets import TargetError
+from dashboard.config import Settings
+from dashboard.core.targets import MIN_RADIUS_ARCSEC, TargetError
+from dashboard.science.analysis import AnalysisParams
+from dashboard.science.photometry import COLOUR_CORRECTIONS, SedOptions
+from dashboard.science.quality import ALL_CUTS, CatalogCuts, EpochCuts
+from dashboard.science.stacking import Binning
 
 _DEFAULT = AnalysisParams()
 _CATALOG = _DEFAULT.catalog_cuts

@@ -20,15 +20,15 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-from ..batch import service
-from ..batch.bundle import build_batch_bundle
-from ..batch.summary import summary_csv
-from ..batch.upload import delete_job
-from ..config import Settings
-from ..wise.errors import WiseError
-from ..wise.service import shared_store
-from ..wise.targets import TargetError
-from .ratelimit import rate_limiter
+from dashboard.archive.service import shared_store
+from dashboard.batch import service
+from dashboard.batch.bundle import build_batch_bundle
+from dashboard.batch.summary import summary_csv
+from dashboard.batch.upload import delete_job
+from dashboard.config import Settings
+from dashboard.core.errors import WiseError
+from dashboard.core.targets import TargetError
+from dashboard.web.ratelimit import rate_limiter
 
 log = logging.getLogger(__name__)
 
@@ -127,8 +127,8 @@ class Batches:
         """Refuse at once what cannot run (a bad radius, too many or no lines, a batch already
         running); read the lines (names resolved: the network) and run them in a thread, never in
         the page's request. Bad lines are kept, not refused."""
-        from ..batch.targets import count_lines
-        from ..wise.targets import parse_radius
+        from dashboard.batch.targets import count_lines
+        from dashboard.core.targets import parse_radius
 
         try:
             r = parse_radius(radius, self.settings.max_radius_arcsec) if str(radius or "").strip() else None

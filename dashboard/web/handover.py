@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from ..config import Settings
-from ..sky.context import SkyContext
-from ..wise.pipeline import Observed
-from ..wise.service import shared_store
-from ..wise.store import Store
+from dashboard.archive.service import shared_store
+from dashboard.archive.store import Store
+from dashboard.config import Settings
+from dashboard.pipeline import Observed
+from dashboard.sky.context import SkyContext
 
 
 class Handover:

@@ -10,7 +10,7 @@ and runs each job in a thread pool of the worker that received it instead:
   if that worker dies (SIGKILL, recycle), the key lapses and the next poll answers ``LOST``, so
   the page says so instead of waiting forever;
 * Cancel marks the job cancelled: its result is discarded, and the leases it holds (query lock,
-  upstream slot; ``wise/lease.py``) are released at their next beat although the thread itself
+  upstream slot; ``archive/lease.py``) are released at their next beat although the thread itself
   finishes its HTTP read in the background.
 """
 
@@ -25,7 +25,7 @@ from typing import Any
 
 import dash
 
-from ..wise.lease import OWNER_ALIVE
+from dashboard.archive.lease import OWNER_ALIVE
 
 JOB_LEASE_S = 10.0
 #: A result stays readable this long after its first read: a poll whose answer was lost (its

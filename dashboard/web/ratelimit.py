@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import time
 
-from ..config import Settings
-from ..wise.service import shared_store
-from ..wise.store import Store
+from dashboard.archive.service import shared_store
+from dashboard.archive.store import Store
+from dashboard.config import Settings
 
 
 class RateLimiter:

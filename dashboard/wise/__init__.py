@@ -1,1 +1,3 @@
-"""The service layer: WISE data from text to SED, light curve and bundle. No Dash in here."""
+"""The service layer's home before 0.8 (one flat folder). Kept only so that bundles made then still
+reproduce: their ``reproduce.py`` runs ``from dashboard.wise.reproduce import main``. Nothing in
+the package imports from here."""

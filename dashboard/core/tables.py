@@ -43,8 +43,8 @@ class TableSpec:
 
     ``mag_suffix``: the epoch magnitude columns are ``w1mpro`` + suffix (``_ep`` in the
     multi-epoch table). ``multi_epoch``: rows may repeat one detection under two coadd ids
-    (``cntr_mf``). ``timeout_s``/``timeout_env``: the default read timeout and the variable that
-    overrides it (read in ``config.py``). ``label``: what the page calls it.
+    (``cntr_mf``). ``label``: what the page calls it. Read timeouts are
+    settings (``config.TABLE_TIMEOUTS``).
     """
 
     name: str
@@ -54,8 +54,6 @@ class TableSpec:
     doi: str | None
     epochs: bool
     label: str
-    timeout_s: float
-    timeout_env: str
     mag_suffix: str = ""
     multi_epoch: bool = False
 
@@ -75,8 +73,6 @@ PSD = TableSpec(
     doi="10.26131/IRSA1",
     epochs=False,
     label="catalog",
-    timeout_s=30.0,
-    timeout_env="WISE_TIMEOUT_PSD_S",
 )
 MEP = TableSpec(
     name="allwise_p3as_mep",
@@ -86,8 +82,6 @@ MEP = TableSpec(
     doi=None,
     epochs=True,
     label="AllWISE epochs",
-    timeout_s=60.0,
-    timeout_env="WISE_TIMEOUT_MEP_S",
     mag_suffix="_ep",
     multi_epoch=True,
 )
@@ -99,8 +93,6 @@ NEOWISE = TableSpec(
     doi="10.26131/IRSA144",
     epochs=True,
     label="NEOWISE epochs",
-    timeout_s=90.0,
-    timeout_env="WISE_TIMEOUT_NEOWISE_S",
 )
 
 #: The tables the app queries, in the order it shows them.

@@ -13,7 +13,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import Generic, TypeVar
 
-from .model import Observations
+from dashboard.core.model import Observations
 
 T = TypeVar("T")
 

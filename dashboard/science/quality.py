@@ -24,8 +24,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .model import ServerSideFilter
-from .tables import TableSpec
+from dashboard.core.model import ServerSideFilter
+from dashboard.core.tables import TableSpec
 
 
 def _clean_w1w2(values: pd.Series) -> np.ndarray:

@@ -8,17 +8,17 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from .colour_track import ColourTrack, colour_track
-from .lightcurve import LightCurve, build_lightcurve
-from .model import Observations, Target
-from .motion import Motion, MotionUse, moving_counterpart
-from .periodogram import Periodogram, periodogram
-from .photometry import SedOptions, sed
-from .quality import CatalogCuts, CutReport, EpochCuts, apply_epoch_cuts, catalog_band_reasons
-from .select import Selection, match_epochs, select_source, sources_table
-from .stacking import Binning
-from .tables import EPOCH_TABLES, PSD
-from .targets import ecliptic_latitude
+from dashboard.core.model import Observations, Target
+from dashboard.core.tables import EPOCH_TABLES, PSD
+from dashboard.core.targets import ecliptic_latitude
+from dashboard.science.colour_track import ColourTrack, colour_track
+from dashboard.science.lightcurve import LightCurve, build_lightcurve
+from dashboard.science.motion import Motion, MotionUse, moving_counterpart
+from dashboard.science.periodogram import Periodogram, periodogram
+from dashboard.science.photometry import SedOptions, sed
+from dashboard.science.quality import CatalogCuts, CutReport, EpochCuts, apply_epoch_cuts, catalog_band_reasons
+from dashboard.science.select import Selection, match_epochs, select_source, sources_table
+from dashboard.science.stacking import Binning
 
 
 @dataclass(frozen=True)

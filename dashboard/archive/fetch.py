@@ -15,13 +15,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from .adql import cone_query, query_key
-from .cache import CacheEntry, QueryCache, UpstreamSlots
-from .errors import IrsaError, IrsaUnreachable, NotCovered, NotRecordedOffline, ServerBusy, WiseError
-from .model import CacheState, Cone, Observations, Provenance, TableResult
-from .tables import TABLES
-from .tap import IrsaTapClient, TapReply
-from .threads import each_at_once
+from dashboard.archive.adql import cone_query, query_key
+from dashboard.archive.cache import CacheEntry, QueryCache, UpstreamSlots
+from dashboard.archive.tap import IrsaTapClient, TapReply
+from dashboard.archive.threads import each_at_once
+from dashboard.core.errors import IrsaError, IrsaUnreachable, NotCovered, NotRecordedOffline, ServerBusy, WiseError
+from dashboard.core.model import CacheState, Cone, Observations, Provenance, TableResult
+from dashboard.core.tables import TABLES
 
 log = logging.getLogger(__name__)
 
@@ -106,7 +106,7 @@ class Fetcher:
         if remembered is not None:
             return self._fallback(table, cone, entry, IrsaUnreachable(remembered, remembered=True))
 
-        timeout = self.read_timeouts.get(table, TABLES[table].timeout_s)
+        timeout = self.read_timeouts[table]
         try:
             with self.cache.single_flight(key, timeout_s=timeout + 30.0):
                 entry_now = self.cache.get(key)

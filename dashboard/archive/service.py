@@ -5,13 +5,13 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from ..config import Settings
-from .archive import OfflineArchive
-from .cache import QueryCache, UpstreamSlots
-from .errors import StoreUnavailable
-from .fetch import Fetcher
-from .store import DiskStore, RedisStore, Store
-from .tap import IrsaTapClient
+from dashboard.archive.cache import QueryCache, UpstreamSlots
+from dashboard.archive.fetch import Fetcher
+from dashboard.archive.offline import OfflineArchive
+from dashboard.archive.store import DiskStore, RedisStore, Store
+from dashboard.archive.tap import IrsaTapClient
+from dashboard.config import Settings
+from dashboard.core.errors import StoreUnavailable
 
 
 def build_fetcher(settings: Settings) -> Fetcher:

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 
-from .store import Store
+from dashboard.archive.store import Store
 
 LEASE_S = 6.0
 

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from .errors import (
+from dashboard.core.errors import (
     IrsaError,
     IrsaHttpError,
     IrsaMalformedReply,
@@ -106,7 +106,7 @@ class IrsaTapClient:
         import pyvo
         from astropy.io.votable import parse as parse_votable
 
-        from .votable import table_to_frame
+        from dashboard.archive.votable import table_to_frame
 
         try:
             with warnings.catch_warnings():

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from dashboard.core.geometry import separation_arcsec
+
 #: The span WISE and NEOWISE observed (MJD 55197 = 2010-01-01, 60676 = 2025-01-01).
 SURVEY_MJD = (55197.0, 60676.0)
 #: Distance assumed when the parallax is not positive (pc): the propagation needs one.
@@ -100,8 +102,6 @@ def counterpart_of(candidates: tuple[Motion, ...], designation: str | None, ra: 
     """The Gaia counterpart of the AllWISE source at (ra, dec): the one the Gaia archive's
     cross-match names for its designation, else the one whose position carried back to the
     AllWISE epoch lies within ``COUNTERPART_RADIUS_ARCSEC`` (the nearest), else None."""
-    from .select import separation_arcsec
-
     key = designation_key(designation) if designation else None
     for motion in candidates:
         if key and motion.allwise and designation_key(motion.allwise) == key:
@@ -128,7 +128,5 @@ def moving_counterpart(candidates: tuple[Motion, ...], designation: str | None, 
 
 def drift_arcsec(motion: Motion, ra: float, dec: float) -> float:
     """The largest distance (arcsec) between (ra, dec) and the moving source over the survey years."""
-    from .select import separation_arcsec
-
     ras, decs = motion.positions(np.linspace(*SURVEY_MJD, 15))
     return float(separation_arcsec(ras, decs, ra, dec).max())

@@ -10,8 +10,8 @@ from __future__ import annotations
 import hashlib
 import math
 
-from .model import Cone
-from .tables import spec
+from dashboard.core.model import Cone
+from dashboard.core.tables import spec
 
 
 def _checked(value: float, low: float, high: float, what: str) -> float:

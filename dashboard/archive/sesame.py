@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from urllib.parse import quote
 
-from .targets import TargetError
+from dashboard.core.targets import TargetError
 
 _J = re.compile(r"^%J\s+([-+]?\d+(?:\.\d*)?)\s+([-+]?\d+(?:\.\d*)?)", re.MULTILINE)
 

@@ -16,9 +16,9 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from .errors import ServerBusy
-from .lease import held, lease, try_acquire
-from .store import Store
+from dashboard.archive.lease import held, lease, try_acquire
+from dashboard.archive.store import Store
+from dashboard.core.errors import ServerBusy
 
 UNREACHABLE_KEY = "irsa:unreachable"
 

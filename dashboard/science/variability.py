@@ -31,7 +31,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 
-from .distributions import chi2_sf
+from dashboard.science.distributions import chi2_sf
 
 #: Fewest exposures a visit needs to count towards the error floor (its median must be meaningful).
 FLOOR_MIN_PER_VISIT = 3

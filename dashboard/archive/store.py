@@ -14,7 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Protocol, TypeVar
 
-from .errors import StoreUnavailable
+from dashboard.core.errors import StoreUnavailable
 
 T = TypeVar("T")
 

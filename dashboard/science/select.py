@@ -15,7 +15,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .model import Target
+from dashboard.core.geometry import separation_arcsec
+from dashboard.core.model import Target
 
 
 @dataclass(frozen=True)
@@ -41,19 +42,6 @@ def source_key(row: pd.Series) -> str:
     if isinstance(designation, str) and designation:
         return designation_key(designation)
     return f"{float(row['ra']):.6f}{float(row['dec']):+.6f}"
-
-
-def separation_arcsec(ra: np.ndarray, dec: np.ndarray, ra0: float, dec0: float) -> np.ndarray:
-    if len(ra) == 0:
-        return np.array([], dtype=float)
-    # Vincenty's formula, as astropy's ``angular_separation``: exact at small and large angles
-    lon1, lat1, lon2, lat2 = np.radians(ra0), np.radians(dec0), np.radians(ra), np.radians(dec)
-    sdlon, cdlon = np.sin(lon2 - lon1), np.cos(lon2 - lon1)
-    slat1, slat2, clat1, clat2 = np.sin(lat1), np.sin(lat2), np.cos(lat1), np.cos(lat2)
-    num1 = clat2 * sdlon
-    num2 = clat1 * slat2 - slat1 * clat2 * cdlon
-    denominator = slat1 * slat2 + clat1 * clat2 * cdlon
-    return np.degrees(np.arctan2(np.hypot(num1, num2), denominator)) * 3600.0
 
 
 def sources_table(psd: pd.DataFrame, target: Target) -> pd.DataFrame:

@@ -18,22 +18,23 @@ import zipfile
 from dataclasses import asdict
 from datetime import datetime
 from importlib import metadata
-from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from .. import __version__
-from ..config import Settings
-from .analysis import View
-from .citations import ACKNOWLEDGEMENTS, BIBTEX, CITATIONS
-from .lightcurve import COLOUR_COLUMNS, EPOCH_COLUMNS, VISIT_COLUMNS
-from .model import Observations
-from .periodogram import Periodogram
-from .photometry import BANDS, ZP_SOURCE
-from .quality import EPOCH_CUTS
-from .tables import TABLES, UNITS
-from .targets import ecliptic_latitude
-from .votable import frame_to_votable
+from dashboard import __version__
+from dashboard.archive.votable import frame_to_votable
+from dashboard.config import Settings
+from dashboard.core.model import Observations
+from dashboard.core.tables import TABLES, UNITS
+from dashboard.core.targets import ecliptic_latitude
+from dashboard.provenance import sky as sky_bundle
+from dashboard.provenance.citations import ACKNOWLEDGEMENTS, BIBTEX, CITATIONS
+from dashboard.science.analysis import View
+from dashboard.science.lightcurve import COLOUR_COLUMNS, EPOCH_COLUMNS, VISIT_COLUMNS
+from dashboard.science.periodogram import Periodogram
+from dashboard.science.photometry import BANDS, ZP_SOURCE
+from dashboard.science.quality import EPOCH_CUTS
+from dashboard.sky.context import SkyContext
 
 SED_COLUMNS = ["band", "wavelength_um", "mag", "mag_err", "flux_jy", "flux_err_jy", "upper_limit", "ph_qual",
                "cc_flag", "nu_fnu", "nu_fnu_err", "passed", "reasons", "note"]
@@ -52,9 +53,6 @@ PROCESSING = [
     "variability per band from the detected visits: chi2_red, p_constant, amplitude, F_var (Vaughan et al. 2003)",
 ]
 
-
-if TYPE_CHECKING:
-    from ..sky.context import SkyContext
 
 
 def safe_name(text: str) -> str:
@@ -193,7 +191,7 @@ checkout). `python reproduce.py` exits 0 when every file agrees, else names the 
 import sys
 from pathlib import Path
 
-from dashboard.wise.reproduce import main
+from dashboard.provenance.reproduce import main
 
 sys.exit(main(Path(__file__).resolve().parent, requery="--requery" in sys.argv[1:]))
 """
@@ -245,8 +243,6 @@ def failures_text(observations: Observations) -> str:
 
 def build_bundle(view: View, settings: Settings, sky: SkyContext | None = None) -> bytes:
     """The zip of ``view`` as bytes: exactly what is on screen, with its sky context when given."""
-    from ..sky import bundle as sky_bundle
-
     files = {**_raw_votables(view.observations), **data_files(view)}
     files["CITATION.bib"] = (BIBTEX + (sky_bundle.bibtex(sky) if sky is not None else "")).encode()
     if sky is not None:

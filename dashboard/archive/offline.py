@@ -1,4 +1,4 @@
-"""The offline archive: real IRSA rows for a few demo targets, shipped in ``wise/data/``.
+"""The offline archive: real IRSA rows for a few demo targets, shipped in ``archive/data/``.
 
 Each recording knows the cone it covers (its footprint). A cone inside a footprint is answered
 with the rows inside the cone, by true angular separation; a cone reaching past it is answered
@@ -18,10 +18,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .errors import NotCovered
-from .model import Cone, Footprint, Provenance, ServerSideFilter, TableResult
-from .select import separation_arcsec
-from .targets import normalize_alias
+from dashboard.core.errors import NotCovered
+from dashboard.core.geometry import separation_arcsec
+from dashboard.core.model import Cone, Footprint, Provenance, ServerSideFilter, TableResult
+from dashboard.core.targets import normalize_alias
 
 DATA_DIR = Path(__file__).parent / "data"
 IRSA_CREDIT = ("Rows recorded from the NASA/IPAC Infrared Science Archive (IRSA), operated by Caltech "

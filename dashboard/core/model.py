@@ -11,7 +11,7 @@ from typing import Literal
 
 import pandas as pd
 
-from .errors import WiseError
+from dashboard.core.errors import WiseError
 
 #: How a table's rows were obtained: straight from the TAP service, a fresh cache entry,
 #: an expired cache entry used because IRSA failed, or the offline archive shipped in the package.

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .measurement import finite_number, no_measurement
+from dashboard.core.measurement import finite_number, no_measurement
 
 ZP_SOURCE = ("Wright et al. 2010, AJ 140, 1868; Jarrett et al. 2011, ApJ 735, 112; "
              "WISE Explanatory Supplement sec. IV.4.h.i.1")

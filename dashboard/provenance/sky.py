@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..wise.citations import SKY_CITATIONS
-from .blending import RELATION, blending
-from .context import SERVICES, SkyContext
-from .identify import gaia_table, simbad_table
+from dashboard.provenance.citations import SKY_CITATIONS
+from dashboard.sky.blending import RELATION, blending
+from dashboard.sky.context import SERVICES, SkyContext
+from dashboard.sky.identify import gaia_table, simbad_table
 
 
 def files(context: SkyContext) -> dict[str, bytes]:

@@ -19,8 +19,7 @@ import math
 import re
 from collections.abc import Callable, Mapping
 
-from ..config import MIN_RADIUS_ARCSEC
-from .model import Target
+from dashboard.core.model import Target
 
 ACCEPTED_FORMS = (
     "Accepted: decimal degrees '314.2624 +14.2044'; sexagesimal '20h57m02.97s +14d12m16.3s' or "
@@ -29,6 +28,9 @@ ACCEPTED_FORMS = (
 )
 
 MAX_TEXT = 200
+#: The smallest cone radius (arcsec), one definition for the target box, the URL, the CLI and the
+#: bundle route: it keeps the ADQL's CIRCLE radius (degrees, 10 digits) non-zero.
+MIN_RADIUS_ARCSEC = 0.01
 
 #: A function from an object name to (ra, dec) in degrees; raises on failure.
 NameResolver = Callable[[str], tuple[float, float]]

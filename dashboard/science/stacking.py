@@ -32,7 +32,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .distributions import t_quantiles
+from dashboard.science.distributions import t_quantiles
 
 
 @dataclass(frozen=True)

@@ -5,19 +5,17 @@ these two, so every path sees the same data the same way."""
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
 
-from ..config import Settings
-from . import archive
-from .analysis import AnalysisParams, View, analyze
-from .fetch import Progress
-from .model import Cone, Observations, Target
-from .service import build_fetcher
-from .sesame import SesameResolver
-from .targets import parse_radius, parse_target
-
-if TYPE_CHECKING:
-    from ..sky.context import SkyContext
+from dashboard.archive import offline as archive
+from dashboard.archive.fetch import Progress
+from dashboard.archive.service import build_fetcher
+from dashboard.archive.sesame import SesameResolver
+from dashboard.config import Settings
+from dashboard.core.model import Cone, Observations, Target
+from dashboard.core.targets import parse_radius, parse_target
+from dashboard.science.analysis import AnalysisParams, View, analyze
+from dashboard.sky.context import SkyContext, fetch_context
+from dashboard.sky.identify import motions
 
 
 @dataclass(frozen=True)
@@ -67,14 +65,10 @@ def view(observed: Observed, params: AnalysisParams) -> View:
 
 def sky_context(observed: Observed, band: str, settings: Settings) -> SkyContext:
     """The image, SIMBAD and Gaia around the observed cone (each may fail alone)."""
-    from ..sky.context import fetch_context
-
     return fetch_context(observed.cone, band, settings)
 
 
 def with_sky(params: AnalysisParams, context: SkyContext | None) -> AnalysisParams:
     """``params`` with the Gaia astrometry of the sky context (the epoch match may use it)."""
-    from ..sky.identify import motions
-
     gaia = context.rows("gaia") if context is not None else None
     return replace(params, counterparts=motions(gaia)) if gaia is not None else params

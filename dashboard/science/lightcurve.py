@@ -13,11 +13,11 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from .measurement import no_measurement
-from .photometry import DN_MAGZP, dn_to_jy, mag_err_to_jy, mag_to_jy
-from .stacking import Binning, group_median, stack, visit_ids, windowed
-from .tables import TABLES, TableSpec
-from .variability import BandStats, variability
+from dashboard.core.measurement import no_measurement
+from dashboard.core.tables import TABLES, TableSpec
+from dashboard.science.photometry import DN_MAGZP, dn_to_jy, mag_err_to_jy, mag_to_jy
+from dashboard.science.stacking import Binning, group_median, stack, visit_ids, windowed
+from dashboard.science.variability import BandStats, variability
 
 EPOCH_COLUMNS = ["mjd", "band", "table", "mag", "mag_err", "flux_jy", "flux_err_jy", "upper_limit", "measured",
                  "saturated", "passed", "reasons", "visit", "outlier"]

@@ -14,7 +14,7 @@ from astropy.io.votable import from_table
 from astropy.io.votable.tree import Info
 from astropy.table import Column, MaskedColumn, Table
 
-from .tables import UNITS
+from dashboard.core.tables import UNITS
 
 
 def table_to_frame(table: Table) -> pd.DataFrame:
