@@ -9,11 +9,15 @@ leases, the upstream slots and the rate limiter need. Values are pickled; a writ
 from __future__ import annotations
 
 import functools
+import os
 import pickle
 from collections.abc import Callable
 from pathlib import Path
 from typing import Protocol, TypeVar
 
+import diskcache
+
+from dashboard.archive import pickles
 from dashboard.core.errors import StoreUnavailable
 
 T = TypeVar("T")
@@ -29,12 +33,22 @@ class Store(Protocol):
     def clear(self) -> None: ...
 
 
+class _MovedModulesDisk(diskcache.Disk):
+    """diskcache's serialiser, unpickling values through ``pickles.load`` (old module paths mapped)."""
+
+    def fetch(self, mode: int, filename: str, value: bytes | None, read: bool) -> object:
+        if mode == diskcache.core.MODE_PICKLE:
+            if value is None:
+                with open(os.path.join(self._directory, filename), "rb") as reader:
+                    return pickles.load(reader)
+            return pickles.loads(bytes(value))
+        return super().fetch(mode, filename, value, read)
+
+
 class DiskStore:
     def __init__(self, directory: Path, size_limit: int = 2**31) -> None:
-        import diskcache
-
-        self._diskcache = diskcache
-        self.cache = diskcache.Cache(str(directory), size_limit=size_limit, eviction_policy="least-recently-used")
+        self.cache = diskcache.Cache(str(directory), size_limit=size_limit, eviction_policy="least-recently-used",
+                                     disk=_MovedModulesDisk)
 
     def get(self, key: str) -> object | None:
         try:
@@ -90,10 +104,12 @@ class RedisStore:
 
     @_or_unavailable
     def get(self, key: str) -> object | None:
+        raw = self.client.get(self._k(key))  # Redis unreachable: StoreUnavailable (the decorator)
+        if raw is None:
+            return None
         try:
-            raw = self.client.get(self._k(key))
-            return pickle.loads(raw) if raw is not None else None  # type: ignore[arg-type]  # sync client: bytes
-        except (pickle.UnpicklingError, EOFError, AttributeError, ValueError):
+            return pickles.loads(raw)  # type: ignore[arg-type]  # sync client: bytes
+        except Exception:  # an unreadable entry (cut short, a class that no longer exists) is a miss
             return None
 
     @_or_unavailable
