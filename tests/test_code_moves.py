@@ -3,7 +3,8 @@
 The fixtures were made by the 0.1.0 code (commit 78e4143, the main before the move), from the
 recorded AT2019dsg rows served by that version's local TAP server:
 * ``data/cache-made-by-0.1.0/``: its diskcache directory after one fetch of the AT2019dsg cone
-  (r = 2.5") and one batch state (``made_by.py.txt`` beside it is the script that made it, run with the 0.1.0 checkout on the path);
+  (r = 2.5") and one batch state (``made_by.py.txt`` beside it: the script that made it, run
+  with the 0.1.0 checkout on the path);
 * ``data/bundles/made-by-0.1.0_AT2019dsg.zip``: its bundle of the offline view
   ``target=AT2019dsg&r=2.5``, whose ``reproduce.py`` imports ``dashboard.wise.reproduce``.
 """
