@@ -34,6 +34,8 @@ def _parser() -> argparse.ArgumentParser:
     batch.add_argument("file", help="one target per line, or CSV/ECSV with a 'target' column ('-': stdin)")
     batch.add_argument("--radius", type=float, default=None, help="cone radius in arcsec where a line gives none")
     batch.add_argument("-o", "--output", required=True, help="the zip file to write")
+    batch.add_argument("--offline", action="store_true",
+                       help="answer from the offline archive only (targets not in it: failed, with the reason)")
     return parser
 
 

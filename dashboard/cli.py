@@ -56,7 +56,9 @@ def fetch_command(settings: Settings, args: argparse.Namespace) -> int:
     if track is not None and track.slope is not None and track.slope_err is not None:
         print(f"colour-magnitude slope dW1/d(W1-W2): {track.slope:.2f} +- {track.slope_err:.2f} over "
               f"{track.n_visits} visits (reddening would give {REDDENING_SLOPE:.1f})")
-    if args.periodogram:
+    if args.periodogram and shown.periodogram_failure is not None:
+        print(f"periodogram: {shown.periodogram_failure}", file=sys.stderr)
+    elif args.periodogram:
         for band in ("W1", "W2"):
             p = shown.periodograms.get(band)
             print(f"{band} best period: {p.best_period_d:.5f} d (FAP {p.fap:.2g}, {p.n_epochs} epochs)"
@@ -99,9 +101,9 @@ def bundle_command(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def batch_command(settings: Settings, args: argparse.Namespace) -> int:
-    """A list of targets through TAP uploads: summary.csv and a batch bundle. A progress bar on a
-    terminal. Exit 0 when every line is ok or has no source, 3 when some failed or were bad input,
-    1 when every target failed."""
+    """A list of targets through TAP uploads (offline: the offline archive): summary.csv and a
+    batch bundle. A progress bar on a terminal. Exit 0 when every line is ok or has no source, 3
+    when some failed or were bad input, 1 when every target failed."""
     from dashboard.batch import service
     from dashboard.batch.bundle import build_batch_bundle
     from dashboard.batch.summary import STATUSES

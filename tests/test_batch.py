@@ -375,3 +375,40 @@ def test_the_page_limit_refuses_a_long_list_with_what_to_do(batch_settings):
         Batches(replace(batch_settings, batch_max_targets=3)).start(LIST, "", "192.0.2.1")
     with pytest.raises(BatchRefused, match="radius"):
         Batches(batch_settings).start(LIST, "-3", "192.0.2.1")
+
+
+def test_offline_a_batch_answers_demo_targets_from_the_archive_and_fails_the_rest_with_why(batch_settings,
+                                                                                           offline_settings):
+    """WISE_OFFLINE: the batch asks no TAP service (the local one counts no query), every demo
+    target's summary row equals its offline single view, and a target the archive never recorded
+    is ``failed`` naming the demo targets (it raised KeyError: 'ra' before)."""
+    offline = replace(offline_settings, batch_chunk=3, default_radius_arcsec=4.0)
+    text = "HD 73108\nGaia20fnr\nASASSN-15lh\nAT2019dsg\n192.06346 +17.77402\n10 10\n"
+    targets = service.read(text, offline)
+    result = service.run(targets, offline)
+    got = result.table.set_index("line")
+    assert got.loc[6, "status"] == "failed" and "not in the offline archive" in got.loc[6, "reason"]
+    assert "AT2019dsg" in got.loc[6, "reason"]
+    assert got.loc[2, "status"] == "no_source" and "catalog of this cone is not in the offline archive" in got.loc[
+        2, "reason"]  # Gaia20fnr: epochs recorded, its catalog row not
+    covered = [t for t in targets.targets if t.line != 6]
+    expected = pd.DataFrame([single_view_row(t, view(observe(t.input, t.radius_arcsec, offline), AnalysisParams()),
+                                             {}) for t in covered], columns=COLUMNS).set_index("line")
+    pd.testing.assert_frame_equal(got.drop(index=6).drop(columns="reason"), expected.drop(columns="reason"),
+                                  check_dtype=False, rtol=1e-12)
+    for item in covered:  # each target's full view says where its rows came from
+        shown = result.run.view(item.line)
+        assert all(r.provenance.source == "offline" for r in shown.observations.results.values())
+
+
+def test_a_batch_where_every_table_failed_still_has_a_row_per_target(batch_settings, tap):
+    """Every table failing (every IRSA job ends in ERROR) gives the summary a failed row per
+    target with the reason, never a KeyError."""
+    for table in ("allwise_p3as_psd", "allwise_p3as_mep", "neowiser_p1bs_psd"):
+        tap.faults[table] = Fault(job_failures=10)
+    targets = service.read("AT2019dsg\n10 10\n", replace(batch_settings, batch_job_wait_s=5.0))
+    result = service.run(targets, batch_settings)
+    assert result.table["status"].tolist() == ["failed", "failed"]
+    assert all("allwise_p3as_psd" in reason for reason in result.table["reason"])
+    data = build_batch_bundle(result.run, targets.bad, result.table, batch_settings)
+    assert zipfile.ZipFile(io.BytesIO(data)).read("summary.csv").count(b"\n") == 3

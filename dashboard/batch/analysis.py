@@ -39,9 +39,12 @@ PHOTOMETRY = ["designation"] + [f"w{b}mpro" for b in range(1, 5)] + [f"w{b}sigmp
 
 
 def analyze_chunk(chunk: list[BatchTarget], replies: dict[str, TapReply | WiseError],
-                  params: AnalysisParams) -> pd.DataFrame:
+                  params: AnalysisParams, unanswered: dict[int, str] | None = None,
+                  uncatalogued: dict[int, str] | None = None) -> pd.DataFrame:
     """The summary rows (``COLUMNS``) of one chunk's targets; a table that failed leaves its
-    targets ``failed`` with the reason, the other tables' values still filled in."""
+    targets ``failed`` with the reason, the other tables' values still filled in. ``unanswered``:
+    targets (by upload_id) that no table could answer (offline: not in the archive), with why;
+    ``uncatalogued``: why a target has no catalog rows when that is not "no source in the cone"."""
     n = len(chunk)
     ra = np.array([t.target.ra for t in chunk], float)
     dec = np.array([t.target.dec for t in chunk], float)
@@ -53,8 +56,8 @@ def analyze_chunk(chunk: list[BatchTarget], replies: dict[str, TapReply | WiseEr
     found = chosen >= 0
     source = rows.iloc[chosen[found]].reset_index(drop=True)
     where_ra, where_dec = ra.copy(), dec.copy()  # the epoch match: the source, else the target
-    where_ra[found], where_dec[found] = source["ra"].to_numpy(float), source["dec"].to_numpy(float)
-    if found.any():
+    if found.any():  # (a failed catalog query gives no rows and no columns: every target keeps its own position)
+        where_ra[found], where_dec[found] = source["ra"].to_numpy(float), source["dec"].to_numpy(float)
         out.loc[found, "separation_arcsec"] = [round(float(x), 4) for x in separation[found]]
         for column in PHOTOMETRY:
             if column in source:
@@ -73,6 +76,11 @@ def analyze_chunk(chunk: list[BatchTarget], replies: dict[str, TapReply | WiseEr
     if failed:
         out["status"] = "failed"
         out["reason"] = "; ".join(f"{t}: {e}" for t, e in failed.items())
+    for uid, reason in (uncatalogued or {}).items():
+        if not found[uid] and not failed:
+            out.loc[uid, "reason"] = reason
+    for uid, reason in (unanswered or {}).items():
+        out.loc[uid, ["status", "reason"]] = ["failed", reason]
     return out
 
 

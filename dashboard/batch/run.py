@@ -28,18 +28,20 @@ from typing import Any
 
 import pandas as pd
 
+from dashboard.archive import offline
 from dashboard.archive.adql import upload_cone_query
 from dashboard.archive.cache import CacheEntry, QueryCache, UpstreamSlots
 from dashboard.archive.service import shared_store
 from dashboard.archive.tap import IrsaTapClient, TapReply
 from dashboard.archive.threads import each_at_once
+from dashboard.archive.votable import frame_to_votable
 from dashboard.batch.analysis import analyze_chunk
 from dashboard.batch.targets import BatchTarget
 from dashboard.batch.upload import Cancelled, UploadJobs, upload_votable
 from dashboard.config import Settings
-from dashboard.core.errors import ServerBusy, WiseError
-from dashboard.core.model import Cone, Observations, Provenance, TableResult
-from dashboard.core.tables import TABLES
+from dashboard.core.errors import NotCovered, ServerBusy, WiseError
+from dashboard.core.model import CacheState, Cone, Observations, Provenance, TableResult
+from dashboard.core.tables import PSD, TABLES
 from dashboard.science.analysis import AnalysisParams, View, analyze
 
 log = logging.getLogger(__name__)
@@ -56,6 +58,7 @@ class ChunkReport:
     upload_sha256: str
     tables: dict[str, str] = field(default_factory=dict)  # table -> "done (N rows, from cache)" / "failed: …"
     attempts: dict[str, int] = field(default_factory=dict)
+    uncatalogued: dict[int, str] = field(default_factory=dict)  # upload_id -> why no catalog rows (offline)
 
 
 @dataclass
@@ -132,11 +135,15 @@ class BatchRunner:
                 if progress:
                     progress(index, table, report.tables[table])
 
-            each_at_once(TABLES, one, name=f"batch:{index}")
+            if self.settings.offline:
+                unanswered = offline_replies(chunk, replies, report)
+            else:
+                unanswered = {}
+                each_at_once(TABLES, one, name=f"batch:{index}")
             if cancelled():
                 out.cancelled = True
                 break
-            self._split(chunk, replies, out, params or AnalysisParams())
+            self._split(chunk, replies, out, params or AnalysisParams(), unanswered)
         return out
 
     def _table(self, table: str, chunk: list[BatchTarget], report: ChunkReport, out: BatchRun,
@@ -198,16 +205,48 @@ class BatchRunner:
         return error
 
     def _split(self, chunk: list[BatchTarget], replies: dict[str, TapReply | WiseError], out: BatchRun,
-               params: AnalysisParams) -> None:
+               params: AnalysisParams, unanswered: dict[int, str]) -> None:
         """The chunk's summary rows, all targets at once (``analysis.py``); the replies are kept
         so that each target's full view can be made when asked for (``BatchRun.view``)."""
-        out.rows.append(analyze_chunk(chunk, replies, params))
-        done = ChunkData(index=len(out.chunks) - 1, targets=chunk, replies=replies, params=params)
+        out.rows.append(analyze_chunk(chunk, replies, params, unanswered, out.chunks[-1].uncatalogued))
+        done = ChunkData(index=len(out.chunks) - 1, targets=chunk, replies=replies, params=params,
+                         served="offline" if self.settings.offline else "live", unanswered=unanswered)
         failed = {table: reply for table, reply in replies.items() if isinstance(reply, WiseError)}
         for uid, item in enumerate(chunk):
             out.placed[item.line] = (done, uid)
             if failed:
                 out.failures[item.line] = dict(failed)
+            elif uid in unanswered:
+                out.failures[item.line] = {table: NotCovered(unanswered[uid]) for table in replies}
+
+
+def offline_replies(chunk: list[BatchTarget], replies: dict[str, TapReply | WiseError],
+                    report: ChunkReport) -> dict[int, str]:
+    """Each table's reply for ``chunk`` from the offline archive (``WISE_OFFLINE``): the recorded
+    rows of every target's cone, tagged with its upload_id as IRSA's upload join tags them, and
+    written as a VOTable like a reply. Returns the targets no recording covers, with why; a table
+    not recorded for a target that another table covers is simply empty, as in a single view (a
+    missing catalog recording is said in ``report.uncatalogued``)."""
+    covered: set[int] = set()
+    for table in TABLES:
+        parts, retrieved = [], set()
+        for uid, item in enumerate(chunk):
+            try:
+                result = offline.query(table, Cone(item.target.ra, item.target.dec, item.radius_arcsec))
+            except NotCovered:
+                if table == PSD.name:
+                    report.uncatalogued[uid] = "the AllWISE catalog of this cone is not in the offline archive"
+                continue
+            covered.add(uid)
+            retrieved.add(result.provenance.retrieved_utc)
+            parts.append(result.rows.assign(upload_id=uid))
+        rows = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+        replies[table] = TapReply(raw=frame_to_votable(rows), rows=rows, truncated=False,
+                                  retrieved_utc=", ".join(sorted(retrieved)) or "not recorded")
+        report.tables[table] = f"done ({len(rows)} rows, offline archive)"
+    names = ", ".join(t.name for t in offline.demo_targets())
+    return {uid: f"not in the offline archive (this server runs offline; the demo targets are {names})"
+            for uid in range(len(chunk)) if uid not in covered}
 
 
 @dataclass
@@ -218,6 +257,8 @@ class ChunkData:
     targets: list[BatchTarget]
     replies: dict[str, TapReply | WiseError]
     params: AnalysisParams
+    served: CacheState = "live"  # or "offline": the chunk was answered from the offline archive
+    unanswered: dict[int, str] = field(default_factory=dict)  # upload_id -> why no table answered it
     _grouped: dict[str, dict[Any, Any]] | None = field(default=None, repr=False)
 
     def view(self, uid: int, queries: dict[str, str], service_url: str) -> View:
@@ -232,8 +273,11 @@ class ChunkData:
             if isinstance(reply, WiseError):
                 observations.failures[table] = reply
                 continue
+            if uid in self.unanswered:
+                observations.failures[table] = NotCovered(self.unanswered[uid])
+                continue
             rows = reply.rows.iloc[self._grouped[table].get(uid, [])].drop(columns="upload_id").reset_index(drop=True)
-            provenance = Provenance(table=table, source="live", rows=len(rows), retrieved_utc=reply.retrieved_utc,
+            provenance = Provenance(table=table, source=self.served, rows=len(rows), retrieved_utc=reply.retrieved_utc,
                                     adql=queries[table], service_url=service_url, truncated=reply.truncated)
             provenance.serving_notes.append(f"rows of upload_id {uid} in chunk {self.index}")
             observations.results[table] = TableResult(rows=rows, provenance=provenance)

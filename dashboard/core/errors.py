@@ -13,6 +13,18 @@ class WiseError(Exception):
     kind = "error"
 
 
+class ComputationFailed(WiseError):
+    """An optional computation of a view (the periodogram) failed: its own panel says so with
+    ``reason``; the rest of the view stands."""
+
+    kind = "computation_failed"
+
+    def __init__(self, computation: str, reason: str) -> None:
+        super().__init__(f"the {computation} could not be computed ({reason})")
+        self.computation = computation
+        self.reason = reason
+
+
 class NotCovered(WiseError):
     """The offline archive has no recording of this table around this position."""
 

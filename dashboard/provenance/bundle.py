@@ -18,6 +18,7 @@ import zipfile
 from dataclasses import asdict
 from datetime import datetime
 from importlib import metadata
+from typing import Any
 
 import pandas as pd
 
@@ -136,7 +137,7 @@ def manifest(view: View, settings: Settings, files: dict[str, bytes]) -> dict:
         "params": {k: v for k, v in asdict(params).items() if k != "counterparts"},
         "proper_motion": view.motion.as_dict() if view.motion is not None else None,
         "variability": {band: asdict(stats) for band, stats in view.lightcurve.stats.items()},
-        "periodogram": {band: p.summary() for band, p in view.periodograms.items()} if params.periodogram else None,
+        "periodogram": _periodogram_entry(view),
         "colour_magnitude": view.colour_track.summary() if view.colour_track else None,
         "variability_method": "chi2 about the weighted mean of the visit fluxes; p_constant its survival "
                               "function; fvar, fvar_err: Vaughan et al. 2003, MNRAS 345, 1271, eq. 10 and B2; "
@@ -228,6 +229,14 @@ def data_files(view: View) -> dict[str, bytes]:
         "lightcurve_colour.csv": _csv(view.lightcurve.colour(), COLOUR_COLUMNS),
         **{f"periodogram_{band.lower()}.csv": _periodogram_csv(p) for band, p in view.periodograms.items()},
     }
+
+
+def _periodogram_entry(view: View) -> dict[str, Any] | None:
+    if not view.params.periodogram:
+        return None
+    if view.periodogram_failure is not None:
+        return {"failed": str(view.periodogram_failure)}
+    return {band: p.summary() for band, p in view.periodograms.items()}
 
 
 def _periodogram_csv(result: Periodogram) -> bytes:

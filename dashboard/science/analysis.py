@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from dashboard.core.errors import ComputationFailed
 from dashboard.core.model import Observations, Target
 from dashboard.core.tables import EPOCH_TABLES, PSD
 from dashboard.core.targets import ecliptic_latitude
@@ -49,6 +50,7 @@ class View:
     filters: list[CutReport] = field(default_factory=list)
     match_counts: dict[str, dict[str, int]] = field(default_factory=dict)
     periodograms: dict[str, Periodogram] = field(default_factory=dict)  # by band, when params.periodogram
+    periodogram_failure: ComputationFailed | None = None  # the periodogram was asked for and failed
     colour_track: ColourTrack | None = None
     motion: MotionUse | None = None  # proper motion applied to the epoch match
 
@@ -96,14 +98,23 @@ def analyze(target: Target, observations: Observations, params: AnalysisParams) 
         epoch_tables[spec.name] = cut
         labels[spec.name] = result.provenance.table
     lightcurve = build_lightcurve(epoch_tables, params.binning, labels)
-    periodograms = {}
-    if params.periodogram:
-        found = {band: periodogram(lightcurve.epochs, band) for band in ("W1", "W2")}
-        periodograms = {band: p for band, p in found.items() if p is not None}
+    periodograms, failed = _periodograms(lightcurve.epochs) if params.periodogram else ({}, None)
     return View(target=target, observations=observations, params=params, sources=sources, selection=selection,
                 sed=sed_table, lightcurve=lightcurve, filters=filters, match_counts=match_counts,
-                periodograms=periodograms, colour_track=colour_track(lightcurve.colour(), lightcurve.visits),
+                periodograms=periodograms, periodogram_failure=failed,
+                colour_track=colour_track(lightcurve.colour(), lightcurve.visits),
                 motion=MotionUse(moving[0], moving[1], recovered) if moving is not None else None)
+
+
+def _periodograms(epochs: pd.DataFrame) -> tuple[dict[str, Periodogram], ComputationFailed | None]:
+    """The W1/W2 periodograms, or the failure that stopped them. An optional computation that
+    breaks (a library missing at run time, a numerical failure) leaves the rest of the view intact:
+    its panel, the CLI and the manifest say why instead."""
+    try:
+        found = {band: periodogram(epochs, band) for band in ("W1", "W2")}
+    except Exception as exc:  # noqa: BLE001 - every failure of an optional panel stays in that panel
+        return {}, ComputationFailed("periodogram", f"{type(exc).__name__}: {exc}")
+    return {band: p for band, p in found.items() if p is not None}, None
 
 
 def _sed_for(sources: pd.DataFrame, selection: Selection | None, params: AnalysisParams) -> pd.DataFrame:

@@ -388,6 +388,8 @@ def _envelope(frequency: np.ndarray, power: np.ndarray, points: int = PERIODOGRA
 def periodogram_figure(view: View, band: str) -> Figure:
     """Power against period (log axis) for each band, the spectral window in grey, WISE's
     aliases as dotted lines, the best period of ``band`` marked."""
+    if view.periodogram_failure is not None:
+        return message_figure(f"No periodogram: {view.periodogram_failure}. The rest of the view is unaffected.")
     if not view.periodograms:
         return message_figure("No periodogram: fewer than 10 detected exposures passed the cuts in W1 and W2.")
     from dashboard.science.periodogram import ALIASES
