@@ -124,3 +124,19 @@ def run_reproduce(folder, *args):
 
     return subprocess.run([sys.executable, "reproduce.py", *args], cwd=folder, capture_output=True, text=True,
                           timeout=300, env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)})
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's Chromium (never a downloaded browser), headless, through Playwright."""
+    import shutil
+
+    from playwright.sync_api import sync_playwright
+
+    args = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync", "--enable-unsafe-swiftshader"]
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=shutil.which("chromium") or "/usr/bin/chromium", headless=True,
+                                     args=args)
+        yield chromium
+        chromium.close()

@@ -12,7 +12,6 @@ import hashlib
 import io
 import json
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -32,9 +31,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 SHOTS = Path(os.environ.get("WISE_SCREENSHOT_DIR") or Path(tempfile.gettempdir()) / "wise-explorer-screenshots")
 SHOTS.mkdir(parents=True, exist_ok=True)
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--enable-unsafe-swiftshader"]
 
 
 def _start_app(tmp_path_factory, tap_url: str, **extra: str) -> tuple[str, subprocess.Popen]:
@@ -62,16 +58,6 @@ def live_app(tmp_path_factory, tap_server):
     proc.terminate()
     proc.wait(10)
     tap_server.extra_rows.clear()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture
