@@ -135,8 +135,10 @@ def test_many_viewers_of_one_link_share_one_rendering(offline, monkeypatch):
     state_out = callbacks.sync_state(offline, "url", "?target=AT2019dsg&r=10", None, NO_CONTROLS, None, None, None)
     fetched = callbacks.fetch(offline, lambda *_: None, state_out["query"])
     built = []
-    real = callbacks._panels
-    monkeypatch.setattr(callbacks, "_panels", lambda *a: built.append(a[1]) or real(*a))
+    from dashboard.ui.callbacks import rendering
+
+    real = rendering.build_panels
+    monkeypatch.setattr(rendering, "build_panels", lambda *a: built.append(a[1]) or real(*a))
     first = callbacks.render(offline, fetched, state_out["state"], "http://host/?x")
     second = callbacks.render(offline, fetched, state_out["state"], "http://host/?y")
     assert second is first and len(built) == 1

@@ -11,7 +11,8 @@ from dashboard.archive import offline as archive
 from dashboard.science.photometry import COLOUR_CORRECTIONS, W4_RED_FACTOR
 from dashboard.science.quality import EPOCH_CUTS
 from dashboard.ui.batch import section as batch_section
-from dashboard.ui.figures import BASE_CONFIG, message_figure
+from dashboard.ui.figures import message_figure
+from dashboard.ui.figures.style import BASE_CONFIG
 from dashboard.ui.urlstate import BOUNDS, ViewState
 
 LOADING = message_figure("Loading…")  # never empty axes before the first render

@@ -1,0 +1,131 @@
+"""The page's callbacks: thin. Parse the input, call the pipeline, build figures.
+
+One module per stage: ``urlsync`` (page state and URL), ``fetching`` (the background fetch; its
+Cancel is wired here), ``rendering`` (the panels), ``sky`` (the sky panel). This module wires them to the
+page's components; inputs and outputs are named (Dash's flexible callback signatures), so each
+function reads like the page."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+import dash
+from dash import ClientsideFunction, Input, Output, State, ctx, no_update
+
+from dashboard.config import Settings
+from dashboard.ui import batch
+from dashboard.ui.callbacks.fetching import fetch
+from dashboard.ui.callbacks.rendering import PANELS, panel_outputs, render
+from dashboard.ui.callbacks.sky import moves, register_sky
+from dashboard.ui.callbacks.urlsync import CONTROLS, controls_of, sync_state, zoom_search
+from dashboard.web.ratelimit import client_address
+
+__all__ = ["CONTROLS", "PANELS", "controls_of", "fetch", "moves", "register", "render", "sync_state", "zoom_search"]
+
+log = logging.getLogger(__name__)
+
+
+def register(app: dash.Dash, settings: Settings) -> None:
+    def on_state(search: str | None, go: int, target_submit: int, radius_submit: int, cell: dict | None,
+                 controls: dict[str, Any], target_text: str | None, radius_text: object,
+                 query: dict | None) -> dict:
+        trigger = (ctx.triggered_id if ctx.triggered else None) or "url"
+        return sync_state(settings, trigger, search, cell, controls, target_text, radius_text, query,
+                          client=client_address())
+
+    app.callback(
+        output={"search": Output("url", "search"), "target": Output("target-input", "value"),
+                "radius": Output("radius-input", "value"),
+                "controls": {cid: Output(cid, "value") for cid in CONTROLS},
+                "notice": Output("notice", "children"), "query": Output("query", "data"),
+                "state": Output("view-state", "data"), "canonical": Output("canonical", "data"),
+                "panels": panel_outputs(duplicate=True)},
+        inputs={"search": Input("url", "search"), "go": Input("go", "n_clicks"),
+                "target_submit": Input("target-input", "n_submit"),
+                "radius_submit": Input("radius-input", "n_submit"), "cell": Input("sources", "cellClicked"),
+                "controls": {cid: Input(cid, "value") for cid in CONTROLS}},
+        state={"target_text": State("target-input", "value"), "radius_text": State("radius-input", "value"),
+               "query": State("query", "data")},
+        prevent_initial_call="initial_duplicate",  # runs on page load (the link), with its duplicates
+    )(on_state)
+
+    # The address bar shows the clean link of the view (replaced in place, assets/wise.js).
+    app.clientside_callback(ClientsideFunction("wise", "replaceAddress"), Output("address", "data"),
+                            Input("canonical", "data"), prevent_initial_call=True)
+
+    # A zoom writes the address (its own callback: plot events never race the inputs above). The
+    # browser writes the "zoom" store from plotly's own event (assets/wise.js), not from
+    # relayoutData, which an autosize right after the zoom would overwrite before Dash reads it.
+    app.callback(Output("url", "search", allow_duplicate=True), Input("zoom", "data"),
+                 State("url", "search"), prevent_initial_call=True)(
+        lambda relayout, search: zoom_search(settings, search, relayout))
+
+    def on_fetch_error(exc: Exception) -> dict:
+        """A defect in a job is logged and told on the page, never a 500 on the poll."""
+        log.error("background fetch failed: %s", exc)
+        return {"lost": True, "error": "Fetching this view failed on the server (it was logged); press Go to "
+                                       "try again."}
+
+    def on_query(set_progress: Callable[[str], None], query: dict | None) -> dict:
+        return fetch(settings, set_progress, query)
+
+    app.callback(
+        Output("fetched", "data"), Input("query", "data"),
+        background=True,
+        progress=[Output("progress", "children")],
+        running=[(Output("go", "disabled"), True, False),
+                 (Output("cancel", "style"), {"display": "inline-block"}, {"display": "none"}),
+                 (Output("progress", "style"), {"display": "block"}, {"display": "none"})],
+        cancel=[Input("cancel", "n_clicks")],
+        interval=300,
+        on_error=on_fetch_error,
+        prevent_initial_call=True,
+    )(on_query)
+
+    def on_cancel(n_clicks: int, query: dict | None) -> dict | None:
+        """Dash stops the job (its process ends, its leases lapse); this records which lookup."""
+        return query
+
+    # On the click's timestamp, not n_clicks: Dash sends the job to stop with every callback whose
+    # inputs include the cancel input, and only its own cancel callback stops it.
+    app.callback(Output("cancelled", "data"), Input("cancel", "n_clicks_timestamp"), State("query", "data"),
+                 prevent_initial_call=True)(on_cancel)
+
+    def on_render(fetched: dict | None, state: dict | None, cancelled: dict | None, sky_data: dict | None,
+                  query: dict | None, href: str | None) -> dict:
+        return render(settings, fetched, state, href, query=query, cancelled=cancelled, sky_data=sky_data)
+
+    # The sky context is read as State: an Input would make Dash hold this render until the sky
+    # job (a slow Gaia, say) has finished. When it brings a moving counterpart, ``on_motion`` below
+    # renders again with the epoch match it implies.
+    app.callback(
+        output=panel_outputs(duplicate=False),
+        inputs={"fetched": Input("fetched", "data"), "state": Input("view-state", "data"),
+                "cancelled": Input("cancelled", "data")},
+        state={"query": State("query", "data"), "href": State("url", "href"), "sky_data": State("sky", "data")},
+        prevent_initial_call="initial_duplicate",
+    )(on_render)
+
+    # A moving Gaia counterpart changes the epoch match: the panels are drawn again, in two steps.
+    # ``moving`` (waiting on the sky job) writes only a small store; a callback writing the panels
+    # while it waits would keep them "loading" and Dash would drop the plot's zoom events meanwhile.
+    app.callback(Output("motion", "data"), Input("sky", "data"), State("fetched", "data"),
+                 State("view-state", "data"), prevent_initial_call=True)(
+        lambda sky_data, fetched, state: sky_data if moves(settings, sky_data, fetched, state) else no_update)
+
+    def on_motion(motion: dict | None, fetched: dict | None, state: dict | None, cancelled: dict | None,
+                  query: dict | None, href: str | None) -> dict:
+        return render(settings, fetched, state, href, query=query, cancelled=cancelled, sky_data=motion)
+
+    app.callback(
+        output=panel_outputs(duplicate=True),
+        inputs={"motion": Input("motion", "data")},
+        state={"fetched": State("fetched", "data"), "state": State("view-state", "data"),
+               "cancelled": State("cancelled", "data"), "query": State("query", "data"), "href": State("url", "href")},
+        prevent_initial_call=True,
+    )(on_motion)
+
+    register_sky(app, settings)
+    batch.register(app, settings)

@@ -1,0 +1,177 @@
+"""The render of the panels: every panel from the handed-over observations and the view state,
+or every panel in one placeholder state (loading, cancelled, failed, landing)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from dash import Output, no_update
+
+from dashboard.config import Settings
+from dashboard.pipeline import view, with_sky
+from dashboard.science.analysis import AnalysisParams, binning_note
+from dashboard.science.variability import describe
+from dashboard.ui import figures, panels
+from dashboard.ui.urlstate import ViewState, from_store, to_params, to_query
+from dashboard.web.handover import handover
+from dashboard.web.memo import Memo
+
+log = logging.getLogger(__name__)
+
+
+DOWNLOAD_ON, DOWNLOAD_OFF = "button", "button disabled"  # assets/wise.js does nothing when disabled
+
+
+def render(settings: Settings, fetched: dict | None, state_data: dict | None, href: str | None, *,
+           query: dict | None = None, cancelled: dict | None = None, sky_data: dict | None = None) -> dict:
+    """Every panel from the handed-over observations and the view state. ``cancelled`` is the
+    lookup the user stopped: if it is the current ``query`` and nothing came for it, say so."""
+    nonce = (query or {}).get("nonce")
+    if nonce and (cancelled or {}).get("nonce") == nonce and ((fetched or {}).get("query") or {}).get(
+            "nonce") != nonce:
+        fetched = {"cancelled": True, "query": query}
+    if not state_data or not state_data.get("target"):
+        if "target=" in (href or "").partition("?")[2]:  # a link is being opened: its state comes next
+            return placeholder("Loading this view…", welcome=False)
+        return placeholder(WELCOME, welcome=True)
+    if (fetched or {}).get("lost"):  # the worker running the fetch died (web/jobs.py) or the job failed
+        return placeholder(str(fetched.get("error")), welcome=False)  # type: ignore[union-attr]
+    state = from_store(state_data)
+    asked = (fetched or {}).get("query") or {}
+    if not fetched or (asked.get("target"), asked.get("radius")) != (state.target, state.radius):
+        return placeholder(fetching_message(state), welcome=False)
+    if fetched.get("cancelled"):
+        return placeholder(f"Cancelled: {state.target} was not fetched. Press Go to fetch it again.",
+                            welcome=False)
+    if fetched.get("error"):
+        return placeholder(fetched["error"], welcome=False)
+    fetch_id = fetched.get("fetch_id", "")
+    share_base = (href or "").split("?")[0]
+    sky_id = (sky_data or {}).get("sky_id") if (sky_data or {}).get("fetch_id") == fetch_id else None
+    try:  # a fetch id names immutable data: many viewers of one link share one rendering
+        return PANELS.get((fetch_id, state, share_base, sky_id),
+                          lambda: _panels_of(settings, fetch_id, state, share_base, sky_id))
+    except _Expired:  # the hand-over expired: never fetch inside a render
+        return placeholder("This view's data expired on the server; press Go to fetch it again.", welcome=False)
+    except Exception:  # never a traceback in the browser; the log has it
+        log.exception("render failed")
+        return placeholder("Something went wrong building this view; the error was logged.", welcome=False)
+
+
+class _Expired(LookupError):
+    """The handed-over data of a fetch id is gone (not kept: the next render asks again)."""
+
+
+#: Rendered panels by (fetch id, view state, page address).
+PANELS: Memo[dict] = Memo()
+
+
+def _panels_of(settings: Settings, fetch_id: str, state: ViewState, share_base: str, sky_id: str | None) -> dict:
+    observed = handover(settings).get(fetch_id)
+    if observed is None:
+        raise _Expired(fetch_id)
+    return build_panels(observed, state, share_base, params_with_sky(settings, state, sky_id))
+
+
+def params_with_sky(settings: Settings, state: ViewState, sky_id: str | None) -> AnalysisParams:
+    """The view's parameters with the sky context's Gaia astrometry, once it has come."""
+    return with_sky(to_params(state), handover(settings).get_sky(sky_id) if sky_id else None)
+
+
+def fetching_message(state: ViewState) -> str:
+    return f"Fetching {state.target} (cone {state.radius:g}″)…"
+
+
+WELCOME = "Type a target in the box at the top, or open one of the demo targets listed above."
+
+
+def placeholder(message: str, *, welcome: bool) -> dict:
+    """Every panel in one state (loading, cancelled, failed, landing): nothing of a previous view
+    stays on screen, and Download is off until there is a view."""
+    fig = figures.message_figure(message)
+    return {"rows": [], "sed": fig, "lc": fig, "filters": [], "progress": "" if welcome else message,
+            "sources_message": "" if welcome else message, "selection": "", "detail": [], "fit": None,
+            "download": "#", "download_class": DOWNLOAD_OFF, "share": "", "configs": [no_update] * len(PLOTS),
+            "timeseries": [fig, fig, fig], "pg_hint": "", "pg_style": {"display": "none"},
+            "welcome": {"display": "block" if welcome else "none"}, "stats": "", "status": []}
+
+
+def build_panels(observed: Any, state: ViewState, share_base: str, params: AnalysisParams | None = None) -> dict:
+    shown = view(observed, params or to_params(state))
+    observations = observed.observations
+    rows = panels.source_rows(shown)
+    catalog_failed = panels.catalog_failure(observations)
+    if catalog_failed is not None:
+        sed_fig = figures.message_figure(f"AllWISE catalog unavailable: {catalog_failed}")
+        sources_message = f"AllWISE catalog unavailable: {catalog_failed}"
+    else:
+        sed_fig = figures.sed_figure(shown, state.sed_axis)
+        sources_message = "" if rows else f"No AllWISE sources within {observations.cone.radius_arcsec:g} arcsec."
+    epoch_failed = panels.epoch_failures(observations)
+    if shown.lightcurve.epochs.empty and epoch_failed:
+        lc_fig = figures.message_figure(panels.lightcurve_unavailable(observations))
+    else:
+        lc_fig = figures.lightcurve_figure(shown, state.unit, state.x_range, state.y_range)
+    stats = binning_note(shown) + describe(shown.lightcurve.stats)
+    if catalog_failed is not None and not shown.lightcurve.epochs.empty:
+        stats += (" · not matched to an AllWISE source (the catalog failed): epochs within "
+                  f"{shown.params.match_radius_arcsec:g}\" of the target position")
+    if shown.motion is not None:
+        stats += " · " + shown.motion.note()
+    if epoch_failed and not shown.lightcurve.epochs.empty:
+        stats += " · partial: " + "; ".join(f"{t}: {e}" for t, e in epoch_failed.items())
+    query = to_query(state)
+    return {"rows": rows, "sed": sed_fig, "lc": lc_fig, "filters": panels.filter_rows(shown), "progress": "",
+            "sources_message": sources_message, "selection": panels.selection_text(shown),
+            "detail": panels.source_detail(rows), "fit": "autoSize",
+            "configs": [figures.graph_config(observed.target.label(), plot) for plot in PLOTS.values()],
+            "timeseries": [*_timeseries(shown, state), figures.colour_magnitude_figure(shown)],
+            "pg_hint": "" if state.wants_timeseries else PG_HINT,
+            "pg_style": {} if state.wants_timeseries else {"display": "none"},
+            "download": "/bundle.zip" + query, "download_class": DOWNLOAD_ON, "share": share_base + query,
+            "welcome": {"display": "none"}, "stats": stats, "status": panels.status_lines(observations)}
+
+
+#: Each plot's graph id and the name its exported files carry (wise_<target>_<name>.png|svg).
+PLOTS = {"sed-graph": "sed", "lc-graph": "lightcurve", "pg-graph": "periodogram", "fold-graph": "fold",
+         "cm-graph": "colour_magnitude"}
+
+
+def panel_outputs(*, duplicate: bool) -> dict[str, Any]:
+    """Where each key of a panels dict (``render``, ``placeholder``) goes on the page. The state
+    callback writes them too (``duplicate``), for the loading state of a new lookup."""
+    def out(component: str, prop: str, shared: bool = False) -> Output:
+        return Output(component, prop, allow_duplicate=duplicate or shared)
+
+    return {"rows": out("sources", "rowData"), "sed": out("sed-graph", "figure"), "lc": out("lc-graph", "figure"),
+            "filters": out("filters", "rowData"), "progress": out("progress", "children", shared=True),
+            "sources_message": out("sources-message", "children"), "selection": out("selection", "children"),
+            "detail": out("source-detail", "children"),
+            "configs": [out(graph, "config") for graph in PLOTS],
+            "timeseries": [out("pg-graph", "figure"), out("fold-graph", "figure"), out("cm-graph", "figure")],
+            "pg_hint": out("pg-hint", "children"), "pg_style": out("pg-graphs", "style"),
+            "fit": out("sources", "columnSize"),
+            "download": out("download", "href"), "download_class": out("download", "className"),
+            "share": out("share-url", "value"), "welcome": out("welcome", "style"),
+            "stats": out("lc-stats", "children"), "status": out("status", "children")}
+
+
+PG_HINT = "Tick 'Lomb–Scargle periodogram' or type a period to fold (days, or 'best')."
+
+
+def _timeseries(shown: Any, state: ViewState) -> list:
+    """The periodogram and the folded light curve (their graphs are hidden, with ``PG_HINT``
+    shown instead, while neither is asked for)."""
+    if not state.wants_timeseries:
+        return [no_update, no_update]
+    pg_fig = (figures.periodogram_figure(shown, state.fb) if shown.params.periodogram
+              else figures.message_figure("Tick 'Lomb–Scargle periodogram' to compute it."))
+    if state.fold == "best":
+        best = shown.periodograms.get(state.fb)
+        fold_fig = figures.folded_figure(shown, state.fb, best.best_period_d if best else None, "best period")
+    elif state.fold is not None:
+        fold_fig = figures.folded_figure(shown, state.fb, float(state.fold), "typed")
+    else:
+        fold_fig = figures.message_figure("Type a period to fold (days, or 'best').")
+    return [pg_fig, fold_fig]

@@ -1,0 +1,74 @@
+"""The SED figure: flux density (or nu F_nu) against wavelength, upper limits as limits."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from dashboard.science.analysis import View
+from dashboard.ui.figures.style import (
+    AXIS,
+    BAND_COLOURS,
+    REJECTED,
+    Figure,
+    base_layout,
+    escape,
+    log_ticks,
+    message_figure,
+)
+
+
+def sed_figure(view: View, axis: str = "fnu") -> Figure:
+    sed = view.sed
+    if sed.empty or not sed["measured"].any():
+        return message_figure("No AllWISE catalog photometry for this cone")
+    nufnu = axis == "nufnu"
+    ycol, ecol = ("nu_fnu", "nu_fnu_err") if nufnu else ("flux_jy", "flux_err_jy")
+    unit = "erg s<sup>−1</sup> cm<sup>−2</sup>" if nufnu else "Jy"
+    data = []
+    groups = [
+        ("detection", sed["measured"] & ~sed["upper_limit"] & sed["passed"], "circle", None),
+        ("95% upper limit", sed["measured"] & sed["upper_limit"] & sed["passed"], "triangle-down", None),
+        ("rejected by cuts", sed["measured"] & ~sed["passed"], "x", REJECTED),
+    ]
+    for name, mask, symbol, colour in groups:  # a band without a measurement is never drawn
+        part = sed[mask]
+        if part.empty:
+            continue
+        hover = [
+            f"{r['band']} {float(r['wavelength_um']):.2f} µm<br>mag {float(r['mag']):.3f}"
+            + (f" ± {float(r['mag_err']):.3f}" if np.isfinite(r["mag_err"]) else "")
+            + f"<br>F<sub>ν</sub> {float(r['flux_jy']):.4g} Jy"
+            + (f" ± {float(r['flux_err_jy']):.2g}" if np.isfinite(r["flux_err_jy"]) else "")
+            + (" (95% upper limit)" if r["upper_limit"] else "")
+            + f"<br>ph_qual {r['ph_qual']}, cc_flags {r['cc_flag']}"
+            + (f"<br>{escape(str(r['reasons']))}" if r["reasons"] else "")
+            + (f"<br>{escape(str(r['note']))}" if r["note"] else "")
+            for r in part.to_dict("records")
+        ]
+        data.append(dict(
+            type="scatter", x=part["wavelength_um"].tolist(), y=part[ycol].tolist(), mode="markers", name=name,
+            marker=dict(symbol=symbol, size=13 if symbol != "circle" else 10,
+                        color=colour or [BAND_COLOURS[b] for b in part["band"]], line=dict(width=1, color="#333")),
+            error_y=dict(type="data", array=part[ecol].fillna(0).tolist(), visible=name == "detection",
+                         color="#333"),
+            hovertext=hover, hoverinfo="text",
+        ))
+    shown = sed.loc[sed["measured"], ycol].to_numpy(float)
+    errors = np.nan_to_num(sed.loc[sed["measured"], ecol].to_numpy(float))
+    positive = np.concatenate([shown, shown + errors, shown - errors])
+    positive = positive[np.isfinite(positive) & (positive > 0)]
+    yaxis: dict[str, Any] = dict(AXIS, type="log", title=dict(text=f"{'ν F<sub>ν</sub>' if nufnu else 'F<sub>ν</sub>'}"
+                                                                  f" ({unit})"))
+    if len(positive):
+        low, high = float(positive.min()) / 1.6, float(positive.max()) * 1.6
+        values, labels = log_ticks(low, high)
+        yaxis |= dict(range=[math.log10(low), math.log10(high)], tickvals=values, ticktext=labels)
+    title = view.selection.label if view.selection else ""
+    return {"data": data, "layout": base_layout(
+        400, margin=dict(l=80, r=20, t=40, b=78), title=dict(text=f"SED of {escape(title)}", font=dict(size=14)),
+        xaxis=dict(AXIS, type="log", title=dict(text="wavelength (µm)"), tickvals=[3, 4, 5, 7, 10, 15, 20, 25],
+                   range=[math.log10(2.7), math.log10(27)]),
+        yaxis=yaxis, legend=dict(orientation="h", yref="container", y=0, yanchor="bottom", x=0), showlegend=True)}
