@@ -116,14 +116,18 @@ def sort_within_groups(group: np.ndarray, values: np.ndarray) -> np.ndarray:
     return np.argsort(group.astype(np.int64) * len(values) + rank)
 
 
+def _sorted_groups(group: np.ndarray, values: np.ndarray, n_groups: int) -> tuple[
+        np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """What the per-group order statistics start from: the values sorted within their groups,
+    each group's count and first index, an all-NaN result and which groups have values."""
+    v = values[sort_within_groups(group, values)]
+    count = np.bincount(group, minlength=n_groups)
+    return v, count, np.cumsum(count) - count, np.full(n_groups, np.nan), count > 0
+
+
 def group_median(group: np.ndarray, values: np.ndarray, n_groups: int) -> np.ndarray:
     """Median of ``values`` per group id (0..n_groups-1); NaN for an empty group."""
-    order = sort_within_groups(group, values)
-    v = values[order]
-    count = np.bincount(group, minlength=n_groups)
-    start = np.cumsum(count) - count
-    out = np.full(n_groups, np.nan)
-    has = count > 0
+    v, count, start, out, has = _sorted_groups(group, values, n_groups)
     lo = start[has] + (count[has] - 1) // 2
     hi = start[has] + count[has] // 2
     out[has] = 0.5 * (v[lo] + v[hi])
@@ -132,12 +136,7 @@ def group_median(group: np.ndarray, values: np.ndarray, n_groups: int) -> np.nda
 
 def group_quantile(group: np.ndarray, values: np.ndarray, q: float, n_groups: int) -> np.ndarray:
     """``np.quantile(..., method="interpolated_inverted_cdf")`` per group id."""
-    order = sort_within_groups(group, values)
-    v = values[order]
-    count = np.bincount(group, minlength=n_groups)
-    start = np.cumsum(count) - count
-    out = np.full(n_groups, np.nan)
-    has = count > 0
+    v, count, start, out, has = _sorted_groups(group, values, n_groups)
     n = count[has]
     virtual = n * q - 1.0  # Hyndman & Fan method 4: alpha = 0, beta = 1
     below = np.floor(virtual)
