@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -111,9 +113,30 @@ def _read_label(label: str) -> float:
     (1.0, 500.0),        # HD 73108 (bright Cohen standard)
     (2e-13, 3e-12),      # nu F_nu in erg s^-1 cm^-2
     (1e-6, 1e3),         # beyond three decades: powers of ten
+    (1.5e-4, 9e-4),      # a faint source in Jy: read "0.0005×10⁰", "0.0002×10⁰" (#27)
+    (2e-17, 9e-16),      # nu F_nu in W m^-2
 ])
 def test_sed_log_ticks_are_readable_numbers_in_every_range(low, high):
     values, labels = figures.log_ticks(low, high)
     assert len(values) >= 2 and all(low <= v <= high for v in values)
     for value, label in zip(values, labels, strict=True):
         assert _read_label(label) == pytest.approx(value, rel=1e-6), label  # never a bare mantissa
+        assert READABLE.match(label), label
+
+
+#: How a person writes an axis number: a plain decimal, or M×10ⁿ with 1 ≤ M < 10 (n ≠ 0), or 10ⁿ.
+READABLE = re.compile(r"^(?:\d{1,4}(?:\.\d+)?|0\.\d*[1-9]\d*|[1-9](?:\.\d+)?×10⁻?[¹²³⁴⁵⁶⁷⁸⁹][⁰¹²³⁴⁵⁶⁷⁸⁹]*"
+                      r"|10⁻?[¹²³⁴⁵⁶⁷⁸⁹][⁰¹²³⁴⁵⁶⁷⁸⁹]*)$")
+
+
+@pytest.mark.parametrize("axis", ["fnu", "nufnu"])
+@pytest.mark.parametrize("target", ["AT2019dsg", "HD 73108", "ASASSN-14li"])
+def test_the_sed_axis_reads_as_a_person_writes_it_at_every_unit_choice(offline_view, target, axis):
+    """Real recorded SEDs (a faint TDE host, a bright standard, a host with a W4 limit), in F_nu
+    (Jy) and nu F_nu (W m^-2): every tick label is a readable number, never "0.0005×10⁰"."""
+    shown = offline_view(target, 10.0)
+    layout = figures.sed_figure(shown, axis)["layout"]
+    labels = layout["yaxis"]["ticktext"]
+    assert len(labels) >= 2 and layout["yaxis"]["title"]["text"].endswith(")")  # the unit is on the axis
+    for value, label in zip(layout["yaxis"]["tickvals"], labels, strict=True):
+        assert READABLE.match(label) and _read_label(label) == pytest.approx(value, rel=1e-6), label

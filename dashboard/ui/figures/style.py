@@ -125,11 +125,15 @@ def log_ticks(low: float, high: float) -> tuple[list[float], list[str]]:
 
 
 def _tick_label(value: float) -> str:
+    """A decimal from 0.001 to 9999, else M×10ⁿ with 1 ≤ M < 10 (or 10ⁿ): as a person writes it.
+    (Python's ``:.2g`` writes 5e-4 as "0.0005", with no exponent to split off: the mantissa
+    must come from the exponent form.)"""
     if 1e-3 <= abs(value) < 1e4:
         return f"{value:.6g}"
-    mantissa, exponent = f"{value:.2g}".split("e") if "e" in f"{value:.2g}" else (f"{value:.2g}", "0")
+    mantissa, exponent = f"{value:.1e}".split("e")
+    mantissa = mantissa.rstrip("0").rstrip(".")
     power = "10" + str(int(exponent)).translate(SUPERSCRIPT)
-    return power if mantissa in ("1", "1.0") else f"{mantissa}×{power}"
+    return power if mantissa == "1" else f"{mantissa}×{power}"
 
 
 def trace_type(n: int) -> str:
