@@ -20,7 +20,7 @@ from flask import Flask, Response, jsonify, request
 from dashboard import __version__, config
 from dashboard.archive.service import store_reachable
 from dashboard.config import Settings
-from dashboard.core.errors import IrsaTimeout, IrsaUnreachable, StoreUnavailable
+from dashboard.core.errors import IrsaTimeout, IrsaUnreachable, ServiceError, StoreUnavailable
 from dashboard.core.targets import TargetError
 from dashboard.pipeline import observe, sky_context, view, with_sky
 from dashboard.provenance.bundle import build_bundle, safe_name
@@ -199,6 +199,10 @@ def _routes(server: Flask, settings: Settings, manager: object) -> None:
                    "X-WISE-Cache": obs.cache_states()}
         if failures:
             headers["X-WISE-Failures"] = failures
+        sky_failures = "; ".join(f"{k}={e.kind}" + (f" ({e.noticed})" if isinstance(e, ServiceError) and e.noticed
+                                                    else "") for k, e in sorted(sky.failures.items()))
+        if sky_failures:  # how this delivery noticed a missing service: never inside the zip
+            headers["X-WISE-Sky"] = sky_failures
         return Response(data, mimetype="application/zip", headers=headers)
 
     @server.errorhandler(404)

@@ -277,3 +277,42 @@ def test_a_periodogram_view_bundles_its_power_and_summary_and_reproduces(offline
     out = run_reproduce(folder)
     assert out.returncode == 0, out.stdout + out.stderr
     assert "equal    periodogram_w1.csv" in out.stdout and "equal    periodogram_w2.csv" in out.stdout
+
+
+def test_a_bundle_describes_the_data_never_the_delivery_when_sky_services_are_down(settings, tap):
+    """SIMBAD, Gaia and the image service unreachable (conftest points them at a closed port):
+    two workers of one server (two apps, one shared cache) serve the same view a second apart.
+    The first notices "no connection", the second remembers it: the zips are byte-identical, and
+    how each noticed is in the X-WISE-Sky header only."""
+    import time
+
+    from dashboard.app import create_app
+
+    link = "/bundle.zip?target=AT2019dsg&r=2.5"
+    first = create_app(settings).server.test_client().get(link)
+    time.sleep(1.1)
+    second = create_app(settings).server.test_client().get(link)
+    assert first.status_code == second.status_code == 200
+    assert "no connection" in first.headers["X-WISE-Sky"] and "remembered" in second.headers["X-WISE-Sky"]
+    assert first.data == second.data
+    manifest = json.loads(zipfile.ZipFile(io.BytesIO(first.data)).read("manifest.json"))
+    assert manifest["sky_context"]["simbad"]["failed"] == {"kind": "unreachable", "message": "SIMBAD cannot be reached"}
+
+
+def test_two_batch_bundles_of_the_same_data_a_second_apart_are_byte_identical(settings, tap):
+    import time
+    from dataclasses import replace
+
+    from dashboard.batch import service
+    from dashboard.batch.bundle import build_batch_bundle
+
+    batch = replace(settings, batch_chunk=2, default_radius_arcsec=2.5)
+    targets = service.read("AT2019dsg\nASASSN-14li\n10 10\n", batch)
+    result = service.run(targets, batch)
+    one = build_batch_bundle(result.run, targets.bad, result.table, batch)
+    time.sleep(1.1)
+    again = service.run(targets, batch)  # from the cache this time
+    two = build_batch_bundle(again.run, targets.bad, again.table, batch)
+    assert one == two
+    stamps = {info.date_time for info in zipfile.ZipFile(io.BytesIO(one)).infolist()}
+    assert len(stamps) == 1 and stamps.pop()[0] >= 2020  # the data's retrieval time, not the clock

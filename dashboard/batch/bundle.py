@@ -9,10 +9,7 @@ one ``reproduce.py`` that checks the shared files and recomputes every target of
 from __future__ import annotations
 
 import hashlib
-import io
 import json
-import zipfile
-from dataclasses import asdict
 
 import pandas as pd
 
@@ -22,7 +19,7 @@ from dashboard.batch.run import BatchRun
 from dashboard.batch.summary import summary_csv
 from dashboard.batch.targets import BadLine
 from dashboard.config import Settings
-from dashboard.provenance.bundle import _versions, data_files, manifest, safe_name
+from dashboard.provenance.bundle import _versions, data_files, manifest, safe_name, zip_files, zip_time
 from dashboard.provenance.citations import ACKNOWLEDGEMENTS, BIBTEX, CITATIONS
 
 REPRODUCE = """\"\"\"Check this batch's files and recompute every target's CSVs offline from raw/*.vot.
@@ -69,9 +66,9 @@ def build_batch_bundle(run: BatchRun, bad: list[BadLine], table: pd.DataFrame, s
         own["manifest.json"] = (json.dumps(entry, indent=1, sort_keys=True, default=str) + "\n").encode()
         files |= {f"{folder}/{name}": data for name, data in own.items()}
     failures = [f"line {b.line}: bad input: {b.reason}" for b in bad]
-    failures += [f"chunk {c.index}: {t}: {state}" for c in run.chunks for t, state in c.tables.items()
-                 if state.startswith("failed")]
-    failures += [f"line {line}: {t}: {e}" for line, errors in run.failures.items() for t, e in errors.items()]
+    failures += [f"chunk {c.index}: {t}: failed: {message}" for c in run.chunks for t, message in c.failed.items()]
+    failures += [f"line {line}: {t}: {e.data_message}" for line, errors in run.failures.items()
+                 for t, e in errors.items()]
     if failures:
         files["FAILURES.txt"] = ("\n".join(failures) + "\n").encode()
     files["CITATION.bib"] = BIBTEX.encode()
@@ -82,15 +79,14 @@ def build_batch_bundle(run: BatchRun, bad: list[BadLine], table: pd.DataFrame, s
         "upload_queries": run.queries, "upload_table": {"name": "targets", "columns": ["upload_id", "ra", "dec",
                                                                                          "radius_deg"],
                                                         "built_from": "parsed target positions and radii only"},
-        "service_url": run.service_url, "mode": "IRSA TAP asynchronous (UWS) jobs with TAP_UPLOAD",
-        "chunks": [asdict(c) for c in run.chunks], "cancelled": run.cancelled,
+        "service_url": run.service_url, "mode": ("the offline archive (recorded IRSA rows; WISE_OFFLINE)"
+                                                 if run.served == "offline" else
+                                                 "IRSA TAP asynchronous (UWS) jobs with TAP_UPLOAD"),
+        "chunks": [c.data() for c in run.chunks], "cancelled": run.cancelled,
         "folders": {str(line): folder for line, folder in folders.items()},
         "software": _versions(), "citations": [text for _, text in CITATIONS],
         "files": {name: hashlib.sha256(data).hexdigest() for name, data in sorted(files.items())},
     }
     files["manifest.json"] = (json.dumps(top, indent=1, sort_keys=True, default=str) + "\n").encode()
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as out:
-        for name in sorted(files):
-            out.writestr(name, files[name])
-    return buffer.getvalue()
+    replies = [r for chunk, _ in run.placed.values() for r in chunk.replies.values() if isinstance(r, TapReply)]
+    return zip_files(files, zip_time(r.retrieved_utc for r in replies))

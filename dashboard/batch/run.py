@@ -59,6 +59,14 @@ class ChunkReport:
     tables: dict[str, str] = field(default_factory=dict)  # table -> "done (N rows, from cache)" / "failed: …"
     attempts: dict[str, int] = field(default_factory=dict)
     uncatalogued: dict[int, str] = field(default_factory=dict)  # upload_id -> why no catalog rows (offline)
+    rows: dict[str, int] = field(default_factory=dict)  # table -> rows of its reply (however it was delivered)
+    failed: dict[str, str] = field(default_factory=dict)  # table -> what failed (the data's words)
+
+    def data(self) -> dict[str, Any]:
+        """What the chunk holds, for a bundle: never how it was delivered (asked now or taken from
+        the cache, after how many attempts), so the same data gives the same bytes."""
+        return {"index": self.index, "size": self.size, "upload_sha256": self.upload_sha256, "rows": self.rows,
+                "failed": self.failed}
 
 
 @dataclass
@@ -75,6 +83,7 @@ class BatchRun:
     cancelled: bool = False
     stopped: str = ""  # why the batch stopped before its end (the client's rate limit), if it did
     service_url: str = ""
+    served: CacheState = "live"  # "offline": every chunk was answered from the offline archive
     _views: dict[int, View] = field(default_factory=dict, repr=False)
 
     def view(self, line: int) -> View | None:
@@ -110,6 +119,7 @@ class BatchRunner:
         """``on_job`` hears each UWS job URL as it is created (kept for a clean-up); ``before_chunk``
         may refuse a chunk with a reason (the client's rate limit), and then the batch stops there."""
         out = BatchRun(targets=list(targets), service_url=self.client.url,
+                       served="offline" if self.settings.offline else "live",
                        queries={t: upload_cone_query(t) for t in TABLES})
         lock = threading.Lock()
         self.on_job = on_job
@@ -166,6 +176,7 @@ class BatchRunner:
         if entry is None or not self.cache.is_fresh(entry):
             return None
         report.tables[table] = f"done ({len(entry.rows)} rows, from cache)"
+        report.rows[table] = len(entry.rows)
         return TapReply(raw=entry.raw, rows=entry.rows, truncated=entry.truncated, retrieved_utc=entry.retrieved_utc)
 
     def _ask(self, table: str, adql: str, key: str, chunk: list[BatchTarget], report: ChunkReport, out: BatchRun,
@@ -199,9 +210,11 @@ class BatchRunner:
                                            truncated=reply.truncated, retrieved_utc=reply.retrieved_utc,
                                            stored_at=time.time(), service_url=self.client.url))
             report.tables[table] = f"done ({len(reply.rows)} rows)"
+            report.rows[table] = len(reply.rows)
             return reply
         assert error is not None
         report.tables[table] = f"failed: {error}"
+        report.failed[table] = error.data_message
         return error
 
     def _split(self, chunk: list[BatchTarget], replies: dict[str, TapReply | WiseError], out: BatchRun,
@@ -244,6 +257,7 @@ def offline_replies(chunk: list[BatchTarget], replies: dict[str, TapReply | Wise
         replies[table] = TapReply(raw=frame_to_votable(rows), rows=rows, truncated=False,
                                   retrieved_utc=", ".join(sorted(retrieved)) or "not recorded")
         report.tables[table] = f"done ({len(rows)} rows, offline archive)"
+        report.rows[table] = len(rows)
     names = ", ".join(t.name for t in offline.demo_targets())
     return {uid: f"not in the offline archive (this server runs offline; the demo targets are {names})"
             for uid in range(len(chunk)) if uid not in covered}
@@ -269,7 +283,8 @@ class ChunkData:
                              else {} for t, r in self.replies.items()}
         item = self.targets[uid]
         observations = Observations(cone=Cone(item.target.ra, item.target.dec, item.radius_arcsec))
-        for table, reply in self.replies.items():
+        for table in (t for t in TABLES if t in self.replies):  # the tables' order, not the order they answered in
+            reply = self.replies[table]
             if isinstance(reply, WiseError):
                 observations.failures[table] = reply
                 continue

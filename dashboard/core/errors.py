@@ -12,6 +12,12 @@ class WiseError(Exception):
 
     kind = "error"
 
+    @property
+    def data_message(self) -> str:
+        """What failed, without how this delivery noticed it (asked now, or remembered from an
+        earlier try): the words a bundle records, the same on every download of the same data."""
+        return str(self)
+
 
 class ComputationFailed(WiseError):
     """An optional computation of a view (the periodogram) failed: its own panel says so with
@@ -61,6 +67,10 @@ class IrsaUnreachable(IrsaError):
     def __reduce__(self) -> tuple:  # picklable with its keyword
         return (_unreachable, (type(self), self.reason, self.remembered))
 
+    @property
+    def data_message(self) -> str:
+        return self.reason
+
     def offline_note(self) -> str:
         """The one wording the page and the bundle use for answering from the offline archive: the
         same whether this table found IRSA unreachable itself or was told by an earlier one."""
@@ -79,6 +89,10 @@ class NotRecordedOffline(IrsaUnreachable):
         super().__init__(unreachable.reason, remembered=unreachable.remembered)
         self.args = (f"{unreachable}; {missing}",)
         self.unreachable, self.missing = unreachable, missing
+
+    @property
+    def data_message(self) -> str:
+        return f"{self.unreachable.reason}; {self.missing}"
 
     def __reduce__(self) -> tuple:  # picklable (results are handed between processes)
         return (NotRecordedOffline, (self.unreachable, self.missing))
@@ -116,12 +130,16 @@ class ServiceError(WiseError):
 
     kind = "service"
 
-    def __init__(self, service: str, detail: str) -> None:
-        super().__init__(f"{service} {detail}")
-        self.service, self.detail = service, detail
+    def __init__(self, service: str, detail: str, noticed: str = "") -> None:
+        super().__init__(f"{service} {detail}" + (f" ({noticed})" if noticed else ""))
+        self.service, self.detail, self.noticed = service, detail, noticed
 
     def __reduce__(self) -> tuple:  # picklable (results are handed between processes)
-        return (type(self), (self.service, self.detail))
+        return (type(self), (self.service, self.detail, self.noticed))
+
+    @property
+    def data_message(self) -> str:
+        return f"{self.service} {self.detail}"
 
 
 class ServiceTimeout(ServiceError):

@@ -15,6 +15,7 @@ import io
 import json
 import re
 import zipfile
+from collections.abc import Iterable
 from dataclasses import asdict
 from datetime import datetime
 from importlib import metadata
@@ -84,13 +85,16 @@ def _csv(frame: pd.DataFrame, columns: list[str]) -> bytes:
     return present.to_csv(index=False, float_format="%.10g", lineterminator="\n").encode()
 
 
-def _zip_time(observations: Observations) -> tuple[int, int, int, int, int, int]:
+def zip_time(retrieved_utc: Iterable[str]) -> tuple[int, int, int, int, int, int]:
+    """The time stamped on every file of a bundle: the latest retrieval of its data (never the
+    clock of the download, so the same data gives the same bytes); 1980-01-01 if none is known."""
     stamps = []
-    for result in observations.results.values():
-        try:
-            stamps.append(datetime.fromisoformat(result.provenance.retrieved_utc.replace("Z", "+00:00")))
-        except ValueError:
-            continue
+    for text in retrieved_utc:
+        for part in text.split(", "):  # a batch chunk answered offline lists each recording's date
+            try:
+                stamps.append(datetime.fromisoformat(part.replace("Z", "+00:00")))
+            except ValueError:
+                continue
     if not stamps:
         return (1980, 1, 1, 0, 0, 0)
     t = max(stamps)
@@ -133,7 +137,7 @@ def manifest(view: View, settings: Settings, files: dict[str, bytes]) -> dict:
         "mission": "WISE (Wide-field Infrared Survey Explorer) and NEOWISE-R",
         "release": "AllWISE (2013); NEOWISE-R final data release (2024-11-14)",
         "tables": tables,
-        "failures": {t: {"kind": e.kind, "message": str(e)} for t, e in obs.failures.items()},
+        "failures": {t: {"kind": e.kind, "message": e.data_message} for t, e in obs.failures.items()},
         "params": {k: v for k, v in asdict(params).items() if k != "counterparts"},
         "proper_motion": view.motion.as_dict() if view.motion is not None else None,
         "variability": {band: asdict(stats) for band, stats in view.lightcurve.stats.items()},
@@ -247,7 +251,7 @@ def _periodogram_csv(result: Periodogram) -> bytes:
 
 def failures_text(observations: Observations) -> str:
     """One line per failed table (the ``FAILURES.txt`` of a partial bundle)."""
-    return "".join(f"{table}: {err.kind}: {err}\n" for table, err in observations.failures.items())
+    return "".join(f"{table}: {err.kind}: {err.data_message}\n" for table, err in observations.failures.items())
 
 
 def build_bundle(view: View, settings: Settings, sky: SkyContext | None = None) -> bytes:
@@ -266,7 +270,12 @@ def build_bundle(view: View, settings: Settings, sky: SkyContext | None = None) 
         entry["sky_context"] = sky_bundle.manifest_entry(sky, view)
         entry["citations"] += entry["sky_context"]["citations"]
     files["manifest.json"] = (json.dumps(entry, indent=1, sort_keys=True, default=_plain) + "\n").encode()
-    stamp = _zip_time(view.observations)
+    return zip_files(files, zip_time(r.provenance.retrieved_utc for r in view.observations.results.values()))
+
+
+def zip_files(files: dict[str, bytes], stamp: tuple[int, int, int, int, int, int]) -> bytes:
+    """The zip of ``files``: FAILURES.txt first (what a user must see), then by name, every entry
+    stamped ``stamp`` with fixed permissions, so equal files give equal bytes."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive_zip:
         for name in sorted(files, key=lambda n: (n != "FAILURES.txt", n)):

@@ -37,7 +37,7 @@ def manifest_entry(context: SkyContext, view: Any) -> dict[str, Any]:
         reply = context.replies.get(key)
         if reply is None:
             failure = context.failures.get(key)
-            entry[key] = {"service": name, "failed": {"kind": failure.kind, "message": str(failure)}
+            entry[key] = {"service": name, "failed": {"kind": failure.kind, "message": failure.data_message}
                           if failure else None}
             continue
         part = {"service": name, "service_url": reply.service_url, "retrieved_utc": reply.retrieved_utc,

@@ -46,7 +46,7 @@ def service_error(service: str, exc: Exception, read_timeout_s: float) -> Servic
     if failure == "timeout":
         return ServiceTimeout(service, f"did not answer in {read_timeout_s:g} s")
     if failure == "unreachable":
-        return ServiceUnreachable(service, "cannot be reached (no connection)")
+        return ServiceUnreachable(service, "cannot be reached", noticed="no connection")
     if failure == "cut":
         return ServiceMalformedReply(service, "sent a reply that was cut short")
     return ServiceMalformedReply(service, f"sent a reply that could not be read ({type(exc).__name__})")

@@ -125,7 +125,7 @@ class ContextFetcher:
         down = f"sky:{service}:unreachable"  # like IRSA's (fetch.py): not data, a short memory
         if self.store.get(down):
             raise ServiceUnreachable(SERVICES.get(service, SERVICES["image"]),
-                                     "cannot be reached (remembered; retrying soon)")
+                                     "cannot be reached", noticed="remembered; retrying soon")
         try:
             with UpstreamSlots(self.store, self.settings.max_concurrent_upstream, service=f"sky-{service}").slot(
                     wait_s=timeout_s):
