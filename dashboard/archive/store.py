@@ -27,6 +27,7 @@ class Store(Protocol):
     def get(self, key: str) -> object | None: ...
     def set(self, key: str, value: object, expire: float | None = None) -> None: ...
     def add(self, key: str, value: object, expire: float) -> bool: ...
+    def replace(self, key: str, expected: object, value: object, expire: float) -> bool: ...
     def delete(self, key: str) -> None: ...
     def incr(self, key: str, expire: float) -> int: ...
     def count(self, key: str) -> int: ...
@@ -61,6 +62,14 @@ class DiskStore:
 
     def add(self, key: str, value: object, expire: float) -> bool:
         return bool(self.cache.add(key, value, expire=expire, retry=True))
+
+    def replace(self, key: str, expected: object, value: object, expire: float) -> bool:
+        """Set ``key`` to ``value`` only if it still holds ``expected`` (one SQLite transaction)."""
+        with self.cache.transact(retry=True):
+            if self.cache.get(key, default=None, retry=True) != expected:
+                return False
+            self.cache.set(key, value, expire=expire, retry=True)
+            return True
 
     def delete(self, key: str) -> None:
         self.cache.delete(key, retry=True)
@@ -119,6 +128,17 @@ class RedisStore:
     @_or_unavailable
     def add(self, key: str, value: object, expire: float) -> bool:
         return bool(self.client.set(self._k(key), pickle.dumps(value), nx=True, px=int(expire * 1000)))
+
+    #: Compare-and-set in one step on the server (Redis runs a script atomically).
+    _REPLACE = ("if redis.call('get', KEYS[1]) == ARGV[1] then "
+                "redis.call('set', KEYS[1], ARGV[2], 'PX', ARGV[3]) return 1 else return 0 end")
+
+    @_or_unavailable
+    def replace(self, key: str, expected: object, value: object, expire: float) -> bool:
+        """Set ``key`` to ``value`` only if it still holds ``expected`` (pickles of equal strings are equal)."""
+        args: list = [pickle.dumps(expected), pickle.dumps(value), int(expire * 1000)]  # redis-py sends bytes as is
+        done = self.client.eval(self._REPLACE, 1, self._k(key), *args)
+        return bool(done)
 
     @_or_unavailable
     def delete(self, key: str) -> None:
