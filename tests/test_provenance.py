@@ -7,6 +7,7 @@ import io
 import json
 import zipfile
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -316,3 +317,60 @@ def test_two_batch_bundles_of_the_same_data_a_second_apart_are_byte_identical(se
     assert one == two
     stamps = {info.date_time for info in zipfile.ZipFile(io.BytesIO(one)).infolist()}
     assert len(stamps) == 1 and stamps.pop()[0] >= 2020  # the data's retrieval time, not the clock
+
+
+def test_every_csv_has_an_ecsv_twin_with_units_and_reproduce_checks_both(offline_view, offline_settings, tmp_path):
+    """Real recorded rows (AT2019dsg offline): each CSV's ECSV twin holds the same values, with
+    the units a reader needs (mjd in d, UTC; magnitudes; Jy; nu F_nu in erg s^-1 cm^-2; deg,
+    arcsec); the manifest checksums both; a changed ECSV makes reproduce.py fail naming it."""
+    from astropy.table import Table
+
+    shown = offline_view("AT2019dsg", 2.5)
+    files = zipfile.ZipFile(io.BytesIO(build_bundle(shown, offline_settings)))
+    names = set(files.namelist())
+    csvs = {n for n in names if n.endswith(".csv") and not n.startswith("periodogram")}
+    assert {n.replace(".csv", ".ecsv") for n in csvs} <= names and len(csvs) == 5
+    manifest = json.loads(files.read("manifest.json"))
+    units = {}
+    for name in sorted(csvs):
+        plain = pd.read_csv(io.BytesIO(files.read(name)))
+        twin = Table.read(files.read(name.replace(".csv", ".ecsv")).decode(), format="ascii.ecsv")
+        assert twin.colnames == list(plain.columns) and len(twin) == len(plain), name
+        for column in plain.columns:
+            if plain[column].dtype.kind == "f" and twin[column].dtype.kind == "f":
+                assert np.allclose(np.asarray(twin[column], float), plain[column].to_numpy(float), rtol=1e-9,
+                                   equal_nan=True), (name, column)
+            units[(name, column)] = str(twin[column].unit) if twin[column].unit else None
+        assert manifest["files"][name.replace(".csv", ".ecsv")]
+    assert units[("lightcurve_epochs.csv", "mjd")] == "d" and units[("sed.csv", "wavelength_um")] == "um"
+    assert units[("sed.csv", "flux_jy")] == "Jy" and units[("sed.csv", "mag")] == "mag"
+    assert units[("sed.csv", "nu_fnu")] == "erg / (s cm2)" and units[("sources.csv", "ra")] == "deg"
+    assert units[("sources.csv", "separation_arcsec")] == "arcsec"
+    epochs = Table.read(files.read("lightcurve_epochs.ecsv").decode(), format="ascii.ecsv")
+    assert epochs.meta["mjd_time_scale"] == "utc" and epochs["mjd"].description.startswith("modified Julian date")
+    files.extractall(tmp_path)
+    assert run_reproduce(tmp_path).returncode == 0
+    twin = tmp_path / "sed.ecsv"
+    twin.write_text(twin.read_text().replace("W1 3.3526", "W1 3.4", 1))
+    failed = run_reproduce(tmp_path)
+    assert failed.returncode == 1 and "sed.ecsv" in failed.stdout
+
+
+def test_the_batch_summary_has_an_ecsv_twin(settings, tap):
+    from dataclasses import replace
+
+    from astropy.table import Table
+
+    from dashboard.batch import service
+    from dashboard.batch.bundle import build_batch_bundle
+
+    batch = replace(settings, default_radius_arcsec=2.5)
+    targets = service.read("AT2019dsg\n=HYPERLINK(\"x\")\n", batch)
+    result = service.run(targets, batch)
+    files = zipfile.ZipFile(io.BytesIO(build_batch_bundle(result.run, targets.bad, result.table, batch)))
+    twin = Table.read(files.read("summary.ecsv").decode(), format="ascii.ecsv")
+    plain = pd.read_csv(io.BytesIO(files.read("summary.csv")))
+    assert twin.colnames == list(plain.columns) and len(twin) == len(plain) == 2
+    assert str(twin["ra"].unit) == "deg" and str(twin["w1_w2_median"].unit) == "mag"
+    assert list(twin["input"])[1].startswith("'=")  # typed text neutralised in the twin too
+    assert "summary.ecsv" in json.loads(files.read("manifest.json"))["files"]

@@ -10,6 +10,7 @@ import pandas as pd
 from dashboard.batch.analysis import COLUMNS
 from dashboard.batch.run import BatchRun
 from dashboard.batch.targets import BadLine
+from dashboard.provenance.columns import ecsv
 
 STATUSES = ("ok", "no_source", "failed", "bad_input")
 __all__ = ["COLUMNS", "STATUSES", "spreadsheet_safe", "summary", "summary_csv"]
@@ -37,6 +38,13 @@ def spreadsheet_safe(value: object) -> object:
     """Typed text that a spreadsheet would evaluate (``=HYPERLINK(…)``, ``-2+3+cmd|…``) gets a
     leading apostrophe, so a colleague who opens the table sees the text instead of running it."""
     return "'" + value if isinstance(value, str) and value.startswith(FORMULA_START) else value
+
+
+def summary_ecsv(table: pd.DataFrame) -> bytes:
+    """``summary.csv``'s ECSV twin: the same rows (typed text neutralised the same way), each
+    column with its unit and meaning."""
+    safe = table.assign(**{c: table[c].map(spreadsheet_safe) for c in TYPED if c in table})
+    return ecsv(safe, list(table.columns), description="one row per target of the batch")
 
 
 def summary_csv(table: pd.DataFrame) -> bytes:

@@ -31,6 +31,7 @@ from dashboard.core.tables import TABLES, UNITS
 from dashboard.core.targets import ecliptic_latitude
 from dashboard.provenance import sky as sky_bundle
 from dashboard.provenance.citations import ACKNOWLEDGEMENTS, BIBTEX, CITATIONS
+from dashboard.provenance.columns import ecsv
 from dashboard.science.analysis import View
 from dashboard.science.lightcurve import COLOUR_COLUMNS, EPOCH_COLUMNS, VISIT_COLUMNS
 from dashboard.science.periodogram import Periodogram
@@ -225,14 +226,19 @@ reproduce.py            recomputes every CSV from raw/ offline (python reproduce
 def data_files(view: View) -> dict[str, bytes]:
     """The CSVs computed from the rows: what ``reproduce.py`` recomputes and compares."""
     source_cols = [c for c in view.sources.columns if c != "key"]
-    return {
-        "sources.csv": _csv(view.sources, source_cols),
-        "sed.csv": _csv(view.sed, SED_COLUMNS),
-        "lightcurve_epochs.csv": _csv(view.lightcurve.epochs, EPOCH_COLUMNS),
-        "lightcurve_visits.csv": _csv(view.lightcurve.visits, VISIT_COLUMNS),
-        "lightcurve_colour.csv": _csv(view.lightcurve.colour(), COLOUR_COLUMNS),
-        **{f"periodogram_{band.lower()}.csv": _periodogram_csv(p) for band, p in view.periodograms.items()},
+    tables = {
+        "sources": (view.sources, source_cols, "AllWISE catalog sources in the cone, nearest first"),
+        "sed": (view.sed, SED_COLUMNS, "the selected source's W1-W4 spectral energy distribution"),
+        "lightcurve_epochs": (view.lightcurve.epochs, EPOCH_COLUMNS,
+                              "single-exposure epochs, kept and rejected (with the cuts' reasons)"),
+        "lightcurve_visits": (view.lightcurve.visits, VISIT_COLUMNS, "per-visit medians"),
+        "lightcurve_colour": (view.lightcurve.colour(), COLOUR_COLUMNS, "W1 - W2 per visit"),
     }
+    files = {f"{name}.csv": _csv(frame, columns) for name, (frame, columns, _) in tables.items()}
+    files |= {f"{name}.ecsv": ecsv(frame, columns, description=text) for name, (frame, columns, text) in tables.items()}
+    for band, p in view.periodograms.items():
+        files[f"periodogram_{band.lower()}.csv"] = _periodogram_csv(p)
+    return files
 
 
 def _periodogram_entry(view: View) -> dict[str, Any] | None:

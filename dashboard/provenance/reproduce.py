@@ -4,6 +4,9 @@ What the bundle's ``reproduce.py`` runs. Each CSV is rebuilt through the same ``
 page, with the manifest's parameters, and compared with the manifest's sha256. Where the numpy or
 pandas that run now differ from the ones recorded, a file whose bytes differ but whose numbers
 agree within 1e-9 (relative) is "equal in value" and passes. Exit status 0: every file agrees.
+
+A bundle made by an earlier version reproduces in its own mode: only the files its manifest lists
+are compared, so a file a later version adds (the ECSV twins of 0.8) is not asked of it.
 """
 
 from __future__ import annotations
@@ -154,6 +157,8 @@ def main(folder: Path, *, requery: bool = False) -> int:
         print("differs: " + ", ".join(sorted(set(differ))) if differ else "differs: the raw data cannot be read")
         return 1
     for name, data in sorted(recomputed.items()):
+        if name not in expected:  # a file added to bundles after this one was made (0.8: the ECSV twins)
+            continue
         shipped = (folder / name).read_bytes() if (folder / name).is_file() else b""
         if hashlib.sha256(data).hexdigest() == expected.get(name):
             print(f"equal    {name}")

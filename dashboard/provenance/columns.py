@@ -1,0 +1,107 @@
+"""Each column of the bundle's tables: its unit and what it means, for the ECSV twin of every CSV.
+
+The CSVs stay as they are (a spreadsheet reads them); each gets an ECSV twin (astropy's
+Enhanced Character Separated Values: the same rows with a YAML header) that carries every
+column's unit and description, so a reader need not guess that ``mjd`` is in days of UTC or
+that ``nu_fnu`` is in erg s^-1 cm^-2. Column meanings follow the AllWISE Explanatory Supplement
+(Cutri et al. 2013, sec. II.1.a) and the NEOWISE Explanatory Supplement (Cutri et al. 2015,
+sec. II.2.a); the quantities computed here are documented where they are computed.
+"""
+
+from __future__ import annotations
+
+import io
+import warnings
+
+import numpy as np
+import pandas as pd
+from astropy.table import Table
+
+#: The time scale of every ``mjd`` of WISE and NEOWISE: the frame's mid-exposure time in UTC
+#: (the single-exposure images' DATE-OBS/MJD_OBS; AllWISE ES sec. II.3, NEOWISE ES sec. II.2.a).
+MJD_TIME_SCALE = "utc"
+
+_MAG = "mag"
+COLUMNS: dict[str, tuple[str | None, str]] = {
+    "designation": (None, "AllWISE source designation (Jhhmmss.ss+ddmmss.s)"),
+    "cntr": (None, "AllWISE catalog unique identifier"),
+    "ra": ("deg", "right ascension (ICRS, J2000)"), "dec": ("deg", "declination (ICRS, J2000)"),
+    "separation_arcsec": ("arcsec", "distance from the target position"),
+    "ph_qual": (None, "photometric quality flag per band, W1 to W4 (A, B, C, U, X, Z)"),
+    "cc_flags": (None, "contamination and confusion flag per band, W1 to W4 (0: none)"),
+    "ext_flg": (None, "extended-source flag (0: point-like; 1 to 5: see AllWISE ES sec. II.1.a)"),
+    "var_flg": (None, "variability flag per band (0 to 9; n: too few measurements)"),
+    "nb": (None, "number of blend components used in the profile fit"),
+    "na": (None, "active deblending flag"), "moon_lev": (None, "scattered moonlight contamination level per band"),
+    "band": (None, "WISE band (W1 3.4, W2 4.6, W3 12, W4 22 um)"),
+    "wavelength_um": ("um", "isophotal wavelength of the band (Jarrett et al. 2011)"),
+    "mag": (_MAG, "Vega magnitude (profile fit); for an upper limit, the 95% limit"),
+    "mag_err": (_MAG, "1-sigma uncertainty of mag"),
+    "flux_jy": ("Jy", "flux density from mag with the band's zero point (Jarrett et al. 2011)"),
+    "flux_err_jy": ("Jy", "1-sigma uncertainty of flux_jy"),
+    "nu_fnu": ("erg / (s cm2)", "nu F_nu"), "nu_fnu_err": ("erg / (s cm2)", "1-sigma uncertainty of nu_fnu"),
+    "upper_limit": (None, "True: the value is a 95% upper limit (ph_qual U), never a measurement"),
+    "cc_flag": (None, "the band's cc_flags character"),
+    "passed": (None, "True: kept by every quality cut; else see reasons"),
+    "reasons": (None, "the cuts that rejected this row, as their rules"), "note": (None, "remarks on this band"),
+    "mjd": ("d", "modified Julian date, UTC, of the exposure (for a visit: its median)"),
+    "table": (None, "the IRSA table the row came from"), "measured": (None, "False: no measurement in this band"),
+    "saturated": (None, "True: brighter than the band's saturation onset"),
+    "visit": (None, "0-based visit number (visits split where the gap exceeds the binning gap)"),
+    "outlier": (None, "True: rejected from its visit's median as an outlier"),
+    "n_used": (None, "exposures in the visit's median"), "n_rejected": (None, "exposures rejected by the cuts"),
+    "n_outliers": (None, "outlier exposures left out"), "n_limits": (None, "upper-limit exposures"),
+    "w1_w2": (_MAG, "W1 - W2 of the visit"), "w1_w2_err": (_MAG, "1-sigma uncertainty of w1_w2"),
+    "frequency_per_day": ("1 / d", "frequency of the periodogram grid"),
+    "power": (None, "Lomb-Scargle power (standard normalization)"),
+}
+COLUMNS |= {  # the batch summary (summary.csv): one row per target
+    "line": (None, "line of the target in the list"), "id": (None, "the target's id in the list"),
+    "input": (None, "the target as typed"), "n_epochs_passed": (None, "epochs kept by the cuts"),
+    "n_epochs_rejected": (None, "epochs rejected by the cuts"), "w1_w2_median": (_MAG, "median W1 - W2 over visits"),
+    "status": (None, "ok, no_source, failed or bad_input"), "reason": (None, "why the status is not ok"),
+}
+for _b in "12":  # the variability statistics per band (science/variability.py, BandStats)
+    _w = f"w{_b}"
+    COLUMNS |= {f"n_visits_{_w}": (None, f"W{_b} visits"), f"{_w}_n_visits": (None, f"W{_b} visits"),
+                f"{_w}_amplitude_mag": (_MAG, f"W{_b} peak-to-peak amplitude of the visits"),
+                f"{_w}_chi2_red": (None, f"W{_b} reduced chi^2 of the visits about their weighted mean"),
+                f"{_w}_p_constant": (None, f"W{_b} probability of that chi^2 for a constant source"),
+                f"{_w}_fvar": (None, f"W{_b} fractional variability amplitude (Vaughan et al. 2003)"),
+                f"{_w}_fvar_err": (None, f"W{_b} uncertainty of fvar"),
+                f"{_w}_error_floor_mag": (_MAG, f"W{_b} error floor from the scatter within visits"),
+                f"{_w}_chi2_red_floor": (None, f"W{_b} chi2_red with the error floor"),
+                f"{_w}_p_constant_floor": (None, f"W{_b} p_constant with the error floor")}
+for _b in "1234":
+    COLUMNS |= {f"w{_b}mpro": (_MAG, f"W{_b} profile-fit Vega magnitude"),
+                f"w{_b}sigmpro": (_MAG, f"W{_b} profile-fit magnitude uncertainty"),
+                f"w{_b}snr": (None, f"W{_b} profile-fit signal-to-noise ratio"),
+                f"w{_b}rchi2": (None, f"W{_b} reduced chi^2 of the profile fit"),
+                f"w{_b}sat": (None, f"W{_b} fraction of saturated pixels")}
+
+
+def ecsv(frame: pd.DataFrame, columns: list[str], *, description: str) -> bytes:
+    """``frame``'s ``columns`` as ECSV with each column's unit and description (and ``mjd``'s
+    time scale in the table's meta). Columns no one has described are written without a unit."""
+    present = frame.reindex(columns=columns)
+    table = Table()
+    for name in columns:
+        values = present[name]
+        kind = values.dtype.kind
+        if kind == "O":  # text, or a mix with missing values: written as text, missing as empty
+            data = np.array(["" if pd.isna(v) else str(v) for v in values], dtype=str)
+        else:
+            data = values.to_numpy()
+        unit, meaning = COLUMNS.get(name, (None, ""))
+        table[name] = data
+        table[name].description = meaning
+        if unit:
+            table[name].unit = unit
+    table.meta = {"description": description}
+    if "mjd" in columns:
+        table.meta["mjd_time_scale"] = MJD_TIME_SCALE
+    out = io.StringIO()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # astropy warns about units it writes as given
+        table.write(out, format="ascii.ecsv")
+    return out.getvalue().encode()
