@@ -36,7 +36,8 @@ def frame_to_table(frame: pd.DataFrame, dtypes: dict[str, str] | None = None) ->
     dtypes = dtypes or {}
     columns = list(dtypes) if dtypes else list(frame.columns)
     for name in columns:
-        kind = dtypes.get(name) or ("U" if frame[name].dtype == object else frame[name].dtype.kind)
+        kind = dtypes.get(name) or ("U" if frame[name].dtype == object or pd.api.types.is_string_dtype(frame[name])
+                                    else frame[name].dtype.kind)
         if name in frame.columns:
             series = frame[name]
             mask = series.isna().to_numpy()
@@ -62,8 +63,14 @@ def frame_to_table(frame: pd.DataFrame, dtypes: dict[str, str] | None = None) ->
 
 def frame_to_votable(frame: pd.DataFrame, *, dtypes: dict[str, str] | None = None,
                      infos: dict[str, str] | None = None, status: str = "OK") -> bytes:
-    """A TAP-style VOTable (with QUERY_STATUS) holding ``frame``'s rows."""
+    """A TAP-style VOTable (with QUERY_STATUS) holding ``frame``'s rows. A table needs at least one
+    column to be a valid VOTable (a TABLE without FIELD fails the schema): pass ``dtypes``."""
+    if not (dtypes or len(frame.columns)):
+        raise ValueError("a VOTable needs at least one column: give the table's columns in dtypes")
     votable = from_table(frame_to_table(frame, dtypes))
+    for field in votable.get_first_table().fields:
+        if field.datatype in ("char", "unicodeChar"):  # text of any length ("1" is deprecated: VOTable 1.3 Erratum 3)
+            field.arraysize = "*"
     resource = votable.resources[0]
     resource.type = "results"
     resource.infos.append(Info(name="QUERY_STATUS", value=status))

@@ -253,8 +253,10 @@ def offline_replies(chunk: list[BatchTarget], replies: dict[str, TapReply | Wise
             covered.add(uid)
             retrieved.add(result.provenance.retrieved_utc)
             parts.append(result.rows.assign(upload_id=uid))
-        rows = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
-        replies[table] = TapReply(raw=frame_to_votable(rows), rows=rows, truncated=False,
+        rows = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["upload_id"])
+        columns = TABLES[table].columns.items()  # an empty reply still names the table's columns
+        dtypes = {"upload_id": "i8"} | {c: k for c, k in columns if c in rows.columns or not parts}
+        replies[table] = TapReply(raw=frame_to_votable(rows, dtypes=dtypes), rows=rows, truncated=False,
                                   retrieved_utc=", ".join(sorted(retrieved)) or "not recorded")
         report.tables[table] = f"done ({len(rows)} rows, offline archive)"
         report.rows[table] = len(rows)
