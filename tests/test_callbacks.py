@@ -263,3 +263,39 @@ def test_the_page_controls_for_sed_and_binning_write_the_url_and_read_it_back(of
     back = callbacks.controls_of(parse_query(moved["search"]))
     assert back | {"outlier-quantile": None} == controls
     assert moved["query"] is no_update  # a view setting, not a new lookup
+
+
+@pytest.mark.parametrize(("cuts", "kept"), [
+    ("zz", ALL_CUTS),                                     # none known: the defaults, as the notice says
+    ("NB,na", ("nb", "na")),                              # case-insensitive, the rest kept
+    ("nb,zz,Moon", ("nb", "moon")),                       # unknown dropped, known kept
+    ("", ()),                                             # the page's own "no cut ticked"
+])
+def test_a_mistyped_cut_drops_only_itself(offline, cuts, kept):
+    """cuts=zz used to untick every cut, rewrite the link to cuts= and change W1 chi2_red (408.9
+    -> 442.6 on AT2019dsg's real epochs): the view must equal the view of the cuts it keeps."""
+    state_out, out = run_view(offline, f"?target=AT2019dsg&r=10&cuts={cuts}")
+    assert tuple(state_out["state"]["epoch_cuts"]) == kept
+    assert ("zz" in state_out["notice"]) == ("zz" in cuts)
+    if "zz" in cuts and kept == ALL_CUTS:
+        assert "the defaults apply" in state_out["notice"]
+    same = "" if kept == ALL_CUTS else "&cuts=" + ",".join(kept)
+    _, reference = run_view(offline, f"?target=AT2019dsg&r=10{same}")
+    assert out["stats"] == reference["stats"] and out["filters"] == reference["filters"]
+    if kept == ALL_CUTS:
+        assert "χ²_red 408.9" in out["stats"]
+
+
+def test_ph_letters_follow_the_same_rule(offline):
+    state = parse_query("?target=AT2019dsg&ph=abq")
+    assert state.ph_qual == "AB" and any("q" in n for n in state.notices)
+    assert parse_query("?target=AT2019dsg&ph=qq").ph_qual == ViewState().ph_qual
+
+
+def test_a_refused_new_target_says_the_view_below_is_the_previous_one(offline):
+    for text, radius in (("asdfqwer", 10), ("HD 73108", 0), ("HD 73108", 500), ("HD 73108", "abc")):
+        out = callbacks.sync_state(offline, "go", "?target=HD+73108&r=10", None, NO_CONTROLS, text, radius, None)
+        assert out["search"] is no_update  # the address keeps the previous view
+        assert "the view below is still the previous target, HD 73108 (r = 10″)" in out["notice"], (text, radius)
+    offline_notice = callbacks.sync_state(offline, "go", "", None, NO_CONTROLS, "asdfqwer", 10, None)["notice"]
+    assert "object name" not in offline_notice and "AT2019dsg" in offline_notice and "HD 73108" in offline_notice

@@ -87,6 +87,16 @@ def normalize_alias(name: str) -> str:
     return re.sub(r"[\s_\-]+", "", name).lower()
 
 
+def accepted_without_names(aliases: Mapping[str, tuple[float, float, str]] | None) -> str:
+    """The accepted forms where names cannot be resolved (offline): no "object name", and the
+    demo targets that do work, by name."""
+    demos = sorted({name for _, _, name in (aliases or {}).values()})
+    return ("Accepted here (names cannot be resolved on this server): decimal degrees '314.2624 +14.2044'; "
+            "sexagesimal '20h57m02.97s +14d12m16.3s' or '20:57:02.97 +14:12:16.3'; galactic 'l=61.403 b=-19.734'; "
+            "an AllWISE designation 'J205702.96+141216.2'"
+            + (f"; or a demo target: {', '.join(demos)}." if demos else "."))
+
+
 def parse_target(
     text: str,
     *,
@@ -94,7 +104,18 @@ def parse_target(
     resolver: NameResolver | None = None,
 ) -> Target:
     """Read one target. ``aliases`` maps normalized names to (ra, dec, name); ``resolver``
-    resolves other names (None when names cannot be resolved here)."""
+    resolves other names (None when names cannot be resolved here: the message then offers no
+    name but the demo targets)."""
+    try:
+        return _parse_target(text, aliases, resolver)
+    except TargetError as exc:
+        if resolver is None and ACCEPTED_FORMS in str(exc):
+            raise TargetError(str(exc).replace(ACCEPTED_FORMS, accepted_without_names(aliases))) from None
+        raise
+
+
+def _parse_target(text: str, aliases: Mapping[str, tuple[float, float, str]] | None,
+                  resolver: NameResolver | None) -> Target:
     if not isinstance(text, str):
         raise TargetError(f"The target must be text. {ACCEPTED_FORMS}")
     stripped = " ".join(text.strip().split())

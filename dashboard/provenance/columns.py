@@ -13,6 +13,7 @@ from __future__ import annotations
 import functools
 import io
 import warnings
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -121,12 +122,15 @@ def _tokens(values: pd.Series, kind: str) -> list[str]:
     return out
 
 
+_DTYPES: dict[str, Any] = {"string": "U1", "bool": bool, "int64": np.int64, "float64": np.float64}
+
+
 @functools.lru_cache(maxsize=512)
 def _header(description: str, kinds: tuple[tuple[str, str], ...]) -> str:
     """astropy's ECSV header (and the column-name line) for these columns."""
     table = Table()
     for name, kind in kinds:
-        table[name] = np.array([], dtype={"string": "U1", "bool": bool, "int64": np.int64}.get(kind, np.float64))
+        table[name] = np.array([], dtype=_DTYPES[kind])
         unit, meaning = COLUMNS.get(name, (None, ""))
         table[name].description = meaning
         if unit:

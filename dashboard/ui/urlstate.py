@@ -91,6 +91,23 @@ def _float(value: str, low: float, high: float) -> float | None:
     return number if math.isfinite(number) and low <= number <= high else None
 
 
+def list_parameter(key: str, tokens: list[str], allowed: tuple[str, ...], notices: list[str]) -> tuple[str, ...] | None:
+    """A list parameter (``cuts``, ``ph``): tokens compared without case, unknown ones dropped
+    with a notice and the rest kept, in ``allowed``'s order. None (keep the default) when tokens
+    were given and none is known; an empty list (``cuts=``) means none, as the page writes it."""
+    given = [t.strip() for t in tokens if t.strip()]
+    by_key = {a.lower(): a for a in allowed}
+    known = {by_key[t.lower()] for t in given if t.lower() in by_key}
+    unknown = [t for t in given if t.lower() not in by_key]
+    if unknown:
+        kept = "; the defaults apply" if not known else f"; kept {', '.join(a for a in allowed if a in known)}"
+        notices.append(f"Ignored unknown {key} value(s) {', '.join(unknown)[:60]}{kept}. "
+                       f"Known: {', '.join(allowed)}.")
+    if given and not known:
+        return None
+    return tuple(a for a in allowed if a in known)
+
+
 def parse_query(search: str | None, *, max_radius: float = 120.0) -> ViewState:
     """Read a query string (with or without '?'); bad values become defaults plus notices."""
     raw = parse_qs((search or "").lstrip("?"), keep_blank_values=True)
@@ -113,11 +130,9 @@ def parse_query(search: str | None, *, max_radius: float = 120.0) -> ViewState:
         elif key == "src":
             changes["source"] = text.strip()[:64]
         elif key == "ph":
-            letters = "".join(c for c in "ABCUXZ" if c in text.upper())
-            if letters and set(text.upper()) <= set("ABCUXZ"):
-                changes["ph_qual"] = letters
-            else:
-                bad(key, "ph_qual letters are A, B, C, U, X, Z", None)
+            letters = list_parameter(key, list(text.replace(",", "")), tuple("ABCUXZ"), notices)
+            if letters is not None:
+                changes["ph_qual"] = "".join(letters)
         elif key in ("cc", "bin"):
             if text in ("0", "1"):
                 changes["clean_cc" if key == "cc" else "binning"] = text == "1"
@@ -133,11 +148,9 @@ def parse_query(search: str | None, *, max_radius: float = 120.0) -> ViewState:
             snr = _float(text, 0, 1000)
             changes["min_snr"] = snr if snr is not None else bad(key, "SNR minimum is 0..1000", state.min_snr)
         elif key == "cuts":
-            tokens = tuple(t for t in text.split(",") if t)
-            unknown = [t for t in tokens if t not in ALL_CUTS]
-            if unknown:
-                notices.append(f"Ignored unknown cut(s) {', '.join(unknown)[:60]}; known: {', '.join(ALL_CUTS)}.")
-            changes["epoch_cuts"] = tuple(t for t in ALL_CUTS if t in tokens)
+            cuts = list_parameter(key, text.split(","), ALL_CUTS, notices)
+            if cuts is not None:
+                changes["epoch_cuts"] = cuts
         elif key == "unit":
             if text in ("mag", "flux"):
                 changes["unit"] = text

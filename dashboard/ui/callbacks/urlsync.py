@@ -112,6 +112,15 @@ def _range_of(event: dict, axis: str) -> tuple[float, float] | None:
     return (numbers[0], numbers[1]) if len(numbers) == len(pair) == 2 else None
 
 
+def _still_showing(current: ViewState) -> str:
+    """After a refused new lookup: say plainly that the panels below are the previous view's
+    (nothing is cleared: the previous view is still the page's address and the user's)."""
+    if not current.target:
+        return ""
+    return (f" Nothing was looked up: the view below is still the previous target, {current.target} "
+            f"(r = {current.radius:g}″).")
+
+
 def _unchanged(notice: str | Any = no_update) -> dict[str, Any]:
     return {"search": no_update, "target": no_update, "radius": no_update,
             "controls": {cid: no_update for cid in CONTROLS}, "notice": notice, "query": no_update,
@@ -144,7 +153,7 @@ def sync_state(settings: Settings, trigger: str, search: str | None, cell: dict 
             check_target_text(target_text or "", settings)
             parse_radius(radius_text, settings.max_radius_arcsec)
         except TargetError as exc:
-            return _unchanged(str(exc))
+            return _unchanged(str(exc) + _still_showing(current))
         state = replace(current, target=(target_text or "").strip(), radius=float(radius_text),  # type: ignore[arg-type]
                         source="", notices=())
         new_search, notice = to_query(state), ""
