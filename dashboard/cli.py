@@ -11,6 +11,7 @@ from pathlib import Path
 from dashboard.archive import offline as archive
 from dashboard.config import Settings
 from dashboard.core.errors import NotCovered
+from dashboard.core.tables import catalog_table, sources_title
 from dashboard.pipeline import Observed, observe, sky_context, view, with_sky
 from dashboard.science.analysis import AnalysisParams, binning_note
 from dashboard.science.colour_track import REDDENING_SLOPE
@@ -43,7 +44,7 @@ def fetch_command(settings: Settings, args: argparse.Namespace) -> int:
     for result in observations.results.values():
         for note in result.provenance.warnings + result.provenance.serving_notes:
             print(f"  warning: {note}")
-    print(f"AllWISE sources in the cone: {len(shown.sources)}")
+    print(f"{sources_title(catalog_table(shown.observations.results))}: {len(shown.sources)}")
     if shown.selection is not None:
         sel = shown.selection
         print(f"selected source: {sel.label} at {sel.separation_arcsec:.2f} arcsec ({sel.method})")

@@ -25,7 +25,9 @@ from astropy.table import Table
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from dashboard.core.releases import year_span  # noqa: E402
 from dashboard.core.tables import TABLES  # noqa: E402
+from dashboard.core.targets import designation_of  # noqa: E402
 
 SOURCE = ROOT / "tests" / "data" / "wise-data"
 OUT = ROOT / "dashboard" / "archive" / "data"
@@ -60,7 +62,32 @@ GATOR_TARGETS = {
     "ASASSN-15lh": (["ASASSN 15lh"], {
         "neowiser_p1bs_psd": "neowiser_p1bs_psd__ASASSN-15lh_AX_row.tbl",
     }),
+    # WISE All-Sky rows (the catalog before AllWISE) in the catalog's place: the one recorded
+    # crowded field (319 sources, ext_flg up to 5, halo and spike flags from the galaxy).
+    "Arp 220": (["Arp220", "IC 4553", "IC4553"], {
+        "wise_allsky_4band_p3as_psd": "allsky_4band_p3as_psd__Arp220_r5arcmin.tbl",
+    }),
+    "PG 1302-102": (["PG1302-102"], {
+        "allwise_p3as_mep": "allwise_p3as_mep__PG1302-102_r5.tbl",
+    }),
 }
+#: Requested table of each recorded variant (the real IRSA table the rows came from).
+RECORDED_AS = {"neowiser_merge_i1bs_psd": "neowiser_p1bs_psd", "wise_allsky_4band_p3as_psd": "allwise_p3as_psd"}
+#: What a kind of target is, as the demo list says it.
+GATOR_KINDS = {"Arp 220": "ultraluminous infrared galaxy, a crowded and flagged field",
+               "PG 1302-102": "quasar"}
+#: The radius a demo link opens with, where the whole recording is wider than a view needs.
+LINK_RADIUS = {"Arp 220": 60.0}
+VARIANT_NOTES = {
+    "neowiser_merge_i1bs_psd": "Recorded from neowiser_merge_i1bs_psd, a merged variant of the NEOWISE-R "
+                               "single-exposure table; labelled with its real table name.",
+    "wise_allsky_4band_p3as_psd": "These catalog rows are from the WISE All-Sky Source Catalog "
+                                  "(wise_allsky_4band_p3as_psd, 2012), the catalog before AllWISE, with the "
+                                  "same column meanings; they stand in the AllWISE catalog's place in this "
+                                  "offline demo and are labelled with their real table. ph_qual was not recorded.",
+}
+DERIVED_DESIGNATION = ("designation derived from the recorded ra/dec by the AllWISE naming rule (position "
+                       "truncated; AllWISE Explanatory Supplement sec. II.1.a); it was not recorded.")
 TIMEWISE_HOSTS = {5: [], 14: [], 16: []}  # orig_id -> extra aliases
 # Northern stars only: the recording's southern rows were matched at a wrong position (INDEX.md).
 COHEN_HD = ["HD 73108", "HD 186791", "HD 199101"]
@@ -85,10 +112,11 @@ def read_gator(path: Path) -> tuple[Table, dict[str, str]]:
 
 
 def footprint_from_skyarea(skyarea: str) -> dict[str, float]:
-    m = re.search(r"within ([\d.]+) arcsec of\s+ra=([\d.+-]+) dec=([\d.+-]+)", skyarea)
+    m = re.search(r"within ([\d.]+) (arcsec|arcmin) of\s+ra=([\d.+-]+) dec=([\d.+-]+)", skyarea)
     if not m:
         raise ValueError(f"cannot read footprint from {skyarea!r}")
-    return {"ra": float(m.group(2)), "dec": float(m.group(3)), "radius_arcsec": float(m.group(1))}
+    radius = float(m.group(1)) * (60.0 if m.group(2) == "arcmin" else 1.0)
+    return {"ra": float(m.group(3)), "dec": float(m.group(4)), "radius_arcsec": radius}
 
 
 def keep_allowed(table: Table, requested: str) -> Table:
@@ -113,11 +141,16 @@ def gator_entries() -> list[dict]:
         tables = {}
         centre = None
         for recorded, filename in files.items():
-            requested = {"neowiser_merge_i1bs_psd": "neowiser_p1bs_psd"}.get(recorded, recorded)
+            requested = RECORDED_AS.get(recorded, recorded)
             raw, header = read_gator(SOURCE / "gator" / filename)
             fp = footprint_from_skyarea(header["SKYAREA"])
             centre = centre or fp
-            out = write(keep_allowed(raw, requested), f"{name}__{recorded}.ecsv")
+            kept = keep_allowed(raw, requested)
+            derived = requested == "allwise_p3as_psd" and "designation" not in kept.colnames
+            if derived:
+                names = [designation_of(float(r), float(d)) for r, d in zip(kept["ra"], kept["dec"], strict=True)]
+                kept.add_column(names, name="designation", index=0)
+            out = write(kept, f"{name.replace(' ', '')}__{recorded}.ecsv")
             retrieved = int(header.get("RowsRetrieved", len(raw)) or len(raw))
             partial_note = (f"Only {len(raw)} of the {retrieved} rows IRSA returned were recorded; "
                             "IRSA holds more rows in this cone." if retrieved > len(raw) else "")
@@ -135,13 +168,11 @@ def gator_entries() -> list[dict]:
                     "repository": "recorded from IRSA Gator by others (see tests/data/wise-data/INDEX.md)",
                 },
                 "server_side_filter": None,
-                "note": " ".join(filter(None, [(
-                    "Recorded from neowiser_merge_i1bs_psd, a merged variant of the NEOWISE-R "
-                    "single-exposure table; labelled with its real table name."
-                    if recorded != requested else ""), partial_note])),
+                "note": " ".join(filter(None, [VARIANT_NOTES.get(recorded, ""), partial_note])),
+                "derived_columns": {"designation": DERIVED_DESIGNATION} if derived else {},
             }
         targets.append({"name": name, "aliases": aliases, "ra": centre["ra"], "dec": centre["dec"],
-                        "kind": "transient (Gator recordings)", "tables": tables})
+                        "kind": GATOR_KINDS.get(name, "transient (Gator recordings)"), "tables": tables})
     return targets
 
 
@@ -233,6 +264,9 @@ def main(out: Path = OUT) -> None:
     for old in OUT.glob("*.ecsv"):
         old.unlink()
     targets = gator_entries() + timewise_entries() + cohen_entries()
+    for target in targets:
+        target["shows"] = shows(target)
+        target["link_radius_arcsec"] = LINK_RADIUS.get(target["name"])
     index = {
         "description": "Real WISE rows recorded from IRSA, shipped for offline use. Credit: NASA/IPAC "
                        "Infrared Science Archive (IRSA); WISE and NEOWISE missions.",
@@ -240,6 +274,36 @@ def main(out: Path = OUT) -> None:
     }
     (OUT / "archive.json").write_text(json.dumps(index, indent=1, sort_keys=True, default=_plain) + "\n")
     print(f"{len(targets)} targets, {sum(len(t['tables']) for t in targets)} recordings -> {OUT}")
+
+
+def shows(target: dict) -> str:
+    """What the target's demo shows, read from its recorded rows (the demo list says it, so a
+    label never promises what the rows cannot show)."""
+    parts = []
+    catalog = target["tables"].get("allwise_p3as_psd")
+    if catalog:
+        rows = Table.read(OUT / catalog["file"], format="ascii.ecsv")
+        flags = [c for c in ("ph_qual", "cc_flags", "ext_flg") if c in rows.colnames]
+        reach = catalog["footprint"]["radius_arcsec"]
+        reach_text = f"{reach / 60:g}′" if reach >= 60 else f"{reach:g}″"
+        what = (f"SED of the nearest of {len(rows)} catalog sources within {reach_text}" if len(rows) > 1
+                else "SED") + (
+            f" with {', '.join(flags)}" if flags else ", catalog row recorded without flags")
+        if catalog["recorded_table"] != "allwise_p3as_psd":
+            what += " (WISE All-Sky rows)"
+        parts.append(what)
+    epochs = [(t, target["tables"][t]) for t in ("allwise_p3as_mep", "neowiser_p1bs_psd") if t in target["tables"]]
+    counts = {t: Table.read(OUT / e["file"], format="ascii.ecsv") for t, e in epochs}
+    n = sum(len(r) for r in counts.values())
+    if n >= 10:
+        spans = ", ".join(f"{'AllWISE' if t == 'allwise_p3as_mep' else 'NEOWISE-R'} {years}"
+                          for t, r in counts.items() if (years := year_span(np.asarray(r["mjd"], float))))
+        parts.append(f"light curve of {n} epochs ({spans})")
+    elif n:
+        parts.append(f"{n} epoch{'s' if n > 1 else ''} only, not a light curve"
+                     + ("; a real row whose W2 is a placeholder (0 mag ± 10000, ph_qual AX)"
+                        if target["name"] == "ASASSN-15lh" else ""))
+    return "; ".join(parts)
 
 
 def _plain(value: object) -> object:

@@ -195,7 +195,7 @@ def test_typing_a_target_and_enter_or_go_loads_it(page, offline_app):
     wait_rendered(page, target="target=Gaia20fnr")
     assert page.locator("#lc-graph .scatterlayer .point").count() > 100
     status = page.locator("#status").inner_text()
-    assert "allwise_p3as_psd: not recorded in the offline archive" in status
+    assert "allwise_p3as_psd: not in the offline archive" in status
     assert status.count("IRSA is unreachable") == 1 and status.count("cannot connect") == 1  # told once
 
 

@@ -24,7 +24,7 @@ def test_fetch_at2019dsg_offline():
     out = cli("fetch", "AT2019dsg", "--offline")
     assert out.returncode == 0, out.stderr
     assert "neowiser_p1bs_psd: 253 rows from offline archive" in out.stdout
-    assert "AllWISE sources in the cone: 1" in out.stdout
+    assert "AllWISE sources in the cone (allwise_p3as_psd): 1" in out.stdout
     assert "selected source:" in out.stdout and "arcsec" in out.stdout
     assert "epochs from allwise_p3as_mep: 26" in out.stdout
 
@@ -149,3 +149,27 @@ def test_batch_command_writes_the_bundle_and_says_what_happened(tap, tmp_path):
     assert "summary.csv" in names and any(n.startswith("targets/0001_TDE/") for n in names)
     missing = cli("batch", str(tmp_path / "missing.txt"), "-o", str(tmp_path / "m.zip"), env=env)
     assert missing.returncode == 2 and "cannot read the list" in missing.stderr and "Traceback" not in missing.stderr
+
+
+def _readme_commands() -> list[list[str]]:
+    """The README's `python -m dashboard …` examples (all but `serve`), split as a shell would."""
+    import re
+    import shlex
+
+    text = (ROOT / "README.md").read_text()
+    lines = [ln.split("  #")[0].strip() for block in re.findall(r"```bash\n(.*?)```", text, re.S)
+             for ln in block.splitlines()]
+    return [shlex.split(ln)[3:] for ln in lines if ln.startswith("python -m dashboard ")
+            and not ln.startswith("python -m dashboard serve")]
+
+
+def test_every_readme_example_works_offline(tmp_path):
+    """A new user's first commands: each example of the README, with no network, exits 0 and says
+    no warning about its own cone (issue 26: the README examples must work offline)."""
+    commands = _readme_commands()
+    assert len(commands) >= 7
+    for args in commands:
+        args = [str(tmp_path / a) if a.endswith(".zip") else a for a in args]
+        out = cli(*args, env={"WISE_CACHE_DIR": str(tmp_path / "cache")})  # IRSA unreachable (port 9)
+        assert out.returncode == 0, (args, out.stdout[-500:], out.stderr[-500:])
+        assert "Traceback" not in out.stderr and "reaches beyond it" not in out.stdout, args

@@ -113,7 +113,7 @@ def test_unreachable_outside_the_archive_is_a_typed_error(settings):
     fetcher = build_fetcher(replace(settings, tap_url=_dead_url()))
     obs = fetcher.fetch(Cone(10.0, -10.0, 5.0))
     assert not obs.results
-    assert all(isinstance(err, IrsaUnreachable) and "not recorded in the offline archive" in str(err)
+    assert all(isinstance(err, IrsaUnreachable) and "not in the offline archive" in str(err)
                for err in obs.failures.values())
 
 

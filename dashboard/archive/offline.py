@@ -41,6 +41,8 @@ class Recording:
     server_side_filter: ServerSideFilter | None
     note: str
     partial: bool
+    #: columns the archive's build computed from recorded ones, each with how (never data IRSA sent)
+    derived_columns: dict[str, str]
 
     def rows(self) -> pd.DataFrame:
         return _read_rows(self.file)
@@ -54,8 +56,12 @@ class DemoTarget:
     dec: float
     kind: str
     tables: tuple[str, ...]
-    #: the largest cone around the target that every recording covers (arcsec): the demo link's radius
+    #: the largest cone around the target that every recording covers (arcsec)
     covered_radius_arcsec: float
+    #: what its demo shows, read from the rows by the archive's build ("SED with ph_qual, ...")
+    shows: str = ""
+    #: the radius its demo link opens with (arcsec): the covered radius, or less for a wide recording
+    link_radius_arcsec: float = 0.0
 
 
 _ECSV_COLUMN = re.compile(r"^# - \{name: (?P<name>[^,]+), datatype: (?P<datatype>\w+)\}$")
@@ -101,8 +107,8 @@ def _index() -> dict[str, Any]:
 def demo_targets() -> list[DemoTarget]:
     return [
         DemoTarget(t["name"], tuple(t["aliases"]), t["ra"], t["dec"], t["kind"], tuple(sorted(t["tables"])),
-                   _covered_radius(t))
-        for t in _index()["targets"]
+                   covered, t.get("shows", ""), t.get("link_radius_arcsec") or covered)
+        for t in _index()["targets"] for covered in (_covered_radius(t),)
     ]
 
 
@@ -136,7 +142,7 @@ def recordings(table: str) -> list[Recording]:
             target=t["name"], requested_table=table, recorded_table=entry["recorded_table"],
             file=entry["file"], footprint=Footprint(**entry["footprint"]), origin=entry["origin"],
             server_side_filter=_filter(entry.get("server_side_filter")), note=entry.get("note", ""),
-            partial=bool(entry.get("partial", False)),
+            partial=bool(entry.get("partial", False)), derived_columns=dict(entry.get("derived_columns", {})),
         ))
     return out
 
@@ -162,7 +168,7 @@ def query(table: str, cone: Cone) -> TableResult:
             best = (gap, rec)
     if best is None:
         raise NotCovered(
-            f"not recorded in the offline archive near {cone.ra:.5f} {cone.dec:+.5f}"
+            f"not in the offline archive (nothing recorded near {cone.ra:.5f} {cone.dec:+.5f})"
         )
     gap, rec = best
     rows = rec.rows()
@@ -178,6 +184,7 @@ def query(table: str, cone: Cone) -> TableResult:
         )
     if (rec.partial or rec.recorded_table != table) and rec.note:
         warnings.append(rec.note)
+    warnings += [f"{column}: {how}" for column, how in rec.derived_columns.items()]
     provenance = Provenance(
         table=rec.recorded_table, source="offline", rows=len(rows),
         retrieved_utc=rec.origin.get("retrieved_utc", "not recorded"), archive_file=rec.file,

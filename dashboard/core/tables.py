@@ -8,7 +8,9 @@ II.3.c (multi-epoch table); NEOWISE Explanatory Supplement (Cutri et al. 2015) s
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 # dtype per column: "f8" float, "i8" integer, "U" text. Units follow IRSA.
 _PSD_COLUMNS: dict[str, str] = {
@@ -49,7 +51,8 @@ class TableSpec:
 
     name: str
     title: str
-    release: str
+    #: the survey its rows come from, as a title says it ("AllWISE", "NEOWISE-R")
+    survey: str
     columns: dict[str, str]
     doi: str | None
     epochs: bool
@@ -68,7 +71,7 @@ class TableSpec:
 PSD = TableSpec(
     name="allwise_p3as_psd",
     title="AllWISE Source Catalog",
-    release="AllWISE (2013)",
+    survey="AllWISE",
     columns=_PSD_COLUMNS,
     doi="10.26131/IRSA1",
     epochs=False,
@@ -77,7 +80,7 @@ PSD = TableSpec(
 MEP = TableSpec(
     name="allwise_p3as_mep",
     title="AllWISE Multiepoch Photometry Table",
-    release="AllWISE (2013), single exposures 2010-2011",
+    survey="AllWISE",
     columns=_MEP_COLUMNS,
     doi=None,
     epochs=True,
@@ -88,7 +91,7 @@ MEP = TableSpec(
 NEOWISE = TableSpec(
     name="neowiser_p1bs_psd",
     title="NEOWISE-R Single Exposure (L1b) Source Table",
-    release="NEOWISE-R final release (2024-11-14), single exposures 2013-12 to 2024-07",
+    survey="NEOWISE-R",
     columns=_NEOWISE_COLUMNS,
     doi="10.26131/IRSA144",
     epochs=True,
@@ -103,7 +106,28 @@ EPOCH_TABLES: tuple[TableSpec, ...] = tuple(t for t in TABLES.values() if t.epoc
 
 #: Recorded tables the offline archive may hold under a requested table's role. Only real IRSA
 #: table names; a row is always labelled with the table it really came from.
-RECORDED_VARIANTS: dict[str, str] = {"neowiser_merge_i1bs_psd": NEOWISE.name}
+RECORDED_VARIANTS: dict[str, str] = {"neowiser_merge_i1bs_psd": NEOWISE.name,
+                                     "wise_allsky_4band_p3as_psd": PSD.name}
+#: What each recorded variant is, and the prefix its designations take (AllWISE's is "WISEA",
+#: All-Sky's "WISE": AllWISE Explanatory Supplement sec. II.1.a, All-Sky ES sec. II.2.a).
+VARIANT_TITLES: dict[str, str] = {"neowiser_merge_i1bs_psd": "NEOWISE-R merged single-exposure table",
+                                  "wise_allsky_4band_p3as_psd": "WISE All-Sky Source Catalog"}
+DESIGNATION_PREFIX: dict[str, str] = {PSD.name: "WISEA", "wise_allsky_4band_p3as_psd": "WISE"}
+
+
+def sources_title(table: str) -> str:
+    """What the source list is called, naming the table its rows really came from (the offline
+    demo of Arp 220 holds WISE All-Sky rows in the catalog's place)."""
+    if table == PSD.name:
+        return f"AllWISE sources in the cone ({PSD.name})"
+    return f"{VARIANT_TITLES.get(table, table)} sources in the cone ({table}, in place of {PSD.name})"
+
+
+def catalog_table(results: Mapping[str, Any]) -> str:
+    """The table the catalog rows of a set of results came from (``results``: by requested table,
+    each with a ``provenance``)."""
+    catalog = results.get(PSD.name)
+    return catalog.provenance.table if catalog is not None else PSD.name
 
 
 def spec(name: str) -> TableSpec:

@@ -56,6 +56,25 @@ _SEXAGESIMAL = re.compile(rf"^{_SEXA_RA}\s*,?\s+{_SEXA_DEC}$", re.IGNORECASE)
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 +\-_.*'/()\[\]]{0,99}$")
 
 
+def designation_of(ra: float, dec: float) -> str:
+    """The AllWISE designation of a position, ``Jhhmmss.ss+ddmmss.s``: the J2000 sexagesimal
+    position truncated, not rounded (AllWISE Explanatory Supplement sec. II.1.a)."""
+    hours = (ra % 360.0) / 15.0
+    hh, mm, ss = _truncated_sexagesimal(hours, 2)
+    dd, am, asec = _truncated_sexagesimal(abs(dec), 1)
+    return f"J{hh:02d}{mm:02d}{ss:05.2f}{'-' if dec < 0 else '+'}{dd:02d}{am:02d}{asec:04.1f}"
+
+
+def _truncated_sexagesimal(value: float, decimals: int) -> tuple[int, int, float]:
+    # In units of the last digit, so that truncation is exact integer arithmetic (the 1e-6
+    # absorbs binary representation: 45.46 s stored as 45.459999... is still .46).
+    scale = 10 ** decimals
+    ticks = int(value * 3600 * scale + 1e-6)
+    whole, rest = divmod(ticks, 3600 * scale)
+    minutes, seconds = divmod(rest, 60 * scale)
+    return whole, minutes, seconds / scale
+
+
 def _fail(text: str, why: str) -> TargetError:
     shown = text if len(text) <= 60 else text[:57] + "..."
     return TargetError(f"Could not read the target {shown!r}: {why}. {ACCEPTED_FORMS}")

@@ -26,7 +26,8 @@ import pandas as pd
 from dashboard import __version__
 from dashboard.archive.votable import frame_to_votable
 from dashboard.config import Settings
-from dashboard.core.model import Observations
+from dashboard.core.model import Observations, TableResult
+from dashboard.core.releases import release_label
 from dashboard.core.tables import TABLES, UNITS
 from dashboard.core.targets import ecliptic_latitude
 from dashboard.provenance import sky as sky_bundle
@@ -118,13 +119,19 @@ def _raw_votables(observations: Observations) -> dict[str, bytes]:
     return files
 
 
+def _epochs_mjd(result: TableResult) -> Any:
+    """The epochs of an epoch table's rows; None for the catalog, which has no ``mjd``."""
+    return result.rows["mjd"].to_numpy(float) if "mjd" in result.rows.columns else None
+
+
 def manifest(view: View, settings: Settings, files: dict[str, bytes]) -> dict:
     obs = view.observations
     tables = []
     for name, result in obs.results.items():
         p = result.provenance
         tables.append({
-            "name": p.table, "requested_as": name, "release": TABLES[name].release, "doi": TABLES[name].doi,
+            "name": p.table, "requested_as": name, "release": release_label(p.table, p.retrieved_utc,
+                                                                          _epochs_mjd(result)), "doi": TABLES[name].doi,
             "adql": p.adql, "service_url": p.service_url, "rows": p.rows, "retrieved_utc": p.retrieved_utc,
             "raw_file": f"raw/{p.table}.vot", "from_offline_archive": p.source == "offline",
             "footprint": p.footprint.as_dict() if p.footprint else {"ra": obs.cone.ra, "dec": obs.cone.dec,
@@ -136,7 +143,9 @@ def manifest(view: View, settings: Settings, files: dict[str, bytes]) -> dict:
     params = view.params
     return {
         "mission": "WISE (Wide-field Infrared Survey Explorer) and NEOWISE-R",
-        "release": "AllWISE (2013); NEOWISE-R final data release (2024-11-14)",
+        "release": "; ".join(str(t["release"]) for t in tables),
+        "time_system": {"mjd": "modified Julian date in UTC (NEOWISE Explanatory Supplement sec. III.1.c "
+                               "gives mjd 57196.47882488 as 2015-06-23 11:29:30.47 UTC; AllWISE ES sec. II.3.c)"},
         "tables": tables,
         "failures": {t: {"kind": e.kind, "message": e.data_message} for t, e in obs.failures.items()},
         "params": {k: v for k, v in asdict(params).items() if k != "counterparts"},

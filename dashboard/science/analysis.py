@@ -10,7 +10,7 @@ import pandas as pd
 
 from dashboard.core.errors import ComputationFailed
 from dashboard.core.model import Observations, Target
-from dashboard.core.tables import EPOCH_TABLES, PSD
+from dashboard.core.tables import DESIGNATION_PREFIX, EPOCH_TABLES, PSD, catalog_table
 from dashboard.core.targets import ecliptic_latitude
 from dashboard.science.colour_track import ColourTrack, colour_track
 from dashboard.science.lightcurve import LightCurve, build_lightcurve
@@ -57,7 +57,8 @@ class View:
 
 def analyze(target: Target, observations: Observations, params: AnalysisParams) -> View:
     sources = sources_table(observations.rows(PSD.name), target)
-    selection = select_source(sources, target, params.source)
+    selection = select_source(sources, target, params.source,
+                              DESIGNATION_PREFIX.get(catalog_table(observations.results), "WISEA"))
     sed_table = _sed_for(sources, selection, params)
     filters: list[CutReport] = []
     if not sed_table.empty:

@@ -54,8 +54,10 @@ def sources_table(psd: pd.DataFrame, target: Target) -> pd.DataFrame:
     return out.sort_values("separation_arcsec", kind="stable").reset_index(drop=True)
 
 
-def select_source(sources: pd.DataFrame, target: Target, requested: str | None = None) -> Selection | None:
-    """The chosen source: ``requested`` key, else the typed designation, else the nearest."""
+def select_source(sources: pd.DataFrame, target: Target, requested: str | None = None,
+                  prefix: str = "WISEA") -> Selection | None:
+    """The chosen source: ``requested`` key, else the typed designation, else the nearest.
+    ``prefix``: the catalog's designation prefix (WISE All-Sky rows are "WISE J…")."""
     if sources.empty:
         return None
     row, method = sources.iloc[0], "nearest to the target"
@@ -70,7 +72,7 @@ def select_source(sources: pd.DataFrame, target: Target, requested: str | None =
     designation = row.get("designation") if isinstance(row.get("designation"), str) else None
     cntr = row.get("cntr")
     cntr = int(cntr) if cntr is not None and pd.notna(cntr) else None
-    label = f"WISEA {designation}" if designation else f"AllWISE source at {row['ra']:.5f} {row['dec']:+.5f}"
+    label = f"{prefix} {designation}" if designation else f"catalog source at {row['ra']:.5f} {row['dec']:+.5f}"
     return Selection(key=str(row["key"]), label=label, designation=designation, cntr=cntr,
                      ra=float(row["ra"]), dec=float(row["dec"]),
                      separation_arcsec=float(row["separation_arcsec"]), method=method)

@@ -13,6 +13,7 @@ from dashboard.science.quality import EPOCH_CUTS
 from dashboard.ui.batch import section as batch_section
 from dashboard.ui.figures import message_figure
 from dashboard.ui.figures.style import BASE_CONFIG
+from dashboard.ui.panels import LIGHTCURVE_TITLE, SOURCES_TITLE
 from dashboard.ui.urlstate import BOUNDS, ViewState
 
 LOADING = message_figure("Loading…")  # never empty axes before the first render
@@ -66,26 +67,22 @@ def _flag_legend() -> html.Div:
 
 
 def _demo_links() -> html.Div:
-    items = []
-    for t in archive.demo_targets():
-        lc = "allwise_p3as_mep" in t.tables or "neowiser_p1bs_psd" in t.tables
-        sed = "allwise_p3as_psd" in t.tables
-        what = " + ".join(x for x, ok in (("SED", sed), ("light curve", lc)) if ok)
-        items.append(html.Li([dcc.Link(t.name, href=f"?target={t.name.replace(' ', '+')}&r={t.covered_radius_arcsec:g}",
-                                       className="demo"),
-                              html.Span(f" — {t.kind}; {what}; recorded within {t.covered_radius_arcsec:g}\"",
-                                        className="muted")]))
+    items = [html.Li([dcc.Link(t.name, href=f"?target={t.name.replace(' ', '+')}&r={t.link_radius_arcsec:g}",
+                               className="demo"),
+                      html.Span(f" — {t.kind}: {t.shows}; recorded within {t.covered_radius_arcsec:g}″",
+                                className="muted")])
+             for t in archive.demo_targets()]
     return html.Div(id="welcome", className="welcome", style={"display": "none"}, children=[
         html.H2("Try a demo target (real IRSA rows shipped with the app, work offline)"),
         html.Ul(items, className="demo-list"),
         html.P("Or type a name, coordinates (314.2624 +14.2044, 20:57:02.97 +14:12:16.3, l=61.4 b=-19.7) "
-               "or an AllWISE designation (J205702.96+141216.2).", className="muted"),
+               "or an AllWISE designation (J205702.96+141216.2, AT2019dsg's host).", className="muted"),
     ])
 
 
-def _panel(title: str, body: list, extra: list | None = None, panel_id: str = "") -> html.Section:
+def _panel(title: str, body: list, extra: list | None = None, panel_id: str = "", title_id: str = "") -> html.Section:
     return html.Section(className="panel", id=panel_id or None, children=[
-        html.Div(className="panel-head", children=[html.H3(title), *(extra or [])]),
+        html.Div(className="panel-head", children=[html.H3(title, **({"id": title_id} if title_id else {})), *(extra or [])]),
         *body,
     ])
 
@@ -209,7 +206,7 @@ def make_layout() -> html.Div:
         ]),
         _demo_links(),
         html.Main(id="main", className="grid", children=[
-            _panel("AllWISE sources in the cone (allwise_p3as_psd)", [
+            _panel(SOURCES_TITLE, [
                 html.Div(id="sources-message", className="panel-message"),
                 dag.AgGrid(id="sources", columnDefs=_source_columns(), rowData=[], className="ag-theme-alpine",
                            style={"height": "190px"}, getRowId="params.data.key", columnSize="autoSize",
@@ -221,21 +218,22 @@ def make_layout() -> html.Div:
                                                 "style": {"backgroundColor": "#dbeafe", "fontWeight": "600"}}]}}),
                 _flag_legend(),
                 html.Div(id="source-detail", className="source-detail"),
-            ], extra=[html.Span(id="selection", className="muted")], panel_id="sources-panel"),
+            ], extra=[html.Span(id="selection", className="muted")], panel_id="sources-panel",
+                title_id="sources-title"),
             _panel("Spectral energy distribution", [
                 dcc.Loading(dcc.Graph(id="sed-graph", figure=LOADING, config=GRAPH_CONFIG), type="circle"),
             ], extra=[dcc.RadioItems(id="sed-axis", options=[
                 {"label": html.Span(["F", html.Sub("ν"), " (Jy)"]), "value": "fnu"},
                 {"label": html.Span(["ν F", html.Sub("ν"), " (erg s⁻¹ cm⁻²)"]), "value": "nufnu"}],
                                      value="fnu", inline=True)], panel_id="sed-panel"),
-            _panel("W1/W2 light curve (AllWISE 2010–11, NEOWISE-R 2013–24)", [
+            _panel(LIGHTCURVE_TITLE, [
                 html.Div(id="lc-stats", className="muted"),
                 dcc.Loading(dcc.Graph(id="lc-graph", figure=LOADING, config=GRAPH_CONFIG), type="circle"),
                 html.H4("Colour–magnitude track (dust or intrinsic?)"),
                 dcc.Loading(dcc.Graph(id="cm-graph", figure=LOADING, config=GRAPH_CONFIG), type="circle"),
             ], extra=[dcc.RadioItems(id="lc-unit", options=[{"label": "magnitude", "value": "mag"},
                                                             {"label": "flux (mJy)", "value": "flux"}],
-                                     value="mag", inline=True)], panel_id="lc-panel"),
+                                     value="mag", inline=True)], panel_id="lc-panel", title_id="lc-title"),
             _controls(state),
             _panel("Periodogram and folding (single exposures that passed the cuts)", [
                 html.P(id="pg-hint", className="muted"),

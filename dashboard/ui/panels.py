@@ -10,7 +10,8 @@ from dash import html
 from dashboard.core.errors import NotCovered, NotRecordedOffline, WiseError
 from dashboard.core.flags import decode
 from dashboard.core.model import Observations
-from dashboard.core.tables import PSD, TABLES
+from dashboard.core.releases import year_span
+from dashboard.core.tables import EPOCH_TABLES, PSD, TABLES, sources_title
 from dashboard.science.analysis import View
 
 STATUS_CLASS = {"live": "ok", "hit": "ok", "stale": "warn", "offline": "offline"}
@@ -38,14 +39,41 @@ def catalog_failure(observations: Observations) -> WiseError | None:
     return observations.failures.get(PSD.name)
 
 
+def not_in_offline_archive(error: WiseError) -> bool:
+    """The table was not asked of IRSA: it is simply not among the offline archive's recordings."""
+    return isinstance(error, NotCovered | NotRecordedOffline)
+
+
+def catalog_unavailable(error: WiseError) -> str:
+    """What the SED and source panels say when there is no catalog answer."""
+    if not_in_offline_archive(error):
+        return "No AllWISE catalog row of this target is in the offline archive."
+    return f"AllWISE catalog unavailable: {error}"
+
+
 def epoch_failures(observations: Observations) -> dict[str, WiseError]:
     return {t: e for t, e in observations.failures.items() if TABLES[t].epochs}
+
+
+SOURCES_TITLE = sources_title(PSD.name)
+
+
+LIGHTCURVE_TITLE = "W1/W2 light curve"
+
+
+def lightcurve_title(view: View) -> str:
+    """The light curve's title with the years each survey's epochs span in this view, e.g.
+    "W1/W2 light curve (AllWISE 2010–2011, NEOWISE-R 2014–2022)": from the rows, not the mission."""
+    epochs = view.lightcurve.epochs
+    spans = [f"{t.survey} {years}" for t in EPOCH_TABLES
+             if not epochs.empty and (years := year_span(epochs.loc[epochs["table"] == t.name, "mjd"]))]
+    return f"{LIGHTCURVE_TITLE} ({', '.join(spans)})" if spans else LIGHTCURVE_TITLE
 
 
 def lightcurve_unavailable(observations: Observations) -> str:
     """Why there is no light curve, when every epoch table failed."""
     failures = epoch_failures(observations)
-    if failures and all(isinstance(e, NotCovered | NotRecordedOffline) for e in failures.values()):
+    if failures and all(not_in_offline_archive(e) for e in failures.values()):
         unreachable = any(isinstance(e, NotRecordedOffline) for e in failures.values())
         return ("No light curve is recorded in the offline archive for this target"
                 + (" (IRSA is unreachable)." if unreachable else "."))

@@ -9,6 +9,7 @@ from typing import Any
 from dash import Output, no_update
 
 from dashboard.config import Settings
+from dashboard.core.tables import catalog_table, sources_title
 from dashboard.pipeline import view, with_sky
 from dashboard.science.analysis import AnalysisParams, binning_note
 from dashboard.science.variability import describe
@@ -94,7 +95,8 @@ def placeholder(message: str, *, welcome: bool) -> dict:
             "sources_message": "" if welcome else message, "selection": "", "detail": [], "fit": None,
             "download": "#", "download_class": DOWNLOAD_OFF, "share": "", "configs": [no_update] * len(PLOTS),
             "timeseries": [fig, fig, fig], "pg_hint": "", "pg_style": {"display": "none"},
-            "welcome": {"display": "block" if welcome else "none"}, "stats": "", "status": []}
+            "welcome": {"display": "block" if welcome else "none"}, "stats": "", "status": [],
+            "lc_title": panels.LIGHTCURVE_TITLE, "sources_title": panels.SOURCES_TITLE}
 
 
 def build_panels(observed: Any, state: ViewState, share_base: str, params: AnalysisParams | None = None) -> dict:
@@ -103,8 +105,8 @@ def build_panels(observed: Any, state: ViewState, share_base: str, params: Analy
     rows = panels.source_rows(shown)
     catalog_failed = panels.catalog_failure(observations)
     if catalog_failed is not None:
-        sed_fig = figures.message_figure(f"AllWISE catalog unavailable: {catalog_failed}")
-        sources_message = f"AllWISE catalog unavailable: {catalog_failed}"
+        sources_message = panels.catalog_unavailable(catalog_failed)
+        sed_fig = figures.message_figure(sources_message)
     else:
         sed_fig = figures.sed_figure(shown, state.sed_axis)
         sources_message = "" if rows else f"No AllWISE sources within {observations.cone.radius_arcsec:g} arcsec."
@@ -115,7 +117,9 @@ def build_panels(observed: Any, state: ViewState, share_base: str, params: Analy
         lc_fig = figures.lightcurve_figure(shown, state.unit, state.x_range, state.y_range)
     stats = binning_note(shown) + describe(shown.lightcurve.stats)
     if catalog_failed is not None and not shown.lightcurve.epochs.empty:
-        stats += (" · not matched to an AllWISE source (the catalog failed): epochs within "
+        why = ("no catalog row in the offline archive" if panels.not_in_offline_archive(catalog_failed)
+               else "the catalog failed")
+        stats += (f" · not matched to an AllWISE source ({why}): epochs within "
                   f"{shown.params.match_radius_arcsec:g}\" of the target position")
     if shown.motion is not None:
         stats += " · " + shown.motion.note()
@@ -130,7 +134,9 @@ def build_panels(observed: Any, state: ViewState, share_base: str, params: Analy
             "pg_hint": "" if state.wants_timeseries else PG_HINT,
             "pg_style": {} if state.wants_timeseries else {"display": "none"},
             "download": "/bundle.zip" + query, "download_class": DOWNLOAD_ON, "share": share_base + query,
-            "welcome": {"display": "none"}, "stats": stats, "status": panels.status_lines(observations)}
+            "welcome": {"display": "none"}, "stats": stats, "status": panels.status_lines(observations),
+            "lc_title": panels.lightcurve_title(shown),
+            "sources_title": sources_title(catalog_table(observations.results))}
 
 
 #: Each plot's graph id and the name its exported files carry (wise_<target>_<name>.png|svg).
@@ -154,7 +160,8 @@ def panel_outputs(*, duplicate: bool) -> dict[str, Any]:
             "fit": out("sources", "columnSize"),
             "download": out("download", "href"), "download_class": out("download", "className"),
             "share": out("share-url", "value"), "welcome": out("welcome", "style"),
-            "stats": out("lc-stats", "children"), "status": out("status", "children")}
+            "stats": out("lc-stats", "children"), "status": out("status", "children"),
+            "lc_title": out("lc-title", "children"), "sources_title": out("sources-title", "children")}
 
 
 PG_HINT = "Tick 'Lomb–Scargle periodogram' or type a period to fold (days, or 'best')."
