@@ -26,7 +26,7 @@ from dashboard.pipeline import observe, sky_context, view, with_sky
 from dashboard.provenance.bundle import build_bundle, safe_name
 from dashboard.ui import callbacks
 from dashboard.ui.layout import make_layout
-from dashboard.ui.urlstate import parse_exact, to_params
+from dashboard.ui.urlstate import page_view, parse_exact, to_params
 from dashboard.web.batches import Batches, start_clean_up
 from dashboard.web.jobs import ThreadJobManager
 from dashboard.web.memo import Memo, fingerprint
@@ -193,8 +193,9 @@ def _routes(server: Flask, settings: Settings, manager: object) -> None:
                          504 if silent else 502, {"X-WISE-Failures": failures})
         sky = sky_context(observed, state.img, settings)  # cached; each service may fail alone
         params = with_sky(to_params(state), sky)
-        key = (observed.target, fingerprint(obs), params, sky.fingerprint())  # same data, same bytes: built once
-        data = bundles.get(key, lambda: build_bundle(view(observed, params), settings, sky))
+        page = page_view(state)  # recorded in the manifest: which view this is, zoom and fold included
+        key = (observed.target, fingerprint(obs), params, sky.fingerprint(), page["query"])  # built once
+        data = bundles.get(key, lambda: build_bundle(view(observed, params), settings, sky, page))
         headers = {"Content-Disposition": f'attachment; filename="wise_{safe_name(observed.target.label())}.zip"',
                    "X-WISE-Cache": obs.cache_states()}
         if failures:

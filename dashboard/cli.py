@@ -63,7 +63,8 @@ def fetch_command(settings: Settings, args: argparse.Namespace) -> int:
         for band in ("W1", "W2"):
             p = shown.periodograms.get(band)
             print(f"{band} best period: {p.best_period_d:.5f} d (FAP {p.fap:.2g}, {p.n_epochs} epochs)"
-                  + (f"; on the WISE alias '{p.alias}'" if p.alias else "") if p is not None else
+                  + (f"; on the WISE alias '{p.alias}'" if p.alias else "")
+                  + (f"\n  {caution}" if (caution := shown.periodogram_caution(band)) else "") if p is not None else
                   f"{band}: too few detected epochs for a periodogram")
     if not observations.results and settings.offline:
         print("offline demo targets: " + ", ".join(t.name for t in archive.demo_targets()), file=sys.stderr)
@@ -73,25 +74,26 @@ def fetch_command(settings: Settings, args: argparse.Namespace) -> int:
 def bundle_command(settings: Settings, args: argparse.Namespace) -> int:
     """The bundle of a target, or (``--url``) of exactly the view a page link shows: the same
     bytes as ``/bundle.zip?QUERY`` on a server with the same data."""
-    from dashboard.core.targets import TargetError
+    from dashboard.core.targets import TargetError, parse_radius
     from dashboard.provenance.bundle import build_bundle
-    from dashboard.ui.urlstate import parse_exact, to_params
+    from dashboard.ui.urlstate import ViewState, page_view, parse_exact, to_params
 
-    band = "W1"
     if args.url is not None:
         state = parse_exact(args.url.split("?", 1)[-1], max_radius=settings.max_radius_arcsec)
-        observed = observe(state.target, state.radius, settings)
-        params, band = to_params(state), state.img
-    elif args.target:
-        observed, params = _observe(settings, args), AnalysisParams(source=args.source, periodogram=args.periodogram)
+    elif args.target:  # the page's view of this target with the command's options
+        radius = parse_radius(args.radius, settings.max_radius_arcsec) if args.radius else \
+            settings.default_radius_arcsec
+        state = ViewState(target=args.target, radius=radius, source=args.source or "", pg=bool(args.periodogram))
     else:
         raise TargetError("give a TARGET or --url 'QUERY_STRING' (the part of a page link after '?')")
+    observed = observe(state.target, state.radius, settings)
+    params, band = to_params(state), state.img
     if not observed.observations.results:
         for line in observed.observations.status_lines():
             print(line, file=sys.stderr)
         return EXIT_ALL_FAILED
     sky = sky_context(observed, band, settings)
-    data = build_bundle(view(observed, with_sky(params, sky)), settings, sky)
+    data = build_bundle(view(observed, with_sky(params, sky)), settings, sky, page_view(state))
     for failure in sky.failures.values():
         print(f"sky context: {failure}", file=sys.stderr)
     Path(args.output).write_bytes(data)

@@ -109,6 +109,31 @@ def test_a_bundle_is_built_once_per_view_and_is_the_same_bytes(client, monkeypat
     assert first == again and len(built) == 2 and other != first
 
 
+def test_a_bundle_records_which_view_it_is(client):
+    """Issue 26 item 6: a bundle of `unit=flux&fold=365.25&xr=…` was byte-identical to the plain
+    one. The manifest records the canonical query and every parameter, defaults included, even
+    those no file depends on (a fold, a zoom, the plot unit)."""
+    import io
+    import json
+    import zipfile
+
+    def manifest(query: str) -> dict:
+        reply = client.get("/bundle.zip?" + query)
+        assert reply.status_code == 200, reply.data[:200]
+        return json.loads(zipfile.ZipFile(io.BytesIO(reply.data)).read("manifest.json"))
+
+    plain = manifest("target=AT2019dsg&r=2.5")
+    zoomed = manifest("target=AT2019dsg&r=2.5&unit=flux&fold=365.25&xr=58000,59000")
+    assert plain["view"]["parameters"]["fold"] is None and plain["view"]["parameters"]["unit"] == "mag"
+    assert plain["view"]["parameters"]["gap"] == "100" and plain["view"]["parameters"]["cuts"]  # defaults
+    got = zoomed["view"]["parameters"]
+    assert (got["unit"], got["fold"], got["xr"]) == ("flux", "365.25", "58000,59000")
+    assert zoomed["view"]["query"].startswith("?target=AT2019dsg&r=2.5&") and "fold=365.25" in zoomed["view"]["query"]
+    assert set(got) == set(plain["view"]["parameters"]) and len(got) >= 20
+    # the data files are the same: only the record of the view differs
+    assert {k: v for k, v in zoomed["files"].items()} == plain["files"]
+
+
 def test_a_fresh_worker_serves_every_script_of_the_page_to_concurrent_requests(settings):
     """A fresh gunicorn worker gets a page's script requests on several threads at once. Dash fills
     its registry of servable files during its first request; a thread arriving meanwhile was

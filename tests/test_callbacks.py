@@ -183,8 +183,9 @@ def test_periodogram_and_fold_travel_in_the_url(fold):
     assert to_params(ViewState(target="x", fold="best")).periodogram  # folding at the best period needs it
 
 
-@pytest.mark.parametrize("part, says", [("fold=0", "fold is 'best' or a period in days"), ("fb=W3", "fb is W1 or W2"),
-                                        ("pg=2", "use 0 or 1"), ("fold=-1e9", "fold is")])
+@pytest.mark.parametrize("part, says", [("fold=0", "a fold period is 'best' or days from 0.0657"),
+                                        ("fb=W3", "fb is W1 or W2"),
+                                        ("pg=2", "use 0 or 1"), ("fold=-1e9", "a fold period is")])
 def test_bad_periodogram_settings_say_what_is_accepted(part, says):
     state = parse_query("target=AT2019dsg&" + part)
     assert any(says in n for n in state.notices) and (state.pg, state.fold, state.fb) == (False, None, "W1")

@@ -15,7 +15,7 @@ import io
 import json
 import re
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict
 from datetime import datetime
 from importlib import metadata
@@ -255,7 +255,8 @@ def _periodogram_entry(view: View) -> dict[str, Any] | None:
         return None
     if view.periodogram_failure is not None:
         return {"failed": str(view.periodogram_failure)}
-    return {band: p.summary() for band, p in view.periodograms.items()}
+    return {band: {**p.summary(), "cycles_in_baseline": round(p.cycles, 2),
+                   "red_noise_caution": view.periodogram_caution(band)} for band, p in view.periodograms.items()}
 
 
 def _periodogram_csv(result: Periodogram) -> bytes:
@@ -269,8 +270,12 @@ def failures_text(observations: Observations) -> str:
     return "".join(f"{table}: {err.kind}: {err.data_message}\n" for table, err in observations.failures.items())
 
 
-def build_bundle(view: View, settings: Settings, sky: SkyContext | None = None) -> bytes:
-    """The zip of ``view`` as bytes: exactly what is on screen, with its sky context when given."""
+def build_bundle(view: View, settings: Settings, sky: SkyContext | None = None,
+                 page: Mapping[str, Any] | None = None) -> bytes:
+    """The zip of ``view`` as bytes: exactly what is on screen, with its sky context when given.
+    ``page``: the view as the page's link holds it (its canonical query and every parameter,
+    defaults included; ``ui.urlstate.page_view``), recorded even where no file depends on it (a
+    fold, a zoom, the plot unit), so the bundle says which view it is."""
     files = {**_raw_votables(view.observations), **data_files(view)}
     files["CITATION.bib"] = (BIBTEX + (sky_bundle.bibtex(sky) if sky is not None else "")).encode()
     if sky is not None:
@@ -281,6 +286,8 @@ def build_bundle(view: View, settings: Settings, sky: SkyContext | None = None) 
     if view.observations.failures:
         files["FAILURES.txt"] = failures_text(view.observations).encode()
     entry = manifest(view, settings, files)
+    entry["view"] = dict(page) if page is not None else {
+        "query": None, "parameters": None, "note": "made without a page link (the command line with a target)"}
     if sky is not None:
         entry["sky_context"] = sky_bundle.manifest_entry(sky, view)
         entry["citations"] += entry["sky_context"]["citations"]

@@ -51,6 +51,17 @@ class View:
     match_counts: dict[str, dict[str, int]] = field(default_factory=dict)
     periodograms: dict[str, Periodogram] = field(default_factory=dict)  # by band, when params.periodogram
     periodogram_failure: ComputationFailed | None = None  # the periodogram was asked for and failed
+
+    def periodogram_caution(self, band: str) -> str | None:
+        """The red-noise caution of a band's periodogram (``Periodogram.red_noise_caution``), from
+        the variability of its visits."""
+        found = self.periodograms.get(band)
+        stats = self.lightcurve.stats.get(band)
+        if found is None:
+            return None
+        p = stats.p_constant_floor if stats is not None and stats.p_constant_floor is not None else (
+            stats.p_constant if stats is not None else None)
+        return found.red_noise_caution(p)
     colour_track: ColourTrack | None = None
     motion: MotionUse | None = None  # proper motion applied to the epoch match
 

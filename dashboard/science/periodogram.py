@@ -37,6 +37,13 @@ ALIASES: dict[str, float] = {
     "visit cadence (182.6 d)": 1.0 / 182.6,
     "one year": 1.0 / 365.25,
 }
+#: Fewest cycles of the best period the baseline must hold before its FAP speaks for a period.
+MIN_CYCLES = 3.0
+#: A visit light curve with p(constant) below this varies: its FAP is cautioned (red noise).
+VARIABLE_P = 1e-3
+#: Why the caution: Baluev's FAP tests against white noise, and aperiodic (red-noise) variability
+#: or a single flare gives low FAPs at spurious periods (Vaughan et al. 2016, MNRAS 461, 3145).
+RED_NOISE_REFERENCE = "Vaughan et al. 2016, MNRAS 461, 3145"
 #: How near (in peak widths) a best peak must be to an alias to be called one.
 ALIAS_WIDTHS = 2.0
 METHOD = ("generalized Lomb-Scargle, standard normalization (Zechmeister & Kuerster 2009; VanderPlas 2018, "
@@ -72,6 +79,26 @@ class Periodogram:
     @property
     def frequency_per_day(self) -> np.ndarray:
         return self.grid.frequencies()
+
+    @property
+    def cycles(self) -> float:
+        """How many cycles of the best period the baseline (1 / the grid's lowest frequency) holds."""
+        return 1.0 / (self.grid.min_per_day * self.best_period_d)
+
+    def red_noise_caution(self, p_constant: float | None) -> str | None:
+        """Why this FAP may not mean a period, or None: fewer than ``MIN_CYCLES`` cycles in the
+        baseline, or a light curve that varies (``p_constant`` < ``VARIABLE_P``), as a single flare
+        (a TDE) or red noise does. The FAP assumes white noise about a constant."""
+        reasons = []
+        if self.cycles < MIN_CYCLES:
+            reasons.append(f"the baseline holds {self.cycles:.1f} cycles of it")
+        if p_constant is not None and p_constant < VARIABLE_P:
+            reasons.append(f"the visits vary (p(constant) < {VARIABLE_P:g})")
+        if not reasons:
+            return None
+        return (f"Red-noise caution: the FAP assumes white noise about a constant; here {' and '.join(reasons)}. "
+                f"Aperiodic variability (a single flare such as a TDE, red noise) gives low FAPs at spurious "
+                f"periods ({RED_NOISE_REFERENCE}).")
 
     def summary(self) -> dict[str, object]:
         """What the manifest records."""

@@ -95,6 +95,15 @@ class SedOptions:
     w4_red_correction: bool = False
 
 
+def is_upper_limit(letter: str | None, mag: float | None, err: float | None) -> bool:
+    """A band's catalog magnitude is a 95% upper limit on the flux (the source is fainter than
+    it): ``ph_qual`` 'U' (AllWISE Explanatory Supplement sec. II.1.a); where ``ph_qual`` was not
+    recorded, a magnitude with a null error, which is how the catalog writes a limit."""
+    if letter is None:
+        return err is None and mag is not None
+    return letter == "U"
+
+
 def sed(source: pd.Series, options: SedOptions = SedOptions()) -> pd.DataFrame:
     """One row per band: the source's magnitude, flux density and how to read it.
 
@@ -111,7 +120,7 @@ def sed(source: pd.Series, options: SedOptions = SedOptions()) -> pd.DataFrame:
         snr = finite_number(source.get(f"{b}snr"))
         letter = ph_qual[i] if ph_qual else None
         cc = cc_flags[i] if cc_flags else None
-        upper = letter == "U"
+        upper = is_upper_limit(letter, mag, err)
         missing, why = no_measurement(np.array([_nan(mag)]), np.array([_nan(err)]),
                                       np.array([_nan(snr)]) if f"{b}snr" in source.index else None,
                                       np.array([letter], dtype=object))
@@ -119,7 +128,6 @@ def sed(source: pd.Series, options: SedOptions = SedOptions()) -> pd.DataFrame:
         note = ""
         if letter is None:
             note = "ph_qual not recorded"
-            upper = err is None and mag is not None  # a null error with a magnitude: treat as limit
             if upper:
                 note += "; null error read as a limit"
         elif letter == "Z":

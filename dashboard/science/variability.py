@@ -181,6 +181,18 @@ def _known(value: float) -> float | None:
     return float(value) if np.isfinite(value) else None
 
 
+#: Below this a probability is written as a bound: chi2's survival function underflows here
+#: (denormal numbers, then 0), so the digits it gives carry no information.
+SMALLEST_PROBABILITY = 1e-300
+
+
+def probability_text(p: float | None) -> str:
+    """A probability as a person reads it: "0.31", "4.2e-12", or "< 1e-300" (never "0" or "2.8e-316")."""
+    if p is None or not np.isfinite(p):
+        return "not computed"
+    return f"< {SMALLEST_PROBABILITY:.0e}" if p < SMALLEST_PROBABILITY else f"{p:.2g}"
+
+
 def describe(stats: dict[str, BandStats]) -> str:
     """One line per view: each band's statistics, with and without the error floor (page and CLI)."""
     parts = []
@@ -191,11 +203,11 @@ def describe(stats: dict[str, BandStats]) -> str:
         if s.chi2_red is not None:
             text += f", χ²_red {s.chi2_red:.1f}"
         if s.p_constant is not None:
-            text += f", p(constant) {s.p_constant:.2g}"
+            text += f", p(constant) {probability_text(s.p_constant)}"
         if s.fvar is not None and s.fvar_err is not None:
             text += f", F_var {s.fvar:.3f} ± {s.fvar_err:.3f}"
         if s.error_floor_mag is not None and s.chi2_red_floor is not None:
             text += (f"; with a {s.error_floor_mag:.3f} mag error floor (from the scatter within visits): "
-                     f"χ²_red {s.chi2_red_floor:.1f}, p(constant) {s.p_constant_floor:.2g}")
+                     f"χ²_red {s.chi2_red_floor:.1f}, p(constant) {probability_text(s.p_constant_floor)}")
         parts.append(text)
     return " · ".join(parts)

@@ -14,6 +14,7 @@ import dash_ag_grid as dag
 from dash import Input, Output, State, dcc, html, no_update
 
 from dashboard.config import Settings
+from dashboard.science.variability import SMALLEST_PROBABILITY
 from dashboard.web.batches import BatchAlreadyRunning, Batches, BatchRefused
 from dashboard.web.ratelimit import client_address
 
@@ -23,11 +24,17 @@ SHOWN = ["line", "status", "id", "input", "designation", "separation_arcsec", "w
 EXAMPLE = "AT2019dsg\n192.06346 +17.77402\nJ205702.96+141216.2\nl=61.403 b=-19.734"
 
 
+#: A probability below chi2's underflow reads "< 1e-300" (science/variability.SMALLEST_PROBABILITY).
+_PROBABILITY = {"valueFormatter": {"function": f"params.value == null ? '' : params.value < {SMALLEST_PROBABILITY:g} "
+                                               f"? '< {SMALLEST_PROBABILITY:.0e}' : params.value.toPrecision(2)"}}
+
+
 def section() -> html.Section:
     columns = [{"field": "view", "headerName": "view", "cellRenderer": "markdown", "pinned": "left", "width": 80,
                 "sortable": False, "filter": False}]
     columns += [{"field": c, "headerName": c, "sortable": True, "filter": True, "resizable": True,
-                 "minWidth": 8 * len(c) + 60} for c in SHOWN]
+                 "minWidth": 8 * len(c) + 60, **(_PROBABILITY if c.endswith("p_constant_floor") else {})}
+                for c in SHOWN]
     return html.Section(id="batch-section", className="panel batch", style={"display": "none"}, children=[
         html.Div(className="panel-head", children=[html.H3("Many targets at once"),
                                                    html.A("← one target", href="/", className="muted")]),

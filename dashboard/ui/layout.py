@@ -23,7 +23,8 @@ GRAPH_CONFIG = cast("dcc.Graph.Config", BASE_CONFIG)
 FLAG_TONES = {"clean": "#dcfce7", "caution": "#fff3cd", "bad": "#f8c9c6"}
 FLAG_LEGEND = [
     ("clean", "ph_qual A/B/C in every band; cc_flags 0"),
-    ("caution", "ph_qual U (upper limit) in a band; cc_flags lower case (contaminated)"),
+    ("caution", "ph_qual U in a band: '> m' is a 95% upper limit on the flux (fainter than m); "
+                "cc_flags lower case (contaminated)"),
     ("bad", "ph_qual X/Z (no measurement or no error); cc_flags upper case (spurious)"),
 ]
 
@@ -39,9 +40,10 @@ def _flag_style(column: str) -> dict:
 
 
 def _mag_formatter(band: str) -> dict:
-    err = f"params.data.w{band}sigmpro"
-    return {"function": f"params.value == null ? '—' : params.value.toFixed(3) + "
-                        f"({err} == null ? '' : ' ± ' + {err}.toFixed(3))"}
+    """"12.345 ± 0.021", or "> 12.345" where the magnitude is a 95% upper limit on the flux."""
+    err, limit = f"params.data.w{band}sigmpro", f"params.data.w{band}_limit"
+    return {"function": f"params.value == null ? '—' : {limit} ? '> ' + params.value.toFixed(3) : "
+                        f"params.value.toFixed(3) + ({err} == null ? '' : ' ± ' + {err}.toFixed(3))"}
 
 
 def _source_columns() -> list[dict]:
@@ -82,7 +84,8 @@ def _demo_links() -> html.Div:
 
 def _panel(title: str, body: list, extra: list | None = None, panel_id: str = "", title_id: str = "") -> html.Section:
     return html.Section(className="panel", id=panel_id or None, children=[
-        html.Div(className="panel-head", children=[html.H3(title, **({"id": title_id} if title_id else {})), *(extra or [])]),
+        html.Div(className="panel-head", children=[html.H3(title, id=title_id) if title_id else html.H3(title),
+                                                   *(extra or [])]),
         *body,
     ])
 

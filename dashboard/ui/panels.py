@@ -13,6 +13,7 @@ from dashboard.core.model import Observations
 from dashboard.core.releases import year_span
 from dashboard.core.tables import EPOCH_TABLES, PSD, TABLES, sources_title
 from dashboard.science.analysis import View
+from dashboard.science.photometry import is_upper_limit
 
 STATUS_CLASS = {"live": "ok", "hit": "ok", "stale": "warn", "offline": "offline"}
 
@@ -106,10 +107,14 @@ def source_rows(view: View) -> list[dict]:
     for _, row in view.sources.iterrows():
         item: dict[str, object] = {"key": row["key"], "designation": row.get("designation") or "not recorded",
                                    "sep": round(float(row["separation_arcsec"]), 2), "selected": row["key"] == selected}
-        for b in "1234":
+        letters = row.get("ph_qual")
+        ph_qual = letters if isinstance(letters, str) and len(letters) == 4 else None
+        for i, b in enumerate("1234"):
             for col in (f"w{b}mpro", f"w{b}sigmpro", f"w{b}snr"):
                 v = row.get(col)
                 item[col] = None if v is None or pd.isna(v) else round(float(v), 3)
+            item[f"w{b}_limit"] = is_upper_limit(ph_qual[i] if ph_qual else None, item[f"w{b}mpro"],  # type: ignore[arg-type]
+                                                 item[f"w{b}sigmpro"])  # type: ignore[arg-type]
         for col in ("ph_qual", "cc_flags", "ext_flg"):
             v = row.get(col)
             missing = v is None or (not isinstance(v, str) and pd.isna(v))

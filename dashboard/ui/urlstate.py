@@ -15,6 +15,7 @@ from urllib.parse import parse_qs, urlencode
 from dashboard.config import Settings
 from dashboard.core.targets import MIN_RADIUS_ARCSEC, TargetError
 from dashboard.science.analysis import AnalysisParams
+from dashboard.science.periodogram import ORBIT_DAYS
 from dashboard.science.photometry import COLOUR_CORRECTIONS, SedOptions
 from dashboard.science.quality import ALL_CUTS, CatalogCuts, EpochCuts
 from dashboard.science.stacking import Binning
@@ -65,7 +66,8 @@ BOUNDS: dict[str, tuple[float, float, str]] = {
     "oq": (0.5, 0.99, "outlier quantile is 0.5 to 0.99"),
     "xr": (40000.0, 80000.0, "MJD range is two numbers a,b with 40000 <= a < b <= 80000"),
     "yr": (-1e6, 1e6, "plot range is two numbers a,b with a < b"),
-    "fold": (0.01, 10000.0, "fold is 'best' or a period in days, 0.01 to 10000"),
+    "fold": (round(ORBIT_DAYS, 4), 10000.0, f"a fold period is 'best' or days from {round(ORBIT_DAYS, 4):g} (WISE's "
+             "94.6-min orbit: no shorter period can be sampled) to 10000"),
 }
 
 
@@ -81,6 +83,15 @@ def parse_fold(text: str) -> float | str | None:
     """A fold period: 'best', or days within ``BOUNDS['fold']``; None for anything else. The URL and the page's box."""
     text = text.strip().lower()
     return "best" if text == "best" else _float(text.removesuffix("d").strip(), *BOUNDS["fold"][:2])
+
+
+def fold_refusal(text: object) -> str | None:
+    """Why a typed fold period is not used (None when it is, or the box is empty): the page says
+    it instead of dropping the value."""
+    typed = str(text or "").strip()
+    if not typed or parse_fold(typed) is not None:
+        return None
+    return f"Fold period {typed[:20]!r} not used: {BOUNDS['fold'][2]}."
 
 
 def _float(value: str, low: float, high: float) -> float | None:
@@ -238,6 +249,20 @@ def to_query(state: ViewState) -> str:
     if state.y_range is not None:
         params["yr"] = ",".join(f"{v:.6g}" for v in state.y_range)
     return "?" + urlencode(params)
+
+
+#: Every parameter a link may hold, in ``to_query``'s order; the optional ones are absent at their default.
+PARAMETERS = ("target", "r", "src", "ph", "cc", "ext", "snr", "cuts", "bin", "unit", "sed", "match", "w4red",
+              "gap", "othr", "oq", "alpha", "pg", "fb", "img", "fold", "xr", "yr")
+
+
+def page_view(state: ViewState) -> dict[str, Any]:
+    """The view as the manifest records it: the canonical query string (the page link's part
+    after the address) and each parameter's value, defaults included (null: not set, which is
+    the default: no chosen source, no colour correction, no fold, no zoom)."""
+    query = to_query(state)
+    values = {key: value[0] for key, value in parse_qs(query[1:], keep_blank_values=True).items()}
+    return {"query": query, "parameters": {key: values.get(key) for key in PARAMETERS}}
 
 
 def to_params(state: ViewState) -> AnalysisParams:

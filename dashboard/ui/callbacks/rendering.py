@@ -131,7 +131,7 @@ def build_panels(observed: Any, state: ViewState, share_base: str, params: Analy
             "detail": panels.source_detail(rows), "fit": "autoSize",
             "configs": [figures.graph_config(observed.target.label(), plot) for plot in PLOTS.values()],
             "timeseries": [*_timeseries(shown, state), figures.colour_magnitude_figure(shown)],
-            "pg_hint": "" if state.wants_timeseries else PG_HINT,
+            "pg_hint": (shown.periodogram_caution(state.fb) or "") if state.wants_timeseries else PG_HINT,
             "pg_style": {} if state.wants_timeseries else {"display": "none"},
             "download": "/bundle.zip" + query, "download_class": DOWNLOAD_ON, "share": share_base + query,
             "welcome": {"display": "none"}, "stats": stats, "status": panels.status_lines(observations),

@@ -22,7 +22,7 @@ from dashboard.ui.callbacks.rendering import (
     panel_outputs,
     placeholder,
 )
-from dashboard.ui.urlstate import BOUNDS, ViewState, parse_fold, parse_query, to_query
+from dashboard.ui.urlstate import BOUNDS, ViewState, fold_refusal, parse_fold, parse_query, to_query
 from dashboard.web.ratelimit import rate_limiter
 
 #: control id -> (its value for a state, the state change for its value). One place per control.
@@ -162,6 +162,9 @@ def sync_state(settings: Settings, trigger: str, search: str | None, cell: dict 
         state = replace(current, source=str(key)[:64] if key else "", notices=())
         new_search = to_query(state)
     elif trigger in CONTROLS:
+        refused = fold_refusal(controls.get("fold-input")) if trigger == "fold-input" else None
+        if refused:  # the typed text stays in its box, with the reason beside it
+            return _unchanged(refused)
         state = state_from_controls(current, controls)
         new_search = to_query(state)
     else:  # the URL changed (first load, back/forward, a shared link)

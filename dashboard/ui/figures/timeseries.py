@@ -63,10 +63,15 @@ def periodogram_figure(view: View, band: str) -> Figure:
     values, labels = log_ticks(float(periods[0]), float(periods[1]))
     title = (f"{chosen.band} best period {chosen.best_period_d:.5g} ± {chosen.best_period_err_d:.2g} d<br>"
              f"FAP {chosen.fap:.2g}, {chosen.n_epochs} exposures")  # two short lines: readable on a phone
+    lines = 2
     if chosen.alias:
         title += f"<br><span style='color:#b45309'>on a WISE alias: {escape(chosen.alias)}</span>"
+        lines += 1
+    if view.periodogram_caution(chosen.band):  # beside the FAP; the full text is in the note below
+        title += "<br><span style='color:#b45309'>red-noise caution: the FAP assumes white noise</span>"
+        lines += 1
     return {"data": data, "layout": base_layout(
-        380, margin=dict(l=60, r=20, t=95 if chosen.alias else 75, b=80), shapes=shapes, annotations=notes,
+        380, margin=dict(l=60, r=20, t=35 + 20 * lines, b=80), shapes=shapes, annotations=notes,
         title=dict(text=title, font=dict(size=13)), hovermode="closest",
         xaxis=dict(AXIS, type="log", title=dict(text="period (days)"), tickvals=values, ticktext=labels),
         yaxis=dict(AXIS, title=dict(text="Lomb–Scargle power"), rangemode="tozero"),
