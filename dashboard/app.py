@@ -38,6 +38,28 @@ DASH_LOOKUPS = ("/_dash-component-suites/", "/_dash-update-component")
 log = logging.getLogger(__name__)
 
 
+#: Dash's index page with the page's language (screen readers pick their voice from it) and its
+#: scripts in a plain <div>: Dash's default puts them in a <footer>, a second "contentinfo"
+#: landmark beside the page's own footer.
+INDEX_PAGE = """<!DOCTYPE html>
+<html lang="en">
+    <head>
+        {%metas%}
+        <title>{%title%}</title>
+        {%favicon%}
+        {%css%}
+    </head>
+    <body>
+        {%app_entry%}
+        <div class="dash-scripts">
+            {%config%}
+            {%scripts%}
+            {%renderer%}
+        </div>
+    </body>
+</html>"""
+
+
 def create_app(settings: Settings | None = None, *, production: bool = False) -> dash.Dash:
     """The app. ``production`` (the gunicorn entry point) refuses to start without SECRET_KEY,
     which signs Dash's background-job handles and must be the same on every worker and host."""
@@ -56,6 +78,7 @@ def create_app(settings: Settings | None = None, *, production: bool = False) ->
         background_callback_manager=manager, suppress_callback_exceptions=False, compress=True,
         update_title=None,  # type: ignore[arg-type]  # None: keep the title while callbacks run (Dash docs)
     )
+    app.index_string = INDEX_PAGE
     server.secret_key = settings.secret_key or secrets.token_hex(32)  # a local run gets a per-run secret
     if settings.proxy_hops > 0:  # the client address comes from X-Forwarded-For only through trusted hops
         from werkzeug.middleware.proxy_fix import ProxyFix

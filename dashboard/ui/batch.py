@@ -24,6 +24,8 @@ SHOWN = ["line", "status", "id", "input", "designation", "separation_arcsec", "w
 EXAMPLE = "AT2019dsg\n192.06346 +17.77402\nJ205702.96+141216.2\nl=61.403 b=-19.734"
 
 
+#: The grid is one tab stop (arrow keys move inside), as the page's grids (ui/layout.py).
+ONE_TAB_STOP = {"tabToNextCell": {"function": "false"}, "tabToNextHeader": {"function": "false"}}
 #: A probability below chi2's underflow reads "< 1e-300" (science/variability.SMALLEST_PROBABILITY).
 _PROBABILITY = {"valueFormatter": {"function": f"params.value == null ? '' : params.value < {SMALLEST_PROBABILITY:g} "
                                                f"? '< {SMALLEST_PROBABILITY:.0e}' : params.value.toPrecision(2)"}}
@@ -36,7 +38,7 @@ def section() -> html.Section:
                  "minWidth": 8 * len(c) + 60, **(_PROBABILITY if c.endswith("p_constant_floor") else {})}
                 for c in SHOWN]
     return html.Section(id="batch-section", className="panel batch", style={"display": "none"}, children=[
-        html.Div(className="panel-head", children=[html.H3("Many targets at once"),
+        html.Div(className="panel-head", children=[html.H2("Many targets at once"),
                                                    html.A("← one target", href="/", className="muted")]),
         html.P("One target per line, in any form the target box takes, or a CSV/ECSV file with a 'target' "
                "column (optional 'id' and 'radius' in arcsec). Bad lines are listed and the rest run, as IRSA "
@@ -53,13 +55,12 @@ def section() -> html.Section:
         html.Div(id="batch-message", className="notice", role="alert"),
         html.Div(id="batch-progress", className="progress", role="status"),
         html.Div(className="batch-controls", children=[
-            html.A("Download table (summary.csv)", id="batch-summary", href="#", className="button disabled",
-                   download=""),
-            html.A("Download batch bundle (.zip)", id="batch-download", href="#", className="button disabled",
-                   download=""),
+            html.A("Download table (summary.csv)", id="batch-summary", className="button disabled", download=""),
+            html.A("Download batch bundle (.zip)", id="batch-download", className="button disabled", download=""),
         ]),
         dag.AgGrid(id="batch-table", rowData=[], columnDefs=columns, className="ag-theme-alpine",
-                   dashGridOptions={"pagination": True, "paginationPageSize": 50}, style={"height": "560px"}),
+                   dashGridOptions={"pagination": True, "paginationPageSize": 50, **ONE_TAB_STOP},
+                   style={"height": "560px"}),
         dcc.Interval(id="batch-poll", interval=1000, disabled=True), dcc.Store(id="batch-shown"),
     ])
 
@@ -77,11 +78,13 @@ def view_link(row: dict[str, Any]) -> str:
     return f"[open](/?{query})"
 
 
-def downloads(ident: str, *, table: bool, bundle: bool) -> dict[str, str]:
-    """The two download links: the table as soon as it stands, the bundle once it is made."""
-    return {"summary_href": f"/batch/{ident}/summary.csv" if table else "#",
+def downloads(ident: str, *, table: bool, bundle: bool) -> dict[str, str | None]:
+    """The two download links: the table as soon as it stands, the bundle once it is made. A
+    link not yet ready has no address at all (``href="#"`` with ``download`` saved the page
+    itself as a file), so it offers nothing: not clickable, not a tab stop."""
+    return {"summary_href": f"/batch/{ident}/summary.csv" if table else None,
             "summary_cls": "button" if table else "button disabled",
-            "href": f"/batch/{ident}/bundle.zip" if bundle else "#", "cls": "button" if bundle else "button disabled"}
+            "href": f"/batch/{ident}/bundle.zip" if bundle else None, "cls": "button" if bundle else "button disabled"}
 
 
 def poll(settings: Settings, pathname: str | None, shown: str | None = None) -> dict[str, Any]:

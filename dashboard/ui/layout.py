@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import cast
+from typing import Any, cast
 
 import dash_ag_grid as dag
 from dash import dcc, html
@@ -10,6 +10,7 @@ from dash import dcc, html
 from dashboard.archive import offline as archive
 from dashboard.science.photometry import COLOUR_CORRECTIONS, W4_RED_FACTOR
 from dashboard.science.quality import EPOCH_CUTS
+from dashboard.ui.batch import ONE_TAB_STOP
 from dashboard.ui.batch import section as batch_section
 from dashboard.ui.figures import message_figure
 from dashboard.ui.figures.style import BASE_CONFIG
@@ -83,16 +84,28 @@ def _demo_links() -> html.Div:
 
 
 def _panel(title: str, body: list, extra: list | None = None, panel_id: str = "", title_id: str = "") -> html.Section:
-    return html.Section(className="panel", id=panel_id or None, children=[
-        html.Div(className="panel-head", children=[html.H3(title, id=title_id) if title_id else html.H3(title),
+    # tabIndex -1: a skip link (SKIP_LINKS) moves the keyboard focus to the panel itself
+    return html.Section(className="panel", id=panel_id or None, tabIndex="-1" if panel_id else None, children=[
+        html.Div(className="panel-head", children=[html.H2(title, id=title_id) if title_id else html.H2(title),
                                                    *(extra or [])]),
         *body,
     ])
 
 
+def _aria(attribute: str, value: str) -> dict[str, Any]:
+    """An ``aria-*`` attribute as keyword arguments (Dash's html components take them so)."""
+    return {f"aria-{attribute}": value}
+
+
+def _named(name: str, control: Any) -> html.Div:
+    """A list of options as one named group for screen readers (assets/a11y.js drops the listbox
+    roles Dash 4 puts around native checkboxes and radio buttons)."""
+    return html.Div(control, role="group", **_aria("label", name))
+
+
 def _number_box(box_id: str, label: str, key: str, value: float) -> html.Div:
     low, high, _ = BOUNDS[key]  # the URL's bounds, defined once
-    return html.Div([html.Label(f"{label}, {low:g}–{high:g}"),
+    return html.Div([html.Label(f"{label}, {low:g}–{high:g}", htmlFor=box_id),
                      dcc.Input(id=box_id, type="number", min=low, max=high, step="any", value=value, debounce=True,
                                className="small-input")])
 
@@ -100,36 +113,43 @@ def _number_box(box_id: str, label: str, key: str, value: float) -> html.Div:
 def _controls(state: ViewState) -> html.Section:
     return _panel("Quality cuts", [
         html.Div(className="controls", children=[
-            html.Div([html.Label("Catalog ph_qual allowed (U = upper limit)"),
-                      dcc.Checklist(id="ph-qual", options=list("ABCUXZ"), value=list(state.ph_qual), inline=True)]),
-            html.Div([dcc.Checklist(id="clean-cc", options=[{"label": "catalog cc_flags clean ('0') per band",
-                                                              "value": "on"}], value=[])]),
-            html.Div([html.Label("ext_flg ≤"),
-                      dcc.Dropdown(id="max-ext", options=list(range(6)), value=state.max_ext, clearable=False,
-                                   className="small-dd")]),
-            html.Div([html.Label("catalog SNR ≥"),
+            html.Div([html.Label("Catalog ph_qual allowed (U = upper limit)", id="ph-qual-label"),
+                      html.Div(dcc.Checklist(id="ph-qual", options=list("ABCUXZ"), value=list(state.ph_qual),
+                                             inline=True), role="group", **_aria("labelledby", "ph-qual-label"))]),
+            html.Div([_named("catalog cc_flags", dcc.Checklist(
+                id="clean-cc", options=[{"label": "catalog cc_flags clean ('0') per band", "value": "on"}],
+                value=[]))]),
+            html.Div([html.Label("ext_flg ≤", id="max-ext-label"),
+                      html.Div(dcc.RadioItems(id="max-ext", options=list(range(6)), value=state.max_ext, inline=True),
+                               role="group", **_aria("labelledby", "max-ext-label"))]),
+            html.Div([html.Label("catalog SNR ≥", htmlFor="min-snr"),
                       dcc.Input(id="min-snr", type="number", min=0, max=1000, step=0.5, value=state.min_snr,
                                 debounce=True, className="small-input")]),
-            html.Div([html.Label("Epoch cuts (per table; a cut needs its column)"),
-                      dcc.Checklist(id="epoch-cuts", options=[{"label": c.label, "value": c.token}
-                                                              for c in EPOCH_CUTS],
-                                    value=list(state.epoch_cuts), className="cut-list")]),
-            html.Div([dcc.Checklist(id="binning", options=[{"label": "bin epochs into visits (timewise)",
-                                                             "value": "on"}], value=["on"])]),
+            html.Div([html.Label("Epoch cuts (per table; a cut needs its column)", id="epoch-cuts-label"),
+                      html.Div(dcc.Checklist(id="epoch-cuts", options=[{"label": c.label, "value": c.token}
+                                                                       for c in EPOCH_CUTS],
+                                             value=list(state.epoch_cuts), className="cut-list"),
+                               role="group", **_aria("labelledby", "epoch-cuts-label"))]),
+            html.Div([_named("visit binning", dcc.Checklist(
+                id="binning", options=[{"label": "bin epochs into visits (timewise)", "value": "on"}],
+                value=["on"]))]),
         ]),
-        html.H4("Visit binning and SED"),
+        html.H3("Visit binning and SED"),
         html.Div(className="controls controls-3", children=[
             _number_box("visit-gap", "visit gap (days)", "gap", state.gap),
             _number_box("outlier-threshold", "outlier threshold (× spread)", "othr", state.othr),
             _number_box("outlier-quantile", "outlier spread quantile", "oq", state.oq),
-            html.Div([html.Label(["SED colour correction, F", html.Sub("ν"), " ∝ ν", html.Sup("−α")]),
-                      dcc.Dropdown(id="sed-alpha", clearable=False, className="alpha-dd", value="none",
-                                   options=[{"label": "none (f_c = 1)", "value": "none"},
-                                            *[{"label": f"α = {a}", "value": a} for a in COLOUR_CORRECTIONS]])]),
-            html.Div([dcc.Checklist(id="w4red", options=[{"label": f"W4 red-source correction (× {W4_RED_FACTOR:g})",
-                                                           "value": "on"}], value=[])]),
+            html.Div([html.Label(["SED colour correction, F", html.Sub("ν"), " ∝ ν", html.Sup("−α"), ", α ="],
+                                 id="sed-alpha-label"),
+                      html.Div(dcc.RadioItems(id="sed-alpha", value="none", inline=True, className="alpha-list",
+                                              options=[{"label": "none", "value": "none"},
+                                                       *[{"label": f"{a}", "value": a} for a in COLOUR_CORRECTIONS]]),
+                               role="group", **_aria("labelledby", "sed-alpha-label"))]),
+            html.Div([_named("W4 red-source correction", dcc.Checklist(
+                id="w4red", options=[{"label": f"W4 red-source correction (× {W4_RED_FACTOR:g})", "value": "on"}],
+                value=[]))]),
         ]),
-        html.H4("What each cut removed"),
+        html.H3("What each cut removed"),
         # each cut beside its counts, so no number is scrolled out of sight (a phone scrolls to the
         # table and status); long texts have tooltips
         dag.AgGrid(id="filters", columnDefs=[
@@ -140,7 +160,7 @@ def _controls(state: ViewState) -> html.Section:
             {"field": "status", "tooltipField": "status", "flex": 1, "minWidth": 110},
         ], rowData=[], className="ag-theme-alpine", style={"width": "100%", "height": None},
             defaultColDef={"wrapHeaderText": True, "autoHeaderHeight": True, "resizable": True},
-            dashGridOptions={"tooltipShowDelay": 200, "domLayout": "autoHeight"}),
+            dashGridOptions={**ONE_TAB_STOP, "tooltipShowDelay": 200, "domLayout": "autoHeight"}),
     ], panel_id="controls-panel")
 
 
@@ -150,7 +170,7 @@ def _sky_panel() -> html.Section:
         return dag.AgGrid(id=grid_id, rowData=[], className="ag-theme-alpine sky-grid",
                           columnDefs=[{"field": f, "headerName": h, "sortable": True, "resizable": True,
                                        "minWidth": 200 if f == "source_id" else 8 * len(h) + 48} for f, h in columns],
-                          dashGridOptions={"domLayout": "autoHeight"}, defaultColDef={"flex": 1},
+                          dashGridOptions={**ONE_TAB_STOP, "domLayout": "autoHeight"}, defaultColDef={"flex": 1},
                           style={"width": "100%", "height": None})
 
     return _panel("Sky context: WISE image, SIMBAD and Gaia DR3", [
@@ -163,11 +183,11 @@ def _sky_panel() -> html.Section:
                 html.Div(id="linkouts", className="linkouts"),
             ]),
             html.Div(className="sky-ids", children=[
-                html.H4("SIMBAD (nearest first)"),
+                html.H3("SIMBAD (nearest first)"),
                 html.Div(id="simbad-message", className="panel-message", role="status"),
                 grid("simbad-table", [("main_id", "main identifier"), ("otype", "type"),
                                       ("separation_arcsec", "separation (arcsec)")]),
-                html.H4("Gaia DR3 (nearest first)"),
+                html.H3("Gaia DR3 (nearest first)"),
                 html.Div(id="gaia-message", className="panel-message", role="status"),
                 grid("gaia-table", [("source_id", "source_id"), ("separation_arcsec", "separation (arcsec)"),
                                     ("phot_g_mean_mag", "G (mag)"), ("bp_rp", "BP−RP (mag)"),
@@ -176,8 +196,23 @@ def _sky_panel() -> html.Section:
                                     ("allwise_best_neighbour", "AllWISE match")]),
             ]),
         ]),
-    ], extra=[dcc.RadioItems(id="img-band", options=["W1", "W2", "W3", "W4"], value="W1", inline=True)],
+    ], extra=[_named("image band", dcc.RadioItems(id="img-band", options=["W1", "W2", "W3", "W4"], value="W1",
+                                                  inline=True))],
         panel_id="sky-panel")
+
+
+#: Skip links (the first tab stops of the page): straight to each panel, as a keyboard or
+#: screen-reader user would otherwise Tab through every control before it.
+SKIP_LINKS = [("sources-panel", "sources"), ("sed-panel", "SED"), ("lc-panel", "light curve"),
+              ("controls-panel", "quality cuts"), ("pg-panel", "periodogram"), ("sky-panel", "sky context"),
+              ("footer", "download")]
+#: The grids are one tab stop each (``ONE_TAB_STOP``: arrow keys move inside, Tab leaves):
+#: without it Tab walked every header and cell, ~50 presses from the table to the first cut.
+
+
+def _skip_links() -> html.Nav:
+    return html.Nav(className="skip-links", **_aria("label", "skip to a panel"), children=[
+        html.A(f"Skip to {name}", href=f"#{target}", className="skip-link") for target, name in SKIP_LINKS])
 
 
 def make_layout() -> html.Div:
@@ -187,6 +222,7 @@ def make_layout() -> html.Div:
         dcc.Store(id="query"), dcc.Store(id="fetched"), dcc.Store(id="view-state"), dcc.Store(id="cancelled"),
         dcc.Store(id="canonical"), dcc.Store(id="address"), dcc.Store(id="zoom"),
         dcc.Store(id="sky-query"), dcc.Store(id="sky"), dcc.Store(id="motion"),
+        _skip_links(),
         html.Header(className="header", children=[
             html.Div(className="brand", children=[html.H1("WISE Explorer"),
                                                   html.Span("AllWISE sources · W1–W4 SED · NEOWISE light curve",
@@ -199,7 +235,7 @@ def make_layout() -> html.Div:
                 # message must echo what was typed
                 dcc.Input(id="radius-input", type="text", value=f"{state.radius:g}", n_submit=0,
                           debounce=True, className="radius-input", autoComplete="off"),
-                html.Span("arcsec", className="muted"),
+                html.Label("arcsec", htmlFor="radius-input", className="muted", title="cone radius (arcsec)"),
                 html.Button("Go", id="go", n_clicks=0, className="go"),
                 html.Button("Cancel", id="cancel", n_clicks=0, className="cancel", style={"display": "none"}),
             ]),
@@ -215,7 +251,8 @@ def make_layout() -> html.Div:
                            style={"height": "190px"}, getRowId="params.data.key", columnSize="autoSize",
                            columnSizeOptions={"skipHeader": False},
                            defaultColDef={"sortable": True, "filter": True, "resizable": True},
-                           dashGridOptions={"tooltipShowDelay": 150, "suppressColumnVirtualisation": True,
+                           dashGridOptions={**ONE_TAB_STOP, "tooltipShowDelay": 150,
+                                            "suppressColumnVirtualisation": True,
                                             "getRowStyle": {"styleConditions": [{
                                                 "condition": "params.data.selected",
                                                 "style": {"backgroundColor": "#dbeafe", "fontWeight": "600"}}]}}),
@@ -225,18 +262,19 @@ def make_layout() -> html.Div:
                 title_id="sources-title"),
             _panel("Spectral energy distribution", [
                 dcc.Loading(dcc.Graph(id="sed-graph", figure=LOADING, config=GRAPH_CONFIG), type="circle"),
-            ], extra=[dcc.RadioItems(id="sed-axis", options=[
+            ], extra=[_named("SED axis", dcc.RadioItems(id="sed-axis", options=[
                 {"label": html.Span(["F", html.Sub("ν"), " (Jy)"]), "value": "fnu"},
                 {"label": html.Span(["ν F", html.Sub("ν"), " (erg s⁻¹ cm⁻²)"]), "value": "nufnu"}],
-                                     value="fnu", inline=True)], panel_id="sed-panel"),
+                                     value="fnu", inline=True))], panel_id="sed-panel"),
             _panel(LIGHTCURVE_TITLE, [
                 html.Div(id="lc-stats", className="muted"),
                 dcc.Loading(dcc.Graph(id="lc-graph", figure=LOADING, config=GRAPH_CONFIG), type="circle"),
-                html.H4("Colour–magnitude track (dust or intrinsic?)"),
+                html.H3("Colour–magnitude track (dust or intrinsic?)"),
                 dcc.Loading(dcc.Graph(id="cm-graph", figure=LOADING, config=GRAPH_CONFIG), type="circle"),
-            ], extra=[dcc.RadioItems(id="lc-unit", options=[{"label": "magnitude", "value": "mag"},
-                                                            {"label": "flux (mJy)", "value": "flux"}],
-                                     value="mag", inline=True)], panel_id="lc-panel", title_id="lc-title"),
+            ], extra=[_named("light-curve unit", dcc.RadioItems(
+                id="lc-unit", value="mag", inline=True,
+                options=[{"label": "magnitude", "value": "mag"}, {"label": "flux (mJy)", "value": "flux"}]))],
+                panel_id="lc-panel", title_id="lc-title"),
             _controls(state),
             _panel("Periodogram and folding (single exposures that passed the cuts)", [
                 html.P(id="pg-hint", className="muted"),
@@ -245,20 +283,21 @@ def make_layout() -> html.Div:
                     dcc.Loading(dcc.Graph(id="fold-graph", figure=LOADING, config=GRAPH_CONFIG), type="circle"),
                 ]),
             ], extra=[html.Div(className="pg-controls", children=[
-                dcc.Checklist(id="pg-toggle", options=[{"label": "Lomb–Scargle periodogram", "value": "on"}],
-                              value=[]),
+                _named("periodogram", dcc.Checklist(id="pg-toggle", value=[],
+                                                    options=[{"label": "Lomb–Scargle periodogram", "value": "on"}])),
                 html.Label("fold at", htmlFor="fold-input", className="muted"),
                 dcc.Input(id="fold-input", type="text", placeholder="best or days", debounce=True,
                           className="small-input fold-input", autoComplete="off"),
-                dcc.RadioItems(id="fold-band", options=["W1", "W2"], value="W1", inline=True),
+                _named("band folded", dcc.RadioItems(id="fold-band", options=["W1", "W2"], value="W1", inline=True)),
             ])], panel_id="pg-panel"),
             _sky_panel(),
         ]),
         batch_section(),
-        html.Footer(id="footer", className="footer", children=[
-            html.A("Download bundle (.zip)", id="download", href="#", className="button disabled", download=""),
+        html.Footer(id="footer", className="footer", tabIndex="-1", children=[
+            html.A("Download bundle (.zip)", id="download", className="button disabled", download=""),
             html.Span(id="download-error", className="download-error", role="alert"),
             html.Div(className="share", children=[
+                html.Label("Link to this view", htmlFor="share-url", className="visually-hidden"),
                 dcc.Input(id="share-url", readOnly=True, value="", className="share-input"),
                 dcc.Clipboard(target_id="share-url", title="Copy link", className="copy"),
                 html.Span("Copy link", className="muted"),

@@ -169,5 +169,5 @@ def source_detail(rows: list[dict]) -> list:
         notes.append(html.Li(f"{', '.join(missing)} not recorded for this source in the data at hand",
                              className="muted"))
     name = row["designation"] if row["designation"] != "not recorded" else "AllWISE source (designation not recorded)"
-    return [html.H4([name, html.Span(f" · {row['sep']:.2f}\" from the target", className="muted")]),
+    return [html.H3([name, html.Span(f" · {row['sep']:.2f}\" from the target", className="muted")]),
             html.Ul([*bands, *[n for n in notes if n.children]], className="detail-list")]

@@ -93,7 +93,7 @@ def placeholder(message: str, *, welcome: bool) -> dict:
     fig = figures.message_figure(message)
     return {"rows": [], "sed": fig, "lc": fig, "filters": [], "progress": "" if welcome else message,
             "sources_message": "" if welcome else message, "selection": "", "detail": [], "fit": None,
-            "download": "#", "download_class": DOWNLOAD_OFF, "share": "", "configs": [no_update] * len(PLOTS),
+            "download": None, "download_class": DOWNLOAD_OFF, "share": "", "configs": [no_update] * len(PLOTS),
             "timeseries": [fig, fig, fig], "pg_hint": "", "pg_style": {"display": "none"},
             "welcome": {"display": "block" if welcome else "none"}, "stats": "", "status": [],
             "lc_title": panels.LIGHTCURVE_TITLE, "sources_title": panels.SOURCES_TITLE}

@@ -19,6 +19,9 @@ from dashboard.ui.figures.style import (
     message_figure,
 )
 
+#: The longest name the SED title carries on one line with "SED of " (a 390-px phone).
+TITLE_CHARS = 26
+
 
 def sed_figure(view: View, axis: str = "fnu") -> Figure:
     sed = view.sed
@@ -66,9 +69,13 @@ def sed_figure(view: View, axis: str = "fnu") -> Figure:
         low, high = float(positive.min()) / 1.6, float(positive.max()) * 1.6
         values, labels = log_ticks(low, high)
         yaxis |= dict(range=[math.log10(low), math.log10(high)], tickvals=values, ticktext=labels)
-    title = view.selection.label if view.selection else ""
+    label = escape(view.selection.label) if view.selection else ""
+    # A phone's plot is ~330 px wide: ~34 characters at 14 px. A longer name goes on its own line
+    # (plotly never wraps a title; it clips it).
+    title = f"SED of {label}" if len(label) <= TITLE_CHARS else f"SED of<br>{label}"
     return {"data": data, "layout": base_layout(
-        400, margin=dict(l=80, r=20, t=40, b=78), title=dict(text=f"SED of {escape(title)}", font=dict(size=14)),
+        400, margin=dict(l=80, r=20, t=40 if "<br>" not in title else 58, b=78),
+        title=dict(text=title, font=dict(size=14)),
         xaxis=dict(AXIS, type="log", title=dict(text="wavelength (µm)"), tickvals=[3, 4, 5, 7, 10, 15, 20, 25],
                    range=[math.log10(2.7), math.log10(27)]),
         yaxis=yaxis, legend=dict(orientation="h", yref="container", y=0, yanchor="bottom", x=0), showlegend=True)}
