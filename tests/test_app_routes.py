@@ -169,3 +169,26 @@ def test_a_batch_bundle_still_being_prepared_says_so_and_its_summary_is_already_
     summary = client.get(f"/batch/{state.id}/summary.csv")
     assert summary.status_code == 200 and summary.get_data(as_text=True).endswith("2,,AT2019dsg\n")
     assert client.get(f"/batch/{'b' * 32}/summary.csv").status_code == 404
+
+
+def test_scripts_are_brotli_compressed_once_and_dynamic_replies_never_kept(client):
+    """Issue 26 item 10: the page's scripts go out Brotli-compressed when the browser takes it
+    (gzip otherwise); a script is compressed once per worker (the second reply is the kept
+    bytes); a dynamic reply (a view's bundle, a page) is never taken from that cache."""
+    import gzip
+    import re
+
+    import brotli
+
+    page = client.get("/").get_data(as_text=True)
+    script = next(s for s in re.findall(r'<script src="([^"]+)"', page) if "dash_ag_grid" in s)
+    first = client.get(script, headers={"Accept-Encoding": "br, gzip"})
+    again = client.get(script, headers={"Accept-Encoding": "br, gzip"})
+    plain = client.get(script, headers={"Accept-Encoding": "identity"})
+    assert first.headers["Content-Encoding"] == "br" and first.data == again.data
+    assert brotli.decompress(first.data) == plain.data and len(first.data) < len(plain.data) / 3
+    zipped = client.get(script, headers={"Accept-Encoding": "gzip"})
+    assert zipped.headers["Content-Encoding"] == "gzip" and gzip.decompress(zipped.data) == plain.data
+    one = client.get("/healthz", headers={"Accept-Encoding": "br"})
+    other = client.get("/_dash-layout", headers={"Accept-Encoding": "br"})
+    assert one.data != other.data and b"WISE" in brotli.decompress(other.data)
