@@ -153,7 +153,12 @@ def frame_zero_points(mag: np.ndarray, dn: np.ndarray, band: str, obj: np.ndarra
 def _band_letters(ph_qual: pd.Series | None, index: int, n: int) -> np.ndarray:
     if ph_qual is None or not pd.api.types.is_object_dtype(ph_qual) and not pd.api.types.is_string_dtype(ph_qual):
         return np.full(n, "", dtype=object)
-    return ph_qual.astype(object).str[index].fillna("").to_numpy(object)
+    # A table holds few distinct ph_qual strings: read the letter once per distinct value (pandas'
+    # .str[i] per row took a quarter of a warm view at 10^5 epochs).
+    codes, distinct = pd.factorize(ph_qual.astype(object), use_na_sentinel=True)
+    letters = np.array([v[index] if isinstance(v, str) and len(v) > index else "" for v in distinct] + [""],
+                       dtype=object)
+    return letters[codes]  # code -1 (a missing value) takes the trailing ""
 
 
 def bin_visits(epochs: pd.DataFrame, binning: Binning) -> tuple[pd.DataFrame, pd.DataFrame]:

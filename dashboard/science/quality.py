@@ -31,7 +31,9 @@ from dashboard.core.tables import TableSpec
 def _clean_w1w2(values: pd.Series) -> np.ndarray:
     if not pd.api.types.is_object_dtype(values) and not pd.api.types.is_string_dtype(values):
         return np.zeros(len(values), dtype=bool)
-    return (values.astype(object).str[:2] == "00").fillna(False).to_numpy(bool)
+    codes, distinct = pd.factorize(values.astype(object), use_na_sentinel=True)  # few distinct flags
+    clean = np.array([isinstance(v, str) and v[:2] == "00" for v in distinct] + [False], dtype=bool)
+    return clean[codes]
 
 
 @dataclass(frozen=True)
