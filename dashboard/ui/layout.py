@@ -215,6 +215,58 @@ def _skip_links() -> html.Nav:
         html.A(f"Skip to {name}", href=f"#{target}", className="skip-link") for target, name in SKIP_LINKS])
 
 
+def _main(state: ViewState) -> html.Main:
+    """The panels of a view (mounted once there is one: see ``make_layout``)."""
+    return html.Main(id="main", className="grid", children=[
+        _panel(SOURCES_TITLE, [
+            html.Div(id="sources-message", className="panel-message"),
+            dag.AgGrid(id="sources", columnDefs=_source_columns(), rowData=[], className="ag-theme-alpine",
+                       style={"height": "190px"}, getRowId="params.data.key", columnSize="autoSize",
+                       columnSizeOptions={"skipHeader": False},
+                       defaultColDef={"sortable": True, "filter": True, "resizable": True},
+                       dashGridOptions={**ONE_TAB_STOP, "tooltipShowDelay": 150,
+                                        "suppressColumnVirtualisation": True,
+                                        "getRowStyle": {"styleConditions": [{
+                                            "condition": "params.data.selected",
+                                            "style": {"backgroundColor": "#dbeafe", "fontWeight": "600"}}]}}),
+            _flag_legend(),
+            html.Div(id="source-detail", className="source-detail"),
+        ], extra=[html.Span(id="selection", className="muted")], panel_id="sources-panel",
+            title_id="sources-title"),
+        _panel("Spectral energy distribution", [
+            dcc.Loading(dcc.Graph(id="sed-graph", figure=LOADING, config=GRAPH_CONFIG), type="circle"),
+        ], extra=[_named("SED axis", dcc.RadioItems(id="sed-axis", options=[
+            {"label": html.Span(["F", html.Sub("ν"), " (Jy)"]), "value": "fnu"},
+            {"label": html.Span(["ν F", html.Sub("ν"), " (erg s⁻¹ cm⁻²)"]), "value": "nufnu"}],
+                                 value="fnu", inline=True))], panel_id="sed-panel"),
+        _panel(LIGHTCURVE_TITLE, [
+            html.Div(id="lc-stats", className="muted"),
+            dcc.Loading(dcc.Graph(id="lc-graph", figure=LOADING, config=GRAPH_CONFIG), type="circle"),
+            html.H3("Colour–magnitude track (dust or intrinsic?)"),
+            dcc.Loading(dcc.Graph(id="cm-graph", figure=LOADING, config=GRAPH_CONFIG), type="circle"),
+        ], extra=[_named("light-curve unit", dcc.RadioItems(
+            id="lc-unit", value="mag", inline=True,
+            options=[{"label": "magnitude", "value": "mag"}, {"label": "flux (mJy)", "value": "flux"}]))],
+            panel_id="lc-panel", title_id="lc-title"),
+        _controls(state),
+        _panel("Periodogram and folding (single exposures that passed the cuts)", [
+            html.P(id="pg-hint", className="muted"),
+            html.Div(id="pg-graphs", className="pg-graphs", children=[
+                dcc.Loading(dcc.Graph(id="pg-graph", figure=LOADING, config=GRAPH_CONFIG), type="circle"),
+                dcc.Loading(dcc.Graph(id="fold-graph", figure=LOADING, config=GRAPH_CONFIG), type="circle"),
+            ]),
+        ], extra=[html.Div(className="pg-controls", children=[
+            _named("periodogram", dcc.Checklist(id="pg-toggle", value=[],
+                                                options=[{"label": "Lomb–Scargle periodogram", "value": "on"}])),
+            html.Label("fold at", htmlFor="fold-input", className="muted"),
+            dcc.Input(id="fold-input", type="text", placeholder="best or days", debounce=True,
+                      className="small-input fold-input", autoComplete="off"),
+            _named("band folded", dcc.RadioItems(id="fold-band", options=["W1", "W2"], value="W1", inline=True)),
+        ])], panel_id="pg-panel"),
+        _sky_panel(),
+    ])
+
+
 def make_layout() -> html.Div:
     state = ViewState()
     return html.Div(id="page", className="page", children=[
@@ -244,55 +296,14 @@ def make_layout() -> html.Div:
             html.Div(id="status", className="status"),
         ]),
         _demo_links(),
-        html.Main(id="main", className="grid", children=[
-            _panel(SOURCES_TITLE, [
-                html.Div(id="sources-message", className="panel-message"),
-                dag.AgGrid(id="sources", columnDefs=_source_columns(), rowData=[], className="ag-theme-alpine",
-                           style={"height": "190px"}, getRowId="params.data.key", columnSize="autoSize",
-                           columnSizeOptions={"skipHeader": False},
-                           defaultColDef={"sortable": True, "filter": True, "resizable": True},
-                           dashGridOptions={**ONE_TAB_STOP, "tooltipShowDelay": 150,
-                                            "suppressColumnVirtualisation": True,
-                                            "getRowStyle": {"styleConditions": [{
-                                                "condition": "params.data.selected",
-                                                "style": {"backgroundColor": "#dbeafe", "fontWeight": "600"}}]}}),
-                _flag_legend(),
-                html.Div(id="source-detail", className="source-detail"),
-            ], extra=[html.Span(id="selection", className="muted")], panel_id="sources-panel",
-                title_id="sources-title"),
-            _panel("Spectral energy distribution", [
-                dcc.Loading(dcc.Graph(id="sed-graph", figure=LOADING, config=GRAPH_CONFIG), type="circle"),
-            ], extra=[_named("SED axis", dcc.RadioItems(id="sed-axis", options=[
-                {"label": html.Span(["F", html.Sub("ν"), " (Jy)"]), "value": "fnu"},
-                {"label": html.Span(["ν F", html.Sub("ν"), " (erg s⁻¹ cm⁻²)"]), "value": "nufnu"}],
-                                     value="fnu", inline=True))], panel_id="sed-panel"),
-            _panel(LIGHTCURVE_TITLE, [
-                html.Div(id="lc-stats", className="muted"),
-                dcc.Loading(dcc.Graph(id="lc-graph", figure=LOADING, config=GRAPH_CONFIG), type="circle"),
-                html.H3("Colour–magnitude track (dust or intrinsic?)"),
-                dcc.Loading(dcc.Graph(id="cm-graph", figure=LOADING, config=GRAPH_CONFIG), type="circle"),
-            ], extra=[_named("light-curve unit", dcc.RadioItems(
-                id="lc-unit", value="mag", inline=True,
-                options=[{"label": "magnitude", "value": "mag"}, {"label": "flux (mJy)", "value": "flux"}]))],
-                panel_id="lc-panel", title_id="lc-title"),
-            _controls(state),
-            _panel("Periodogram and folding (single exposures that passed the cuts)", [
-                html.P(id="pg-hint", className="muted"),
-                html.Div(id="pg-graphs", className="pg-graphs", children=[
-                    dcc.Loading(dcc.Graph(id="pg-graph", figure=LOADING, config=GRAPH_CONFIG), type="circle"),
-                    dcc.Loading(dcc.Graph(id="fold-graph", figure=LOADING, config=GRAPH_CONFIG), type="circle"),
-                ]),
-            ], extra=[html.Div(className="pg-controls", children=[
-                _named("periodogram", dcc.Checklist(id="pg-toggle", value=[],
-                                                    options=[{"label": "Lomb–Scargle periodogram", "value": "on"}])),
-                html.Label("fold at", htmlFor="fold-input", className="muted"),
-                dcc.Input(id="fold-input", type="text", placeholder="best or days", debounce=True,
-                          className="small-input fold-input", autoComplete="off"),
-                _named("band folded", dcc.RadioItems(id="fold-band", options=["W1", "W2"], value="W1", inline=True)),
-            ])], panel_id="pg-panel"),
-            _sky_panel(),
-        ]),
+        # The panels are mounted only once there is a view (a target): dcc.Tabs renders the
+        # selected tab alone, so the landing page loads neither plotly.js (1.5 MB) nor AG Grid's
+        # grid code, and paints in half the bytes. The tab bar is hidden; rendering.py selects.
+        dcc.Tabs(id="view-tabs", value="landing", className="view-tabs-bar", parent_className="view-tabs",
+                 children=[dcc.Tab(value="landing", label="landing"), dcc.Tab(value="view", label="view", children=[
+                     _main(state)])]),
         batch_section(),
+
         html.Footer(id="footer", className="footer", tabIndex="-1", children=[
             html.A("Download bundle (.zip)", id="download", className="button disabled", download=""),
             html.Span(id="download-error", className="download-error", role="alert"),

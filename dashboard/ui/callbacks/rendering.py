@@ -96,7 +96,8 @@ def placeholder(message: str, *, welcome: bool) -> dict:
             "download": None, "download_class": DOWNLOAD_OFF, "share": "", "configs": [no_update] * len(PLOTS),
             "timeseries": [fig, fig, fig], "pg_hint": "", "pg_style": {"display": "none"},
             "welcome": {"display": "block" if welcome else "none"}, "stats": "", "status": [],
-            "lc_title": panels.LIGHTCURVE_TITLE, "sources_title": panels.SOURCES_TITLE}
+            "lc_title": panels.LIGHTCURVE_TITLE, "sources_title": panels.SOURCES_TITLE,
+            "tab": "landing" if welcome else "view"}
 
 
 def build_panels(observed: Any, state: ViewState, share_base: str, params: AnalysisParams | None = None) -> dict:
@@ -136,7 +137,7 @@ def build_panels(observed: Any, state: ViewState, share_base: str, params: Analy
             "download": "/bundle.zip" + query, "download_class": DOWNLOAD_ON, "share": share_base + query,
             "welcome": {"display": "none"}, "stats": stats, "status": panels.status_lines(observations),
             "lc_title": panels.lightcurve_title(shown),
-            "sources_title": sources_title(catalog_table(observations.results))}
+            "sources_title": sources_title(catalog_table(observations.results)), "tab": "view"}
 
 
 #: Each plot's graph id and the name its exported files carry (wise_<target>_<name>.png|svg).
@@ -161,7 +162,8 @@ def panel_outputs(*, duplicate: bool) -> dict[str, Any]:
             "download": out("download", "href"), "download_class": out("download", "className"),
             "share": out("share-url", "value"), "welcome": out("welcome", "style"),
             "stats": out("lc-stats", "children"), "status": out("status", "children"),
-            "lc_title": out("lc-title", "children"), "sources_title": out("sources-title", "children")}
+            "lc_title": out("lc-title", "children"), "sources_title": out("sources-title", "children"),
+            "tab": out("view-tabs", "value")}
 
 
 PG_HINT = "Tick 'Lomb–Scargle periodogram' or type a period to fold (days, or 'best')."
