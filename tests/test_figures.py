@@ -98,6 +98,19 @@ def test_hostile_text_is_escaped_in_the_sed_title(offline_view):
     assert "<img" not in title and "&lt;img" in title
 
 
+def test_a_long_source_name_wraps_the_sed_title_instead_of_being_clipped(offline_view):
+    """Issue 26: at 390 px plotly clips a title it cannot fit (it never wraps). A catalog row
+    without a designation is named by its position, longer than a phone's plot is wide."""
+    from dataclasses import replace
+
+    view = offline_view("HD 73108", 5)
+    assert figures.sed_figure(view)["layout"]["title"]["text"] == "SED of WISEA J084012.78+641940.9"
+    view.selection = replace(view.selection, label="catalog source at 314.26238 +14.20441")
+    fig = figures.sed_figure(view)
+    assert fig["layout"]["title"]["text"] == "SED of<br>catalog source at 314.26238 +14.20441"
+    assert fig["layout"]["margin"]["t"] > 40  # room for the second line
+
+
 def _read_label(label: str) -> float:
     """A tick label back to its number: '0.002', '2×10⁻⁵', '10¹²'."""
     digits = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁻", "0123456789-")

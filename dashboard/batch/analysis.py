@@ -97,7 +97,8 @@ def _light_curves(out: pd.DataFrame, replies: dict[str, TapReply | WiseError], p
         match = match_rows(rows, obj, ra[obj], dec[obj], params.match_radius_arcsec, cntr, cntr_known,
                            multi_epoch=spec.multi_epoch)
         cut, _ = apply_epoch_cuts(match.rows(rows), spec, params.epoch_cuts)
-        parts.append(epochs_from_table(cut.assign(object=obj[match.kept]), spec, params.binning, spec.name))
+        parts.append(epochs_from_table(cut.assign(object=obj[match.kept]), spec, params.binning, spec.name,
+                                       params.epoch_cuts.saturated))
     parts = [p for p in parts if len(p)]
     if not parts:
         return

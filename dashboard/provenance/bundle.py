@@ -36,12 +36,12 @@ from dashboard.provenance.columns import ecsv
 from dashboard.science.analysis import View
 from dashboard.science.lightcurve import COLOUR_COLUMNS, EPOCH_COLUMNS, VISIT_COLUMNS
 from dashboard.science.periodogram import Periodogram
-from dashboard.science.photometry import BANDS, ZP_SOURCE
-from dashboard.science.quality import EPOCH_CUTS
+from dashboard.science.photometry import BANDS, SATURATED_FRACTION, SATURATION_ONSET_MAG, ZP_SOURCE
+from dashboard.science.quality import EPOCH_CUTS, SATURATION_CUT, saturation_keeps
 from dashboard.sky.context import SkyContext
 
 SED_COLUMNS = ["band", "wavelength_um", "mag", "mag_err", "flux_jy", "flux_err_jy", "upper_limit", "ph_qual",
-               "cc_flag", "nu_fnu", "nu_fnu_err", "passed", "reasons", "note"]
+               "cc_flag", "nu_fnu", "nu_fnu_err", "passed", "reasons", "note", "sat", "saturated"]
 #: What computes a bundle (the page itself, Dash and plotly, does not enter its files).
 SOFTWARE = ["astropy", "astroquery", "pyvo", "numpy", "pandas"]
 PROCESSING = [
@@ -179,7 +179,17 @@ def manifest(view: View, settings: Settings, files: dict[str, bytes]) -> dict:
         "filters": [asdict(f) for f in view.filters],
         "catalog_cuts": asdict(params.catalog_cuts),
         "epoch_cuts": [{"token": c.token, "column": c.column, "keeps": c.keeps, "enabled": c.token in
-                        params.epoch_cuts.enabled} for c in EPOCH_CUTS],
+                        params.epoch_cuts.enabled} for c in EPOCH_CUTS]
+                      + [{"token": SATURATION_CUT, "column": "w1mpro, w2mpro, w?sat (per band)",
+                          "keeps": saturation_keeps(params.binning.saturation_w1, params.binning.saturation_w2,
+                                                    SATURATED_FRACTION),
+                          "enabled": params.epoch_cuts.saturated}],
+        "saturation": {"catalog_onsets_mag": SATURATION_ONSET_MAG, "saturated_fraction": SATURATED_FRACTION,
+                       "epoch_onsets_mag": {"W1": params.binning.saturation_w1, "W2": params.binning.saturation_w2},
+                       "verified": False,
+                       "note": "onsets NOT VERIFIED against the Explanatory Supplements (NEOWISE ES sec. "
+                               "II.1.c.iv; All-Sky ES sec. VI.3.c); w?sat threshold: WISE Preliminary Release ES "
+                               "sec. VI.4.d (~1% of unsaturated sources have w?sat > 0 from charged-particle hits)"},
         "binning": {"method": "timewise stack_visits (Necker et al. 2025): median per visit, outliers at "
                               "threshold x quantile of |f - median| on flux, error max(t-corrected SDOM, combined)",
                     "mode": view.lightcurve.visit_mode, "window_days": params.binning.window_days,
@@ -234,7 +244,11 @@ reproduce.py            recomputes every CSV from raw/ offline (python reproduce
 
 def data_files(view: View) -> dict[str, bytes]:
     """The CSVs computed from the rows: what ``reproduce.py`` recomputes and compares."""
-    source_cols = [c for c in view.sources.columns if c != "key"]
+    # The catalog's own column order (not the order a reply or a recording happened to have): a
+    # bundle's raw VOTable of offline rows lists them in this order, and reproduce.py must get
+    # the same file back from it.
+    catalog = [c for c in TABLES["allwise_p3as_psd"].columns if c in view.sources.columns]
+    source_cols = catalog + [c for c in view.sources.columns if c not in catalog and c != "key"]
     tables = {
         "sources": (view.sources, source_cols, "AllWISE catalog sources in the cone, nearest first"),
         "sed": (view.sed, SED_COLUMNS, "the selected source's W1-W4 spectral energy distribution"),

@@ -48,6 +48,7 @@ COLUMNS: dict[str, tuple[str | None, str]] = {
     "reasons": (None, "the cuts that rejected this row, as their rules"), "note": (None, "remarks on this band"),
     "mjd": ("d", "modified Julian date, UTC, of the exposure (for a visit: its median)"),
     "table": (None, "the IRSA table the row came from"), "measured": (None, "False: no measurement in this band"),
+    "sat": (None, "fraction of the fit's pixels saturated (the catalog's w?sat of that band)"),
     "saturated": (None, "True: brighter than the band's saturation onset"),
     "visit": (None, "0-based visit number (visits split where the gap exceeds the binning gap)"),
     "outlier": (None, "True: rejected from its visit's median as an outlier"),

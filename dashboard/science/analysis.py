@@ -16,8 +16,15 @@ from dashboard.science.colour_track import ColourTrack, colour_track
 from dashboard.science.lightcurve import LightCurve, build_lightcurve
 from dashboard.science.motion import Motion, MotionUse, moving_counterpart
 from dashboard.science.periodogram import Periodogram, periodogram
-from dashboard.science.photometry import SedOptions, sed
-from dashboard.science.quality import CatalogCuts, CutReport, EpochCuts, apply_epoch_cuts, catalog_band_reasons
+from dashboard.science.photometry import SATURATED_FRACTION, SedOptions, sed
+from dashboard.science.quality import (
+    CatalogCuts,
+    CutReport,
+    EpochCuts,
+    apply_epoch_cuts,
+    catalog_band_reasons,
+    saturation_keeps,
+)
 from dashboard.science.select import Selection, match_epochs, select_source, sources_table
 from dashboard.science.stacking import Binning
 
@@ -109,13 +116,28 @@ def analyze(target: Target, observations: Observations, params: AnalysisParams) 
         filters.extend(report)
         epoch_tables[spec.name] = cut
         labels[spec.name] = result.provenance.table
-    lightcurve = build_lightcurve(epoch_tables, params.binning, labels)
+    lightcurve = build_lightcurve(epoch_tables, params.binning, labels, params.epoch_cuts.saturated)
+    filters.extend(_saturation_reports(lightcurve.epochs, labels, params))
     periodograms, failed = _periodograms(lightcurve.epochs) if params.periodogram else ({}, None)
     return View(target=target, observations=observations, params=params, sources=sources, selection=selection,
                 sed=sed_table, lightcurve=lightcurve, filters=filters, match_counts=match_counts,
                 periodograms=periodograms, periodogram_failure=failed,
                 colour_track=colour_track(lightcurve.colour(), lightcurve.visits),
                 motion=MotionUse(moving[0], moving[1], recovered) if moving is not None else None)
+
+
+def _saturation_reports(epochs: pd.DataFrame, labels: dict[str, str], params: AnalysisParams) -> list[CutReport]:
+    """What the per-band saturation cut did to each epoch table (band-epochs removed);
+    ``labels``: each table's name as its epochs carry it (the table the rows came from)."""
+    if not params.epoch_cuts.saturated:
+        return []
+    keeps = saturation_keeps(params.binning.saturation_w1, params.binning.saturation_w2, SATURATED_FRACTION)
+    out = []
+    for table, label in labels.items():
+        mine = epochs[epochs["table"] == label] if len(epochs) else epochs
+        removed = int(mine["reasons"].astype(str).str.contains("saturated in ", regex=False).sum()) if len(mine) else 0
+        out.append(CutReport(table, keeps, "w1mpro, w2mpro, w?sat", removed, 0, "applied per band"))
+    return out
 
 
 def _periodograms(epochs: pd.DataFrame) -> tuple[dict[str, Periodogram], ComputationFailed | None]:

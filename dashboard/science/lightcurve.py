@@ -15,7 +15,7 @@ import pandas as pd
 
 from dashboard.core.measurement import no_measurement
 from dashboard.core.tables import TABLES, TableSpec
-from dashboard.science.photometry import DN_MAGZP, dn_to_jy, mag_err_to_jy, mag_to_jy
+from dashboard.science.photometry import DN_MAGZP, SATURATED_FRACTION, dn_to_jy, mag_err_to_jy, mag_to_jy
 from dashboard.science.stacking import Binning, group_median, stack, visit_ids, windowed
 from dashboard.science.variability import BandStats, variability
 
@@ -80,11 +80,15 @@ def visit_colours(visits: pd.DataFrame) -> pd.DataFrame:
     })
 
 
-def epochs_from_table(rows: pd.DataFrame, spec: TableSpec, binning: Binning, label: str | None = None) -> pd.DataFrame:
+def epochs_from_table(rows: pd.DataFrame, spec: TableSpec, binning: Binning, label: str | None = None,
+                      cut_saturated: bool = False) -> pd.DataFrame:
     """One row per (exposure, band) with magnitude, flux density and the quality verdict.
 
     A band without a measurement (``measurement.py``) stays in the table, not passed, with the
-    reason, and with no magnitude or flux. ``label`` is the table the rows really came from."""
+    reason, and with no magnitude or flux. ``label`` is the table the rows really came from.
+    ``saturated``: brighter than the band's onset (``binning.saturation_w1``/``_w2``) or, where
+    the table has ``w?sat``, more than ``SATURATED_FRACTION`` of the fit's pixels saturated;
+    ``cut_saturated`` (the epoch cut ``sat``) then fails that band's epoch alone."""
     suffix = spec.mag_suffix
     parts = []
     for band in ("W1", "W2"):
@@ -110,16 +114,24 @@ def epochs_from_table(rows: pd.DataFrame, spec: TableSpec, binning: Binning, lab
         flux_err = np.where(upper, np.nan, np.where(np.isfinite(dn), dn_to_jy(dn_err, band, zp),
                                                     mag_err_to_jy(flux_mag, err)))
         sat_limit = binning.saturation_w1 if band == "W1" else binning.saturation_w2
+        fraction = _column(rows, f"{b}sat")
+        saturated = ~missing & np.isfinite(mag) & ((mag < sat_limit) | (fraction > SATURATED_FRACTION))
         passed = rows["passed"].to_numpy(bool) if "passed" in rows else np.ones(len(rows), bool)
         reasons = rows["reasons"].to_numpy(object) if "reasons" in rows else np.full(len(rows), "", object)
         gone = np.array([f"no measurement in {band} ({w})" for w in why[missing]], dtype=object)
         reasons = reasons.copy()
         reasons[missing] = [f"{g}; {r}" if r else g for g, r in zip(gone, reasons[missing], strict=True)]
+        if cut_saturated and saturated.any():
+            why_sat = np.array([f"saturated in {band}: {m:.2f} mag (brighter than {sat_limit:g})" if m < sat_limit
+                                else f"saturated in {band}: {b}sat = {f:g} (> {SATURATED_FRACTION:g})"
+                                for m, f in zip(mag[saturated], fraction[saturated], strict=True)], dtype=object)
+            reasons[saturated] = [f"{r}; {w}" if r else w for w, r in zip(why_sat, reasons[saturated], strict=True)]
+            passed = passed & ~saturated
         parts.append(pd.DataFrame({
             "mjd": rows["mjd"].to_numpy(float), "band": band, "table": label or spec.name,
             "mag": mag, "mag_err": np.where(upper, np.nan, err),
             "flux_jy": flux, "flux_err_jy": flux_err, "upper_limit": upper, "measured": ~missing,
-            "saturated": np.isfinite(mag) & (mag < sat_limit),
+            "saturated": saturated,
             "passed": passed & ~missing, "reasons": reasons,
         } | ({"object": rows["object"].to_numpy(np.int64)} if "object" in rows else {})))
     if not parts:
@@ -189,9 +201,9 @@ def bin_visits(epochs: pd.DataFrame, binning: Binning) -> tuple[pd.DataFrame, pd
 
 
 def build_lightcurve(tables: dict[str, pd.DataFrame], binning: Binning,
-                     labels: dict[str, str] | None = None) -> LightCurve:
+                     labels: dict[str, str] | None = None, cut_saturated: bool = False) -> LightCurve:
     """Epochs from every epoch table (already matched and cut), binned into visits."""
-    parts = [epochs_from_table(rows, TABLES[table], binning, (labels or {}).get(table))
+    parts = [epochs_from_table(rows, TABLES[table], binning, (labels or {}).get(table), cut_saturated)
              for table, rows in tables.items()]
     parts = [p for p in parts if len(p)]
     epochs = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=EPOCH_COLUMNS[:-2])

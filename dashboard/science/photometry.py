@@ -56,6 +56,21 @@ COLOUR_CORRECTIONS: dict[int, tuple[float, float, float, float]] = {
 #: NOT VERIFIED against the Supplement (value from public code copies).
 W4_RED_FACTOR = 0.92
 
+#: Where a catalog point counts as saturated, per band: brighter than the band's onset of
+#: saturation for point sources, or more than ``SATURATED_FRACTION`` of the pixels of its fit
+#: region saturated (``w?sat``). The onsets (W1 8.1, W2 6.7, W3 3.8, W4 -0.4 mag) are read from
+#: the All-Sky/AllWISE Explanatory Supplements' saturation sections (All-Sky ES sec. VI.3.c,
+#: AllWISE ES sec. II.2) as quoted in public copies: NOT VERIFIED against the Supplement itself.
+SATURATION_ONSET_MAG = {"W1": 8.1, "W2": 6.7, "W3": 3.8, "W4": -0.4}
+#: ``w?sat`` above this is saturation; below it, saturated pixels are single charged-particle
+#: hits: "approximately 1% of sources fainter than the nominal saturation boundaries have w?sat>0
+#: because of charged particle strikes within the fitting area" (WISE Preliminary Release ES sec.
+#: VI.4.d). The Arp 220 field's rows carry w4sat <= 0.005 from such hits; a saturated core fills
+#: far more than one pixel in twenty of the fit region.
+SATURATED_FRACTION = 0.05
+SATURATION_NOTE = ("profile-fit photometry on saturated pixels is biased (onsets NOT VERIFIED against the "
+                   "Explanatory Supplement)")
+
 #: Nominal instrumental zero points (mag) turning single-exposure DN fluxes into flux densities
 #: (ES IV.4.h, "conv2flux"; the per-frame MAGZP is not queried). Used by timewise the same way.
 DN_MAGZP = {"W1": 20.752, "W2": 19.596}
@@ -104,11 +119,21 @@ def is_upper_limit(letter: str | None, mag: float | None, err: float | None) -> 
     return letter == "U"
 
 
+def is_saturated(band: str, mag: float | None, sat: float | None) -> bool:
+    """A catalog band counts as saturated (``SATURATION_ONSET_MAG``, ``SATURATED_FRACTION``)."""
+    return bool((mag is not None and mag < SATURATION_ONSET_MAG[band])
+                or (sat is not None and sat > SATURATED_FRACTION))
+
+
+def saturation_rule(band: str) -> str:
+    return f"{band} brighter than {SATURATION_ONSET_MAG[band]:g} mag or w{band[1]}sat > {SATURATED_FRACTION:g}"
+
+
 def sed(source: pd.Series, options: SedOptions = SedOptions()) -> pd.DataFrame:
     """One row per band: the source's magnitude, flux density and how to read it.
 
     Columns: band, wavelength_um, mag, mag_err, flux_jy, flux_err_jy, nu_fnu, nu_fnu_err,
-    upper_limit, measured, ph_qual, cc_flag, note.
+    upper_limit, measured, ph_qual, cc_flag, sat (``w?sat``), saturated, note.
     """
     ph_qual = _flag_string(source.get("ph_qual"))
     cc_flags = _flag_string(source.get("cc_flags"))
@@ -132,6 +157,8 @@ def sed(source: pd.Series, options: SedOptions = SedOptions()) -> pd.DataFrame:
                 note += "; null error read as a limit"
         elif letter == "Z":
             note = "Z: magnitude without a measurable error"
+        sat = finite_number(source.get(f"{b}sat"))
+        saturated = measured and is_saturated(band.name, mag, sat)
         if not measured:
             note = f"no measurement in {band.name} ({why[0]})"
         flux = float(mag_to_jy(mag, band.name, alpha=options.alpha)) if (measured and mag is not None) else math.nan
@@ -148,6 +175,7 @@ def sed(source: pd.Series, options: SedOptions = SedOptions()) -> pd.DataFrame:
             "upper_limit": bool(upper and measured), "measured": bool(measured),
             "ph_qual": letter if letter is not None else "not recorded",
             "cc_flag": cc if cc is not None else "not recorded",
+            "sat": sat if sat is not None else math.nan, "saturated": bool(saturated),
             "note": note,
         })
     return pd.DataFrame(rows)

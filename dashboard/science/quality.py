@@ -67,7 +67,18 @@ EPOCH_CUTS: tuple[EpochCut, ...] = (
     EpochCut("sso", "sso_flg", "sso_flg = 0 (NEOWISE)", "sso_flg = 0", _numeric(lambda s: s == 0)),
 )
 CUTS_BY_TOKEN: dict[str, EpochCut] = {c.token: c for c in EPOCH_CUTS}
-ALL_CUTS: tuple[str, ...] = tuple(CUTS_BY_TOKEN)
+#: The per-band cut of saturated epochs: not a cut of whole rows (a W1-saturated exposure keeps
+#: its W2 value unless W2 is saturated too), so it is made where each band's epoch is made
+#: (``lightcurve.epochs_from_table``), by the rule of ``SATURATION_KEEPS``.
+SATURATION_CUT = "sat"
+SATURATION_LABEL = "not saturated (per band)"
+ALL_CUTS: tuple[str, ...] = (*CUTS_BY_TOKEN, SATURATION_CUT)
+
+
+def saturation_keeps(onset_w1: float, onset_w2: float, fraction: float) -> str:
+    """The saturation cut's rule in words (the page, the reasons, the manifest)."""
+    return (f"W1 fainter than {onset_w1:g} mag, W2 fainter than {onset_w2:g} mag (onsets NOT VERIFIED against the "
+            f"NEOWISE Explanatory Supplement sec. II.1.c.iv) and w?sat <= {fraction:g}, per band")
 
 
 @dataclass(frozen=True)
@@ -77,7 +88,13 @@ class EpochCuts:
     enabled: tuple[str, ...] = ALL_CUTS
 
     def cuts(self) -> list[EpochCut]:
+        """The cuts of whole rows (the saturation cut is per band: ``saturated``)."""
         return [c for c in EPOCH_CUTS if c.token in self.enabled]
+
+    @property
+    def saturated(self) -> bool:
+        """Saturated band-epochs are cut (``SATURATION_CUT``)."""
+        return SATURATION_CUT in self.enabled
 
 
 @dataclass(frozen=True)

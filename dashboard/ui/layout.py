@@ -9,7 +9,7 @@ from dash import dcc, html
 
 from dashboard.archive import offline as archive
 from dashboard.science.photometry import COLOUR_CORRECTIONS, W4_RED_FACTOR
-from dashboard.science.quality import EPOCH_CUTS
+from dashboard.science.quality import EPOCH_CUTS, SATURATION_CUT, SATURATION_LABEL
 from dashboard.ui.batch import ONE_TAB_STOP
 from dashboard.ui.batch import section as batch_section
 from dashboard.ui.figures import message_figure
@@ -57,6 +57,10 @@ def _source_columns() -> list[dict]:
     cols += [{"field": f"w{b}mpro", "headerName": f"W{b} (Vega mag ± σ)", "valueFormatter": _mag_formatter(b),
               **number} for b in "1234"]
     cols += [{"field": f"w{b}snr", "headerName": f"W{b} SNR", **number} for b in "1234"]
+    cols += [{"field": f"w{b}sat", "headerName": f"w{b}sat", "headerTooltip": "fraction of saturated pixels",
+              "cellStyle": {"styleConditions": [{"condition": f"params.data.w{b}_saturated",
+                                                 "style": {"backgroundColor": FLAG_TONES["bad"]}}]},
+              **number} for b in "1234"]
     cols += [{"field": col, "headerName": col, "tooltipField": f"{col}_tip", "cellStyle": _flag_style(col)}
              for col in ("ph_qual", "cc_flags")]
     cols.append({"field": "ext_flg", "headerName": "ext_flg", "tooltipField": "ext_flg_tip"})
@@ -126,8 +130,10 @@ def _controls(state: ViewState) -> html.Section:
                       dcc.Input(id="min-snr", type="number", min=0, max=1000, step=0.5, value=state.min_snr,
                                 debounce=True, className="small-input")]),
             html.Div([html.Label("Epoch cuts (per table; a cut needs its column)", id="epoch-cuts-label"),
-                      html.Div(dcc.Checklist(id="epoch-cuts", options=[{"label": c.label, "value": c.token}
-                                                                       for c in EPOCH_CUTS],
+                      html.Div(dcc.Checklist(id="epoch-cuts", options=[*[{"label": c.label, "value": c.token}
+                                                                         for c in EPOCH_CUTS],
+                                                                       {"label": SATURATION_LABEL,
+                                                                        "value": SATURATION_CUT}],
                                              value=list(state.epoch_cuts), className="cut-list"),
                                role="group", **_aria("labelledby", "epoch-cuts-label"))]),
             html.Div([_named("visit binning", dcc.Checklist(

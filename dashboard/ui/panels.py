@@ -13,7 +13,7 @@ from dashboard.core.model import Observations
 from dashboard.core.releases import year_span
 from dashboard.core.tables import EPOCH_TABLES, PSD, TABLES, sources_title
 from dashboard.science.analysis import View
-from dashboard.science.photometry import is_upper_limit
+from dashboard.science.photometry import is_saturated, is_upper_limit, saturation_rule
 
 STATUS_CLASS = {"live": "ok", "hit": "ok", "stale": "warn", "offline": "offline"}
 
@@ -71,6 +71,22 @@ def lightcurve_title(view: View) -> str:
     return f"{LIGHTCURVE_TITLE} ({', '.join(spans)})" if spans else LIGHTCURVE_TITLE
 
 
+def saturation_notice(view: View) -> str:
+    """Said when every measured epoch of a band is saturated (a bright star): the light curve is
+    then empty or all rejected, and the page says why instead of showing nothing."""
+    epochs = view.lightcurve.epochs
+    if epochs.empty:
+        return ""
+    measured = epochs[epochs["measured"].astype(bool)]
+    bands = [str(band) for band, rows in measured.groupby("band") if len(rows) and rows["saturated"].astype(bool).all()]
+    if not bands:
+        return ""
+    cut = view.params.epoch_cuts.saturated
+    return (f"Every {'/'.join(bands)} epoch is saturated (brighter than the onset, or w?sat above "
+            f"the threshold): profile-fit magnitudes of saturated pixels are biased"
+            + ("; the 'not saturated' cut removed them all (untick it to see them)." if cut else "."))
+
+
 def lightcurve_unavailable(observations: Observations) -> str:
     """Why there is no light curve, when every epoch table failed."""
     failures = epoch_failures(observations)
@@ -113,6 +129,9 @@ def source_rows(view: View) -> list[dict]:
             for col in (f"w{b}mpro", f"w{b}sigmpro", f"w{b}snr"):
                 v = row.get(col)
                 item[col] = None if v is None or pd.isna(v) else round(float(v), 3)
+            sat = row.get(f"w{b}sat")
+            item[f"w{b}sat"] = None if sat is None or pd.isna(sat) else round(float(sat), 3)
+            item[f"w{b}_saturated"] = is_saturated(f"W{b}", item[f"w{b}mpro"], item[f"w{b}sat"])  # type: ignore[arg-type]
             item[f"w{b}_limit"] = is_upper_limit(ph_qual[i] if ph_qual else None, item[f"w{b}mpro"],  # type: ignore[arg-type]
                                                  item[f"w{b}sigmpro"])  # type: ignore[arg-type]
         for col in ("ph_qual", "cc_flags", "ext_flg"):
@@ -159,6 +178,8 @@ def source_detail(rows: list[dict]) -> list:
             text = f"{mag:.3f}" + ("" if err is None else f" ± {err:.3f}") + " mag"
         if snr is not None:
             text += f", SNR {snr:g}"
+        if row.get(f"w{b}_saturated"):
+            text += f", saturated ({saturation_rule(f'W{b}')}; w{b}sat {row.get(f'w{b}sat')})"
         flags = [f"{col} {value[i]}: " + decode(col, value[i]).split(": ", 1)[-1]
                  for col, value in (("ph_qual", ph), ("cc_flags", cc)) if value != "not recorded" and len(value) > i]
         bands.append(html.Li([html.B(f"W{b} "), text, *([html.Span(" · " + "; ".join(flags), className="muted")]

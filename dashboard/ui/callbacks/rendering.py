@@ -124,6 +124,8 @@ def build_panels(observed: Any, state: ViewState, share_base: str, params: Analy
                   f"{shown.params.match_radius_arcsec:g}\" of the target position")
     if shown.motion is not None:
         stats += " · " + shown.motion.note()
+    if saturated := panels.saturation_notice(shown):
+        stats += " · " + saturated
     if epoch_failed and not shown.lightcurve.epochs.empty:
         stats += " · partial: " + "; ".join(f"{t}: {e}" for t, e in epoch_failed.items())
     query = to_query(state)

@@ -6,8 +6,10 @@ import math
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from dashboard.science.analysis import View
+from dashboard.science.photometry import SATURATION_NOTE, saturation_rule
 from dashboard.ui.figures.style import (
     AXIS,
     BAND_COLOURS,
@@ -31,8 +33,11 @@ def sed_figure(view: View, axis: str = "fnu") -> Figure:
     ycol, ecol = ("nu_fnu", "nu_fnu_err") if nufnu else ("flux_jy", "flux_err_jy")
     unit = "erg s<sup>−1</sup> cm<sup>−2</sup>" if nufnu else "Jy"
     data = []
+    saturated = sed["saturated"] if "saturated" in sed else pd.Series(False, index=sed.index)
     groups = [
-        ("detection", sed["measured"] & ~sed["upper_limit"] & sed["passed"], "circle", None),
+        ("detection", sed["measured"] & ~sed["upper_limit"] & sed["passed"] & ~saturated, "circle", None),
+        ("saturated (biased)", sed["measured"] & ~sed["upper_limit"] & sed["passed"] & saturated, "diamond-open",
+         None),
         ("95% upper limit", sed["measured"] & sed["upper_limit"] & sed["passed"], "triangle-down", None),
         ("rejected by cuts", sed["measured"] & ~sed["passed"], "x", REJECTED),
     ]
@@ -49,13 +54,15 @@ def sed_figure(view: View, axis: str = "fnu") -> Figure:
             + f"<br>ph_qual {r['ph_qual']}, cc_flags {r['cc_flag']}"
             + (f"<br>{escape(str(r['reasons']))}" if r["reasons"] else "")
             + (f"<br>{escape(str(r['note']))}" if r["note"] else "")
+            + (f"<br>saturated ({saturation_rule(str(r['band']))}): {SATURATION_NOTE}" if r.get("saturated") else "")
             for r in part.to_dict("records")
         ]
         data.append(dict(
             type="scatter", x=part["wavelength_um"].tolist(), y=part[ycol].tolist(), mode="markers", name=name,
             marker=dict(symbol=symbol, size=13 if symbol != "circle" else 10,
                         color=colour or [BAND_COLOURS[b] for b in part["band"]], line=dict(width=1, color="#333")),
-            error_y=dict(type="data", array=part[ecol].fillna(0).tolist(), visible=name == "detection",
+            error_y=dict(type="data", array=part[ecol].fillna(0).tolist(),
+                         visible=name in ("detection", "saturated (biased)"),
                          color="#333"),
             hovertext=hover, hoverinfo="text",
         ))
