@@ -44,7 +44,7 @@ def test_a_bright_star_is_marked_saturated_in_its_sed_and_table(offline_view):
     hover = " ".join(h for t in traces for h in t["hovertext"])
     assert "saturated (W1 brighter than 8.1 mag or w1sat > 0.05)" in hover and "NOT VERIFIED" in hover
     detail = panels.source_detail([row])
-    assert "saturated (W3 brighter than 3.8 mag" in str(detail)
+    assert "saturated (brighter than the 3.8 mag onset; biased)" in str(detail)
 
 
 def _bright_epochs(offline_settings, w1=None, w2=None):

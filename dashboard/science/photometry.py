@@ -129,6 +129,13 @@ def saturation_rule(band: str) -> str:
     return f"{band} brighter than {SATURATION_ONSET_MAG[band]:g} mag or w{band[1]}sat > {SATURATED_FRACTION:g}"
 
 
+def saturation_reason(band: str, mag: float | None, sat: float | None) -> str:
+    """Which part of the rule a saturated band meets, e.g. "brighter than the 8.1 mag onset"."""
+    if mag is not None and mag < SATURATION_ONSET_MAG[band]:
+        return f"brighter than the {SATURATION_ONSET_MAG[band]:g} mag onset"
+    return f"w{band[1]}sat {sat:g} > {SATURATED_FRACTION:g}"
+
+
 def sed(source: pd.Series, options: SedOptions = SedOptions()) -> pd.DataFrame:
     """One row per band: the source's magnitude, flux density and how to read it.
 

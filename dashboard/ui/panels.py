@@ -13,7 +13,7 @@ from dashboard.core.model import Observations
 from dashboard.core.releases import year_span
 from dashboard.core.tables import EPOCH_TABLES, PSD, TABLES, sources_title
 from dashboard.science.analysis import View
-from dashboard.science.photometry import is_saturated, is_upper_limit, saturation_rule
+from dashboard.science.photometry import is_saturated, is_upper_limit, saturation_reason
 
 STATUS_CLASS = {"live": "ok", "hit": "ok", "stale": "warn", "offline": "offline"}
 
@@ -179,7 +179,7 @@ def source_detail(rows: list[dict]) -> list:
         if snr is not None:
             text += f", SNR {snr:g}"
         if row.get(f"w{b}_saturated"):
-            text += f", saturated ({saturation_rule(f'W{b}')}; w{b}sat {row.get(f'w{b}sat')})"
+            text += f", saturated ({saturation_reason(f'W{b}', mag, row.get(f'w{b}sat'))}; biased)"
         flags = [f"{col} {value[i]}: " + decode(col, value[i]).split(": ", 1)[-1]
                  for col, value in (("ph_qual", ph), ("cc_flags", cc)) if value != "not recorded" and len(value) > i]
         bands.append(html.Li([html.B(f"W{b} "), text, *([html.Span(" · " + "; ".join(flags), className="muted")]
