@@ -60,6 +60,17 @@ def _bright_epochs(offline_settings, w1=None, w2=None):
     return observed
 
 
+def _bright_epochs_of_first_visit(offline_settings):
+    """CONSTRUCTED: every W1 of AT2019dsg's first NEOWISE visit set to 7.0 mag."""
+    from dashboard.pipeline import observe
+
+    observed = observe("AT2019dsg", 2.5, offline_settings)
+    rows = observed.observations.results["neowiser_p1bs_psd"].rows
+    first = rows["mjd"] < rows["mjd"].min() + 10
+    rows.loc[first, "w1mpro"] = 7.0
+    return observed
+
+
 def test_the_sat_cut_removes_a_saturated_band_and_keeps_the_other(offline_settings):
     from dashboard.pipeline import view
 
@@ -76,6 +87,13 @@ def test_the_sat_cut_removes_a_saturated_band_and_keeps_the_other(offline_settin
     off = view(observed, AnalysisParams(epoch_cuts=EpochCuts(tuple(t for t in ALL_CUTS if t != "sat"))))
     neo_off = off.lightcurve.epochs[off.lightcurve.epochs["table"] == "neowiser_p1bs_psd"]
     assert neo_off[neo_off["saturated"]]["reasons"].str.contains("saturated").sum() == 0
+    from dashboard.ui.figures import lightcurve_figure
+
+    whole = _bright_epochs_of_first_visit(offline_settings)  # a whole visit saturated: not outliers of it
+    off = view(whole, AnalysisParams(epoch_cuts=EpochCuts(tuple(t for t in ALL_CUTS if t != "sat"))))
+    drawn = {t.get("name"): t for t in lightcurve_figure(off)["data"]}  # kept, they get their own marker
+    assert drawn["W1 saturated exposures (biased)"]["marker"]["symbol"] == "diamond-open"
+    assert "W1 saturated exposures (biased)" not in {t.get("name") for t in lightcurve_figure(shown)["data"]}
 
 
 def test_sat_is_on_by_default_and_a_spelled_out_link_keeps_what_it_says():

@@ -63,7 +63,8 @@ def lightcurve_figure(view: View, unit: str = "mag", x_range: tuple[float, float
         colour = BAND_COLOURS[band]
         good = part[kept_mask[in_band]]
         upper = good["upper_limit"].astype(bool).to_numpy()
-        detected, limits = good[~upper], good[upper]
+        saturated = good["saturated"].astype(bool).to_numpy() if "saturated" in good else np.zeros(len(good), bool)
+        detected, limits, bright = good[~upper & ~saturated], good[upper], good[~upper & saturated]
         for i, (table, rows) in enumerate(detected.groupby("table", sort=True)):
             # one trace per table: the table name lives in the trace, not in every point
             trace = dict(type=kind, x=since_reference(rows["mjd"]), y=typed(rows[y].to_numpy(float) * scale),
@@ -74,6 +75,12 @@ def lightcurve_figure(view: View, unit: str = "mag", x_range: tuple[float, float
                 trace["error_y"] = dict(type="data", array=typed(np.nan_to_num(rows[ey].to_numpy(float)) * scale),
                                         thickness=0.6, width=0, color=colour)
             data.append(trace)
+        if len(bright):  # kept only with the 'sat' cut off: drawn apart, as biased
+            data.append(dict(type=kind, x=since_reference(bright["mjd"]), y=typed(bright[y].to_numpy(float) * scale),
+                             mode="markers", name=f"{band} saturated exposures (biased)", legendgroup=band,
+                             marker=dict(size=7, color=colour, symbol="diamond-open", opacity=0.8),
+                             hovertemplate=f"{band} {when}: %{{y:{fmt}}}<br>saturated: brighter than the onset or "
+                                           f"w?sat above the threshold (biased)<extra></extra>"))
         if len(limits):
             data.append(dict(type=kind, x=since_reference(limits["mjd"]), y=typed(limits[y].to_numpy(float) * scale),
                              mode="markers", name=f"{band} exposure 95% upper limits", legendgroup=band,
