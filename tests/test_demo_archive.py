@@ -81,12 +81,14 @@ def test_every_demo_shows_what_its_label_says(offline_view):
     assert "not a light curve" in next(t.shows for t in archive.demo_targets() if t.name == "ASASSN-15lh")
 
 
-def test_demo_without_a_catalog_says_not_in_the_offline_archive(offline_settings):
+def test_demo_without_a_catalog_says_not_in_the_offline_archive(offline_settings, offline_view):
     observed = observe("Gaia20fnr", 5, offline_settings)
     out = build_panels(observed, parse_query("?target=Gaia20fnr&r=5", max_radius=120), "")
     assert "no catalog row in the offline archive" in out["stats"] and "the catalog failed" not in out["stats"]
     assert out["sources_message"] == "No AllWISE catalog row of this target is in the offline archive."
     assert out["lc_title"] == "W1/W2 light curve (AllWISE 2010, NEOWISE-R 2014–2021)"
+    # ASASSN-21qj's rows came from neowiser_merge_i1bs_psd: still NEOWISE-R's years
+    assert panels.lightcurve_title(offline_view("ASASSN-21qj", 5)) == "W1/W2 light curve (NEOWISE-R 2014–2021)"
 
 
 def test_release_comes_from_the_retrieval_record_and_the_rows(offline_view):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from dashboard.core.errors import ComputationFailed
@@ -133,9 +134,9 @@ def _saturation_reports(epochs: pd.DataFrame, labels: dict[str, str], params: An
         return []
     keeps = saturation_keeps(params.binning.saturation_w1, params.binning.saturation_w2, SATURATED_FRACTION)
     out = []
-    for table, label in labels.items():
-        mine = epochs[epochs["table"] == label] if len(epochs) else epochs
-        removed = int(mine["reasons"].astype(str).str.contains("saturated in ", regex=False).sum()) if len(mine) else 0
+    saturated = epochs["saturated"].to_numpy(bool) if len(epochs) else np.zeros(0, bool)
+    for table, label in labels.items():  # with the cut on, every saturated band-epoch was cut
+        removed = int((saturated & (epochs["table"].to_numpy(object) == label)).sum()) if len(epochs) else 0
         out.append(CutReport(table, keeps, "w1mpro, w2mpro, w?sat", removed, 0, "applied per band"))
     return out
 

@@ -11,7 +11,7 @@ from dashboard.core.errors import NotCovered, NotRecordedOffline, WiseError
 from dashboard.core.flags import decode
 from dashboard.core.model import Observations
 from dashboard.core.releases import year_span
-from dashboard.core.tables import EPOCH_TABLES, PSD, TABLES, sources_title
+from dashboard.core.tables import EPOCH_TABLES, PSD, RECORDED_VARIANTS, TABLES, sources_title
 from dashboard.science.analysis import View
 from dashboard.science.photometry import is_saturated, is_upper_limit, saturation_reason
 
@@ -66,8 +66,12 @@ def lightcurve_title(view: View) -> str:
     """The light curve's title with the years each survey's epochs span in this view, e.g.
     "W1/W2 light curve (AllWISE 2010–2011, NEOWISE-R 2014–2022)": from the rows, not the mission."""
     epochs = view.lightcurve.epochs
-    spans = [f"{t.survey} {years}" for t in EPOCH_TABLES
-             if not epochs.empty and (years := year_span(epochs.loc[epochs["table"] == t.name, "mjd"]))]
+    ranges = epochs.groupby("table")["mjd"].agg(["min", "max"]) if not epochs.empty else None
+    spans = []
+    for t in EPOCH_TABLES:  # epochs carry the table they came from (a recorded variant's own name)
+        names = [n for n in (ranges.index if ranges is not None else []) if RECORDED_VARIANTS.get(n, n) == t.name]
+        if names and (years := year_span(ranges.loc[names].to_numpy(float).ravel())):  # type: ignore[union-attr]
+            spans.append(f"{t.survey} {years}")
     return f"{LIGHTCURVE_TITLE} ({', '.join(spans)})" if spans else LIGHTCURVE_TITLE
 
 
