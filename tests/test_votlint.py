@@ -39,7 +39,7 @@ def test_votlint_reports_a_broken_votable(tmp_path):
 @pytest.mark.parametrize("target", [t.name for t in offline.demo_targets()])
 def test_the_bundles_raw_votables_of_every_demo_target(offline_settings, tmp_path, target):
     demo = next(t for t in offline.demo_targets() if t.name == target)
-    shown = view(observe(target, demo.covered_radius_arcsec, offline_settings), AnalysisParams())
+    shown = view(observe(target, demo.link_radius_arcsec, offline_settings), AnalysisParams())
     files = zipfile.ZipFile(io.BytesIO(build_bundle(shown, offline_settings)))
     raws = [n for n in files.namelist() if n.startswith("raw/")]
     assert raws

@@ -143,10 +143,13 @@ def register(app: dash.Dash, settings: Settings) -> None:
 
     # On /batch the single-target parts (welcome, panels, footer) are hidden by the page's class
     # (assets/style.css), so no callback that writes them has to know about the batch page.
-    @app.callback(Output("batch-section", "style"), Output("page", "className"), Input("url", "pathname"))
-    def show(pathname: str | None) -> tuple[dict, str]:
+    # The batch section is mounted on /batch only (ui/layout.py: its grid code is not loaded elsewhere).
+    @app.callback(Output("batch-section", "style"), Output("page", "className"), Output("batch-tabs", "value"),
+                  Input("url", "pathname"))
+    def show(pathname: str | None) -> tuple[dict, str, str]:
         on = (pathname or "").startswith("/batch")
-        return ({"display": "block"} if on else {"display": "none"}), ("page batch-mode" if on else "page")
+        return ({"display": "block"} if on else {"display": "none"}), ("page batch-mode" if on else "page"), (
+            "on" if on else "off")
 
     @app.callback(Output("url", "pathname"), Output("batch-message", "children", allow_duplicate=True),
                   Input("batch-run", "n_clicks"), State("batch-text", "value"), State("batch-file", "contents"),

@@ -308,7 +308,9 @@ def make_layout() -> html.Div:
         dcc.Tabs(id="view-tabs", value="landing", className="view-tabs-bar", parent_className="view-tabs",
                  children=[dcc.Tab(value="landing", label="landing"), dcc.Tab(value="view", label="view", children=[
                      _main(state)])]),
-        batch_section(),
+        dcc.Tabs(id="batch-tabs", value="off", className="view-tabs-bar", parent_className="view-tabs",
+                 children=[dcc.Tab(value="off", label="off"), dcc.Tab(value="on", label="batch",
+                                                                      children=[batch_section()])]),
 
         html.Footer(id="footer", className="footer", tabIndex="-1", children=[
             html.A("Download bundle (.zip)", id="download", className="button disabled", download=""),
