@@ -772,6 +772,9 @@ def test_sky_context_shows_the_image_with_every_source_identification_and_links(
     wait_rendered(page, target="AT2019dsg")
     wait_sky(page)
     assert page.locator("#sky-graph .hm, #sky-graph .heatmaplayer image").count() >= 1
+    # the image is drawn first and each service's sources as its reply comes (Gaia's last, under load)
+    page.wait_for_function("() => [...document.querySelectorAll('#sky-graph .legendtext')]"
+                           ".some((e) => e.textContent === 'Gaia DR3')", timeout=20_000)
     legend = page.locator("#sky-graph .legendtext").all_text_contents()
     assert {"selected", "Gaia DR3", "SIMBAD", "target"} <= set(legend)
     assert "AllWISE Atlas W2" in (page.locator("#sky-graph .gtitle").text_content() or "")
