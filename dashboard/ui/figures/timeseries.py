@@ -71,7 +71,7 @@ def periodogram_figure(view: View, band: str) -> Figure:
         title += "<br><span style='color:#b45309'>red-noise caution: the FAP assumes white noise</span>"
         lines += 1
     return {"data": data, "layout": base_layout(
-        380, margin=dict(l=60, r=20, t=35 + 20 * lines, b=80), shapes=shapes, annotations=notes,
+        336 + 22 * lines, margin=dict(l=60, r=20, t=45 + 22 * lines, b=80), shapes=shapes, annotations=notes,
         title=dict(text=title, font=dict(size=13)), hovermode="closest",
         xaxis=dict(AXIS, type="log", title=dict(text="period (days)"), tickvals=values, ticktext=labels),
         yaxis=dict(AXIS, title=dict(text="Lomb–Scargle power"), rangemode="tozero"),
