@@ -15,13 +15,16 @@ from collections.abc import Iterable
 
 import numpy as np
 
+from dashboard.core.tables import NEOWISE, RECORDED_VARIANTS
+
 #: The date of the final NEOWISE-R data release (no later release of new epochs exists).
 NEOWISE_FINAL_RELEASE = dt.date(2024, 11, 14)
 #: MJD 40587 is 1970-01-01 (UTC); WISE and NEOWISE ``mjd`` are UTC (NEOWISE ES sec. III.1.c pairs
 #: mjd 57196.47882488 with 2015-06-23 11:29:30.47 UTC).
 _UNIX_EPOCH_MJD = 40587.0
 
-_NEOWISE = ("neowiser_p1bs_psd", "neowiser_merge_i1bs_psd")
+#: NEOWISE-R's table and the recorded variants that stand in for it (one list: core/tables.py)
+_NEOWISE = (NEOWISE.name, *(v for v, role in RECORDED_VARIANTS.items() if role == NEOWISE.name))
 _FIXED = {
     "allwise_p3as_psd": "AllWISE Data Release (2013)",
     "allwise_p3as_mep": "AllWISE Data Release (2013)",
@@ -47,7 +50,7 @@ def retrieval_date(retrieved_utc: str) -> dt.date | None:
 
 
 def mjd_span(mjd: Iterable[float]) -> tuple[float, float] | None:
-    values = np.asarray(list(mjd) if not isinstance(mjd, np.ndarray) else mjd, dtype=float)
+    values = np.asarray(list(mjd), dtype=float)
     values = values[np.isfinite(values)]
     return (float(values.min()), float(values.max())) if values.size else None
 
