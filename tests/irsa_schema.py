@@ -22,7 +22,10 @@ VIZIER_TO_IRSA = {"AllWISE": "designation", "RAJ2000": "ra", "DEJ2000": "dec", "
                   **{f"W{b}mag": f"w{b}mpro" for b in "1234"}, **{f"e_W{b}mag": f"w{b}sigmpro" for b in "1234"}}
 DOCUMENTED = {
     # AllWISE Explanatory Supplement sec. II.1.a (Source Catalog column descriptions)
-    "allwise_p3as_psd": {*(f"w{b}{c}" for b in "1234" for c in ("snr", "rchi2", "sat")), "nb", "na", "moon_lev"},
+    "allwise_p3as_psd": {*(f"w{b}{c}" for b in "1234" for c in ("snr", "rchi2", "sat")), "nb", "na", "moon_lev",
+                         # the aperture photometry (same section): standard and elliptical apertures
+                         "xscprox", *(f"w{b}{c}" for b in "1234" for c in (
+                             "mag", "sigm", "flg", "mcor", "rsemi", "ba", "pa", "gmag", "gerr", "gflg"))},
     # NEOWISE Explanatory Supplement sec. II.2.a (Single-exposure Source Table column descriptions)
     "neowiser_p1bs_psd": {"w1sat", "w2sat", "sso_flg"},
 }

@@ -354,3 +354,29 @@ def test_the_page_renders_again_only_when_the_sky_brings_a_moving_counterpart(of
     after = callbacks.render(settings, fetched, state_data, "http://host/", sky_data=moving)
     assert "Proper motion applied" not in before["stats"] and "Proper motion applied" in after["stats"]
     assert "(253 recovered)" in after["stats"]
+
+
+def test_the_elliptical_aperture_of_the_sed_is_drawn_on_the_image(sky, sky_settings, tap):
+    """Through the local TAP server: a CONSTRUCTED galaxy row (test_apertures.constructed_galaxy:
+    Arp 220's real row with made-up elliptical photometry) at the cone's centre."""
+    from test_apertures import constructed_galaxy
+
+    from dashboard.ui import sky as sky_panel
+
+    galaxy = constructed_galaxy()
+    galaxy["ra"], galaxy["dec"], galaxy["designation"] = CONE.ra, CONE.dec, "J004000.00+200000.0"
+    tap.extra_rows["allwise_p3as_psd"] = pd.DataFrame([galaxy])
+    observed = observe(f"{CONE.ra} {CONE.dec}", 10, sky_settings)
+    catalog = observed.observations.results["allwise_p3as_psd"]
+    assert b"w1gmag" in catalog.raw_votable and catalog.provenance.source == "live"
+    shown = view(observed, AnalysisParams())
+    assert list(shown.sed["phot"])[:3] == ["elliptical"] * 3
+    context = fetch_context(observed.cone, "W1", sky_settings)
+    fig = sky_panel.contents(context, shown)["figure"]
+    ellipse = next(t for t in fig["data"] if str(t.get("name", "")).startswith("W1 elliptical aperture 38″"))
+    cutout = context.cutout()
+    cx, cy = cutout.to_pixels(np.array([CONE.ra]), np.array([CONE.dec]))
+    reach = np.hypot(np.array(ellipse["x"]) - cx[0], np.array(ellipse["y"]) - cy[0])
+    scale = cutout.pixel_scale_arcsec()
+    assert reach.max() * scale == pytest.approx(38.0, rel=0.02)  # semi-major axis
+    assert reach.min() * scale == pytest.approx(38.0 * 0.6, rel=0.02)  # semi-minor: b/a 0.6

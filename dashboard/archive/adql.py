@@ -21,16 +21,25 @@ def _checked(value: float, low: float, high: float, what: str) -> float:
     return number
 
 
-def cone_query(table: str, cone: Cone) -> str:
-    """The ADQL cone search on one allow-listed table, with its explicit column list."""
+def cone_query(table: str, cone: Cone, columns_of: tuple[str, ...] | None = None) -> str:
+    """The ADQL cone search on one allow-listed table, with its explicit column list
+    (``columns_of``: one of the table's ``earlier_columns``, to find what an earlier version cached)."""
     table_spec = spec(table)
     ra, dec, radius_deg = _cone_numbers(cone)
-    columns = ", ".join(table_spec.column_names)
+    if columns_of is not None and columns_of not in table_spec.earlier_columns:
+        raise ValueError(f"not a column list {table_spec.name} was ever queried with")
+    columns = ", ".join(columns_of or table_spec.column_names)
     return (
         f"SELECT {columns} FROM {table_spec.name} "
         f"WHERE CONTAINS(POINT('ICRS', ra, dec), "
         f"CIRCLE('ICRS', {ra:.8f}, {dec:+.8f}, {radius_deg:.10f}))=1"
     )
+
+
+def earlier_cone_queries(table: str, cone: Cone) -> list[str]:
+    """The cone's ADQL as earlier versions wrote it (newest first): their cached replies are the
+    stale fallback of this one."""
+    return [cone_query(table, cone, columns) for columns in spec(table).earlier_columns]
 
 
 def schema_query(tables: tuple[str, ...]) -> str:

@@ -15,13 +15,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from dashboard.archive.adql import cone_query, query_key
+from dashboard.archive.adql import cone_query, earlier_cone_queries, query_key
 from dashboard.archive.cache import CacheEntry, QueryCache, UpstreamSlots
 from dashboard.archive.tap import IrsaTapClient, TapReply
 from dashboard.archive.threads import each_at_once
 from dashboard.core.errors import IrsaError, IrsaUnreachable, NotCovered, NotRecordedOffline, ServerBusy, WiseError
 from dashboard.core.model import CacheState, Cone, Observations, Provenance, TableResult
-from dashboard.core.tables import TABLES
+from dashboard.core.tables import TABLES, spec
 
 log = logging.getLogger(__name__)
 
@@ -102,9 +102,10 @@ class Fetcher:
         if entry is not None and self.cache.is_fresh(entry):
             return self._from_cache(entry, "hit")
 
+        stale = entry or self._earlier_entry(table, cone)
         remembered = self.cache.known_unreachable()
         if remembered is not None:
-            return self._fallback(table, cone, entry, IrsaUnreachable(remembered, remembered=True))
+            return self._fallback(table, cone, stale, IrsaUnreachable(remembered, remembered=True))
 
         timeout = self.read_timeouts[table]
         try:
@@ -128,8 +129,17 @@ class Fetcher:
         except (IrsaError, ServerBusy) as exc:
             if isinstance(exc, IrsaUnreachable):
                 self.cache.remember_unreachable(str(exc), self.unreachable_memory_s)
-            return self._fallback(table, cone, entry, exc)
+            return self._fallback(table, cone, stale, exc)
         return self._result(new, "live")
+
+    def _earlier_entry(self, table: str, cone: Cone) -> CacheEntry | None:
+        """The newest reply an earlier version cached for this cone with its own column list
+        (``TableSpec.earlier_columns``): never fresh data here, only the stale fallback."""
+        for adql in earlier_cone_queries(table, cone):
+            entry = self.cache.get(query_key(table, adql))
+            if entry is not None:
+                return entry
+        return None
 
     def _run(self, adql: str, timeout: float) -> TapReply:
         if self.slots is None:
@@ -142,6 +152,11 @@ class Fetcher:
         if stale is not None:
             result = self._from_cache(stale, "stale")
             result.provenance.serving_notes.append(f"No fresh answer ({error}); showing cached rows.")
+            lacking = [c for c in spec(table).column_names if c not in result.rows.columns]
+            if lacking:
+                result.provenance.serving_notes.append(
+                    f"These rows were cached by an earlier version with fewer columns: {len(lacking)} columns "
+                    f"({', '.join(lacking[:4])}, …) are not in them and read as not recorded.")
             return result
         if isinstance(error, IrsaUnreachable):
             try:

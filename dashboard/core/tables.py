@@ -13,12 +13,27 @@ from dataclasses import dataclass
 from typing import Any
 
 # dtype per column: "f8" float, "i8" integer, "U" text. Units follow IRSA.
-_PSD_COLUMNS: dict[str, str] = {
+#: The catalog columns queried up to version 0.9 (profile-fit photometry and flags only). Kept:
+#: replies cached with this list still serve as the stale fallback (``TableSpec.earlier_columns``).
+_PSD_COLUMNS_0_9: dict[str, str] = {
     "designation": "U", "cntr": "i8", "ra": "f8", "dec": "f8",
     **{f"w{b}{c}": "f8" for b in "1234" for c in ("mpro", "sigmpro", "snr", "rchi2", "sat")},
     "ph_qual": "U", "cc_flags": "U", "ext_flg": "i8", "var_flg": "U", "nb": "i8", "na": "i8",
     "moon_lev": "U",
 }
+#: Photometry for sources the profile fit does not describe (AllWISE Explanatory Supplement sec.
+#: II.1.a, the column descriptions; ``science/apertures.py`` reads them): the standard aperture
+#: ``w?mag``/``w?sigm``/``w?flg`` with its curve-of-growth correction ``w?mcor``, and, for sources
+#: associated with the 2MASS Extended Source Catalog, the elliptical aperture ``w?gmag``/``w?gerr``/
+#: ``w?gflg`` of semi-major axis ``w?rsemi`` (arcsec), axis ratio ``w?ba`` and position angle
+#: ``w?pa`` (deg E of N), with ``xscprox`` the distance to that XSC source (arcsec).
+_APERTURE_COLUMNS: dict[str, str] = {
+    "xscprox": "f8",
+    **{f"w{b}{c}": kind for b in "1234" for c, kind in (
+        ("mag", "f8"), ("sigm", "f8"), ("flg", "i8"), ("mcor", "f8"),
+        ("rsemi", "f8"), ("ba", "f8"), ("pa", "f8"), ("gmag", "f8"), ("gerr", "f8"), ("gflg", "i8"))},
+}
+_PSD_COLUMNS: dict[str, str] = {**_PSD_COLUMNS_0_9, **_APERTURE_COLUMNS}
 
 _MEP_COLUMNS: dict[str, str] = {
     "cntr_mf": "i8", "source_id_mf": "U", "frame_id": "U", "mjd": "f8", "ra": "f8", "dec": "f8",
@@ -33,10 +48,12 @@ _NEOWISE_COLUMNS: dict[str, str] = {
     "saa_sep": "f8", "moon_masked": "U", "sso_flg": "i8",
 }
 
-UNITS: dict[str, str] = {"ra": "deg", "dec": "deg", "mjd": "d"}
+UNITS: dict[str, str] = {"ra": "deg", "dec": "deg", "mjd": "d", "xscprox": "arcsec"}
 for _b in "1234":
-    for _suffix in ("mpro", "sigmpro", "mpro_ep", "sigmpro_ep"):
+    for _suffix in ("mpro", "sigmpro", "mpro_ep", "sigmpro_ep", "mag", "sigm", "mcor", "gmag", "gerr"):
         UNITS[f"w{_b}{_suffix}"] = "mag"
+    UNITS[f"w{_b}rsemi"] = "arcsec"
+    UNITS[f"w{_b}pa"] = "deg"
 
 
 @dataclass(frozen=True)
@@ -59,6 +76,10 @@ class TableSpec:
     label: str
     mag_suffix: str = ""
     multi_epoch: bool = False
+    #: column lists this table was queried with by earlier versions, newest first: a reply cached
+    #: under one of them is no longer fresh data for this version, but still the stale fallback
+    #: when IRSA fails (``archive/fetch.py``), with the columns it lacks read as not recorded
+    earlier_columns: tuple[tuple[str, ...], ...] = ()
 
     @property
     def column_names(self) -> tuple[str, ...]:
@@ -76,6 +97,7 @@ PSD = TableSpec(
     doi="10.26131/IRSA1",
     epochs=False,
     label="catalog",
+    earlier_columns=(tuple(_PSD_COLUMNS_0_9),),
 )
 MEP = TableSpec(
     name="allwise_p3as_mep",

@@ -34,6 +34,8 @@ from dashboard.provenance import sky as sky_bundle
 from dashboard.provenance.citations import ACKNOWLEDGEMENTS, BIBTEX, CITATIONS
 from dashboard.provenance.columns import ecsv
 from dashboard.science.analysis import View
+from dashboard.science.apertures import AUTO_RULE, RESOLVED_LIGHTCURVE_NOTE, STANDARD_APERTURE_ARCSEC
+from dashboard.science.apertures import REFERENCES as PHOT_REFERENCES
 from dashboard.science.lightcurve import COLOUR_COLUMNS, EPOCH_COLUMNS, VISIT_COLUMNS
 from dashboard.science.periodogram import Periodogram
 from dashboard.science.photometry import BANDS, SATURATED_FRACTION, SATURATION_ONSET_MAG, ZP_SOURCE
@@ -41,7 +43,8 @@ from dashboard.science.quality import EPOCH_CUTS, SATURATION_CUT, saturation_kee
 from dashboard.sky.context import SkyContext
 
 SED_COLUMNS = ["band", "wavelength_um", "mag", "mag_err", "flux_jy", "flux_err_jy", "upper_limit", "ph_qual",
-               "cc_flag", "nu_fnu", "nu_fnu_err", "passed", "reasons", "note", "sat", "saturated"]
+               "cc_flag", "nu_fnu", "nu_fnu_err", "passed", "reasons", "note", "sat", "saturated", "phot",
+               "phot_reason", "lower_limit", "catalog"]
 #: What computes a bundle (the page itself, Dash and plotly, does not enter its files).
 SOFTWARE = ["astropy", "astroquery", "pyvo", "numpy", "pandas"]
 PROCESSING = [
@@ -184,6 +187,7 @@ def manifest(view: View, settings: Settings, files: dict[str, bytes]) -> dict:
                           "keeps": saturation_keeps(params.binning.saturation_w1, params.binning.saturation_w2,
                                                     SATURATED_FRACTION),
                           "enabled": params.epoch_cuts.saturated}],
+        "photometry": _photometry_entry(view),
         "saturation": {"catalog_onsets_mag": SATURATION_ONSET_MAG, "saturated_fraction": SATURATED_FRACTION,
                        "epoch_onsets_mag": {"W1": params.binning.saturation_w1, "W2": params.binning.saturation_w2},
                        "verified": False,
@@ -205,6 +209,18 @@ def manifest(view: View, settings: Settings, files: dict[str, bytes]) -> dict:
         "tap_url": settings.tap_url,
         "files": {name: hashlib.sha256(data).hexdigest() for name, data in sorted(files.items())},
     }
+
+
+def _photometry_entry(view: View) -> dict[str, Any]:
+    """Which photometry each SED band used and why (``science/apertures.py``)."""
+    sed = view.sed
+    bands = [] if sed.empty else [
+        {"band": r["band"], "phot": r["phot"], "reason": r["phot_reason"], "lower_limit": bool(r["lower_limit"]),
+         "catalog": r["catalog"]} for r in sed.to_dict("records")]
+    return {"mode": view.params.sed_options.phot, "rule": AUTO_RULE, "bands": bands,
+            "standard_aperture_radius_arcsec": STANDARD_APERTURE_ARCSEC, "resolved": view.resolved,
+            "light_curve": RESOLVED_LIGHTCURVE_NOTE if view.resolved else "profile fit (w1mpro, w2mpro)",
+            "references": list(PHOT_REFERENCES)}
 
 
 REPRODUCE = """\"\"\"Recompute every CSV of this bundle offline from raw/*.vot and manifest.json, and compare.

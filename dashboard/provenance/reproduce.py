@@ -46,7 +46,8 @@ def params_from_manifest(entry: dict[str, Any], motion: dict[str, Any] | None = 
         source=entry["source"], match_radius_arcsec=float(entry["match_radius_arcsec"]),
         catalog_cuts=CatalogCuts(**entry["catalog_cuts"]),
         epoch_cuts=EpochCuts(enabled=tuple(entry["epoch_cuts"]["enabled"])),
-        binning=Binning(**entry["binning"]), sed_options=SedOptions(**entry["sed_options"]),
+        # a manifest from before the photometry choice (0.9) read every band's profile fit
+        binning=Binning(**entry["binning"]), sed_options=SedOptions(**{"phot": "profile", **entry["sed_options"]}),
         periodogram=bool(entry.get("periodogram", False)),
     )
 
@@ -100,7 +101,8 @@ def recompute(folder: Path) -> dict[str, bytes]:
 #: Manifest sections a later version added, each with the columns its bundles' files gained. A
 #: bundle whose manifest lacks a section reproduces in the old mode: its files are compared on
 #: the columns they have (0.9: the saturation columns of sed.csv).
-LATER_SECTIONS = {"saturation": ("sat", "saturated")}
+LATER_SECTIONS = {"saturation": ("sat", "saturated"),
+                  "photometry": ("phot", "phot_reason", "lower_limit", "catalog")}
 
 
 def _read_table(data: bytes, ecsv: bool) -> pd.DataFrame:

@@ -13,6 +13,7 @@ from dashboard.core.errors import ComputationFailed
 from dashboard.core.model import Observations, Target
 from dashboard.core.tables import DESIGNATION_PREFIX, EPOCH_TABLES, PSD, catalog_table
 from dashboard.core.targets import ecliptic_latitude
+from dashboard.science.apertures import is_resolved
 from dashboard.science.colour_track import ColourTrack, colour_track
 from dashboard.science.lightcurve import LightCurve, build_lightcurve
 from dashboard.science.motion import Motion, MotionUse, moving_counterpart
@@ -72,13 +73,15 @@ class View:
         return found.red_noise_caution(p)
     colour_track: ColourTrack | None = None
     motion: MotionUse | None = None  # proper motion applied to the epoch match
+    #: the selected source is resolved (``apertures.is_resolved``): its light curve's level is not its total flux
+    resolved: bool = False
 
 
 def analyze(target: Target, observations: Observations, params: AnalysisParams) -> View:
     sources = sources_table(observations.rows(PSD.name), target)
     selection = select_source(sources, target, params.source,
                               DESIGNATION_PREFIX.get(catalog_table(observations.results), "WISEA"))
-    sed_table = _sed_for(sources, selection, params)
+    sed_table = _sed_for(sources, selection, params, catalog_table(observations.results))
     filters: list[CutReport] = []
     if not sed_table.empty:
         c = params.catalog_cuts
@@ -124,7 +127,8 @@ def analyze(target: Target, observations: Observations, params: AnalysisParams) 
                 sed=sed_table, lightcurve=lightcurve, filters=filters, match_counts=match_counts,
                 periodograms=periodograms, periodogram_failure=failed,
                 colour_track=colour_track(lightcurve.colour(), lightcurve.visits),
-                motion=MotionUse(moving[0], moving[1], recovered) if moving is not None else None)
+                motion=MotionUse(moving[0], moving[1], recovered) if moving is not None else None,
+                resolved=_resolved(sources, selection, sed_table))
 
 
 def _saturation_reports(epochs: pd.DataFrame, labels: dict[str, str], params: AnalysisParams) -> list[CutReport]:
@@ -152,11 +156,19 @@ def _periodograms(epochs: pd.DataFrame) -> tuple[dict[str, Periodogram], Computa
     return {band: p for band, p in found.items() if p is not None}, None
 
 
-def _sed_for(sources: pd.DataFrame, selection: Selection | None, params: AnalysisParams) -> pd.DataFrame:
+def _resolved(sources: pd.DataFrame, selection: Selection | None, sed_table: pd.DataFrame) -> bool:
+    if selection is None or sed_table.empty:
+        return False
+    source = sources[sources["key"] == selection.key].iloc[0]
+    return is_resolved(source, dict(zip(sed_table["band"], sed_table["saturated"], strict=True)))
+
+
+def _sed_for(sources: pd.DataFrame, selection: Selection | None, params: AnalysisParams,
+             catalog: str) -> pd.DataFrame:
     if selection is None:
         return pd.DataFrame()
     source = sources[sources["key"] == selection.key].iloc[0]
-    table = sed(source, params.sed_options)
+    table = sed(source, params.sed_options, catalog)
     reasons = [catalog_band_reasons(source, row, params.catalog_cuts) for _, row in table.iterrows()]
     for i, row in table.iterrows():
         if not row["measured"]:

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from dashboard.core.measurement import finite_number, no_measurement
+from dashboard.science.apertures import BandPhotometry, choose
 
 ZP_SOURCE = ("Wright et al. 2010, AJ 140, 1868; Jarrett et al. 2011, ApJ 735, 112; "
              "WISE Explanatory Supplement sec. IV.4.h.i.1")
@@ -104,10 +105,12 @@ def nu_fnu(flux_jy: np.ndarray | float, wavelength_um: float) -> np.ndarray:
 
 @dataclass(frozen=True)
 class SedOptions:
-    """Optional corrections, off by default and recorded in the manifest when used."""
+    """How the SED reads the catalog: the photometry per band (``apertures.PHOT_MODES``) and the
+    optional corrections, off by default; all recorded in the manifest."""
 
     alpha: int | None = None
     w4_red_correction: bool = False
+    phot: str = "auto"
 
 
 def is_upper_limit(letter: str | None, mag: float | None, err: float | None) -> bool:
@@ -136,18 +139,23 @@ def saturation_reason(band: str, mag: float | None, sat: float | None) -> str:
     return f"w{band[1]}sat {sat:g} > {SATURATED_FRACTION:g}"
 
 
-def sed(source: pd.Series, options: SedOptions = SedOptions()) -> pd.DataFrame:
+def sed(source: pd.Series, options: SedOptions = SedOptions(), catalog: str = "allwise_p3as_psd") -> pd.DataFrame:
     """One row per band: the source's magnitude, flux density and how to read it.
 
     Columns: band, wavelength_um, mag, mag_err, flux_jy, flux_err_jy, nu_fnu, nu_fnu_err,
-    upper_limit, measured, ph_qual, cc_flag, sat (``w?sat``), saturated, note.
+    upper_limit, lower_limit, measured, ph_qual, cc_flag, sat (``w?sat``), saturated, phot (the
+    photometry used, ``apertures.choose``), phot_reason, catalog (the table the row came from), note.
     """
     ph_qual = _flag_string(source.get("ph_qual"))
     cc_flags = _flag_string(source.get("cc_flags"))
     rows = []
+    saturated_bands = {band: is_saturated(band, finite_number(source.get(f"{band.lower()}mpro")),
+                                          finite_number(source.get(f"{band.lower()}sat"))) for band in BANDS}
     for i, band in enumerate(BANDS.values()):
         b = band.name.lower()
         mag = finite_number(source.get(f"{b}mpro"))
+        sat = finite_number(source.get(f"{b}sat"))
+        choice = choose(source, band.name, options.phot, saturated=saturated_bands)
         err = finite_number(source.get(f"{b}sigmpro"))
         snr = finite_number(source.get(f"{b}snr"))
         letter = ph_qual[i] if ph_qual else None
@@ -158,14 +166,16 @@ def sed(source: pd.Series, options: SedOptions = SedOptions()) -> pd.DataFrame:
                                       np.array([letter], dtype=object))
         measured = not bool(missing[0])
         note = ""
-        if letter is None:
+        if choice.kind != "profile":  # ph_qual grades the profile fit, not this
+            mag, err, upper, measured = _aperture_reading(choice)
+            note = choice.reason
+        elif letter is None:
             note = "ph_qual not recorded"
             if upper:
                 note += "; null error read as a limit"
         elif letter == "Z":
             note = "Z: magnitude without a measurable error"
-        sat = finite_number(source.get(f"{b}sat"))
-        saturated = measured and is_saturated(band.name, mag, sat)
+        saturated = measured and saturated_bands[band.name]
         if not measured:
             note = f"no measurement in {band.name} ({why[0]})"
         flux = float(mag_to_jy(mag, band.name, alpha=options.alpha)) if (measured and mag is not None) else math.nan
@@ -179,13 +189,21 @@ def sed(source: pd.Series, options: SedOptions = SedOptions()) -> pd.DataFrame:
             "flux_jy": flux, "flux_err_jy": flux_err,
             "nu_fnu": float(nu_fnu(flux, band.wavelength_um)),
             "nu_fnu_err": float(nu_fnu(flux_err, band.wavelength_um)),
-            "upper_limit": bool(upper and measured), "measured": bool(measured),
+            "upper_limit": bool(upper and measured), "lower_limit": bool(choice.lower_limit and measured),
+            "measured": bool(measured),
             "ph_qual": letter if letter is not None else "not recorded",
             "cc_flag": cc if cc is not None else "not recorded",
             "sat": sat if sat is not None else math.nan, "saturated": bool(saturated),
+            "phot": choice.kind, "phot_reason": choice.reason, "catalog": catalog,
             "note": note,
         })
     return pd.DataFrame(rows)
+
+
+def _aperture_reading(choice: BandPhotometry) -> tuple[float | None, float | None, bool, bool]:
+    """An aperture magnitude as the SED reads it: (mag, err, upper limit, measured). ph_qual
+    grades the profile fit only; the aperture's own flag says when it is a limit."""
+    return choice.mag, (None if choice.limit else choice.err), choice.limit, choice.mag is not None
 
 
 def _nan(value: float | None) -> float:

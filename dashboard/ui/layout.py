@@ -18,6 +18,9 @@ from dashboard.ui.panels import LIGHTCURVE_TITLE, SOURCES_TITLE
 from dashboard.ui.urlstate import BOUNDS, ViewState
 
 LOADING = message_figure("Loading…")  # never empty axes before the first render
+#: The SED's photometry choices (``apertures.PHOT_MODES``) as the page names them.
+PHOT_CHOICES = {"auto": "auto", "profile": "profile fit", "elliptical": "elliptical aperture",
+                "aperture": "standard aperture"}
 GRAPH_CONFIG = cast("dcc.Graph.Config", BASE_CONFIG)
 
 #: Flag-cell colours by the tone ``panels.flag_tone`` gives a value (the legend says the same).
@@ -241,10 +244,14 @@ def _main(state: ViewState) -> html.Main:
             title_id="sources-title"),
         _panel("Spectral energy distribution", [
             dcc.Loading(dcc.Graph(id="sed-graph", figure=LOADING, config=GRAPH_CONFIG), type="circle"),
+            html.P(id="sed-phot-note", className="muted phot-note"),
         ], extra=[_named("SED axis", dcc.RadioItems(id="sed-axis", options=[
             {"label": html.Span(["F", html.Sub("ν"), " (Jy)"]), "value": "fnu"},
             {"label": html.Span(["ν F", html.Sub("ν"), " (erg s⁻¹ cm⁻²)"]), "value": "nufnu"}],
-                                 value="fnu", inline=True))], panel_id="sed-panel"),
+                                 value="fnu", inline=True)),
+            _named("SED photometry", dcc.RadioItems(id="sed-phot", options=[
+                {"label": label, "value": mode} for mode, label in PHOT_CHOICES.items()], value="auto",
+                inline=True))], panel_id="sed-panel"),
         _panel(LIGHTCURVE_TITLE, [
             html.Div(id="lc-stats", className="muted"),
             dcc.Loading(dcc.Graph(id="lc-graph", figure=LOADING, config=GRAPH_CONFIG), type="circle"),

@@ -13,6 +13,7 @@ from dashboard.core.model import Observations
 from dashboard.core.releases import year_span
 from dashboard.core.tables import EPOCH_TABLES, PSD, RECORDED_VARIANTS, TABLES, sources_title
 from dashboard.science.analysis import View
+from dashboard.science.apertures import BandPhotometry, summary
 from dashboard.science.photometry import is_saturated, is_upper_limit, saturation_reason
 
 STATUS_CLASS = {"live": "ok", "hit": "ok", "stale": "warn", "offline": "offline"}
@@ -196,3 +197,16 @@ def source_detail(rows: list[dict]) -> list:
     name = row["designation"] if row["designation"] != "not recorded" else "AllWISE source (designation not recorded)"
     return [html.H3([name, html.Span(f" · {row['sep']:.2f}\" from the target", className="muted")]),
             html.Ul([*bands, *[n for n in notes if n.children]], className="detail-list")]
+
+
+def photometry_note(view: View) -> str:
+    """Under the SED: which photometry each band uses and why (``apertures.summary``), and, for a
+    resolved source, what that means for the light curve."""
+    sed = view.sed
+    if sed.empty or "phot" not in sed:
+        return ""
+    choices = [BandPhotometry(r["band"], r["phot"], None, None, False, bool(r["lower_limit"]), r["phot_reason"])
+               for r in sed.to_dict("records")]
+    if all(c.kind == "profile" for c in choices) and not view.resolved:
+        return "Photometry: profile fit (w?mpro) in every band."
+    return "Photometry: " + summary(choices)

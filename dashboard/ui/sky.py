@@ -10,6 +10,7 @@ import pandas as pd
 from dash import html
 
 from dashboard.core.errors import WiseError
+from dashboard.core.geometry import ellipse_outline
 from dashboard.science.analysis import View
 from dashboard.sky.blending import blending
 from dashboard.sky.context import SkyContext
@@ -54,6 +55,24 @@ def _counterpart_text(gaia: pd.DataFrame | None, designation: str | None) -> str
             f"RUWE {num('ruwe', '.2f')}. ")
 
 
+def _aperture_outline(view: View | None, band: str) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """The elliptical aperture an SED band used, in the image's band where it used one, else in
+    the first band that did: "W1 elliptical aperture 38″ × 0.60"."""
+    if view is None or view.selection is None or view.sed.empty or "phot" not in view.sed:
+        return {}
+    used = [b for b in view.sed.loc[view.sed["phot"] == "elliptical", "band"]]
+    if not used:
+        return {}
+    shown = band if band in used else used[0]
+    source = view.sources[view.sources["key"] == view.selection.key].iloc[0]
+    b = shown.lower()
+    a, ba, pa = (float(source[f"{b}{c}"]) for c in ("rsemi", "ba", "pa"))
+    if not all(np.isfinite([a, ba, pa])):
+        return {}
+    name = f"{shown} elliptical aperture {a:.0f}″ × {ba:.2f}, PA {pa:.0f}°"
+    return {name: ellipse_outline(view.selection.ra, view.selection.dec, a, ba, pa)}
+
+
 def contents(context: SkyContext, view: View | None) -> dict[str, Any]:
     cone = context.cone
     messages = [str(context.failures["image"])] if "image" in context.failures else []
@@ -87,7 +106,8 @@ def contents(context: SkyContext, view: View | None) -> dict[str, Any]:
                                 [f"{m} ({o})" for m, o in zip(simbad["main_id"], simbad["otype"], strict=True)])
         if view is not None:
             layers["target"] = (np.array([view.target.ra]), np.array([view.target.dec]), [view.target.label()])
-        figure = figures.sky_figure(cutout, context.band, cone.ra, cone.dec, cone.radius_arcsec, layers)
+        figure = figures.sky_figure(cutout, context.band, cone.ra, cone.dec, cone.radius_arcsec, layers,
+                                    _aperture_outline(view, context.band))
     else:
         figure = figures.message_figure(messages[0] if messages else "No image.")
     blend = ""

@@ -15,6 +15,7 @@ from urllib.parse import parse_qs, urlencode
 from dashboard.config import Settings
 from dashboard.core.targets import MIN_RADIUS_ARCSEC, TargetError
 from dashboard.science.analysis import AnalysisParams
+from dashboard.science.apertures import PHOT_MODES
 from dashboard.science.periodogram import ORBIT_DAYS
 from dashboard.science.photometry import COLOUR_CORRECTIONS, SedOptions
 from dashboard.science.quality import ALL_CUTS, CatalogCuts, EpochCuts
@@ -42,6 +43,7 @@ class ViewState:
     match_radius: float = _DEFAULT.match_radius_arcsec
     alpha: int | None = _DEFAULT.sed_options.alpha  # SED colour correction, F_nu ~ nu^-alpha
     w4red: bool = _DEFAULT.sed_options.w4_red_correction
+    phot: str = _DEFAULT.sed_options.phot  # the SED's photometry per band (apertures.PHOT_MODES)
     gap: float = _DEFAULT.binning.gap_days
     othr: float = _DEFAULT.binning.outlier_threshold
     oq: float = _DEFAULT.binning.outlier_quantile
@@ -182,6 +184,11 @@ def parse_query(search: str | None, *, max_radius: float = 120.0) -> ViewState:
                 changes["alpha"] = int(a)
             else:
                 bad(key, f"alpha is an integer {min(COLOUR_CORRECTIONS)}..{max(COLOUR_CORRECTIONS)}", None)
+        elif key == "phot":
+            if text in PHOT_MODES:
+                changes["phot"] = text
+            else:
+                bad(key, f"phot is {', '.join(PHOT_MODES)}", None)
         elif key == "w4red":
             if text in ("0", "1"):
                 changes["w4red"] = text == "1"
@@ -234,7 +241,8 @@ def to_query(state: ViewState) -> str:
         "target": state.target, "r": f"{state.radius:g}", "src": state.source, "ph": state.ph_qual,
         "cc": "1" if state.clean_cc else "0", "ext": str(state.max_ext), "snr": f"{state.min_snr:g}",
         "cuts": ",".join(state.epoch_cuts), "bin": "1" if state.binning else "0", "unit": state.unit,
-        "sed": state.sed_axis, "match": f"{state.match_radius:g}", "w4red": "1" if state.w4red else "0",
+        "sed": state.sed_axis, "phot": state.phot, "match": f"{state.match_radius:g}",
+        "w4red": "1" if state.w4red else "0",
         "gap": f"{state.gap:g}", "othr": f"{state.othr:g}", "oq": f"{state.oq:g}",
     }
     if not state.source:
@@ -252,7 +260,7 @@ def to_query(state: ViewState) -> str:
 
 
 #: Every parameter a link may hold, in ``to_query``'s order; the optional ones are absent at their default.
-PARAMETERS = ("target", "r", "src", "ph", "cc", "ext", "snr", "cuts", "bin", "unit", "sed", "match", "w4red",
+PARAMETERS = ("target", "r", "src", "ph", "cc", "ext", "snr", "cuts", "bin", "unit", "sed", "phot", "match", "w4red",
               "gap", "othr", "oq", "alpha", "pg", "fb", "img", "fold", "xr", "yr")
 
 
@@ -275,7 +283,7 @@ def to_params(state: ViewState) -> AnalysisParams:
         epoch_cuts=EpochCuts(enabled=state.epoch_cuts),
         binning=replace(Binning(), enabled=state.binning, gap_days=state.gap, outlier_threshold=state.othr,
                         outlier_quantile=state.oq),
-        sed_options=SedOptions(alpha=state.alpha, w4_red_correction=state.w4red),
+        sed_options=SedOptions(alpha=state.alpha, w4_red_correction=state.w4red, phot=state.phot),
         periodogram=state.pg or state.fold == "best",
     )
 

@@ -12,6 +12,7 @@ from dashboard.config import Settings
 from dashboard.core.tables import catalog_table, sources_title
 from dashboard.pipeline import view, with_sky
 from dashboard.science.analysis import AnalysisParams, binning_note
+from dashboard.science.apertures import RESOLVED_LIGHTCURVE_NOTE
 from dashboard.science.variability import describe
 from dashboard.ui import figures, panels
 from dashboard.ui.urlstate import ViewState, from_store, to_params, to_query
@@ -97,7 +98,7 @@ def placeholder(message: str, *, welcome: bool) -> dict:
             "timeseries": [fig, fig, fig], "pg_hint": "", "pg_style": {"display": "none"},
             "welcome": {"display": "block" if welcome else "none"}, "stats": "", "status": [],
             "lc_title": panels.LIGHTCURVE_TITLE, "sources_title": panels.SOURCES_TITLE,
-            "tab": "landing" if welcome else "view"}
+            "tab": "landing" if welcome else "view", "phot_note": ""}
 
 
 def build_panels(observed: Any, state: ViewState, share_base: str, params: AnalysisParams | None = None) -> dict:
@@ -124,6 +125,8 @@ def build_panels(observed: Any, state: ViewState, share_base: str, params: Analy
                   f"{shown.params.match_radius_arcsec:g}\" of the target position")
     if shown.motion is not None:
         stats += " · " + shown.motion.note()
+    if shown.resolved and not shown.lightcurve.epochs.empty:
+        stats += " · " + RESOLVED_LIGHTCURVE_NOTE
     if saturated := panels.saturation_notice(shown):
         stats += " · " + saturated
     if epoch_failed and not shown.lightcurve.epochs.empty:
@@ -139,7 +142,8 @@ def build_panels(observed: Any, state: ViewState, share_base: str, params: Analy
             "download": "/bundle.zip" + query, "download_class": DOWNLOAD_ON, "share": share_base + query,
             "welcome": {"display": "none"}, "stats": stats, "status": panels.status_lines(observations),
             "lc_title": panels.lightcurve_title(shown),
-            "sources_title": sources_title(catalog_table(observations.results)), "tab": "view"}
+            "sources_title": sources_title(catalog_table(observations.results)), "tab": "view",
+            "phot_note": panels.photometry_note(shown) if catalog_failed is None else ""}
 
 
 #: Each plot's graph id and the name its exported files carry (wise_<target>_<name>.png|svg).
@@ -165,7 +169,7 @@ def panel_outputs(*, duplicate: bool) -> dict[str, Any]:
             "share": out("share-url", "value"), "welcome": out("welcome", "style"),
             "stats": out("lc-stats", "children"), "status": out("status", "children"),
             "lc_title": out("lc-title", "children"), "sources_title": out("sources-title", "children"),
-            "tab": out("view-tabs", "value")}
+            "tab": out("view-tabs", "value"), "phot_note": out("sed-phot-note", "children")}
 
 
 PG_HINT = "Tick 'Lomb–Scargle periodogram' or type a period to fold (days, or 'best')."

@@ -13,6 +13,7 @@ from dash import no_update
 from dashboard.config import Settings
 from dashboard.core.targets import TargetError, parse_radius
 from dashboard.pipeline import check_target_text
+from dashboard.science.apertures import PHOT_MODES
 from dashboard.science.photometry import COLOUR_CORRECTIONS
 from dashboard.science.quality import ALL_CUTS
 from dashboard.sky.context import BANDS
@@ -39,6 +40,7 @@ CONTROLS: dict[str, tuple[Callable[[ViewState], Any], Callable[[Any], dict[str, 
     "sed-alpha": (lambda s: "none" if s.alpha is None else s.alpha,
                   lambda v: {"alpha": v if v in COLOUR_CORRECTIONS else None}),
     "w4red": (lambda s: ["on"] if s.w4red else [], lambda v: {"w4red": bool(v)}),
+    "sed-phot": (lambda s: s.phot, lambda v: {"phot": v if v in PHOT_MODES else "auto"}),
     "visit-gap": (lambda s: s.gap, lambda v: _number("gap", v)),
     "outlier-threshold": (lambda s: s.othr, lambda v: _number("othr", v)),
     "outlier-quantile": (lambda s: s.oq, lambda v: _number("oq", v)),

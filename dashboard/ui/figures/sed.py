@@ -23,6 +23,13 @@ from dashboard.ui.figures.style import (
 
 #: The longest name the SED title carries on one line with "SED of " (a 390-px phone).
 TITLE_CHARS = 26
+PHOT_LABELS = {"profile": "profile fit (w?mpro)", "elliptical": "elliptical aperture (w?gmag)",
+               "aperture": "standard aperture (w?mag)"}
+
+
+def _column(sed: pd.DataFrame, name: str, default: object) -> pd.Series:
+    """A column of the SED table, or its default where an older table lacks it (a replayed bundle)."""
+    return sed[name] if name in sed else pd.Series(default, index=sed.index)
 
 
 def sed_figure(view: View, axis: str = "fnu") -> Figure:
@@ -33,11 +40,16 @@ def sed_figure(view: View, axis: str = "fnu") -> Figure:
     ycol, ecol = ("nu_fnu", "nu_fnu_err") if nufnu else ("flux_jy", "flux_err_jy")
     unit = "erg s<sup>−1</sup> cm<sup>−2</sup>" if nufnu else "Jy"
     data = []
-    saturated = sed["saturated"] if "saturated" in sed else pd.Series(False, index=sed.index)
+    saturated = _column(sed, "saturated", False)
+    phot = _column(sed, "phot", "profile")
+    lower = _column(sed, "lower_limit", False)
+    point = sed["measured"] & ~sed["upper_limit"] & sed["passed"]
     groups = [
-        ("detection", sed["measured"] & ~sed["upper_limit"] & sed["passed"] & ~saturated, "circle", None),
-        ("saturated (biased)", sed["measured"] & ~sed["upper_limit"] & sed["passed"] & saturated, "diamond-open",
-         None),
+        ("detection", point & ~saturated & (phot == "profile"), "circle", None),
+        ("elliptical aperture (2MASS XSC)", point & (phot == "elliptical"), "square", None),
+        ("standard aperture", point & (phot == "aperture") & ~lower, "hexagon", None),
+        ("aperture: lower limit on total flux", point & (phot == "aperture") & lower, "triangle-up", None),
+        ("saturated (biased)", point & saturated & (phot == "profile"), "diamond-open", None),
         ("95% upper limit", sed["measured"] & sed["upper_limit"] & sed["passed"], "triangle-down", None),
         ("rejected by cuts", sed["measured"] & ~sed["passed"], "x", REJECTED),
     ]
@@ -51,6 +63,7 @@ def sed_figure(view: View, axis: str = "fnu") -> Figure:
             + f"<br>F<sub>ν</sub> {float(r['flux_jy']):.4g} Jy"
             + (f" ± {float(r['flux_err_jy']):.2g}" if np.isfinite(r["flux_err_jy"]) else "")
             + (" (95% upper limit)" if r["upper_limit"] else "")
+            + f"<br>{PHOT_LABELS.get(str(r.get('phot', 'profile')), 'profile fit')}"
             + f"<br>ph_qual {r['ph_qual']}, cc_flags {r['cc_flag']}"
             + (f"<br>{escape(str(r['reasons']))}" if r["reasons"] else "")
             + (f"<br>{escape(str(r['note']))}" if r["note"] else "")
@@ -62,7 +75,7 @@ def sed_figure(view: View, axis: str = "fnu") -> Figure:
             marker=dict(symbol=symbol, size=13 if symbol != "circle" else 10,
                         color=colour or [BAND_COLOURS[b] for b in part["band"]], line=dict(width=1, color="#333")),
             error_y=dict(type="data", array=part[ecol].fillna(0).tolist(),
-                         visible=name in ("detection", "saturated (biased)"),
+                         visible=name not in ("95% upper limit", "rejected by cuts"),
                          color="#333"),
             hovertext=hover, hoverinfo="text",
         ))

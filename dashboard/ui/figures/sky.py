@@ -14,10 +14,12 @@ SKY_MARKERS = {"AllWISE": ("circle-open", "#1f77b4", 11), "selected": ("circle-o
 
 
 def sky_figure(cutout: Any, band: str, cone_ra: float, cone_dec: float, radius_arcsec: float,
-               layers: dict[str, tuple[np.ndarray, np.ndarray, list[str]]]) -> Figure:
+               layers: dict[str, tuple[np.ndarray, np.ndarray, list[str]]],
+               outlines: dict[str, tuple[np.ndarray, np.ndarray]] | None = None) -> Figure:
     """The WISE cutout (stretched, sky/image.py) with the search cone, a scale bar, N/E, and each
     layer of positions (AllWISE, the selected source, Gaia DR3, SIMBAD, the target) placed by the
-    image's WCS. ``layers``: name -> (ra, dec, hover labels). North up, east left."""
+    image's WCS. ``layers``: name -> (ra, dec, hover labels); ``outlines``: name -> a closed
+    curve (ra, dec), such as the elliptical aperture of the SED. North up, east left."""
     ny, nx = cutout.data.shape
     east_left, north_up = cutout.orientation()
     scale = cutout.pixel_scale_arcsec()
@@ -31,6 +33,10 @@ def sky_figure(cutout: Any, band: str, cone_ra: float, cone_dec: float, radius_a
     data.append({"type": "scatter", "mode": "lines", "x": x.round(2).tolist(), "y": y.round(2).tolist(),
                  "line": {"color": "#ff7f0e", "dash": "dot", "width": 1.5}, "name": f"cone {radius_arcsec:g}″",
                  "hoverinfo": "skip"})
+    for name, (ra, dec) in (outlines or {}).items():
+        ox, oy = cutout.to_pixels(np.asarray(ra, float), np.asarray(dec, float))
+        data.append({"type": "scatter", "mode": "lines", "x": ox.round(2).tolist(), "y": oy.round(2).tolist(),
+                     "line": {"color": "#d62728", "width": 1.5}, "name": escape(name), "hoverinfo": "name"})
     for name, (ra, dec, labels) in layers.items():
         if len(ra) == 0:
             continue
