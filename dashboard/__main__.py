@@ -8,6 +8,8 @@ import sys
 from dataclasses import replace
 
 from dashboard import config
+from dashboard.core.tables import ADDED
+from dashboard.science.apertures import PHOT_MODES
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -24,6 +26,11 @@ def _parser() -> argparse.ArgumentParser:
         cmd.add_argument("--radius", default=None, help="cone radius in arcsec (default 10)")
         cmd.add_argument("--offline", action="store_true", help="answer from the offline archive only")
         cmd.add_argument("--source", default=None, help="AllWISE designation of the source to use")
+        cmd.add_argument("--phot", choices=PHOT_MODES, default="auto",
+                         help="SED photometry per band: auto (elliptical/aperture where resolved), or one kind")
+        cmd.add_argument("--add", default=None, metavar="TABLES",
+                         help=f"also fetch, comma-separated: {', '.join(ADDED)} (AllWISE Reject Table, "
+                              "CatWISE2020, unWISE)")
         cmd.add_argument("--periodogram", action="store_true",
                          help="Lomb-Scargle per band: print each best period (fetch); periodogram files (bundle)")
         if name == "bundle":
@@ -34,6 +41,7 @@ def _parser() -> argparse.ArgumentParser:
     batch.add_argument("file", help="one target per line, or CSV/ECSV with a 'target' column ('-': stdin)")
     batch.add_argument("--radius", type=float, default=None, help="cone radius in arcsec where a line gives none")
     batch.add_argument("-o", "--output", required=True, help="the zip file to write")
+    batch.add_argument("--phot", choices=PHOT_MODES, default="auto", help="SED photometry per band (phot_w1..phot_w4)")
     batch.add_argument("--offline", action="store_true",
                        help="answer from the offline archive only (targets not in it: failed, with the reason)")
     return parser

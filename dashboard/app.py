@@ -230,7 +230,7 @@ def _routes(server: Flask, settings: Settings, manager: object) -> None:
         try:  # a download is exact: no silent defaults
             state = parse_exact(request.query_string.decode("utf-8", "replace"),
                                 max_radius=settings.max_radius_arcsec)
-            observed = observe(state.target, state.radius, settings)
+            observed = observe(state.target, state.radius, settings, add=state.add)
         except TargetError as exc:
             return _text(str(exc), 400)
         obs = observed.observations

@@ -11,17 +11,32 @@ from pathlib import Path
 from dashboard.archive import offline as archive
 from dashboard.config import Settings
 from dashboard.core.errors import NotCovered
-from dashboard.core.tables import catalog_table, sources_title
+from dashboard.core.tables import ADDED, catalog_table, sources_title
 from dashboard.pipeline import Observed, observe, sky_context, view, with_sky
 from dashboard.science.analysis import AnalysisParams, binning_note
+from dashboard.science.apertures import RESOLVED_LIGHTCURVE_NOTE
 from dashboard.science.colour_track import REDDENING_SLOPE
+from dashboard.science.photometry import SedOptions
 from dashboard.science.variability import describe
 
 EXIT_OK, EXIT_ALL_FAILED, EXIT_BAD_INPUT, EXIT_PARTIAL = 0, 1, 2, 3
 
 
+def added_tables(text: str | None) -> tuple[str, ...]:
+    """``--add psr,catwise,unwise``: the tables to fetch besides the three (``core/tables.ADDED``);
+    an unknown name is bad input, said with what is accepted."""
+    from dashboard.core.targets import TargetError
+
+    tokens = [t.strip().lower() for t in (text or "").split(",") if t.strip()]
+    unknown = [t for t in tokens if t not in ADDED]
+    if unknown:
+        raise TargetError(f"--add takes {', '.join(ADDED)} (comma-separated), not {', '.join(unknown)[:60]}")
+    return tuple(t for t in ADDED if t in tokens)
+
+
 def _observe(settings: Settings, args: argparse.Namespace) -> Observed:
-    return observe(args.target, args.radius or settings.default_radius_arcsec, settings)
+    return observe(args.target, args.radius or settings.default_radius_arcsec, settings,
+                   add=added_tables(args.add))
 
 
 def _exit_code(observed: Observed) -> int:
@@ -36,7 +51,8 @@ def _exit_code(observed: Observed) -> int:
 def fetch_command(settings: Settings, args: argparse.Namespace) -> int:
     observed = _observe(settings, args)
     target, observations = observed.target, observed.observations
-    shown = view(observed, AnalysisParams(source=args.source, periodogram=args.periodogram))
+    shown = view(observed, AnalysisParams(source=args.source, periodogram=args.periodogram,
+                                          sed_options=SedOptions(phot=args.phot)))
     print(f"target: {target.label()} -> ra={target.ra:.6f} dec={target.dec:+.6f} ({target.resolver}); "
           f"cone {observed.cone.radius_arcsec:g} arcsec")
     for line in observations.status_lines():
@@ -48,6 +64,15 @@ def fetch_command(settings: Settings, args: argparse.Namespace) -> int:
     if shown.selection is not None:
         sel = shown.selection
         print(f"selected source: {sel.label} at {sel.separation_arcsec:.2f} arcsec ({sel.method})")
+    for row in shown.sed.to_dict("records"):
+        value = f"{row['flux_jy']:.4g} Jy" if row["measured"] else "no measurement"
+        print(f"SED {row['band']} {row['catalog']}: {value}; {row['phot']} ({row['phot_reason']})")
+    for match in shown.deeper:
+        print(f"{match.catalog}: {match.note}" + (f" (motion: {match.motion})" if match.motion else ""))
+    if shown.rejects is not None:
+        print(f"AllWISE Reject Table rows in the cone (not catalog sources, never selected): {len(shown.rejects)}")
+    if shown.resolved:
+        print(RESOLVED_LIGHTCURVE_NOTE)
     for table, count in shown.lightcurve.epoch_counts().items():
         print(f"epochs from {table}: {count}")
     print(f"visits: {shown.lightcurve.visit_count()} ({shown.lightcurve.visit_mode} mode)")
@@ -83,10 +108,11 @@ def bundle_command(settings: Settings, args: argparse.Namespace) -> int:
     elif args.target:  # the page's view of this target with the command's options
         radius = parse_radius(args.radius, settings.max_radius_arcsec) if args.radius else \
             settings.default_radius_arcsec
-        state = ViewState(target=args.target, radius=radius, source=args.source or "", pg=bool(args.periodogram))
+        state = ViewState(target=args.target, radius=radius, source=args.source or "", pg=bool(args.periodogram),
+                          phot=args.phot, add=added_tables(args.add))
     else:
         raise TargetError("give a TARGET or --url 'QUERY_STRING' (the part of a page link after '?')")
-    observed = observe(state.target, state.radius, settings)
+    observed = observe(state.target, state.radius, settings, add=state.add)
     params, band = to_params(state), state.img
     if not observed.observations.results:
         for line in observed.observations.status_lines():
@@ -132,7 +158,8 @@ def batch_command(settings: Settings, args: argparse.Namespace) -> int:
         elif state != "running":
             print(f"chunk {chunk} {table}: {state}", file=sys.stderr)
 
-    result = service.run(targets, settings, progress=progress)
+    result = service.run(targets, settings, progress=progress,
+                         params=AnalysisParams(sed_options=SedOptions(phot=args.phot)))
     if sys.stderr.isatty():
         print(file=sys.stderr)
     data = build_batch_bundle(result.run, targets.bad, result.table, settings)

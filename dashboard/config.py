@@ -28,6 +28,10 @@ TABLE_TIMEOUTS: dict[str, tuple[str, float]] = {
     "allwise_p3as_psd": ("WISE_TIMEOUT_PSD_S", 30.0),
     "allwise_p3as_mep": ("WISE_TIMEOUT_MEP_S", 60.0),
     "neowiser_p1bs_psd": ("WISE_TIMEOUT_NEOWISE_S", 90.0),
+    # fetched only when a view adds them (URL ``add``)
+    "allwise_p3as_psr": ("WISE_TIMEOUT_PSR_S", 30.0),
+    "catwise_2020": ("WISE_TIMEOUT_CATWISE_S", 30.0),
+    "unwise_2019": ("WISE_TIMEOUT_UNWISE_S", 30.0),
 }
 
 

@@ -12,6 +12,7 @@ from dashboard.archive.service import build_fetcher
 from dashboard.archive.sesame import SesameResolver
 from dashboard.config import Settings
 from dashboard.core.model import Cone, Observations, Target
+from dashboard.core.tables import tables_for
 from dashboard.core.targets import parse_radius, parse_target
 from dashboard.science.analysis import AnalysisParams, View, analyze
 from dashboard.sky.context import SkyContext, fetch_context
@@ -48,14 +49,16 @@ def make_cone(target: Target, radius: object, settings: Settings) -> Cone:
     return Cone(target.ra, target.dec, parse_radius(radius, settings.max_radius_arcsec))
 
 
-def observe(text: str, radius: object, settings: Settings, *, progress: Progress | None = None) -> Observed:
-    """Resolve ``text``, validate ``radius`` (arcsec) and fetch the three tables.
+def observe(text: str, radius: object, settings: Settings, *, progress: Progress | None = None,
+            add: tuple[str, ...] = ()) -> Observed:
+    """Resolve ``text``, validate ``radius`` (arcsec) and fetch the three tables, and the tables
+    ``add`` asks for (``core/tables.ADDED``: "psr", "catwise", "unwise").
 
     Raises ``TargetError`` for input it cannot read; table failures travel inside
     ``Observations.failures`` as typed errors."""
     target = resolve_target(text, settings)
     cone = make_cone(target, radius, settings)
-    return Observed(target, build_fetcher(settings).fetch(cone, progress=progress))
+    return Observed(target, build_fetcher(settings).fetch(cone, tables=tables_for(add), progress=progress))
 
 
 def view(observed: Observed, params: AnalysisParams) -> View:

@@ -28,6 +28,13 @@ DOCUMENTED = {
                              "mag", "sigm", "flg", "mcor", "rsemi", "ba", "pa", "gmag", "gerr", "gflg"))},
     # NEOWISE Explanatory Supplement sec. II.2.a (Single-exposure Source Table column descriptions)
     "neowiser_p1bs_psd": {"w1sat", "w2sat", "sso_flg"},
+    # CatWISE2020 at IRSA (Marocco et al. 2021; the columns of IRSA's tutorials and public IRSA TAP
+    # queries of catwise_2020), and unWISE (the columns IRSA's tutorials query of unwise_2019)
+    "catwise_2020": {"source_name", "source_id", "ra", "dec", "meanobsmjd", "ra_pm", "dec_pm", "pmra", "pmdec",
+                     "sigpmra", "sigpmdec", "par_pm", "par_pmsig", "par_stat", "par_sigma", "cc_flags", "ab_flags",
+                     "w1cov", "elat", *(f"w{b}{c}" for b in "12" for c in ("mpro", "sigmpro", "snr", "mpro_pm",
+                                                                            "sigmpro_pm", "snr_pm"))},
+    "unwise_2019": {"ra", "dec", "flux_1", "dflux_1", "flux_2", "dflux_2", "fluxlbs_1"},
 }
 
 
@@ -54,4 +61,8 @@ def irsa_columns() -> dict[str, set[str]]:
         out[table] |= _adql_columns(DATA / "timewise" / f"positional_{table}_mag_fluxes.txt", table)
     header = (DATA / "vizier" / "allwise_II-328__cohen_standards.csv").read_text().splitlines()[0].split(",")
     out["allwise_p3as_psd"] |= {VIZIER_TO_IRSA[c] for c in header if c in VIZIER_TO_IRSA}
+    # the Reject Table has the Catalog's format less use_src (AllWISE ES sec. II.1.a)
+    out["allwise_p3as_psr"] = out["allwise_p3as_psd"] - {"use_src"}
+    for table in ("catwise_2020", "unwise_2019"):
+        out[table] = set(DOCUMENTED[table])
     return out

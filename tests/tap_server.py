@@ -33,7 +33,7 @@ import pandas as pd
 from dashboard.archive import offline as archive
 from dashboard.archive.votable import frame_to_votable
 from dashboard.core.geometry import separation_arcsec
-from dashboard.core.tables import TABLES
+from dashboard.core.tables import ALL_TABLES as TABLES
 from irsa_schema import irsa_columns
 from servers import LocalHttp
 

@@ -18,8 +18,8 @@ import pytest
 
 from conftest import ROOT, run_reproduce
 from dashboard.config import Settings
-from dashboard.core.targets import TargetError
 from dashboard.core.model import Cone
+from dashboard.core.targets import TargetError
 from dashboard.provenance.bundle import build_bundle
 from dashboard.science.analysis import AnalysisParams
 from dashboard.science.apertures import RESOLVED_LIGHTCURVE_NOTE, choose
@@ -60,7 +60,8 @@ def test_a_resolved_galaxy_uses_its_elliptical_magnitudes_and_profile_gives_toda
     for band, gmag in (("W1", 9.50), ("W2", 9.10), ("W3", 6.20)):
         assert by_band.loc[band, "phot"] == "elliptical"
         assert by_band.loc[band, "flux_jy"] == pytest.approx(float(mag_to_jy(gmag, band)), rel=1e-12)
-        assert "ext_flg = 5" in by_band.loc[band, "phot_reason"] and "38″ × b/a 0.60" in by_band.loc[band, "phot_reason"]
+        reason = by_band.loc[band, "phot_reason"]
+        assert "ext_flg = 5" in reason and "38″ × b/a 0.60" in reason
     # W4 has no elliptical magnitude: it falls back visibly, here to the standard aperture (w1rchi2 26 > 5)
     assert by_band.loc["W4", "phot"] == "aperture" and bool(by_band.loc["W4", "lower_limit"])
     assert "w4gmag is not recorded" in by_band.loc["W4", "phot_reason"]

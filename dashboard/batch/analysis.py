@@ -25,6 +25,8 @@ from dashboard.core.errors import WiseError
 from dashboard.core.tables import EPOCH_TABLES, PSD
 from dashboard.science.analysis import AnalysisParams
 from dashboard.science.lightcurve import bin_visits, epochs_from_table, visit_colours
+from dashboard.science.photometry import BANDS as BANDS_W
+from dashboard.science.photometry import photometry_kinds
 from dashboard.science.quality import apply_epoch_cuts
 from dashboard.science.select import identifiers, match_rows, select_sources
 from dashboard.science.stacking import group_median
@@ -33,9 +35,11 @@ from dashboard.science.variability import BANDS, BandStats, variability_of_objec
 STATISTICS = [f.name for f in fields(BandStats)]
 COLUMNS = (["line", "id", "input", "ra", "dec", "designation", "separation_arcsec"]
            + [f"w{b}mpro" for b in range(1, 5)] + [f"w{b}sigmpro" for b in range(1, 5)]
-           + ["ph_qual", "n_epochs_passed", "n_epochs_rejected", "n_visits_w1", "n_visits_w2"]
+           + ["ph_qual", "ext_flg"] + [f"phot_w{b}" for b in range(1, 5)] + [f"sat_w{b}" for b in range(1, 5)]
+           + ["n_epochs_passed", "n_epochs_rejected", "n_visits_w1", "n_visits_w2"]
            + [f"{band}_{name}" for band in ("w1", "w2") for name in STATISTICS] + ["w1_w2_median", "status", "reason"])
-PHOTOMETRY = ["designation"] + [f"w{b}mpro" for b in range(1, 5)] + [f"w{b}sigmpro" for b in range(1, 5)] + ["ph_qual"]
+PHOTOMETRY = (["designation"] + [f"w{b}mpro" for b in range(1, 5)] + [f"w{b}sigmpro" for b in range(1, 5)]
+              + ["ph_qual", "ext_flg"])
 
 
 def analyze_chunk(chunk: list[BatchTarget], replies: dict[str, TapReply | WiseError],
@@ -64,6 +68,11 @@ def analyze_chunk(chunk: list[BatchTarget], replies: dict[str, TapReply | WiseEr
                 values = source[column].to_numpy(object, copy=True)
                 values[pd.isna(values)] = np.nan  # one missing value (None and NaN both arrive)
                 out.loc[found, column] = values
+    if found.any():  # the SED's photometry choice and saturation per band, as the single view's SED table
+        kinds = [photometry_kinds(source.iloc[i], params.sed_options.phot) for i in range(len(source))]
+        for b, band in enumerate(BANDS_W, start=1):
+            out.loc[found, f"phot_w{b}"] = [k[band][0] for k in kinds]
+            out.loc[found, f"sat_w{b}"] = [k[band][1] for k in kinds]
     cntr = np.zeros(n, np.int64)
     cntr_known = np.zeros(n, bool)
     if found.any() and "cntr" in source:

@@ -13,6 +13,7 @@ from dashboard.batch.run import BatchRun, BatchRunner, Progress
 from dashboard.batch.summary import summary
 from dashboard.batch.targets import TargetList, read_list
 from dashboard.config import Settings
+from dashboard.science.analysis import AnalysisParams
 
 
 @dataclass
@@ -33,7 +34,9 @@ def read(text: str, settings: Settings, *, radius: float | None = None, max_targ
 
 def run(targets: TargetList, settings: Settings, *, progress: Progress | None = None,
         cancelled: Callable[[], bool] = lambda: False, on_job: Callable[[str], None] = lambda url: None,
-        before_chunk: Callable[[int], str | None] = lambda index: None) -> BatchResult:
+        before_chunk: Callable[[int], str | None] = lambda index: None,
+        params: AnalysisParams | None = None) -> BatchResult:
+    """``params``: the view every target is analysed with (the CLI's ``--phot``); the page's default."""
     done = BatchRunner(settings).run(targets.targets, progress=progress, cancelled=cancelled, on_job=on_job,
-                                     before_chunk=before_chunk)
+                                     before_chunk=before_chunk, params=params)
     return BatchResult(targets, done, summary(done, targets.bad))

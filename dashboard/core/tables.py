@@ -48,7 +48,25 @@ _NEOWISE_COLUMNS: dict[str, str] = {
     "saa_sep": "f8", "moon_masked": "U", "sso_flg": "i8",
 }
 
-UNITS: dict[str, str] = {"ra": "deg", "dec": "deg", "mjd": "d", "xscprox": "arcsec"}
+#: CatWISE2020 (Marocco et al. 2021, ApJS 253, 8), IRSA's ``catwise_2020``: W1/W2 PSF fits on the
+#: unWISE coadds of WISE and NEOWISE 2010-2018. Column names as IRSA serves them (its tutorials and
+#: public IRSA TAP queries); ``ra_pm``/``dec_pm`` are the motion fit's position at MJD 57170 and
+#: ``pmra``/``pmdec`` its proper motion in arcsec/yr (not Gaia's mas/yr).
+_CATWISE_COLUMNS: dict[str, str] = {
+    "source_name": "U", "ra": "f8", "dec": "f8", "meanobsmjd": "f8", "ra_pm": "f8", "dec_pm": "f8",
+    "pmra": "f8", "pmdec": "f8", "sigpmra": "f8", "sigpmdec": "f8",
+    **{f"w{b}{c}": "f8" for b in "12" for c in ("mpro", "sigmpro", "snr")}, "cc_flags": "U", "ab_flags": "U",
+}
+#: unWISE catalog (Schlafly, Meisner & Green 2019, ApJS 240, 30), IRSA's ``unwise_2019``: crowdsourced
+#: PSF photometry on the unWISE coadds; band suffixes _1 (W1) and _2 (W2). Fluxes are Vega
+#: nanomaggies (m = 22.5 - 2.5 log10 flux), with no upper-limit flag. Only the columns IRSA's own
+#: tutorials query are asked for.
+_UNWISE_COLUMNS: dict[str, str] = {"ra": "f8", "dec": "f8",
+                                   **{f"{c}_{b}": "f8" for b in "12" for c in ("flux", "dflux")}}
+
+UNITS: dict[str, str] = {"ra": "deg", "dec": "deg", "mjd": "d", "xscprox": "arcsec", "ra_pm": "deg",
+                         "dec_pm": "deg", "pmra": "arcsec / yr", "pmdec": "arcsec / yr", "meanobsmjd": "d",
+                         "sigpmra": "arcsec / yr", "sigpmdec": "arcsec / yr"}
 for _b in "1234":
     for _suffix in ("mpro", "sigmpro", "mpro_ep", "sigmpro_ep", "mag", "sigm", "mcor", "gmag", "gerr"):
         UNITS[f"w{_b}{_suffix}"] = "mag"
@@ -74,6 +92,8 @@ class TableSpec:
     doi: str | None
     epochs: bool
     label: str
+    #: the ``add`` token that asks for it (tables fetched only on request), else ""
+    add: str = ""
     mag_suffix: str = ""
     multi_epoch: bool = False
     #: column lists this table was queried with by earlier versions, newest first: a reply cached
@@ -120,8 +140,28 @@ NEOWISE = TableSpec(
     label="NEOWISE epochs",
 )
 
-#: The tables the app queries, in the order it shows them.
+PSR = TableSpec(
+    name="allwise_p3as_psr",
+    title="AllWISE Reject Table",
+    survey="AllWISE",
+    # the Catalog's format without use_src (AllWISE ES sec. II.1.a)
+    columns=_PSD_COLUMNS,
+    doi=None,
+    epochs=False,
+    label="reject table",
+    add="psr",
+)
+CATWISE = TableSpec(name="catwise_2020", title="CatWISE2020 Catalog", survey="CatWISE2020", columns=_CATWISE_COLUMNS,
+                    doi=None, epochs=False, label="CatWISE2020", add="catwise")
+UNWISE = TableSpec(name="unwise_2019", title="unWISE Catalog", survey="unWISE", columns=_UNWISE_COLUMNS,
+                   doi=None, epochs=False, label="unWISE", add="unwise")
+
+#: The tables the app always queries, in the order it shows them.
 TABLES: dict[str, TableSpec] = {t.name: t for t in (PSD, MEP, NEOWISE)}
+#: The tables queried only when a view asks for them (URL ``add``), by their token.
+ADDED: dict[str, TableSpec] = {t.add: t for t in (PSR, CATWISE, UNWISE)}
+#: Every table a query may name: the allow-list of ``spec``.
+ALL_TABLES: dict[str, TableSpec] = {**TABLES, **{t.name: t for t in ADDED.values()}}
 
 #: The tables that hold single-exposure epochs.
 EPOCH_TABLES: tuple[TableSpec, ...] = tuple(t for t in TABLES.values() if t.epochs)
@@ -155,6 +195,11 @@ def catalog_table(results: Mapping[str, Any]) -> str:
 def spec(name: str) -> TableSpec:
     """The spec of an allow-listed table; anything else is refused."""
     try:
-        return TABLES[name]
+        return ALL_TABLES[name]
     except KeyError:
-        raise ValueError(f"unknown table {name!r}; allowed: {', '.join(TABLES)}") from None
+        raise ValueError(f"unknown table {name!r}; allowed: {', '.join(ALL_TABLES)}") from None
+
+
+def tables_for(add: tuple[str, ...] = ()) -> tuple[str, ...]:
+    """The tables one view fetches: the three, then those its ``add`` tokens ask for."""
+    return tuple(TABLES) + tuple(ADDED[token].name for token in add)

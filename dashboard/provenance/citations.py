@@ -93,3 +93,28 @@ SKY_CITATIONS = {
 }
 """),
 }
+
+#: Cited when a view used the table or the photometry: key -> (BibTeX key, short text, BibTeX).
+USE_CITATIONS = {
+    "catwise_2020": ("Marocco2021", "Marocco et al. 2021, ApJS 253, 8: the CatWISE2020 catalog",
+                     r"""@ARTICLE{Marocco2021,
+  author = {{Marocco}, Federico and others},
+  title = "{The CatWISE2020 Catalog}",
+  journal = {ApJS}, year = 2021, volume = 253, pages = {8}
+}
+"""),
+    "unwise_2019": ("Schlafly2019", "Schlafly, Meisner & Green 2019, ApJS 240, 30: the unWISE catalog",
+                    r"""@ARTICLE{Schlafly2019,
+  author = {{Schlafly}, E.~F. and {Meisner}, A.~M. and {Green}, G.~M.},
+  title = "{The unWISE Catalog: Two Billion Infrared Sources from Five Years of WISE Imaging}",
+  journal = {ApJS}, year = 2019, volume = 240, pages = {30}
+}
+"""),
+    "apertures": ("Jarrett2013", "Jarrett et al. 2013, AJ 145, 6: WISE photometry of resolved galaxies",
+                  r"""@ARTICLE{Jarrett2013,
+  author = {{Jarrett}, T.~H. and others},
+  title = "{Extending the Nearby Galaxy Heritage with WISE: First Results from the WISE Enhanced Resolution Galaxy Atlas}",
+  journal = {AJ}, year = 2013, volume = 145, pages = {6}
+}
+"""),
+}

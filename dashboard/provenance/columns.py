@@ -37,7 +37,7 @@ COLUMNS: dict[str, tuple[str | None, str]] = {
     "na": (None, "active deblending flag"), "moon_lev": (None, "scattered moonlight contamination level per band"),
     "band": (None, "WISE band (W1 3.4, W2 4.6, W3 12, W4 22 um)"),
     "wavelength_um": ("um", "isophotal wavelength of the band (Jarrett et al. 2011)"),
-    "mag": (_MAG, "Vega magnitude (profile fit); for an upper limit, the 95% limit"),
+    "mag": (_MAG, "Vega magnitude of the photometry named in phot; for an upper limit, the 95% limit"),
     "mag_err": (_MAG, "1-sigma uncertainty of mag"),
     "flux_jy": ("Jy", "flux density from mag with the band's zero point (Jarrett et al. 2011)"),
     "flux_err_jy": ("Jy", "1-sigma uncertainty of flux_jy"),
@@ -55,6 +55,11 @@ COLUMNS: dict[str, tuple[str | None, str]] = {
     "n_used": (None, "exposures in the visit's median"), "n_rejected": (None, "exposures rejected by the cuts"),
     "n_outliers": (None, "outlier exposures left out"), "n_limits": (None, "upper-limit exposures"),
     "w1_w2": (_MAG, "W1 - W2 of the visit"), "w1_w2_err": (_MAG, "1-sigma uncertainty of w1_w2"),
+    "phot": (None, "the photometry used: profile (w?mpro), elliptical (w?gmag) or aperture (w?mag)"),
+    "phot_reason": (None, "why this photometry was used for the band (science/apertures.py rule)"),
+    "lower_limit": (None, "True: a standard aperture smaller than the resolved source, a lower limit on its flux"),
+    "catalog": (None, "the IRSA table the SED row came from"),
+    "xscprox": ("arcsec", "distance to the associated 2MASS Extended Source Catalog source"),
     "frequency_per_day": ("1 / d", "frequency of the periodogram grid"),
     "power": (None, "Lomb-Scargle power (standard normalization)"),
 }
@@ -80,7 +85,19 @@ for _b in "1234":
                 f"w{_b}sigmpro": (_MAG, f"W{_b} profile-fit magnitude uncertainty"),
                 f"w{_b}snr": (None, f"W{_b} profile-fit signal-to-noise ratio"),
                 f"w{_b}rchi2": (None, f"W{_b} reduced chi^2 of the profile fit"),
-                f"w{_b}sat": (None, f"W{_b} fraction of saturated pixels")}
+                f"w{_b}sat": (None, f"W{_b} fraction of saturated pixels"),
+                f"w{_b}mag": (_MAG, f"W{_b} standard-aperture magnitude (curve-of-growth corrected)"),
+                f"w{_b}sigm": (_MAG, f"W{_b} standard-aperture magnitude uncertainty"),
+                f"w{_b}flg": (None, f"W{_b} standard-aperture quality flag (bits: ES sec. II.1.a)"),
+                f"w{_b}mcor": (_MAG, f"W{_b} aperture curve-of-growth correction"),
+                f"w{_b}gmag": (_MAG, f"W{_b} elliptical-aperture magnitude (2MASS XSC ellipse)"),
+                f"w{_b}gerr": (_MAG, f"W{_b} elliptical-aperture magnitude uncertainty"),
+                f"w{_b}gflg": (None, f"W{_b} elliptical-aperture quality flag"),
+                f"w{_b}rsemi": ("arcsec", f"W{_b} elliptical aperture semi-major axis"),
+                f"w{_b}ba": (None, f"W{_b} elliptical aperture axis ratio b/a"),
+                f"w{_b}pa": ("deg", f"W{_b} elliptical aperture position angle, east of north"),
+                f"phot_w{_b}": (None, f"W{_b} photometry the SED uses (profile, elliptical or aperture)"),
+                f"sat_w{_b}": (None, f"W{_b} meets the saturation rule (onset or w{_b}sat)")}
 
 
 def ecsv(frame: pd.DataFrame, columns: list[str], *, description: str) -> bytes:

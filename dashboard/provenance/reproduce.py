@@ -17,6 +17,7 @@ import io
 import json
 import sys
 import warnings
+from dataclasses import replace
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -94,6 +95,9 @@ def recompute(folder: Path) -> dict[str, bytes]:
     manifest = json.loads((folder / "manifest.json").read_text())
     target = Target(**manifest["target"])
     params = params_from_manifest(manifest["params"], manifest.get("proper_motion"))
+    matched_with = [m["gaia_motion"] for m in (manifest.get("added_tables") or {}).values() if m.get("gaia_motion")]
+    if matched_with:  # the Gaia astrometry the CatWISE2020 match used
+        params = replace(params, counterparts=params.counterparts + tuple(Motion.from_dict(m) for m in matched_with))
     view = analyze(target, observations_from_bundle(folder, manifest), params)
     return data_files(view)
 

@@ -11,10 +11,11 @@ import pandas as pd
 
 from dashboard.core.errors import ComputationFailed
 from dashboard.core.model import Observations, Target
-from dashboard.core.tables import DESIGNATION_PREFIX, EPOCH_TABLES, PSD, catalog_table
+from dashboard.core.tables import CATWISE, DESIGNATION_PREFIX, EPOCH_TABLES, PSD, PSR, UNWISE, catalog_table
 from dashboard.core.targets import ecliptic_latitude
 from dashboard.science.apertures import is_resolved
 from dashboard.science.colour_track import ColourTrack, colour_track
+from dashboard.science.deeper import DeeperMatch, catwise_rows, unwise_rows
 from dashboard.science.lightcurve import LightCurve, build_lightcurve
 from dashboard.science.motion import Motion, MotionUse, moving_counterpart
 from dashboard.science.periodogram import Periodogram, periodogram
@@ -75,6 +76,10 @@ class View:
     motion: MotionUse | None = None  # proper motion applied to the epoch match
     #: the selected source is resolved (``apertures.is_resolved``): its light curve's level is not its total flux
     resolved: bool = False
+    #: AllWISE Reject Table rows in the cone (``add=psr``), nearest first: listed, never selected, never in the SED
+    rejects: pd.DataFrame | None = None
+    #: what each added catalog (CatWISE2020, unWISE) gave the SED, or why nothing
+    deeper: list[DeeperMatch] = field(default_factory=list)
 
 
 def analyze(target: Target, observations: Observations, params: AnalysisParams) -> View:
@@ -82,6 +87,8 @@ def analyze(target: Target, observations: Observations, params: AnalysisParams) 
     selection = select_source(sources, target, params.source,
                               DESIGNATION_PREFIX.get(catalog_table(observations.results), "WISEA"))
     sed_table = _sed_for(sources, selection, params, catalog_table(observations.results))
+    resolved = _resolved(sources, selection, sed_table)
+    sed_table, deeper = _with_deeper(sed_table, observations, selection, params)
     filters: list[CutReport] = []
     if not sed_table.empty:
         c = params.catalog_cuts
@@ -128,7 +135,9 @@ def analyze(target: Target, observations: Observations, params: AnalysisParams) 
                 periodograms=periodograms, periodogram_failure=failed,
                 colour_track=colour_track(lightcurve.colour(), lightcurve.visits),
                 motion=MotionUse(moving[0], moving[1], recovered) if moving is not None else None,
-                resolved=_resolved(sources, selection, sed_table))
+                resolved=resolved, deeper=deeper,
+                rejects=sources_table(observations.rows(PSR.name), target) if PSR.name in observations.results
+                else None)
 
 
 def _saturation_reports(epochs: pd.DataFrame, labels: dict[str, str], params: AnalysisParams) -> list[CutReport]:
@@ -154,6 +163,28 @@ def _periodograms(epochs: pd.DataFrame) -> tuple[dict[str, Periodogram], Computa
     except Exception as exc:  # noqa: BLE001 - every failure of an optional panel stays in that panel
         return {}, ComputationFailed("periodogram", f"{type(exc).__name__}: {exc}")
     return {band: p for band, p in found.items() if p is not None}, None
+
+
+def _with_deeper(sed_table: pd.DataFrame, observations: Observations, selection: Selection | None,
+                 params: AnalysisParams) -> tuple[pd.DataFrame, list[DeeperMatch]]:
+    """The SED with the CatWISE2020 and unWISE W1/W2 points of the selected source (``deeper.py``),
+    one row per band and catalog after the AllWISE rows, and what each catalog matched."""
+    if selection is None:
+        return sed_table, []
+    rows: list[dict[str, object]] = []
+    matches = []
+    if CATWISE.name in observations.results:
+        found, match = catwise_rows(observations.rows(CATWISE.name), selection, params.match_radius_arcsec,
+                                    params.counterparts)
+        rows += found
+        matches.append(match)
+    if UNWISE.name in observations.results:
+        found, match = unwise_rows(observations.rows(UNWISE.name), selection, params.match_radius_arcsec)
+        rows += found
+        matches.append(match)
+    if not rows:
+        return sed_table, matches
+    return pd.concat([sed_table, pd.DataFrame(rows)], ignore_index=True), matches
 
 
 def _resolved(sources: pd.DataFrame, selection: Selection | None, sed_table: pd.DataFrame) -> bool:

@@ -139,6 +139,21 @@ def saturation_reason(band: str, mag: float | None, sat: float | None) -> str:
     return f"w{band[1]}sat {sat:g} > {SATURATED_FRACTION:g}"
 
 
+def saturated_bands(source: pd.Series) -> dict[str, bool]:
+    """Per band, whether the catalog row meets the saturation rule (``is_saturated``)."""
+    return {band: is_saturated(band, finite_number(source.get(f"{band.lower()}mpro")),
+                               finite_number(source.get(f"{band.lower()}sat"))) for band in BANDS}
+
+
+def photometry_kinds(source: pd.Series, phot: str) -> dict[str, tuple[str, bool]]:
+    """Per band, (the photometry ``sed`` uses, saturated): the batch summary's ``phot_w?``/``sat_w?``
+    without building the SED table. A band saturated only counts where it has a magnitude."""
+    saturated = saturated_bands(source)
+    return {band: (choose(source, band, phot, saturated=saturated).kind,
+                   saturated[band] and finite_number(source.get(f"{band.lower()}mpro")) is not None)
+            for band in BANDS}
+
+
 def sed(source: pd.Series, options: SedOptions = SedOptions(), catalog: str = "allwise_p3as_psd") -> pd.DataFrame:
     """One row per band: the source's magnitude, flux density and how to read it.
 
@@ -149,13 +164,12 @@ def sed(source: pd.Series, options: SedOptions = SedOptions(), catalog: str = "a
     ph_qual = _flag_string(source.get("ph_qual"))
     cc_flags = _flag_string(source.get("cc_flags"))
     rows = []
-    saturated_bands = {band: is_saturated(band, finite_number(source.get(f"{band.lower()}mpro")),
-                                          finite_number(source.get(f"{band.lower()}sat"))) for band in BANDS}
+    saturated_in = saturated_bands(source)
     for i, band in enumerate(BANDS.values()):
         b = band.name.lower()
         mag = finite_number(source.get(f"{b}mpro"))
         sat = finite_number(source.get(f"{b}sat"))
-        choice = choose(source, band.name, options.phot, saturated=saturated_bands)
+        choice = choose(source, band.name, options.phot, saturated=saturated_in)
         err = finite_number(source.get(f"{b}sigmpro"))
         snr = finite_number(source.get(f"{b}snr"))
         letter = ph_qual[i] if ph_qual else None
@@ -175,7 +189,7 @@ def sed(source: pd.Series, options: SedOptions = SedOptions(), catalog: str = "a
                 note += "; null error read as a limit"
         elif letter == "Z":
             note = "Z: magnitude without a measurable error"
-        saturated = measured and saturated_bands[band.name]
+        saturated = measured and saturated_in[band.name]
         if not measured:
             note = f"no measurement in {band.name} ({why[0]})"
         flux = float(mag_to_jy(mag, band.name, alpha=options.alpha)) if (measured and mag is not None) else math.nan

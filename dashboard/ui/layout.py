@@ -18,6 +18,8 @@ from dashboard.ui.panels import LIGHTCURVE_TITLE, SOURCES_TITLE
 from dashboard.ui.urlstate import BOUNDS, ViewState
 
 LOADING = message_figure("Loading…")  # never empty axes before the first render
+#: The tables a view may add (``core/tables.ADDED``) as the page names them.
+ADDED_CHOICES = {"psr": "AllWISE Reject Table", "catwise": "CatWISE2020", "unwise": "unWISE"}
 #: The SED's photometry choices (``apertures.PHOT_MODES``) as the page names them.
 PHOT_CHOICES = {"auto": "auto", "profile": "profile fit", "elliptical": "elliptical aperture",
                 "aperture": "standard aperture"}
@@ -240,7 +242,11 @@ def _main(state: ViewState) -> html.Main:
                                             "style": {"backgroundColor": "#dbeafe", "fontWeight": "600"}}]}}),
             _flag_legend(),
             html.Div(id="source-detail", className="source-detail"),
-        ], extra=[html.Span(id="selection", className="muted")], panel_id="sources-panel",
+            html.Div(id="rejects", className="rejects"),
+        ], extra=[html.Span(id="selection", className="muted"),
+                  _named("also query", dcc.Checklist(id="add-tables", inline=True, value=[], options=[
+                      {"label": label, "value": token} for token, label in ADDED_CHOICES.items()]))],
+            panel_id="sources-panel",
             title_id="sources-title"),
         _panel("Spectral energy distribution", [
             dcc.Loading(dcc.Graph(id="sed-graph", figure=LOADING, config=GRAPH_CONFIG), type="circle"),

@@ -5,13 +5,15 @@ failures are read by their type, never by their message text."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from dash import html
 
 from dashboard.core.errors import NotCovered, NotRecordedOffline, WiseError
 from dashboard.core.flags import decode
 from dashboard.core.model import Observations
 from dashboard.core.releases import year_span
-from dashboard.core.tables import EPOCH_TABLES, PSD, RECORDED_VARIANTS, TABLES, sources_title
+from dashboard.core.tables import ADDED, EPOCH_TABLES, PSD, PSR, RECORDED_VARIANTS, sources_title, spec
 from dashboard.science.analysis import View
 from dashboard.science.apertures import BandPhotometry, summary
 from dashboard.science.photometry import is_saturated, is_upper_limit, saturation_reason
@@ -54,7 +56,7 @@ def catalog_unavailable(error: WiseError) -> str:
 
 
 def epoch_failures(observations: Observations) -> dict[str, WiseError]:
-    return {t: e for t, e in observations.failures.items() if TABLES[t].epochs}
+    return {t: e for t, e in observations.failures.items() if spec(t).epochs}
 
 
 SOURCES_TITLE = sources_title(PSD.name)
@@ -207,6 +209,43 @@ def photometry_note(view: View) -> str:
         return ""
     choices = [BandPhotometry(r["band"], r["phot"], None, None, False, bool(r["lower_limit"]), r["phot_reason"])
                for r in sed.to_dict("records")]
+    choices = [c for c, table in zip(choices, sed["catalog"], strict=True) if table not in ADDED_TABLE_NAMES]
+    deeper = "".join(f" · {m.catalog}: {m.note}" for m in view.deeper)
     if all(c.kind == "profile" for c in choices) and not view.resolved:
-        return "Photometry: profile fit (w?mpro) in every band."
-    return "Photometry: " + summary(choices)
+        return "Photometry: profile fit (w?mpro) in every band." + deeper
+    return "Photometry: " + summary(choices) + deeper
+
+
+ADDED_TABLE_NAMES = {t.name for t in ADDED.values()}
+
+
+def reject_offer(view: View, add: tuple[str, ...], query_with_psr: str) -> Any:
+    """Where the cone holds no catalog source, the AllWISE Reject Table is offered (a link that
+    adds ``psr``); it is queried only when asked for."""
+    if not view.sources.empty or "psr" in add or view.observations.failures.get(PSD.name) is not None:
+        return None
+    r = view.observations.cone.radius_arcsec
+    return html.Span([f"No AllWISE catalog source within {r:g}″: ",
+                      html.A("search the AllWISE Reject Table here", href=query_with_psr, id="reject-offer"),
+                      " (sources the catalog left out; never used as the target's source)."])
+
+
+def rejects_section(view: View) -> list:
+    """The reject-table rows (``add=psr``) in their own list, marked as rejects."""
+    failure = view.observations.failures.get(PSR.name)
+    if failure is not None:
+        return [html.H3("AllWISE Reject Table"), html.P(f"The reject table could not be fetched: {failure}",
+                                                        className="panel-message")]
+    if view.rejects is None:
+        return []
+    head = html.H3(f"AllWISE Reject Table rows in the cone: {len(view.rejects)} (rejects: not catalog sources, "
+                   "never selected, not in the SED)")
+    if view.rejects.empty:
+        return [head]
+    columns = ["designation", "separation_arcsec", "w1mpro", "w2mpro", "ph_qual", "cc_flags", "ext_flg"]
+    rows = view.rejects.head(50)
+    cells = [[html.Td("reject " + str(r.get("designation") or "")), *[
+        html.Td(f"{r[c]:.3f}" if isinstance(r.get(c), float) and r[c] == r[c] else str(r.get(c) or "—"))
+        for c in columns[1:]]] for r in rows.to_dict("records")]
+    return [head, html.Table([html.Thead(html.Tr([html.Th(c) for c in columns])),
+                              html.Tbody([html.Tr(c) for c in cells])], className="rejects-table")]

@@ -13,6 +13,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlencode
 
 from dashboard.config import Settings
+from dashboard.core.tables import ADDED
 from dashboard.core.targets import MIN_RADIUS_ARCSEC, TargetError
 from dashboard.science.analysis import AnalysisParams
 from dashboard.science.apertures import PHOT_MODES
@@ -53,6 +54,7 @@ class ViewState:
     fold: float | str | None = None  # fold period in days, or "best" (the best period of band fb)
     fb: str = "W1"  # the band folded
     img: str = "W1"  # the WISE band of the sky-context image
+    add: tuple[str, ...] = ()  # tables fetched on request (core/tables.ADDED): psr, catwise, unwise
     notices: tuple[str, ...] = field(default=(), compare=False)
 
     @property
@@ -160,6 +162,10 @@ def parse_query(search: str | None, *, max_radius: float = 120.0) -> ViewState:
         elif key == "snr":
             snr = _float(text, 0, 1000)
             changes["min_snr"] = snr if snr is not None else bad(key, "SNR minimum is 0..1000", state.min_snr)
+        elif key == "add":
+            added = list_parameter(key, text.split(","), tuple(ADDED), notices)
+            if added is not None:
+                changes["add"] = added
         elif key == "cuts":
             cuts = list_parameter(key, text.split(","), ALL_CUTS, notices)
             if cuts is not None:
@@ -250,6 +256,8 @@ def to_query(state: ViewState) -> str:
     if state.alpha is not None:
         params["alpha"] = str(state.alpha)
     params |= {"pg": "1" if state.pg else "0", "fb": state.fb, "img": state.img}
+    if state.add:
+        params["add"] = ",".join(state.add)
     if state.fold is not None:
         params["fold"] = state.fold if isinstance(state.fold, str) else f"{state.fold:.9g}"
     if state.x_range is not None:
@@ -261,7 +269,7 @@ def to_query(state: ViewState) -> str:
 
 #: Every parameter a link may hold, in ``to_query``'s order; the optional ones are absent at their default.
 PARAMETERS = ("target", "r", "src", "ph", "cc", "ext", "snr", "cuts", "bin", "unit", "sed", "phot", "match", "w4red",
-              "gap", "othr", "oq", "alpha", "pg", "fb", "img", "fold", "xr", "yr")
+              "gap", "othr", "oq", "alpha", "pg", "fb", "img", "add", "fold", "xr", "yr")
 
 
 def page_view(state: ViewState) -> dict[str, Any]:

@@ -7,7 +7,7 @@ import uuid
 from collections.abc import Callable
 
 from dashboard.config import Settings
-from dashboard.core.tables import TABLES
+from dashboard.core.tables import spec
 from dashboard.core.targets import TargetError
 from dashboard.pipeline import observe
 from dashboard.web.handover import handover
@@ -21,10 +21,11 @@ def fetch(settings: Settings, set_progress: Callable[[str], None], query: dict |
 
     def progress(table: str, state: str) -> None:
         states[table] = state
-        set_progress(" · ".join(f"{TABLES[t].label}: {states[t]}" for t in TABLES if t in states))
+        set_progress(" · ".join(f"{spec(t).label}: {state}" for t, state in states.items()))
 
     try:
-        observed = observe(query["target"], query["radius"], settings, progress=progress)
+        observed = observe(query["target"], query["radius"], settings, progress=progress,
+                           add=tuple(query.get("add") or ()))
     except TargetError as exc:
         return {"error": str(exc), "query": query}
     fetch_id = uuid.uuid4().hex

@@ -4,6 +4,7 @@ or every panel in one placeholder state (loading, cancelled, failed, landing).""
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from typing import Any
 
 from dash import Output, no_update
@@ -41,7 +42,8 @@ def render(settings: Settings, fetched: dict | None, state_data: dict | None, hr
         return placeholder(str(fetched.get("error")), welcome=False)  # type: ignore[union-attr]
     state = from_store(state_data)
     asked = (fetched or {}).get("query") or {}
-    if not fetched or (asked.get("target"), asked.get("radius")) != (state.target, state.radius):
+    if not fetched or (asked.get("target"), asked.get("radius"), tuple(asked.get("add") or ())) != (
+            state.target, state.radius, state.add):
         return placeholder(fetching_message(state), welcome=False)
     if fetched.get("cancelled"):
         return placeholder(f"Cancelled: {state.target} was not fetched. Press Go to fetch it again.",
@@ -98,7 +100,7 @@ def placeholder(message: str, *, welcome: bool) -> dict:
             "timeseries": [fig, fig, fig], "pg_hint": "", "pg_style": {"display": "none"},
             "welcome": {"display": "block" if welcome else "none"}, "stats": "", "status": [],
             "lc_title": panels.LIGHTCURVE_TITLE, "sources_title": panels.SOURCES_TITLE,
-            "tab": "landing" if welcome else "view", "phot_note": ""}
+            "tab": "landing" if welcome else "view", "phot_note": "", "rejects": []}
 
 
 def build_panels(observed: Any, state: ViewState, share_base: str, params: AnalysisParams | None = None) -> dict:
@@ -111,7 +113,9 @@ def build_panels(observed: Any, state: ViewState, share_base: str, params: Analy
         sed_fig = figures.message_figure(sources_message)
     else:
         sed_fig = figures.sed_figure(shown, state.sed_axis)
-        sources_message = "" if rows else f"No AllWISE sources within {observations.cone.radius_arcsec:g} arcsec."
+        offer = panels.reject_offer(shown, state.add, to_query(replace(state, add=(*state.add, "psr"))))
+        sources_message = "" if rows else (offer or f"No AllWISE sources within "
+                                                    f"{observations.cone.radius_arcsec:g} arcsec.")
     epoch_failed = panels.epoch_failures(observations)
     if shown.lightcurve.epochs.empty and epoch_failed:
         lc_fig = figures.message_figure(panels.lightcurve_unavailable(observations))
@@ -143,7 +147,8 @@ def build_panels(observed: Any, state: ViewState, share_base: str, params: Analy
             "welcome": {"display": "none"}, "stats": stats, "status": panels.status_lines(observations),
             "lc_title": panels.lightcurve_title(shown),
             "sources_title": sources_title(catalog_table(observations.results)), "tab": "view",
-            "phot_note": panels.photometry_note(shown) if catalog_failed is None else ""}
+            "phot_note": panels.photometry_note(shown) if catalog_failed is None else "",
+            "rejects": panels.rejects_section(shown)}
 
 
 #: Each plot's graph id and the name its exported files carry (wise_<target>_<name>.png|svg).
@@ -169,7 +174,8 @@ def panel_outputs(*, duplicate: bool) -> dict[str, Any]:
             "share": out("share-url", "value"), "welcome": out("welcome", "style"),
             "stats": out("lc-stats", "children"), "status": out("status", "children"),
             "lc_title": out("lc-title", "children"), "sources_title": out("sources-title", "children"),
-            "tab": out("view-tabs", "value"), "phot_note": out("sed-phot-note", "children")}
+            "tab": out("view-tabs", "value"), "phot_note": out("sed-phot-note", "children"),
+            "rejects": out("rejects", "children")}
 
 
 PG_HINT = "Tick 'Lomb–Scargle periodogram' or type a period to fold (days, or 'best')."

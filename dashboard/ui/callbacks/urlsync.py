@@ -11,6 +11,7 @@ from typing import Any
 from dash import no_update
 
 from dashboard.config import Settings
+from dashboard.core.tables import ADDED
 from dashboard.core.targets import TargetError, parse_radius
 from dashboard.pipeline import check_target_text
 from dashboard.science.apertures import PHOT_MODES
@@ -41,6 +42,7 @@ CONTROLS: dict[str, tuple[Callable[[ViewState], Any], Callable[[Any], dict[str, 
                   lambda v: {"alpha": v if v in COLOUR_CORRECTIONS else None}),
     "w4red": (lambda s: ["on"] if s.w4red else [], lambda v: {"w4red": bool(v)}),
     "sed-phot": (lambda s: s.phot, lambda v: {"phot": v if v in PHOT_MODES else "auto"}),
+    "add-tables": (lambda s: list(s.add), lambda v: {"add": tuple(t for t in ADDED if t in (v or []))}),
     "visit-gap": (lambda s: s.gap, lambda v: _number("gap", v)),
     "outlier-threshold": (lambda s: s.othr, lambda v: _number("othr", v)),
     "outlier-quantile": (lambda s: s.oq, lambda v: _number("oq", v)),
@@ -172,7 +174,7 @@ def sync_state(settings: Settings, trigger: str, search: str | None, cell: dict 
     else:  # the URL changed (first load, back/forward, a shared link)
         state = current
         notice = " ".join(state.notices)
-    asked = {"target": state.target, "radius": state.radius}
+    asked = {"target": state.target, "radius": state.radius, "add": list(state.add)}
     query_out: Any = no_update
     if trigger in NEW_LOOKUP or (state.target and {k: (query or {}).get(k) for k in asked} != asked):
         # Every lookup carries its own nonce: Dash keys a background job by its inputs, so two

@@ -23,6 +23,8 @@ from dashboard.ui.figures.style import (
 
 #: The longest name the SED title carries on one line with "SED of " (a 390-px phone).
 TITLE_CHARS = 26
+#: The deeper catalogs' W1/W2 points (``science/deeper.py``), each with its own marker.
+ADDED_MARKERS = {"catwise_2020": ("CatWISE2020 (W1, W2)", "star"), "unwise_2019": ("unWISE (W1, W2)", "pentagon")}
 PHOT_LABELS = {"profile": "profile fit (w?mpro)", "elliptical": "elliptical aperture (w?gmag)",
                "aperture": "standard aperture (w?mag)"}
 
@@ -43,15 +45,18 @@ def sed_figure(view: View, axis: str = "fnu") -> Figure:
     saturated = _column(sed, "saturated", False)
     phot = _column(sed, "phot", "profile")
     lower = _column(sed, "lower_limit", False)
-    point = sed["measured"] & ~sed["upper_limit"] & sed["passed"]
+    added = _column(sed, "catalog", "").isin(list(ADDED_MARKERS))
+    point = sed["measured"] & ~sed["upper_limit"] & sed["passed"] & ~added
     groups = [
         ("detection", point & ~saturated & (phot == "profile"), "circle", None),
         ("elliptical aperture (2MASS XSC)", point & (phot == "elliptical"), "square", None),
         ("standard aperture", point & (phot == "aperture") & ~lower, "hexagon", None),
         ("aperture: lower limit on total flux", point & (phot == "aperture") & lower, "triangle-up", None),
         ("saturated (biased)", point & saturated & (phot == "profile"), "diamond-open", None),
-        ("95% upper limit", sed["measured"] & sed["upper_limit"] & sed["passed"], "triangle-down", None),
-        ("rejected by cuts", sed["measured"] & ~sed["passed"], "x", REJECTED),
+        ("95% upper limit", sed["measured"] & sed["upper_limit"] & sed["passed"] & ~added, "triangle-down", None),
+        ("rejected by cuts", sed["measured"] & ~sed["passed"] & ~added, "x", REJECTED),
+        *[(name, sed["measured"] & (sed["catalog"] == table), symbol, None)
+          for table, (name, symbol) in ADDED_MARKERS.items() if added.any()],
     ]
     for name, mask, symbol, colour in groups:  # a band without a measurement is never drawn
         part = sed[mask]
@@ -63,7 +68,8 @@ def sed_figure(view: View, axis: str = "fnu") -> Figure:
             + f"<br>F<sub>ν</sub> {float(r['flux_jy']):.4g} Jy"
             + (f" ± {float(r['flux_err_jy']):.2g}" if np.isfinite(r["flux_err_jy"]) else "")
             + (" (95% upper limit)" if r["upper_limit"] else "")
-            + f"<br>{PHOT_LABELS.get(str(r.get('phot', 'profile')), 'profile fit')}"
+            + f"<br>{escape(str(r.get('catalog', '')))}: "
+            + PHOT_LABELS.get(str(r.get("phot", "profile")), "profile fit")
             + f"<br>ph_qual {r['ph_qual']}, cc_flags {r['cc_flag']}"
             + (f"<br>{escape(str(r['reasons']))}" if r["reasons"] else "")
             + (f"<br>{escape(str(r['note']))}" if r["note"] else "")
