@@ -111,6 +111,11 @@ def single_view_row(item, shown, failed: dict) -> dict:
                 "separation_arcsec": round(shown.selection.separation_arcsec, 4)}
         for b in range(1, 5):
             row[f"w{b}mpro"], row[f"w{b}sigmpro"] = source.get(f"w{b}mpro"), source.get(f"w{b}sigmpro")
+        ext = source.get("ext_flg")
+        row["ext_flg"] = float(ext) if ext is not None and pd.notna(ext) else np.nan
+        sed = shown.sed[shown.sed["catalog"] == shown.sed["catalog"].iloc[0]].set_index("band")
+        for b in range(1, 5):  # the SED's photometry and saturation per band
+            row[f"phot_w{b}"], row[f"sat_w{b}"] = sed.loc[f"W{b}", "phot"], bool(sed.loc[f"W{b}", "saturated"])
     epochs = shown.lightcurve.epochs
     if not epochs.empty:
         row["n_epochs_passed"], row["n_epochs_rejected"] = int(epochs["passed"].sum()), int((~epochs["passed"]).sum())

@@ -11,7 +11,9 @@ Rule per band and row: in tables with ``ph_qual`` and SNR (catalog, NEOWISE), no
 an error >= 9999. The multi-epoch table has neither column: a null magnitude, a magnitude <= 0 or
 an error >= 9999 is no measurement there. A recording without the SNR column (VizieR's AllWISE
 rows) cannot show a null SNR: there only an error >= 9999 marks the placeholder, since bright
-stars have real magnitudes <= 0.
+stars have real magnitudes <= 0. The same where ``ph_qual`` grades the band A, B, C, U or Z: the
+placeholder's band is 'X', and a bright star's magnitude <= 0 with no SNR at hand (a batch chunk
+that joins a row without the SNR column to rows with it) is a measurement.
 """
 
 from __future__ import annotations
@@ -33,7 +35,10 @@ def no_measurement(mag: np.ndarray, err: np.ndarray, snr: np.ndarray | None, let
         if multi_epoch:
             placeholder = suspicious
         elif snr is not None:
-            placeholder = suspicious & ~np.isfinite(np.asarray(snr, dtype=float))
+            graded = np.isin(np.asarray(letter, dtype=object), list("ABCUZ")) if letter is not None else \
+                np.zeros(len(mag), bool)
+            placeholder = suspicious & ~np.isfinite(np.asarray(snr, dtype=float)) & (
+                ~graded | (err >= PLACEHOLDER_ERROR))
         else:
             placeholder = err >= PLACEHOLDER_ERROR
     flagged = (np.asarray(letter, dtype=object) == "X") if letter is not None else np.zeros(len(mag), bool)

@@ -145,15 +145,6 @@ def saturated_bands(source: pd.Series) -> dict[str, bool]:
                                finite_number(source.get(f"{band.lower()}sat"))) for band in BANDS}
 
 
-def photometry_kinds(source: pd.Series, phot: str) -> dict[str, tuple[str, bool]]:
-    """Per band, (the photometry ``sed`` uses, saturated): the batch summary's ``phot_w?``/``sat_w?``
-    without building the SED table. A band saturated only counts where it has a magnitude."""
-    saturated = saturated_bands(source)
-    return {band: (choose(source, band, phot, saturated=saturated).kind,
-                   saturated[band] and finite_number(source.get(f"{band.lower()}mpro")) is not None)
-            for band in BANDS}
-
-
 def sed(source: pd.Series, options: SedOptions = SedOptions(), catalog: str = "allwise_p3as_psd") -> pd.DataFrame:
     """One row per band: the source's magnitude, flux density and how to read it.
 
@@ -212,6 +203,13 @@ def sed(source: pd.Series, options: SedOptions = SedOptions(), catalog: str = "a
             "note": note,
         })
     return pd.DataFrame(rows)
+
+
+def photometry_kinds(source: pd.Series, phot: str) -> dict[str, tuple[str, bool]]:
+    """Per band, (the photometry the SED uses, saturated as the SED marks it): the batch summary's
+    ``phot_w?``/``sat_w?``, read off ``sed`` itself so the two never disagree."""
+    table = sed(source, SedOptions(phot=phot))
+    return {r["band"]: (r["phot"], bool(r["saturated"])) for r in table.to_dict("records")}
 
 
 def _aperture_reading(choice: BandPhotometry) -> tuple[float | None, float | None, bool, bool]:
