@@ -175,3 +175,25 @@ def test_the_batch_summary_has_ext_flg_and_photometry_per_band(offline_settings,
     assert [hd[f"sat_w{b}"] for b in range(1, 5)] == list(single.sed["saturated"])
     assert [hd[f"phot_w{b}"] for b in range(1, 5)] == list(single.sed["phot"])
     assert not math.isnan(float(np.sum([hd[f"sat_w{b}"] for b in range(1, 5)])))
+
+
+def test_a_gaia_counterpart_s_motion_is_used_for_the_catwise_match_when_there_is_one():
+    """CONSTRUCTED: a Gaia DR3 source moving 500 mas/yr north, its AllWISE source where it was at
+    MJD 55400, and a CatWISE2020 row where it was at MJD 57170 whose own catalogued motion is 0:
+    only the Gaia motion brings the two together."""
+    from dashboard.science.deeper import catwise_rows
+    from dashboard.science.motion import Motion
+    from dashboard.science.select import Selection
+
+    gaia = Motion("42", 150.0, 2.0, 0.0, 500.0, None, 2016.0)
+    ra0, dec0 = (float(v[0]) for v in gaia.positions(np.array([ALLWISE_EPOCH_MJD])))
+    ra1, dec1 = (float(v[0]) for v in gaia.positions(np.array([CATWISE_EPOCH_MJD])))
+    assert (dec1 - dec0) * 3600 > 2.0  # farther apart than most of the 3" match radius
+    selection = Selection("k", "WISEA J", None, None, ra0, dec0, 0.0, "nearest")
+    rows = constructed_catwise().assign(ra=ra1, dec=dec1, ra_pm=ra1, dec_pm=dec1 + 0.1 / 3600, pmdec=0.0)
+    found, match = catwise_rows(rows, selection, 1.0, (gaia,))
+    assert match.matched and match.separation_arcsec == pytest.approx(0.1, abs=0.01)
+    assert match.motion.startswith("Gaia DR3 42") and match.as_dict()["gaia_motion"]["gaia_dr3_source_id"] == "42"
+    assert [r["band"] for r in found] == ["W1", "W2"]
+    _, without = catwise_rows(rows, selection, 1.0, ())  # its own (zero) motion: 2.4" off, no match
+    assert not without.matched and without.motion.startswith("CatWISE2020 pmra/pmdec")

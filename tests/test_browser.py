@@ -963,3 +963,23 @@ def test_keyboard_reaches_each_panel_and_crosses_a_grid_in_one_press(page, offli
     in_grid = [s for s in stops if s.endswith("|sources")]
     assert len(in_grid) == 1 and len(stops) <= 12, stops
     assert any("modebar-btn" in s for s in stops), stops  # the SED's toolbar, one stop
+
+
+def test_photometry_choice_and_added_tables_are_in_the_link_and_say_what_they_did(page, offline_app):
+    """Arp 220's real All-Sky row (ext_flg 5, no w?gmag recorded): the note says why every band
+    stays profile-fit; asking for a deeper catalog fetches it (offline: not recorded, said)."""
+    page.goto(offline_app + "/?target=Arp+220&r=10")
+    wait_rendered(page)
+    note = page.inner_text("#sed-phot-note")
+    assert "ext_flg = 5" in note and "w?gmag is not recorded" in note
+    page.get_by_label("elliptical aperture").check()
+    page.wait_for_function("() => location.search.includes('phot=elliptical')", timeout=20_000)
+    wait_rendered(page)
+    assert "phot=elliptical asked" in page.inner_text("#sed-phot-note")
+    page.get_by_label("CatWISE2020").check()
+    page.wait_for_function("() => location.search.includes('add=catwise')", timeout=20_000)
+    page.wait_for_function("() => document.querySelector('#status').innerText.includes('catwise_2020')",
+                           timeout=30_000)
+    wait_rendered(page, target="add=catwise")
+    assert "catwise_2020: not in the offline archive" in page.inner_text("#status")
+    assert "phot=elliptical" in page.url and not page.console_errors  # type: ignore[attr-defined]
