@@ -92,7 +92,7 @@ def group_stats(group: np.ndarray, n_groups: int, flux: np.ndarray, flux_err: np
 def group_floors(group: np.ndarray, n_groups: int, visit: np.ndarray, mag: np.ndarray,
                  mag_err: np.ndarray) -> np.ndarray:
     """The error floor (mag) of every group's exposures at once (module docstring): NaN where a
-    group has no visit of ``FLOOR_MIN_PER_VISIT`` exposures; solved by bisection, all groups
+    group has no visit of ``FLOOR_MIN_PER_VISIT`` exposures; solved by Newton's method, all groups
     together, each exactly as it would be alone."""
     floors = np.full(n_groups, np.nan)
     ok = np.isfinite(mag) & np.isfinite(mag_err) & (mag_err > 0)
@@ -110,19 +110,28 @@ def group_floors(group: np.ndarray, n_groups: int, visit: np.ndarray, mag: np.nd
     dof = (np.bincount(owner, minlength=n_groups) - np.bincount(g[starts][full], minlength=n_groups)).astype(float)
     solvable = dof > 0
 
-    def excess(s: np.ndarray) -> np.ndarray:
-        return np.bincount(owner, weights=residual2 / (variance + (s * s)[owner]), minlength=n_groups) - dof
+    # In t = s^2, f(t) = sum r^2 / (sigma^2 + t) - dof is convex and falls as t grows: Newton's
+    # method from t = 0 (where f > 0) climbs to the root from below without overshooting, and
+    # converges quadratically (a fixed bisection took 60 passes over every exposure).
+    weight = np.zeros(n_groups)
 
-    floors[solvable & (excess(np.zeros(n_groups)) <= 0)] = 0.0
+    def terms(t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        inverse = 1.0 / (variance + t[owner])
+        scaled = residual2 * inverse
+        return (np.bincount(owner, weights=scaled, minlength=n_groups) - dof,
+                np.bincount(owner, weights=scaled * inverse, minlength=n_groups))
+
+    value, _ = terms(weight)
+    floors[solvable & (value <= 0)] = 0.0
     todo = solvable & np.isnan(floors)
-    low, high = np.zeros(n_groups), np.ones(n_groups)
-    while (grow := todo & (high < 100) & (excess(high) > 0)).any():
-        high[grow] *= 2
-    for _ in range(60):  # bisection: excess falls as s grows
-        mid = (low + high) / 2
-        above = excess(mid) > 0
-        low, high = np.where(above, mid, low), np.where(above, high, mid)
-    floors[todo] = ((low + high) / 2)[todo]
+    t = weight
+    for _ in range(100):
+        value, slope = terms(t)
+        step = np.where(todo & (slope > 0), value / np.where(slope > 0, slope, 1.0), 0.0)
+        t = t + np.maximum(step, 0.0)
+        if not (step > 1e-15 * np.maximum(t, 1e-300)).any():
+            break
+    floors[todo] = np.sqrt(t[todo])
     return floors
 
 

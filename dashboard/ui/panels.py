@@ -84,8 +84,10 @@ def saturation_notice(view: View) -> str:
     epochs = view.lightcurve.epochs
     if epochs.empty:
         return ""
-    measured = epochs[epochs["measured"].astype(bool)]
-    bands = [str(band) for band, rows in measured.groupby("band") if len(rows) and rows["saturated"].astype(bool).all()]
+    measured = epochs["measured"].to_numpy(bool)
+    band = epochs["band"].to_numpy(object)[measured]
+    saturated = epochs["saturated"].to_numpy(bool)[measured]
+    bands = [str(b) for b in sorted(set(band)) if saturated[band == b].all()]
     if not bands:
         return ""
     cut = view.params.epoch_cuts.saturated
