@@ -380,3 +380,20 @@ def test_the_elliptical_aperture_of_the_sed_is_drawn_on_the_image(sky, sky_setti
     scale = cutout.pixel_scale_arcsec()
     assert reach.max() * scale == pytest.approx(38.0, rel=0.02)  # semi-major axis
     assert reach.min() * scale == pytest.approx(38.0 * 0.6, rel=0.02)  # semi-minor: b/a 0.6
+
+
+def test_reject_table_rows_are_drawn_apart_from_catalog_sources(sky, sky_settings, tap):
+    """A CONSTRUCTED reject-table row (test_added_tables.constructed_rejects: a real catalog row
+    moved) 1.5" from a cone with no catalog source, asked for with add=psr."""
+    from test_added_tables import constructed_rejects
+
+    from dashboard.ui import sky as sky_panel
+
+    tap.extra_rows["allwise_p3as_psr"] = constructed_rejects()
+    observed = observe("10 30", 5, sky_settings, add=("psr",))
+    shown = view(observed, AnalysisParams())
+    fig = sky_panel.contents(fetch_context(observed.cone, "W1", sky_settings), shown)["figure"]
+    names = [t.get("name") for t in fig["data"]]
+    assert "AllWISE reject" in names and "selected" not in names
+    trace = next(t for t in fig["data"] if t.get("name") == "AllWISE reject")
+    assert trace["text"] == ["reject-table row J004000.00+300001.5 (not a catalog source)"]

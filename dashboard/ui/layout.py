@@ -56,7 +56,8 @@ def _source_columns() -> list[dict]:
     """Sized to their content (``columnSize="autoSize"``); headers say the unit."""
     number = {"filter": "agNumberColumnFilter", "type": "rightAligned"}
     cols: list[dict] = [
-        {"field": "designation", "headerName": "AllWISE designation"},
+        {"field": "designation", "headerName": "designation",
+         "headerTooltip": "the catalog's designation (AllWISE: WISEA J…; the panel title names the catalog)"},
         {"field": "sep", "headerName": "separation (arcsec)", "sort": "asc", **number},
     ]
     cols += [{"field": f"w{b}mpro", "headerName": f"W{b} (Vega mag ± σ)", "valueFormatter": _mag_formatter(b),

@@ -11,6 +11,7 @@ from dash import html
 
 from dashboard.core.errors import WiseError
 from dashboard.core.geometry import ellipse_outline
+from dashboard.core.tables import DESIGNATION_PREFIX, catalog_table
 from dashboard.science.analysis import View
 from dashboard.sky.blending import blending
 from dashboard.sky.context import SkyContext
@@ -94,9 +95,14 @@ def contents(context: SkyContext, view: View | None) -> dict[str, Any]:
         if view is not None and not view.sources.empty:
             src = view.sources
             mine = src["key"] == selected
+            prefix = DESIGNATION_PREFIX.get(catalog_table(view.observations.results), "WISEA")
             for name, part in (("AllWISE", src[~mine]), ("selected", src[mine])):
                 layers[name] = (part["ra"].to_numpy(float), part["dec"].to_numpy(float),
-                                [f"WISEA {k}" for k in part["key"]])
+                                [f"{prefix} {k}" for k in part["key"]])
+        if view is not None and view.rejects is not None and not view.rejects.empty:
+            rejects = view.rejects
+            layers["AllWISE reject"] = (rejects["ra"].to_numpy(float), rejects["dec"].to_numpy(float),
+                                        [f"reject-table row {k} (not a catalog source)" for k in rejects["key"]])
         if gaia is not None and not gaia.empty:
             layers["Gaia DR3"] = (gaia["ra"].to_numpy(float), gaia["dec"].to_numpy(float),
                                   [f"Gaia DR3 {s} G={g:.2f}" if pd.notna(g) else f"Gaia DR3 {s}"

@@ -10,7 +10,8 @@ from dashboard.ui.figures.style import Figure, base_layout, escape, typed
 
 SKY_MARKERS = {"AllWISE": ("circle-open", "#1f77b4", 11), "selected": ("circle-open", "#d62728", 17),
                "Gaia DR3": ("x-thin-open", "#2ca02c", 9), "SIMBAD": ("diamond-open", "#9467bd", 10),
-               "target": ("cross-thin-open", "#ff7f0e", 16)}
+               "target": ("cross-thin-open", "#ff7f0e", 16),
+               "AllWISE reject": ("square-open", "#8c564b", 10)}
 
 
 def sky_figure(cutout: Any, band: str, cone_ra: float, cone_dec: float, radius_arcsec: float,
