@@ -38,7 +38,7 @@ PHOT_MODES = ("auto", "profile", "elliptical", "aperture")
 #: ext_flg values that mean an association with a 2MASS XSC source (ES sec. II.1.a: 2 inside its
 #: isophotal footprint, 3 = 1 and 2, 4 within 5" of it, 5 = 1 and 4).
 XSC_EXT_FLG = (2, 3, 4, 5)
-#: w?rchi2 above which a band is well resolved (Jarrett, see the module docstring).
+#: w1rchi2 above which a source is well resolved (Jarrett, see the module docstring).
 RESOLVED_RCHI2 = 5.0
 #: Standard-aperture radius per band (arcsec; ES sec. II.1.a, ``w?mag``).
 STANDARD_APERTURE_ARCSEC = {"W1": 8.25, "W2": 8.25, "W3": 8.25, "W4": 16.5}
@@ -52,7 +52,7 @@ AUTO_RULE = ("per band: elliptical aperture (w?gmag) where ext_flg is 2-5 "
 REFERENCES = ("AllWISE Explanatory Supplement (Cutri et al. 2013) sec. II.1.a: w?mpro, w?gmag, w?rsemi, w?ba, "
               "w?pa, w?gflg, w?mag, w?mcor, w?flg, xscprox, ext_flg",
               "Jarrett et al. 2013, AJ 145, 6 (WISE photometry of resolved galaxies, 2MASS XSC apertures)",
-              "T. Jarrett, 'How to decide when a WISE object is resolved' (w?rchi2 > 5 well resolved)")
+              "T. Jarrett, 'How to decide when a WISE object is resolved' (w1rchi2 > 5 well resolved)")
 RESOLVED_LIGHTCURVE_NOTE = ("This source is resolved: the light curve is profile-fit photometry (NEOWISE has no "
                             "other), so changes in its flux are meaningful, but its level is not the galaxy's "
                             "total flux.")
@@ -179,11 +179,12 @@ def is_resolved(source: pd.Series, saturated: dict[str, bool]) -> bool:
     return _ext_flg(source) in XSC_EXT_FLG or _resolved(source, "W1", saturated) is not None
 
 
-def summary(choices: list[BandPhotometry]) -> str:
-    """One line per kind of photometry used, for the page: "W1-W3: elliptical aperture, …"."""
+def summary(choices: list[tuple[str, str, str]]) -> str:
+    """One line per kind of photometry used, for the page: "W1-W3: elliptical aperture, …".
+    ``choices``: (band, kind, reason) per band, as the SED table's ``band``, ``phot``, ``phot_reason``."""
     groups: dict[tuple[str, str], list[str]] = {}
-    for choice in choices:  # "w1gmag" and "w2gmag" in one reason read "w?gmag"
-        groups.setdefault((choice.kind, re.sub(r"\bw[1-4](?=[a-z])", "w?", choice.reason)), []).append(choice.band)
+    for band, kind, reason in choices:  # "w1gmag" and "w2gmag" in one reason read "w?gmag"
+        groups.setdefault((kind, re.sub(r"\bw[1-4](?=[a-z])", "w?", reason)), []).append(band)
     parts = []
     order = list(STANDARD_APERTURE_ARCSEC)
     for (kind, reason), bands in groups.items():

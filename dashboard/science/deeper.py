@@ -100,8 +100,7 @@ def catwise_rows(rows: pd.DataFrame, selection: Selection, radius_arcsec: float,
         pmdec = np.nan_to_num(rows["pmdec"].to_numpy(float)) if "pmdec" in rows else np.zeros(len(rows))
         back_dec = dec_pm + pmdec * years / 3600.0
         back_ra = ra_pm + pmra * years / 3600.0 / np.maximum(np.cos(np.radians(dec_pm)), 1e-6)
-        sep = np.array([separation_arcsec(back_ra[i:i + 1], back_dec[i:i + 1], selection.ra, selection.dec)[0]
-                        for i in range(len(rows))])
+        sep = separation_arcsec(back_ra, back_dec, selection.ra, selection.dec)
         motion = "CatWISE2020 pmra/pmdec of each row (arcsec/yr), from MJD 57170 to the AllWISE epoch MJD 55400"
     best = _nearest(sep, radius_arcsec)
     if best is None:

@@ -15,7 +15,7 @@ from dashboard.core.model import Observations
 from dashboard.core.releases import year_span
 from dashboard.core.tables import ADDED, EPOCH_TABLES, PSD, PSR, RECORDED_VARIANTS, sources_title, spec
 from dashboard.science.analysis import View
-from dashboard.science.apertures import BandPhotometry, summary
+from dashboard.science.apertures import summary
 from dashboard.science.photometry import is_saturated, is_upper_limit, saturation_reason
 
 STATUS_CLASS = {"live": "ok", "hit": "ok", "stale": "warn", "offline": "offline"}
@@ -209,11 +209,10 @@ def photometry_note(view: View) -> str:
     sed = view.sed
     if sed.empty or "phot" not in sed:
         return ""
-    choices = [BandPhotometry(r["band"], r["phot"], None, None, False, bool(r["lower_limit"]), r["phot_reason"])
-               for r in sed.to_dict("records")]
-    choices = [c for c, table in zip(choices, sed["catalog"], strict=True) if table not in ADDED_TABLE_NAMES]
+    choices = [(r["band"], r["phot"], r["phot_reason"]) for r in sed.to_dict("records")
+               if r["catalog"] not in ADDED_TABLE_NAMES]
     deeper = "".join(f" · {m.catalog}: {m.note}" for m in view.deeper)
-    if all(c.kind == "profile" for c in choices) and not view.resolved:
+    if all(kind == "profile" for _, kind, _ in choices) and not view.resolved:
         return "Photometry: profile fit (w?mpro) in every band." + deeper
     return "Photometry: " + summary(choices) + deeper
 
