@@ -162,3 +162,12 @@ def test_the_resolved_source_light_curve_says_its_level_is_not_the_total_flux(of
     assert shown.resolved and RESOLVED_LIGHTCURVE_NOTE.startswith("This source is resolved")
     out = build_panels(observed, ViewState(target="Arp 220", radius=10), "http://x/")
     assert out["phot_note"].startswith("Photometry:")
+
+
+def test_a_forced_photometry_that_falls_back_says_so_under_the_sed(offline_view):
+    """HD 73108's real AllWISE row has no aperture magnitudes recorded: phot=aperture falls back
+    band by band, and the note says why instead of "profile fit in every band"."""
+    shown = offline_view("HD 73108", 5, AnalysisParams(sed_options=SedOptions(phot="aperture")))
+    note = panels.photometry_note(shown)
+    assert "phot=aperture asked, but w?mag is not recorded" in note and "W1–W4" in note
+    assert panels.photometry_note(offline_view("HD 73108", 5)) == "Photometry: profile fit (w?mpro) in every band."

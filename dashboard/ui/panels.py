@@ -212,7 +212,8 @@ def photometry_note(view: View) -> str:
     choices = [(r["band"], r["phot"], r["phot_reason"]) for r in sed.to_dict("records")
                if r["catalog"] not in ADDED_TABLE_NAMES]
     deeper = "".join(f" · {m.catalog}: {m.note}" for m in view.deeper)
-    if all(kind == "profile" for _, kind, _ in choices) and not view.resolved:
+    asked_other = view.params.sed_options.phot in ("elliptical", "aperture")  # its fallback is said band by band
+    if all(kind == "profile" for _, kind, _ in choices) and not view.resolved and not asked_other:
         return "Photometry: profile fit (w?mpro) in every band." + deeper
     return "Photometry: " + summary(choices) + deeper
 
