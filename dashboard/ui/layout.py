@@ -245,10 +245,14 @@ def _main(state: ViewState) -> html.Main:
             html.Div(id="source-detail", className="source-detail"),
             html.Div(id="rejects", className="rejects"),
         ], extra=[html.Span(id="selection", className="muted"),
-                  html.Span("also query:", className="muted", title="tables fetched only on request: the "
-                            "reject table's sources the catalog left out, and the deeper W1/W2 catalogs"),
-                  _named("also query", dcc.Checklist(id="add-tables", inline=True, value=[], options=[
-                      {"label": label, "value": token} for token, label in ADDED_CHOICES.items()]))],
+                  # the label and its choices wrap as one piece
+                  html.Div([html.Span("also query:", className="muted", title="tables fetched only on request: "
+                                      "the reject table's sources the catalog left out, and the deeper W1/W2 "
+                                      "catalogs"),
+                            _named("also query", dcc.Checklist(id="add-tables", inline=True, value=[], options=[
+                                {"label": label, "value": token} for token, label in ADDED_CHOICES.items()]))],
+                           style={"display": "inline-flex", "gap": "6px", "alignItems": "center",
+                                  "flexWrap": "wrap"})],
             panel_id="sources-panel",
             title_id="sources-title"),
         _panel("Spectral energy distribution", [
