@@ -78,6 +78,15 @@ class Settings:
     batch_max_names: int = setting("WISE_BATCH_MAX_NAMES", 100, "names resolved per list (the rest: coordinates)")
     batch_chunk: int = setting("WISE_BATCH_CHUNK", 500, "targets per upload query (a chunk runs, caches alone)")
     batch_job_wait_s: float = setting("WISE_BATCH_JOB_WAIT_S", 600.0, "longest wait for one IRSA async job")
+    parquet_root: str = setting("WISE_PARQUET_ROOT", "s3://nasa-irsa-wise",
+                                "IRSA's Parquet catalogs (the bucket, or a path with its layout)")
+    parquet_region: str = setting("WISE_PARQUET_REGION", "us-west-2", "the bucket's AWS region (anonymous reads)")
+    dask_scheduler: str | None = setting("WISE_DASK_SCHEDULER", None,
+                                         "a Dask cluster for the Parquet route (the page offers it only then)")
+    dask_workers: int = setting("WISE_DASK_WORKERS", 2, "workers of the CLI's LocalCluster (no scheduler given)")
+    dask_worker_memory: str = setting("WISE_DASK_WORKER_MEMORY", "2GiB", "memory limit per LocalCluster worker")
+    parquet_batch_rows: int = setting("WISE_PARQUET_BATCH_ROWS", 131_072,
+                                      "rows read at once from a Parquet file (bounds a task's memory)")
     host: str = setting("WISE_HOST", "127.0.0.1", "address `python -m dashboard serve` binds")
     port: int = setting("WISE_PORT", 8050, "port of `python -m dashboard serve`")
     debug: bool = setting("WISE_DEBUG", False, "Dash debug mode (development only; refused in production)")

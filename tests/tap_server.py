@@ -46,6 +46,16 @@ _SCHEMA = re.compile(
     r"^SELECT table_name, column_name FROM TAP_SCHEMA\.columns WHERE table_name IN \((?P<names>[^)]*)\)$", re.I)
 
 
+def recorded_rows(table: str, extra: list[pd.DataFrame] | None = None) -> pd.DataFrame:
+    """Every real row the offline archive recorded of ``table`` (only recordings of that very
+    table), plus ``extra``: what this server answers from, and what the Parquet mirror holds."""
+    frames = [rec.rows() for rec in archive.recordings(table) if rec.recorded_table == table] + list(extra or [])
+    ints = [c for c, kind in TABLES[table].columns.items() if kind == "i8"]
+    # nullable integers, so that concatenating recordings never turns a cntr into a float
+    frames = [f.astype({c: "Int64" for c in ints if c in f.columns}) for f in frames if len(f)]
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
 @dataclass
 class Fault:
     latency_s: float = 0.0
@@ -146,13 +156,7 @@ class LocalTap(LocalHttp):
 
     def rows_for(self, table: str) -> pd.DataFrame:
         """Every recorded real row of ``table`` (only recordings of that very table)."""
-        frames = [rec.rows() for rec in archive.recordings(table) if rec.recorded_table == table]
-        if table in self.extra_rows:
-            frames.append(self.extra_rows[table])
-        ints = [c for c, kind in TABLES[table].columns.items() if kind == "i8"]
-        # nullable integers, so that concatenating recordings never turns a cntr into a float
-        frames = [f.astype({c: "Int64" for c in ints if c in f.columns}) for f in frames if len(f)]
-        return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+        return recorded_rows(table, [self.extra_rows[table]] if table in self.extra_rows else [])
 
     def answer(self, query: str, maxrec: int | None) -> tuple[int, bytes, int]:
         """(HTTP status, body, the Content-Length to announce)."""

@@ -14,7 +14,7 @@ made per target on the page (a source clicked, Gaia counterparts) are not part o
 
 from __future__ import annotations
 
-from dataclasses import fields
+from dataclasses import dataclass, fields
 
 import numpy as np
 import pandas as pd
@@ -24,7 +24,7 @@ from dashboard.batch.targets import BatchTarget
 from dashboard.core.errors import WiseError
 from dashboard.core.tables import EPOCH_TABLES, PSD
 from dashboard.science.analysis import AnalysisParams
-from dashboard.science.lightcurve import bin_visits, epochs_from_table, visit_colours
+from dashboard.science.lightcurve import VISIT_COLUMNS, bin_visits, epochs_from_table, visit_colours
 from dashboard.science.photometry import BANDS as BANDS_W
 from dashboard.science.photometry import photometry_kinds
 from dashboard.science.quality import apply_epoch_cuts
@@ -38,14 +38,25 @@ COLUMNS = (["line", "id", "input", "ra", "dec", "designation", "separation_arcse
            + ["ph_qual", "ext_flg"] + [f"phot_w{b}" for b in range(1, 5)] + [f"sat_w{b}" for b in range(1, 5)]
            + ["n_epochs_passed", "n_epochs_rejected", "n_visits_w1", "n_visits_w2"]
            + [f"{band}_{name}" for band in ("w1", "w2") for name in STATISTICS] + ["w1_w2_median", "status", "reason"])
+#: ``visits.parquet`` of a survey-scale batch: the columns of ``lightcurve_visits.csv`` and the target's line and id.
+VISITS = ["line", "id", *VISIT_COLUMNS]
 PHOTOMETRY = (["designation"] + [f"w{b}mpro" for b in range(1, 5)] + [f"w{b}sigmpro" for b in range(1, 5)]
               + ["ph_qual", "ext_flg"])
 
 
+@dataclass
+class ChunkAnalysis:
+    """What one chunk's targets came to: a summary row each (``COLUMNS``), and their visits
+    (``VISITS``: every target's per-visit medians, as its ``lightcurve_visits.csv``)."""
+
+    summary: pd.DataFrame
+    visits: pd.DataFrame
+
+
 def analyze_chunk(chunk: list[BatchTarget], replies: dict[str, TapReply | WiseError],
                   params: AnalysisParams, unanswered: dict[int, str] | None = None,
-                  uncatalogued: dict[int, str] | None = None) -> pd.DataFrame:
-    """The summary rows (``COLUMNS``) of one chunk's targets; a table that failed leaves its
+                  uncatalogued: dict[int, str] | None = None) -> ChunkAnalysis:
+    """The summary rows (``COLUMNS``) and visits of one chunk's targets; a table that failed leaves its
     targets ``failed`` with the reason, the other tables' values still filled in. ``unanswered``:
     targets (by upload_id) that no table could answer (offline: not in the archive), with why;
     ``uncatalogued``: why a target has no catalog rows when that is not "no source in the cone"."""
@@ -77,7 +88,7 @@ def analyze_chunk(chunk: list[BatchTarget], replies: dict[str, TapReply | WiseEr
     cntr_known = np.zeros(n, bool)
     if found.any() and "cntr" in source:
         cntr[found], cntr_known[found] = identifiers(source["cntr"])
-    _light_curves(out, replies, params, where_ra, where_dec, cntr, cntr_known)
+    visits = _light_curves(out, replies, params, where_ra, where_dec, cntr, cntr_known)
     failed = {t: e for t, e in replies.items() if isinstance(e, WiseError)}
     out["status"] = np.where(found, "ok", "no_source")
     out["reason"] = ["" if f else f"no AllWISE source within {t.radius_arcsec:g} arcsec" for f, t in zip(found, chunk,
@@ -90,12 +101,18 @@ def analyze_chunk(chunk: list[BatchTarget], replies: dict[str, TapReply | WiseEr
             out.loc[uid, "reason"] = reason
     for uid, reason in (unanswered or {}).items():
         out.loc[uid, ["status", "reason"]] = ["failed", reason]
-    return out
+    if visits is None:
+        return ChunkAnalysis(out, pd.DataFrame(columns=VISITS))
+    obj = visits.pop("object").to_numpy(np.int64)
+    visits.insert(0, "id", out["id"].to_numpy(object)[obj])
+    visits.insert(0, "line", out["line"].to_numpy(np.int64)[obj])
+    return ChunkAnalysis(out, visits.reset_index(drop=True))
 
 
 def _light_curves(out: pd.DataFrame, replies: dict[str, TapReply | WiseError], params: AnalysisParams,
-                  ra: np.ndarray, dec: np.ndarray, cntr: np.ndarray, cntr_known: np.ndarray) -> None:
-    """Epoch counts, visits per band, variability and the median colour, into ``out``."""
+                  ra: np.ndarray, dec: np.ndarray, cntr: np.ndarray, cntr_known: np.ndarray) -> pd.DataFrame | None:
+    """Epoch counts, visits per band, variability and the median colour, into ``out``; returns
+    the visits of every object (``object`` = its row in ``out``), None where nothing was binned."""
     parts = []
     for spec in EPOCH_TABLES:
         reply = replies.get(spec.name)
@@ -110,7 +127,7 @@ def _light_curves(out: pd.DataFrame, replies: dict[str, TapReply | WiseError], p
                                        params.epoch_cuts.saturated))
     parts = [p for p in parts if len(p)]
     if not parts:
-        return
+        return None
     epochs = pd.concat(parts, ignore_index=True).sort_values(["object", "mjd", "band"], kind="stable")
     n = len(out)
     obj = epochs["object"].to_numpy(np.int64)
@@ -119,7 +136,7 @@ def _light_curves(out: pd.DataFrame, replies: dict[str, TapReply | WiseError], p
     out["n_epochs_passed"] = np.where(has, np.bincount(obj, weights=passed, minlength=n), np.nan)
     out["n_epochs_rejected"] = np.where(has, np.bincount(obj, weights=~passed, minlength=n), np.nan)
     if not params.binning.enabled:
-        return
+        return None
     epochs, visits = bin_visits(epochs.reset_index(drop=True), params.binning)
     columns = {f"{band.lower()}_{name}": np.full(n, np.nan) for band in BANDS for name in STATISTICS}
     for index, stats in variability_of_objects(visits, epochs).items():
@@ -134,5 +151,6 @@ def _light_curves(out: pd.DataFrame, replies: dict[str, TapReply | WiseError], p
     finite = np.isfinite(colours["w1_w2"].to_numpy(float))
     median = group_median(colours["object"].to_numpy(np.int64)[finite], colours["w1_w2"].to_numpy(float)[finite], n)
     out["w1_w2_median"] = median
+    return visits
 
 

@@ -75,6 +75,7 @@ class BatchRun:
 
     targets: list[BatchTarget]
     rows: list[pd.DataFrame] = field(default_factory=list)  # summary rows, a frame per chunk (analysis.py)
+    visits: list[pd.DataFrame] = field(default_factory=list)  # every target's visits, a frame per chunk
     placed: dict[int, tuple[ChunkData, int]] = field(default_factory=dict)  # line -> its chunk and upload_id
     failures: dict[int, dict[str, WiseError]] = field(default_factory=dict)  # line -> table -> error
     chunks: list[ChunkReport] = field(default_factory=list)
@@ -121,7 +122,6 @@ class BatchRunner:
         out = BatchRun(targets=list(targets), service_url=self.client.url,
                        served="offline" if self.settings.offline else "live",
                        queries={t: upload_cone_query(t) for t in TABLES})
-        lock = threading.Lock()
         self.on_job = on_job
         for index, chunk in enumerate(chunks(targets, self.chunk_size)):
             if cancelled():
@@ -131,30 +131,35 @@ class BatchRunner:
             if refusal:
                 out.stopped = refusal
                 break
-            upload = upload_votable(chunk)
-            report = ChunkReport(index, len(chunk), hashlib.sha256(upload).hexdigest())
-            out.chunks.append(report)
-            replies: dict[str, TapReply | WiseError] = {}
-
-            def one(table: str, chunk: list[BatchTarget] = chunk, report: ChunkReport = report,
-                    replies: dict = replies, index: int = index) -> None:
-                if progress:
-                    progress(index, table, "running")
-                result = self._table(table, chunk, report, out, lock, cancelled)
-                replies[table] = result
-                if progress:
-                    progress(index, table, report.tables[table])
-
-            if self.settings.offline:
-                unanswered = offline_replies(chunk, replies, report)
-            else:
-                unanswered = {}
-                each_at_once(TABLES, one, name=f"batch:{index}")
+            replies, unanswered = self.ask_chunk(index, chunk, out, progress=progress, cancelled=cancelled)
             if cancelled():
                 out.cancelled = True
                 break
             self._split(chunk, replies, out, params or AnalysisParams(), unanswered)
         return out
+
+    def ask_chunk(self, index: int, chunk: list[BatchTarget], out: BatchRun, *, tables: tuple[str, ...] = tuple(TABLES),
+                  progress: Progress | None = None, cancelled: Callable[[], bool] = lambda: False,
+                  ) -> tuple[dict[str, TapReply | WiseError], dict[int, str]]:
+        """Each of ``tables``' replies for one chunk (upload job, cache or offline archive; its
+        report appended to ``out.chunks``), and the targets no table could answer (offline)."""
+        upload = upload_votable(chunk)
+        report = ChunkReport(index, len(chunk), hashlib.sha256(upload).hexdigest())
+        out.chunks.append(report)
+        replies: dict[str, TapReply | WiseError] = {}
+        lock = threading.Lock()
+
+        def one(table: str) -> None:
+            if progress:
+                progress(index, table, "running")
+            replies[table] = self._table(table, chunk, report, out, lock, cancelled)
+            if progress:
+                progress(index, table, report.tables[table])
+
+        if self.settings.offline:
+            return replies, offline_replies(chunk, replies, report, tables)
+        each_at_once(tables, one, name=f"batch:{index}")
+        return replies, {}
 
     def _table(self, table: str, chunk: list[BatchTarget], report: ChunkReport, out: BatchRun,
                lock: threading.Lock, cancelled: Callable[[], bool]) -> TapReply | WiseError:
@@ -221,7 +226,9 @@ class BatchRunner:
                params: AnalysisParams, unanswered: dict[int, str]) -> None:
         """The chunk's summary rows, all targets at once (``analysis.py``); the replies are kept
         so that each target's full view can be made when asked for (``BatchRun.view``)."""
-        out.rows.append(analyze_chunk(chunk, replies, params, unanswered, out.chunks[-1].uncatalogued))
+        analysis = analyze_chunk(chunk, replies, params, unanswered, out.chunks[-1].uncatalogued)
+        out.rows.append(analysis.summary)
+        out.visits.append(analysis.visits)
         done = ChunkData(index=len(out.chunks) - 1, targets=chunk, replies=replies, params=params,
                          served="offline" if self.settings.offline else "live", unanswered=unanswered)
         failed = {table: reply for table, reply in replies.items() if isinstance(reply, WiseError)}
@@ -234,14 +241,14 @@ class BatchRunner:
 
 
 def offline_replies(chunk: list[BatchTarget], replies: dict[str, TapReply | WiseError],
-                    report: ChunkReport) -> dict[int, str]:
+                    report: ChunkReport, tables: tuple[str, ...] = tuple(TABLES)) -> dict[int, str]:
     """Each table's reply for ``chunk`` from the offline archive (``WISE_OFFLINE``): the recorded
     rows of every target's cone, tagged with its upload_id as IRSA's upload join tags them, and
     written as a VOTable like a reply. Returns the targets no recording covers, with why; a table
     not recorded for a target that another table covers is simply empty, as in a single view (a
     missing catalog recording is said in ``report.uncatalogued``)."""
     covered: set[int] = set()
-    for table in TABLES:
+    for table in tables:
         parts, retrieved = [], set()
         for uid, item in enumerate(chunk):
             try:

@@ -9,21 +9,27 @@ import pandas as pd
 
 from dashboard.batch.analysis import COLUMNS
 from dashboard.batch.run import BatchRun
-from dashboard.batch.targets import BadLine
+from dashboard.batch.targets import BadLine, BatchTarget
 from dashboard.provenance.columns import ecsv
 
 STATUSES = ("ok", "no_source", "failed", "bad_input")
-__all__ = ["COLUMNS", "STATUSES", "spreadsheet_safe", "summary", "summary_csv"]
+__all__ = ["COLUMNS", "STATUSES", "assemble", "spreadsheet_safe", "summary", "summary_csv"]
 
 
 def summary(run: BatchRun, bad: list[BadLine]) -> pd.DataFrame:
     """The table of the batch, in the list's line order."""
+    reason = "cancelled before this target's chunk ran" if run.cancelled else (run.stopped or "not run")
+    return assemble(run.rows, [t for t in run.targets if t.line not in run.placed], reason, bad)
+
+
+def assemble(rows: list[pd.DataFrame], not_run: list[BatchTarget], reason: str, bad: list[BadLine]) -> pd.DataFrame:
+    """The summary rows of the targets that ran, those that did not (``failed``, with
+    ``reason``) and the bad lines, in the list's line order."""
     extra = [{"line": t.line, "id": t.id, "input": t.input, "ra": t.target.ra, "dec": t.target.dec,
-              "status": "failed", "reason": "cancelled before this target's chunk ran" if run.cancelled
-              else (run.stopped or "not run")} for t in run.targets if t.line not in run.placed]
+              "status": "failed", "reason": reason} for t in not_run]
     extra += [{"line": b.line, "id": b.id or None, "input": b.input, "status": "bad_input", "reason": b.reason}
               for b in bad]
-    parts = [frame for frame in run.rows if len(frame)] + ([pd.DataFrame(extra, columns=COLUMNS)] if extra else [])
+    parts = [frame for frame in rows if len(frame)] + ([pd.DataFrame(extra, columns=COLUMNS)] if extra else [])
     frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=COLUMNS)
     return frame[COLUMNS].sort_values("line", kind="stable").reset_index(drop=True)
 

@@ -166,3 +166,32 @@ class ServiceOffline(ServiceError):
     """The app runs offline (``WISE_OFFLINE``): this service is not asked at all."""
 
     kind = "offline"
+
+
+class ParquetError(WiseError):
+    """IRSA's Parquet catalogs (``archive/parquet.py``) could not be read: the root is unreachable,
+    a dataset is not where IRSA's layout puts it, or its schema lacks a column this app reads.
+    Told apart from "no rows here": a pixel with no file is simply empty, never this."""
+
+    kind = "parquet"
+
+
+class ParquetSchemaMismatch(ParquetError):
+    """A dataset's schema (its ``_common_metadata``) lacks columns the cuts or the analysis read."""
+
+    kind = "parquet_schema"
+
+    def __init__(self, dataset: str, missing: tuple[str, ...]) -> None:
+        super().__init__(f"the Parquet dataset {dataset} has no column {', '.join(missing)}: the quality cuts and "
+                         "the analysis read them (give a root whose datasets hold IRSA's columns, or use "
+                         "--service tap)")
+        self.dataset, self.missing = dataset, missing
+
+    def __reduce__(self) -> tuple:  # picklable (raised on a Dask worker, re-raised on the client)
+        return (type(self), (self.dataset, self.missing))
+
+
+class ClusterUnavailable(WiseError):
+    """The Dask cluster (``--scheduler`` / ``WISE_DASK_SCHEDULER``) could not be reached or started."""
+
+    kind = "cluster"

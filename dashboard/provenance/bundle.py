@@ -33,7 +33,7 @@ from dashboard.core.targets import ecliptic_latitude
 from dashboard.provenance import sky as sky_bundle
 from dashboard.provenance.citations import ACKNOWLEDGEMENTS, BIBTEX, CITATIONS, USE_CITATIONS
 from dashboard.provenance.columns import ecsv
-from dashboard.science.analysis import View
+from dashboard.science.analysis import AnalysisParams, View
 from dashboard.science.apertures import AUTO_RULE, RESOLVED_LIGHTCURVE_NOTE, STANDARD_APERTURE_ARCSEC
 from dashboard.science.apertures import REFERENCES as PHOT_REFERENCES
 from dashboard.science.lightcurve import COLOUR_COLUMNS, EPOCH_COLUMNS, VISIT_COLUMNS
@@ -181,12 +181,7 @@ def manifest(view: View, settings: Settings, files: dict[str, bytes]) -> dict:
         "processing": PROCESSING,
         "filters": [asdict(f) for f in view.filters],
         "catalog_cuts": asdict(params.catalog_cuts),
-        "epoch_cuts": [{"token": c.token, "column": c.column, "keeps": c.keeps, "enabled": c.token in
-                        params.epoch_cuts.enabled} for c in EPOCH_CUTS]
-                      + [{"token": SATURATION_CUT, "column": "w1mpro, w2mpro, w?sat (per band)",
-                          "keeps": saturation_keeps(params.binning.saturation_w1, params.binning.saturation_w2,
-                                                    SATURATED_FRACTION),
-                          "enabled": params.epoch_cuts.saturated}],
+        "epoch_cuts": epoch_cut_entries(params),
         "photometry": _photometry_entry(view),
         "saturation": {"catalog_onsets_mag": SATURATION_ONSET_MAG, "saturated_fraction": SATURATED_FRACTION,
                        "epoch_onsets_mag": {"W1": params.binning.saturation_w1, "W2": params.binning.saturation_w2},
@@ -210,6 +205,15 @@ def manifest(view: View, settings: Settings, files: dict[str, bytes]) -> dict:
         "tap_url": settings.tap_url,
         "files": {name: hashlib.sha256(data).hexdigest() for name, data in sorted(files.items())},
     }
+
+
+def epoch_cut_entries(params: AnalysisParams) -> list[dict[str, Any]]:
+    """Every epoch cut: its token, the column it reads, what it keeps, and whether it is on."""
+    return ([{"token": c.token, "column": c.column, "keeps": c.keeps, "enabled": c.token in params.epoch_cuts.enabled}
+             for c in EPOCH_CUTS]
+            + [{"token": SATURATION_CUT, "column": "w1mpro, w2mpro, w?sat (per band)",
+                "keeps": saturation_keeps(params.binning.saturation_w1, params.binning.saturation_w2,
+                                          SATURATED_FRACTION), "enabled": params.epoch_cuts.saturated}])
 
 
 def used_citations(view: View) -> list[tuple[str, str, str]]:
