@@ -1,5 +1,5 @@
 """Command line: ``python -m dashboard [serve] | fetch TARGET | bundle TARGET -o FILE.zip |
-batch FILE -o OUT.zip``."""
+batch FILE -o OUT.zip | --out-dir DIR [--service parquet]``."""
 
 from __future__ import annotations
 
@@ -40,7 +40,19 @@ def _parser() -> argparse.ArgumentParser:
     batch = sub.add_parser("batch", help="many targets: a list in, summary.csv and a batch bundle out")
     batch.add_argument("file", help="one target per line, or CSV/ECSV with a 'target' column ('-': stdin)")
     batch.add_argument("--radius", type=float, default=None, help="cone radius in arcsec where a line gives none")
-    batch.add_argument("-o", "--output", required=True, help="the zip file to write")
+    batch.add_argument("-o", "--output", default=None,
+                       help="the batch bundle to write (a zip with a folder per target; the TAP service)")
+    batch.add_argument("--out-dir", default=None, metavar="DIR",
+                       help="write summary.parquet/.csv, visits.parquet and manifest.json into DIR (either service; "
+                            "a rerun into DIR goes on where it stopped)")
+    batch.add_argument("--service", choices=("tap", "parquet"), default="tap",
+                       help="tap: IRSA TAP upload jobs (default); parquet: IRSA's Parquet catalogs on Dask")
+    batch.add_argument("--parquet-root", default=None, metavar="ROOT",
+                       help="where the Parquet catalogs are (default WISE_PARQUET_ROOT, s3://nasa-irsa-wise)")
+    batch.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                       help="a Dask scheduler (default WISE_DASK_SCHEDULER; none: a LocalCluster)")
+    batch.add_argument("--workers", type=int, default=None,
+                       help="LocalCluster worker processes when no scheduler is given (default WISE_DASK_WORKERS)")
     batch.add_argument("--phot", choices=PHOT_MODES, default="auto", help="SED photometry per band (phot_w1..phot_w4)")
     batch.add_argument("--offline", action="store_true",
                        help="answer from the offline archive only (targets not in it: failed, with the reason)")

@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from dashboard.archive import offline as archive
 from dashboard.config import Settings
@@ -18,6 +19,9 @@ from dashboard.science.apertures import RESOLVED_LIGHTCURVE_NOTE
 from dashboard.science.colour_track import REDDENING_SLOPE
 from dashboard.science.photometry import SedOptions
 from dashboard.science.variability import describe
+
+if TYPE_CHECKING:
+    from dashboard.batch.targets import TargetList
 
 EXIT_OK, EXIT_ALL_FAILED, EXIT_BAD_INPUT, EXIT_PARTIAL = 0, 1, 2, 3
 
@@ -130,42 +134,95 @@ def bundle_command(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def batch_command(settings: Settings, args: argparse.Namespace) -> int:
-    """A list of targets through TAP uploads (offline: the offline archive): summary.csv and a
-    batch bundle. A progress bar on a terminal. Exit 0 when every line is ok or has no source, 3
-    when some failed or were bad input, 1 when every target failed."""
+    """A list of targets, by TAP uploads (offline: the offline archive) or (``--service parquet``)
+    from IRSA's Parquet catalogs on Dask: a batch bundle (``-o``) and/or a results folder
+    (``--out-dir``). A progress bar on a terminal. Exit 0 when every line is ok or has no
+    source, 3 when some failed or were bad input, 1 when every target failed, 2 for bad input."""
     from dashboard.batch import service
-    from dashboard.batch.bundle import build_batch_bundle
-    from dashboard.batch.summary import STATUSES
     from dashboard.core.targets import TargetError
 
+    if not args.output and not args.out_dir:
+        raise TargetError("give -o FILE.zip (a batch bundle) or --out-dir DIR (tables for big samples), or both")
+    if args.service == "parquet" and args.output:
+        raise TargetError("--service parquet writes --out-dir DIR (summary, visits, manifest); the batch bundle "
+                          "(-o FILE.zip) is made by --service tap")
     try:
         text = sys.stdin.read() if args.file == "-" else Path(args.file).read_text(encoding="utf-8", errors="replace")
     except OSError as exc:
         raise TargetError(f"cannot read the list {args.file!r}: {exc.strerror or exc}") from None
     targets = service.read(text, settings, radius=args.radius)
+    if args.output and len(targets.targets) > settings.batch_zip_max_targets:
+        raise TargetError(f"{len(targets.targets)} targets are too many for one zip (a folder per target; at most "
+                          f"{settings.batch_zip_max_targets}, WISE_BATCH_ZIP_MAX_TARGETS): use --out-dir DIR, which "
+                          "writes summary.parquet/.csv and visits.parquet")
     for bad in targets.bad:
         print(f"line {bad.line}: {bad.reason}", file=sys.stderr)
+    params = AnalysisParams(sed_options=SedOptions(phot=args.phot))
+    if args.service == "parquet":
+        table = _survey(settings, args, targets, params)
+    else:
+        table = _tap_batch(settings, args, targets, params)
+    from dashboard.batch.summary import STATUSES
+
+    counts = table["status"].value_counts()
+    print(", ".join(f"{counts.get(s, 0)} {s}" for s in STATUSES))
+    if len(table) and (table["status"] == "failed").all():
+        return EXIT_ALL_FAILED
+    return EXIT_PARTIAL if counts.get("failed", 0) or counts.get("bad_input", 0) else EXIT_OK
+
+
+def _bar(text: str, fraction: float, final: bool = False) -> None:
+    """One progress line on stderr: redrawn in place on a terminal, else printed when it ends."""
+    if sys.stderr.isatty():
+        filled = int(30 * min(max(fraction, 0.0), 1.0))
+        print(f"\r[{'#' * filled}{'.' * (30 - filled)}] {text[:70]:<70}", end="\n" if final else "", file=sys.stderr,
+              flush=True)
+    elif final:
+        print(text, file=sys.stderr)
+
+
+def _tap_batch(settings: Settings, args: argparse.Namespace, targets: TargetList, params: AnalysisParams) -> Any:
+    from dashboard.batch import service
+    from dashboard.batch.bundle import build_batch_bundle
+
     total = max(1, -(-len(targets.targets) // settings.batch_chunk)) * 3
     finished: set[tuple[int, str]] = set()
 
     def progress(chunk: int, table: str, state: str) -> None:
         if state != "running":
             finished.add((chunk, table))
-        if sys.stderr.isatty():
-            filled = int(30 * len(finished) / total)
-            print(f"\r[{'#' * filled}{'.' * (30 - filled)}] {len(finished)}/{total} chunk {chunk} {table}: "
-                  f"{state[:40]:<40}", end="", file=sys.stderr, flush=True)
-        elif state != "running":
-            print(f"chunk {chunk} {table}: {state}", file=sys.stderr)
+        _bar(f"{len(finished)}/{total} chunk {chunk} {table}: {state}", len(finished) / total,
+             final=state != "running" and not sys.stderr.isatty())
 
-    result = service.run(targets, settings, progress=progress,
-                         params=AnalysisParams(sed_options=SedOptions(phot=args.phot)))
-    if sys.stderr.isatty():
-        print(file=sys.stderr)
-    data = build_batch_bundle(result.run, targets.bad, result.table, settings)
-    Path(args.output).write_bytes(data)
-    counts = result.table["status"].value_counts()
-    print(f"wrote {args.output} ({len(data)} bytes): " + ", ".join(f"{counts.get(s, 0)} {s}" for s in STATUSES))
-    if len(result.table) and (result.table["status"] == "failed").all():
-        return EXIT_ALL_FAILED
-    return EXIT_PARTIAL if counts.get("failed", 0) or counts.get("bad_input", 0) else EXIT_OK
+    result = service.run(targets, settings, progress=progress, params=params)
+    _bar(f"{len(finished)}/{total} chunk-tables done", 1.0, final=True)
+    if args.output:
+        data = build_batch_bundle(result.run, targets.bad, result.table, settings)
+        Path(args.output).write_bytes(data)
+        print(f"wrote {args.output} ({len(data)} bytes)")
+    if args.out_dir:
+        folder = service.write_folder(Path(args.out_dir), result, settings, params)
+        print(f"wrote {folder}/ (summary.parquet, summary.csv, visits.parquet, manifest.json)")
+    return result.table
+
+
+def _survey(settings: Settings, args: argparse.Namespace, targets: TargetList, params: AnalysisParams) -> Any:
+    from dataclasses import replace
+
+    from dashboard.batch.cluster import dask_client
+    from dashboard.batch.outputs import OutDir
+    from dashboard.batch.survey import Counter, identity, run_survey
+
+    settings = replace(settings, parquet_root=args.parquet_root or settings.parquet_root)
+    scheduler = args.scheduler or settings.dask_scheduler
+
+    def progress(counter: Counter) -> None:
+        _bar(counter.line(), counter.done / max(counter.total, 1), final=counter.done == counter.total)
+
+    with dask_client(scheduler, workers=args.workers or settings.dask_workers,
+                     memory_limit=settings.dask_worker_memory) as client:
+        out = OutDir(Path(args.out_dir), identity(targets.targets, settings, params))
+        run = run_survey(targets, settings, out, client, params=params, progress=progress)
+    print(f"wrote {args.out_dir}/ (summary.parquet, summary.csv, visits.parquet, manifest.json)"
+          + ("; cancelled: rerun into the same folder to go on" if run.cancelled else ""))
+    return run.summary

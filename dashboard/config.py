@@ -77,6 +77,8 @@ class Settings:
     batch_max_targets: int = setting("WISE_BATCH_MAX_TARGETS", 1000, "targets per list on the page (none in the CLI)")
     batch_max_names: int = setting("WISE_BATCH_MAX_NAMES", 100, "names resolved per list (the rest: coordinates)")
     batch_chunk: int = setting("WISE_BATCH_CHUNK", 500, "targets per upload query (a chunk runs, caches alone)")
+    batch_zip_max_targets: int = setting("WISE_BATCH_ZIP_MAX_TARGETS", 10_000,
+                                         "largest list a batch zip (-o) takes; beyond: --out-dir")
     batch_job_wait_s: float = setting("WISE_BATCH_JOB_WAIT_S", 600.0, "longest wait for one IRSA async job")
     parquet_root: str = setting("WISE_PARQUET_ROOT", "s3://nasa-irsa-wise",
                                 "IRSA's Parquet catalogs (the bucket, or a path with its layout)")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import pandas as pd
 
@@ -40,3 +41,32 @@ def run(targets: TargetList, settings: Settings, *, progress: Progress | None = 
     done = BatchRunner(settings).run(targets.targets, progress=progress, cancelled=cancelled, on_job=on_job,
                                      before_chunk=before_chunk, params=params)
     return BatchResult(targets, done, summary(done, targets.bad))
+
+
+def write_folder(path: Path, result: BatchResult, settings: Settings, params: AnalysisParams) -> Path:
+    """The TAP route's results as a folder (``--out-dir``): the same files as the Parquet route's
+    (``outputs.py``), the visits from each chunk's own analysis, the manifest naming the upload
+    queries and chunks. Repeating the run takes every chunk from the cache."""
+    from dashboard.batch.outputs import OutDir
+    from dashboard.batch.summary import STATUSES
+    from dashboard.batch.survey import PACKAGES, identity, package_versions
+    from dashboard.provenance.bundle import _versions, epoch_cut_entries
+
+    run = result.run
+    out = OutDir(path, {**identity(result.targets.targets, settings, params), "service": "tap", "root": None})
+    out.open()
+    counts = result.table["status"].value_counts()
+    out.finish(result.table, {
+        "kind": "WISE Explorer batch", "service": "tap", "service_url": run.service_url,
+        "mode": ("the offline archive" if run.served == "offline"
+                 else "IRSA TAP asynchronous (UWS) jobs with TAP_UPLOAD"),
+        "upload_queries": run.queries, "chunk_size": settings.batch_chunk, "chunks": [c.data() for c in run.chunks],
+        "filters": {"match": "ADQL CONTAINS(POINT, CIRCLE(upload ra, dec, radius_deg)) per uploaded target",
+                    "epoch_cuts": epoch_cut_entries(params)},
+        "params": identity(result.targets.targets, settings, params)["params"],
+        "software": {**_versions(), **package_versions(PACKAGES)},
+        "counts": {"targets": len(result.targets.targets), "bad_lines": len(result.targets.bad),
+                   **{s: int(counts.get(s, 0)) for s in STATUSES}},
+        "cancelled": run.cancelled,
+    }, visits=run.visits)
+    return path

@@ -319,7 +319,7 @@ def _finish(targets: TargetList, layout: Plan, out: OutDir, failed: dict[int, st
                    "read": sorted(layout.reads), "failed": {str(u): r for u, r in sorted(failed.items())}},
         "filters": {"pushdown": PUSHDOWN, "match": MATCH, "epoch_cuts": epoch_cut_entries(params)},
         "params": _params(params),
-        "software": {**_versions(), **_package_versions()},
+        "software": {**_versions(), **package_versions()},
         "cluster": {"scheduler": info.get("address"), "workers": len(info.get("workers", {}))},
         "counts": {"targets": len(targets.targets), "bad_lines": len(targets.bad),
                    **{s: int(counts.get(s, 0)) for s in STATUSES}},
@@ -330,11 +330,12 @@ def _finish(targets: TargetList, layout: Plan, out: OutDir, failed: dict[int, st
     return SurveyRun(summary=table, manifest=manifest, cancelled=cancelled)
 
 
-def _package_versions() -> dict[str, str]:
+def package_versions(packages: tuple[str, ...] = PACKAGES) -> dict[str, str]:
+    """The installed versions of the packages the survey route runs on."""
     from importlib import metadata
 
     out = {}
-    for package in PACKAGES:
+    for package in packages:
         try:
             out[package] = metadata.version(package)
         except metadata.PackageNotFoundError:
