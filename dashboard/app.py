@@ -162,7 +162,8 @@ def _limit_new_lookups(server: Flask, settings: Settings) -> None:
 
 
 def _batch_routes(server: Flask, settings: Settings) -> None:
-    """A batch's results as plain files: ``/batch/<id>/bundle.zip`` and ``/batch/<id>/summary.csv``."""
+    """A batch's results as plain files: ``/batch/<id>/bundle.zip``, ``/batch/<id>/summary.csv`` and
+    (the Parquet route) ``/batch/<id>/visits.parquet``."""
     batches = Batches(settings)
 
     @server.get("/batch/<batch_id>/bundle.zip")
@@ -182,6 +183,14 @@ def _batch_routes(server: Flask, settings: Settings) -> None:
         if data is None:
             return _text("No finished batch with this id here (or the cache no longer keeps it).", 404)
         return Response(data, mimetype="text/csv")
+
+    @server.get("/batch/<batch_id>/visits.parquet")
+    def batch_visits(batch_id: str) -> Response:
+        path = batches.visits(batch_id)
+        if path is None:
+            return _text("No finished Parquet-route batch with this id on this host.", 404)
+        return Response(path.read_bytes(), mimetype="application/vnd.apache.parquet",
+                        headers={"Content-Disposition": f'attachment; filename="wise_visits_{batch_id[:8]}.parquet"'})
 
 
 def _security_headers(app: dash.Dash) -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -299,3 +300,31 @@ def test_the_real_bucket_schema_and_one_partition():
     rows = read_cones(root, year1, pixel, Cones(np.array([0]), np.array([314.26238]), np.array([14.20441]),
                                                np.array([2.5])), schema)
     assert len(rows) > 5 and (rows["upload_id"] == 0).all()
+
+
+def test_the_batch_page_offers_the_parquet_route_only_with_a_cluster(survey_settings, tap, client, tmp_path):
+    """No WISE_DASK_SCHEDULER: no choice shown, a Parquet batch refused with what to do instead.
+    With one (the LocalCluster's scheduler stands in for the group's cluster): the batch runs
+    there, its progress is targets/total with rate and ETA, its table and visits are downloads."""
+    from dashboard.ui.batch import poll, service_choice_style
+    from dashboard.web.batches import Batches, BatchRefused
+
+    assert service_choice_style(survey_settings) == {"display": "none"}
+    with pytest.raises(BatchRefused, match="no Dask cluster"):
+        Batches(survey_settings).start("AT2019dsg", "", "10.0.0.1", "parquet")
+    group = replace(survey_settings, dask_scheduler=client.scheduler.address)
+    assert service_choice_style(group) == {"display": "inline-block"}
+    batches = Batches(group)
+    ident = batches.start(LIST, "", "10.0.0.2", "parquet")
+    deadline = time.monotonic() + 120
+    while batches.get(ident).status == "running" and time.monotonic() < deadline:
+        time.sleep(0.2)
+    state = batches.get(ident)
+    assert state.status == "done", state.message
+    assert re.fullmatch(r"14/14 targets, [\d.]+/s, ETA 0m00s", state.progress["targets"])
+    page = poll(group, f"/batch/{ident}")
+    assert page["href"] == f"/batch/{ident}/visits.parquet" and page["label"].startswith("Download visits")
+    assert page["summary_href"] == f"/batch/{ident}/summary.csv" and len(page["rows"]) == 14
+    folder = batches.folder(ident)
+    assert batches.summary_csv(ident) == (folder / "summary.csv").read_bytes()
+    assert batches.visits(ident) == folder / "visits.parquet"

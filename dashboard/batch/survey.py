@@ -47,7 +47,7 @@ from dashboard.archive.parquet import (
 )
 from dashboard.archive.tap import TapReply
 from dashboard.batch.analysis import VISITS, ChunkAnalysis, analyze_chunk
-from dashboard.batch.outputs import OutDir
+from dashboard.batch.outputs import OutDir, typed
 from dashboard.batch.run import BatchRun, BatchRunner, chunks
 from dashboard.batch.summary import STATUSES, assemble
 from dashboard.batch.targets import BatchTarget, TargetList
@@ -301,7 +301,7 @@ def _finish(targets: TargetList, layout: Plan, out: OutDir, failed: dict[int, st
         rows.append(assemble([], [layout.targets[i] for i in layout.units[unit]], reason, []))
         ran.update(layout.targets[i].line for i in layout.units[unit])
     reason = "cancelled before its pixel ran" if cancelled else "not run"
-    table = assemble(rows, [t for t in layout.targets if t.line not in ran], reason, targets.bad)
+    table = typed(assemble(rows, [t for t in layout.targets if t.line not in ran], reason, targets.bad))
     counts = table["status"].value_counts()
     info = client.scheduler_info() if client is not None else {}
     manifest = {

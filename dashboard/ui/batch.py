@@ -49,6 +49,10 @@ def section() -> html.Section:
                        max_size=5 * 1024**2),
             html.Label("radius (arcsec)", htmlFor="batch-radius", className="muted"),
             dcc.Input(id="batch-radius", type="text", value="", placeholder="10", className="small-input"),
+            html.Div(id="batch-service-box", style={"display": "none"}, children=dcc.RadioItems(
+                id="batch-service", value="tap", inline=True, className="batch-service",
+                options=[{"label": "IRSA TAP uploads", "value": "tap"},
+                         {"label": "IRSA's Parquet catalogs (this server's Dask cluster)", "value": "parquet"}])),
             html.Button("Run batch", id="batch-run", n_clicks=0, className="go"),
             html.Button("Cancel batch", id="batch-cancel", n_clicks=0, className="cancel", style={"display": "none"}),
         ]),
@@ -65,6 +69,12 @@ def section() -> html.Section:
     ])
 
 
+def service_choice_style(settings: Settings) -> dict[str, str]:
+    """The choice of service is shown only where a Dask cluster is configured (``WISE_DASK_SCHEDULER``):
+    a web worker never starts a LocalCluster."""
+    return {"display": "inline-block"} if settings.dask_scheduler else {"display": "none"}
+
+
 def batch_id(pathname: str | None) -> str:
     parts = (pathname or "").strip("/").split("/")
     return parts[1] if len(parts) == 2 and parts[0] == "batch" else ""
@@ -78,13 +88,16 @@ def view_link(row: dict[str, Any]) -> str:
     return f"[open](/?{query})"
 
 
-def downloads(ident: str, *, table: bool, bundle: bool) -> dict[str, str | None]:
-    """The two download links: the table as soon as it stands, the bundle once it is made. A
-    link not yet ready has no address at all (``href="#"`` with ``download`` saved the page
-    itself as a file), so it offers nothing: not clickable, not a tab stop."""
+def downloads(ident: str, *, table: bool, bundle: bool, parquet: bool = False) -> dict[str, Any]:
+    """The two download links: the table as soon as it stands, the bundle once it is made (the
+    Parquet route makes no bundle: its visits.parquet instead). A link not yet ready has no
+    address at all (``href="#"`` with ``download`` saved the page itself as a file), so it offers
+    nothing: not clickable, not a tab stop."""
+    second = f"/batch/{ident}/visits.parquet" if parquet else f"/batch/{ident}/bundle.zip"
     return {"summary_href": f"/batch/{ident}/summary.csv" if table else None,
             "summary_cls": "button" if table else "button disabled",
-            "href": f"/batch/{ident}/bundle.zip" if bundle else None, "cls": "button" if bundle else "button disabled"}
+            "href": second if bundle else None, "cls": "button" if bundle else "button disabled",
+            "label": "Download visits (visits.parquet)" if parquet else "Download batch bundle (.zip)"}
 
 
 def poll(settings: Settings, pathname: str | None, shown: str | None = None) -> dict[str, Any]:
@@ -109,19 +122,20 @@ def poll(settings: Settings, pathname: str | None, shown: str | None = None) -> 
                        "Run the list again for the bundle: its chunks come from the cache."}.get(state.bundle, "")
     busy = state.status == "running" or state.bundle == "preparing"  # polled until the bundle is there
     finished = state.status in ("done", "cancelled")
-    ready = finished and state.bundle in ("ready", "")
+    ready = finished and state.bundle in ("ready", "", "none")
     bad = [f"line {b['line']}: {b['reason']}" for b in state.bad]
     table_key = f"{ident}:{state.status}"
     rows = no_update if shown == table_key else [r | {"view": view_link(r)} for r in state.rows]
     return {"progress": [html.Div(head), *[html.Div(line) for line in lines]], "rows": rows, "shown": table_key,
-            **downloads(ident, table=finished and bool(state.rows), bundle=ready), "poll": not busy,
+            **downloads(ident, table=finished and bool(state.rows), bundle=ready, parquet=state.service == "parquet"),
+            "poll": not busy,
             "cancel": {"display": "inline-block"} if state.status == "running" else {"display": "none"},
             "message": [html.Div(b) for b in bad[:50]] + ([html.Div(f"… and {len(bad) - 50} more bad lines")]
                                                           if len(bad) > 50 else [])}
 
 
 def start(batches: Batches, text: str | None, contents: str | None, radius: str | None,
-          client: str) -> tuple[Any, Any]:
+          client: str, service: str | None = "tap") -> tuple[Any, Any]:
     """Run the typed or dropped list: the batch's address to go to, or why not (and no move)."""
     if contents:
         try:
@@ -129,7 +143,7 @@ def start(batches: Batches, text: str | None, contents: str | None, radius: str 
         except (ValueError, IndexError):
             return no_update, "The file could not be read; give a UTF-8 text, CSV or ECSV file."
     try:
-        ident = batches.start(text or "", radius, client)
+        ident = batches.start(text or "", radius, client, service or "tap")
     except BatchAlreadyRunning as exc:  # the running batch, one click away
         return no_update, ["You already have a batch running: ",
                            html.A("open it", href=f"/batch/{exc.running}"), "; wait for it or cancel it there."]
@@ -145,21 +159,22 @@ def register(app: dash.Dash, settings: Settings) -> None:
     # (assets/style.css), so no callback that writes them has to know about the batch page.
     # The batch section is mounted on /batch only (ui/layout.py: its grid code is not loaded elsewhere).
     @app.callback(Output("batch-section", "style"), Output("page", "className"), Output("batch-tabs", "value"),
-                  Input("url", "pathname"))
-    def show(pathname: str | None) -> tuple[dict, str, str]:
+                  Output("batch-service-box", "style"), Input("url", "pathname"))
+    def show(pathname: str | None) -> tuple[dict, str, str, dict]:
         on = (pathname or "").startswith("/batch")
         return ({"display": "block"} if on else {"display": "none"}), ("page batch-mode" if on else "page"), (
-            "on" if on else "off")
+            "on" if on else "off"), service_choice_style(settings)
 
     @app.callback(Output("url", "pathname"), Output("batch-message", "children", allow_duplicate=True),
                   Input("batch-run", "n_clicks"), State("batch-text", "value"), State("batch-file", "contents"),
-                  State("batch-radius", "value"), prevent_initial_call=True)
-    def run(_: int, text: str | None, contents: str | None, radius: str | None) -> tuple[Any, Any]:
-        return start(batches, text, contents, radius, client_address())
+                  State("batch-radius", "value"), State("batch-service", "value"), prevent_initial_call=True)
+    def run(_: int, text: str | None, contents: str | None, radius: str | None, service: str | None) -> tuple[Any, Any]:
+        return start(batches, text, contents, radius, client_address(), service)
 
     @app.callback(
         output={"progress": Output("batch-progress", "children"), "rows": Output("batch-table", "rowData"),
                 "href": Output("batch-download", "href"), "cls": Output("batch-download", "className"),
+                "label": Output("batch-download", "children"),
                 "summary_href": Output("batch-summary", "href"), "summary_cls": Output("batch-summary", "className"),
                 "poll": Output("batch-poll", "disabled"), "cancel": Output("batch-cancel", "style"),
                 "message": Output("batch-message", "children"), "shown": Output("batch-shown", "data")},

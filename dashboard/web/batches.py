@@ -16,14 +16,18 @@ import logging
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
 from dashboard.archive.service import shared_store
 from dashboard.batch import service
 from dashboard.batch.bundle import build_batch_bundle
 from dashboard.batch.summary import summary_csv
+from dashboard.batch.targets import TargetList
 from dashboard.batch.upload import delete_job
 from dashboard.config import Settings
 from dashboard.core.errors import WiseError
@@ -51,6 +55,7 @@ class BatchState:
     jobs: list[str] = field(default_factory=list)
     jobs_cleaned: bool = False
     created: float = field(default_factory=time.time)
+    service: str = "tap"  # or "parquet": IRSA's Parquet catalogs on the server's Dask cluster (no bundle)
 
 
 class BatchRefused(WiseError):
@@ -123,12 +128,29 @@ class Batches:
         value = self.store.get(f"batch-summary:{batch_id}")
         return value if isinstance(value, bytes) else None
 
-    def start(self, text: str, radius: object, client: str) -> str:
+    def folder(self, batch_id: str) -> Path:
+        """Where a Parquet-route batch writes its files (``batch/outputs.py``)."""
+        return Path(self.settings.cache_dir) / "surveys" / batch_id
+
+    def visits(self, batch_id: str) -> Path | None:
+        """A finished Parquet-route batch's visits.parquet, if this host has it."""
+        path = self.folder(batch_id) / "visits.parquet"
+        state = self.get(batch_id)
+        return path if state and state.service == "parquet" and path.exists() else None
+
+    def start(self, text: str, radius: object, client: str, service: str = "tap") -> str:
         """Refuse at once what cannot run (a bad radius, too many or no lines, a batch already
-        running); read the lines (names resolved: the network) and run them in a thread, never in
-        the page's request. Bad lines are kept, not refused."""
+        running, the Parquet route without a Dask cluster); read the lines (names resolved: the
+        network) and run them in a thread, never in the page's request. Bad lines are kept."""
         from dashboard.batch.targets import count_lines
         from dashboard.core.targets import parse_radius
+
+        if service not in ("tap", "parquet"):
+            raise BatchRefused("The service is 'tap' (IRSA TAP uploads) or 'parquet' (IRSA's Parquet catalogs).")
+        if service == "parquet" and not self.settings.dask_scheduler:
+            raise BatchRefused("This server has no Dask cluster (WISE_DASK_SCHEDULER), so it offers no Parquet route; "
+                               "run it from the command line: python -m dashboard batch FILE --service parquet "
+                               "--out-dir DIR")
 
         try:
             r = parse_radius(radius, self.settings.max_radius_arcsec) if str(radius or "").strip() else None
@@ -147,7 +169,8 @@ class Batches:
                                "python -m dashboard batch FILE).")
         if lines == 0:
             raise BatchRefused("The list is empty: give one target per line (a name, coordinates or a designation).")
-        state = BatchState(id=uuid.uuid4().hex, client=client, chunks_total=-(-lines // self.settings.batch_chunk))
+        state = BatchState(id=uuid.uuid4().hex, client=client, chunks_total=-(-lines // self.settings.batch_chunk),
+                           service=service)
         self.store.set(f"batch-alive:{state.id}", True, expire=HEARTBEAT_S * 3)
         self.store.set(f"batch-running:{client}", state.id, expire=HEARTBEAT_S * 3)
         self._save(state)
@@ -189,15 +212,16 @@ class Batches:
                 state.bad = [{"line": b.line, "input": b.input, "reason": b.reason} for b in targets.bad]
                 state.chunks_total = -(-len(targets.targets) // self.settings.batch_chunk)
                 self._save(state)
+            cancelled = lambda: bool(self.store.get(f"batch-cancel:{state.id}"))  # noqa: E731
+            if state.service == "parquet":
+                self._run_survey(state, targets, lock, cancelled)
+                return
             result = service.run(targets, self.settings, progress=progress, on_job=on_job, before_chunk=before_chunk,
-                                 cancelled=lambda: bool(self.store.get(f"batch-cancel:{state.id}")))
+                                 cancelled=cancelled)
             # The table first (all targets at once, seconds); the bundle, which makes each target's
             # full single view, after it: the page shows the table while the bundle is prepared.
-            self.store.set(f"batch-summary:{state.id}", summary_csv(result.table), expire=self.ttl_s)
-            table = result.table.replace({np.nan: None})
-            radii = {t.line: t.radius_arcsec for t in targets.targets}  # for each row's link to its view
+            self._table(state, targets, result.table, lock)
             with lock:
-                state.rows = [row | {"radius_arcsec": radii.get(row["line"])} for row in table.to_dict("records")]
                 state.status = "cancelled" if result.run.cancelled else "done"
                 state.message = result.run.stopped
                 state.jobs_cleaned = True  # the runner deleted each job as it ended
@@ -213,6 +237,9 @@ class Batches:
                 self.store.set(f"batch-bundle:{state.id}", bundle, expire=self.ttl_s)
                 with lock:
                     state.bundle = "ready"
+        except WiseError as exc:  # the cluster or the Parquet catalogs failed: said as it is
+            with lock:
+                state.status, state.message = "failed", str(exc)
         except Exception as exc:  # a defect: logged, said on the page
             log.exception("batch %s failed", state.id)
             with lock:
@@ -224,6 +251,39 @@ class Batches:
                 self._save(state)
             self.store.delete(f"batch-alive:{state.id}")
             self.store.delete(f"batch-running:{state.client}")
+
+
+    def _table(self, state: BatchState, targets: TargetList, table: pd.DataFrame, lock: threading.Lock) -> None:
+        """The finished table: summary.csv in the store, the rows on the page (each with its cone)."""
+        self.store.set(f"batch-summary:{state.id}", summary_csv(table), expire=self.ttl_s)
+        radii = {t.line: t.radius_arcsec for t in targets.targets}  # for each row's link to its view
+        with lock:
+            state.rows = [row | {"radius_arcsec": radii.get(row["line"])}
+                          for row in table.replace({np.nan: None}).to_dict("records")]
+
+    def _run_survey(self, state: BatchState, targets: TargetList, lock: threading.Lock,
+                    cancelled: Callable[[], bool]) -> None:
+        """The Parquet route on the configured cluster (never a LocalCluster in a web worker),
+        into this batch's folder; progress as targets done / total, rate and ETA."""
+        from dashboard.batch.cluster import dask_client
+        from dashboard.batch.outputs import OutDir
+        from dashboard.batch.survey import Counter, identity, run_survey
+        from dashboard.science.analysis import AnalysisParams
+
+        def progress(counter: Counter) -> None:
+            with lock:
+                state.progress["targets"] = counter.line()
+                self._save(state)
+
+        params = AnalysisParams()
+        with dask_client(self.settings.dask_scheduler) as client:
+            out = OutDir(self.folder(state.id), identity(targets.targets, self.settings, params))
+            run = run_survey(targets, self.settings, out, client, params=params, progress=progress,
+                             cancelled=cancelled)
+        self._table(state, targets, run.summary, lock)
+        with lock:
+            state.status = "cancelled" if run.cancelled else "done"
+            state.bundle = "none"
 
 
 _CLEANERS: set[str] = set()
