@@ -153,6 +153,7 @@ def test_a_cone_across_a_pixel_boundary_reads_both_pixels(settings, tap, client,
     assert len(manifest["pixels"]["read"]) >= 2
 
 
+@pytest.mark.cluster
 def test_a_real_scheduler_and_two_workers_and_a_worker_killed_mid_run(survey_settings, tap, client, tmp_path):
     """`dask scheduler` and two `dask worker` processes (the real commands): the same result as
     the LocalCluster's; then a worker process SIGKILLed inside its first analysis task: Dask
