@@ -273,7 +273,8 @@ def arrow_to_frame(table: pa.Table, columns: dict[str, str]) -> pd.DataFrame:
             values = column.cast(pa.int64())
             out[name] = (values.to_pandas(types_mapper={pa.int64(): pd.Int64Dtype()}.get).array if values.null_count
                          else values.to_numpy(zero_copy_only=False))
-        else:
-            text = column.cast(pa.string()).to_pylist()
-            out[name] = np.array([v if v else None for v in text], dtype=object)
+        else:  # an empty string is a missing value, as the VOTable reader has it
+            text = column.cast(pa.string())
+            text = pc.if_else(pc.equal(text, ""), pa.scalar(None, pa.string()), text)
+            out[name] = text.to_numpy(zero_copy_only=False)
     return pd.DataFrame(out)

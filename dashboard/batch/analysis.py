@@ -80,7 +80,7 @@ def analyze_chunk(chunk: list[BatchTarget], replies: dict[str, TapReply | WiseEr
                 values[pd.isna(values)] = np.nan  # one missing value (None and NaN both arrive)
                 out.loc[found, column] = values
     if found.any():  # the SED's photometry choice and saturation per band, as the single view's SED table
-        kinds = [photometry_kinds(source.iloc[i], params.sed_options.phot) for i in range(len(source))]
+        kinds = [photometry_kinds(row, params.sed_options.phot) for row in source.to_dict("records")]
         for b, band in enumerate(BANDS_W, start=1):
             out.loc[found, f"phot_w{b}"] = [k[band][0] for k in kinds]
             out.loc[found, f"sat_w{b}"] = [k[band][1] for k in kinds]

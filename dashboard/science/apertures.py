@@ -30,9 +30,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-import pandas as pd
-
-from dashboard.core.measurement import finite_number
+from dashboard.core.measurement import SourceRow, finite_number
 
 PHOT_MODES = ("auto", "profile", "elliptical", "aperture")
 #: ext_flg values that mean an association with a 2MASS XSC source (ES sec. II.1.a: 2 inside its
@@ -80,12 +78,12 @@ def _flag(value: object) -> int:
     return int(number) if number is not None else 0
 
 
-def _ext_flg(source: pd.Series) -> int | None:
+def _ext_flg(source: SourceRow) -> int | None:
     number = finite_number(source.get("ext_flg"))
     return int(number) if number is not None else None
 
 
-def _resolved(source: pd.Series, band: str, saturated: dict[str, bool]) -> float | None:
+def _resolved(source: SourceRow, band: str, saturated: dict[str, bool]) -> float | None:
     """``w1rchi2`` when it says resolved (``RESOLVED_RCHI2``) with W1 and ``band`` unsaturated."""
     ext = _ext_flg(source)
     rchi2 = finite_number(source.get("w1rchi2"))
@@ -94,7 +92,7 @@ def _resolved(source: pd.Series, band: str, saturated: dict[str, bool]) -> float
     return rchi2 if rchi2 is not None and rchi2 > RESOLVED_RCHI2 else None
 
 
-def _elliptical(source: pd.Series, band: str, reason: str) -> BandPhotometry | None:
+def _elliptical(source: SourceRow, band: str, reason: str) -> BandPhotometry | None:
     b = band.lower()
     mag = finite_number(source.get(f"{b}gmag"))
     if mag is None:
@@ -108,7 +106,7 @@ def _elliptical(source: pd.Series, band: str, reason: str) -> BandPhotometry | N
                           limit, False, reason, ellipse)
 
 
-def _aperture(source: pd.Series, band: str, reason: str, lower: bool) -> BandPhotometry | None:
+def _aperture(source: SourceRow, band: str, reason: str, lower: bool) -> BandPhotometry | None:
     b = band.lower()
     mag = finite_number(source.get(f"{b}mag"))
     if mag is None:
@@ -124,7 +122,7 @@ def _profile(band: str, reason: str) -> BandPhotometry:
     return BandPhotometry(band, "profile", None, None, False, False, reason)
 
 
-def choose(source: pd.Series, band: str, mode: str, *, saturated: dict[str, bool]) -> BandPhotometry:
+def choose(source: SourceRow, band: str, mode: str, *, saturated: dict[str, bool]) -> BandPhotometry:
     """The photometry of one band under ``mode`` (``PHOT_MODES``). A "profile" choice carries no
     magnitude: the caller reads w?mpro with its ph_qual as always. ``saturated``: by band, whether
     it meets the catalog saturation rule (``photometry.is_saturated``)."""
@@ -173,7 +171,7 @@ def choose(source: pd.Series, band: str, mode: str, *, saturated: dict[str, bool
                     else "ext_flg not recorded: profile fit")
 
 
-def is_resolved(source: pd.Series, saturated: dict[str, bool]) -> bool:
+def is_resolved(source: SourceRow, saturated: dict[str, bool]) -> bool:
     """The source is resolved in the sense of ``AUTO_RULE`` (XSC association, or a resolved,
     unsaturated band): its profile-fit level is not its total flux. ``saturated``: by band."""
     return _ext_flg(source) in XSC_EXT_FLG or _resolved(source, "W1", saturated) is not None

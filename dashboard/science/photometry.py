@@ -16,11 +16,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from dashboard.core.measurement import finite_number, no_measurement
+from dashboard.core.measurement import SourceRow, finite_number, no_measurement
 from dashboard.science.apertures import BandPhotometry, choose
 
 ZP_SOURCE = ("Wright et al. 2010, AJ 140, 1868; Jarrett et al. 2011, ApJ 735, 112; "
@@ -139,19 +140,25 @@ def saturation_reason(band: str, mag: float | None, sat: float | None) -> str:
     return f"w{band[1]}sat {sat:g} > {SATURATED_FRACTION:g}"
 
 
-def saturated_bands(source: pd.Series) -> dict[str, bool]:
+def saturated_bands(source: SourceRow) -> dict[str, bool]:
     """Per band, whether the catalog row meets the saturation rule (``is_saturated``)."""
     return {band: is_saturated(band, finite_number(source.get(f"{band.lower()}mpro")),
                                finite_number(source.get(f"{band.lower()}sat"))) for band in BANDS}
 
 
-def sed(source: pd.Series, options: SedOptions = SedOptions(), catalog: str = "allwise_p3as_psd") -> pd.DataFrame:
+def sed(source: SourceRow, options: SedOptions = SedOptions(), catalog: str = "allwise_p3as_psd") -> pd.DataFrame:
     """One row per band: the source's magnitude, flux density and how to read it.
 
     Columns: band, wavelength_um, mag, mag_err, flux_jy, flux_err_jy, nu_fnu, nu_fnu_err,
     upper_limit, lower_limit, measured, ph_qual, cc_flag, sat (``w?sat``), saturated, phot (the
     photometry used, ``apertures.choose``), phot_reason, catalog (the table the row came from), note.
     """
+    return pd.DataFrame(sed_rows(source, options, catalog))
+
+
+def sed_rows(source: SourceRow, options: SedOptions = SedOptions(),
+             catalog: str = "allwise_p3as_psd") -> list[dict[str, Any]]:
+    """``sed``'s rows as dicts, without the frame (the batch reads thousands of sources)."""
     ph_qual = _flag_string(source.get("ph_qual"))
     cc_flags = _flag_string(source.get("cc_flags"))
     rows = []
@@ -167,7 +174,7 @@ def sed(source: pd.Series, options: SedOptions = SedOptions(), catalog: str = "a
         cc = cc_flags[i] if cc_flags else None
         upper = is_upper_limit(letter, mag, err)
         missing, why = no_measurement(np.array([_nan(mag)]), np.array([_nan(err)]),
-                                      np.array([_nan(snr)]) if f"{b}snr" in source.index else None,
+                                      np.array([_nan(snr)]) if f"{b}snr" in source else None,
                                       np.array([letter], dtype=object))
         measured = not bool(missing[0])
         note = ""
@@ -202,14 +209,13 @@ def sed(source: pd.Series, options: SedOptions = SedOptions(), catalog: str = "a
             "phot": choice.kind, "phot_reason": choice.reason, "catalog": catalog,
             "note": note,
         })
-    return pd.DataFrame(rows)
+    return rows
 
 
-def photometry_kinds(source: pd.Series, phot: str) -> dict[str, tuple[str, bool]]:
+def photometry_kinds(source: SourceRow, phot: str) -> dict[str, tuple[str, bool]]:
     """Per band, (the photometry the SED uses, saturated as the SED marks it): the batch summary's
-    ``phot_w?``/``sat_w?``, read off ``sed`` itself so the two never disagree."""
-    table = sed(source, SedOptions(phot=phot))
-    return {r["band"]: (r["phot"], bool(r["saturated"])) for r in table.to_dict("records")}
+    ``phot_w?``/``sat_w?``, read off the SED's own rows so the two never disagree."""
+    return {r["band"]: (r["phot"], bool(r["saturated"])) for r in sed_rows(source, SedOptions(phot=phot))}
 
 
 def _aperture_reading(choice: BandPhotometry) -> tuple[float | None, float | None, bool, bool]:
