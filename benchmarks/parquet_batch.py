@@ -18,7 +18,8 @@ Both methods read the same mirror with the same cores (``--workers``, default 2)
   w2flux). It gives matched rows only; no cuts, no visits, no statistics.
 
 Peak memory: the sum of the resident memory of every process of a method (client, scheduler and
-workers; or the pool's parent and children), sampled every 0.1 s. "Same matches": the (target,
+workers; or the pool's parent and children), sampled every 0.1 s; each method runs in a fresh
+process of its own (the mirror is built in another), so neither carries the other's heap. "Same matches": the (target,
 row) pairs with cc_flags '0000' found by ``parquet.read_cones`` equal the tutorial's.
 
 Usage: python benchmarks/parquet_batch.py [--sizes 1000 10000 100000] [--workers 2]
@@ -30,7 +31,6 @@ import argparse
 import multiprocessing
 import shutil
 import tempfile
-import threading
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -68,34 +68,6 @@ from dashboard.science.analysis import AnalysisParams
 CENTRE = (314.26238, 14.20441)
 RADIUS_ARCSEC = 2.5
 PER_PIXEL = 1000
-
-
-class PeakMemory:
-    """The peak of the summed RSS of this process and all its descendants."""
-
-    def __init__(self) -> None:
-        self.peak, self._stop = 0, threading.Event()
-        self._thread = threading.Thread(target=self._watch, daemon=True)
-
-    def _watch(self) -> None:
-        me = psutil.Process()
-        while not self._stop.is_set():
-            total = 0
-            for proc in [me, *me.children(recursive=True)]:
-                try:
-                    total += proc.memory_info().rss
-                except psutil.Error:
-                    pass
-            self.peak = max(self.peak, total)
-            time.sleep(0.1)
-
-    def __enter__(self) -> PeakMemory:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join()
 
 
 def build(root: Path, n: int, background: int, rng: np.random.Generator) -> list[BatchTarget]:
@@ -222,53 +194,121 @@ def our_pairs(root: Path, targets: list[BatchTarget]) -> int:
     return total
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000, 100000])
-    parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--background", type=int, default=20000, help="background rows per pixel and year")
-    args = parser.parse_args()
-    rng = np.random.default_rng(29)
-    print(f"{'targets':>8} {'method':<13} {'seconds':>8} {'targets/s':>10} {'epochs/s':>10} {'peak MB':>8} "
-          f"{'matched':>9}")
-    for n in args.sizes:
-        root = Path(tempfile.mkdtemp(prefix=f"mirror-{n}-"))
+def _targets_file(root: Path) -> Path:
+    return root / "targets.parquet"
+
+
+def _save_targets(root: Path, targets: list[BatchTarget]) -> None:
+    pd.DataFrame({"line": [t.line for t in targets], "ra": [t.target.ra for t in targets],
+                  "dec": [t.target.dec for t in targets]}).to_parquet(_targets_file(root))
+
+
+def _load_targets(root: Path) -> list[BatchTarget]:
+    frame = pd.read_parquet(_targets_file(root))
+    return [BatchTarget(line=int(line), id=str(line), radius_arcsec=RADIUS_ARCSEC,
+                        target=Target(ra=float(ra), dec=float(dec), input=f"{ra:.6f} {dec:+.6f}",
+                                      resolver="coordinates"))
+            for line, ra, dec in zip(frame["line"], frame["ra"], frame["dec"], strict=True)]
+
+
+def _phase(args: argparse.Namespace) -> None:
+    """One phase in its own process (so that each method's memory is its own): build, survey,
+    tutorial or reads. Prints one JSON line of figures."""
+    import json
+
+    root = Path(args.root)
+    if args.phase == "build":
         started = time.perf_counter()
-        targets = build(root, n, args.background, rng)
-        built = time.perf_counter() - started
-        listing = TargetList(targets=targets)
+        _save_targets(root, build(root, args.n, args.background, np.random.default_rng(29)))
+        print(json.dumps({"built_s": time.perf_counter() - started}))
+        return
+    targets = _load_targets(root)
+    if args.phase == "survey":
         settings = replace(Settings(), parquet_root=str(root), cache_dir=root / "cache", batch_chunk=5000)
 
         def empty_multi_epoch(index: int, chunk: list[BatchTarget]) -> TapReply:
             return TapReply(raw=b"", rows=pd.DataFrame(columns=["upload_id"]), truncated=False, retrieved_utc="")
 
-        with PeakMemory() as memory:
+        started = time.perf_counter()
+        with dask_client(None, workers=args.workers, memory_limit="4GiB") as client:
+            client.wait_for_workers(args.workers)
+            cluster_s = time.perf_counter() - started
             started = time.perf_counter()
-            with dask_client(None, workers=args.workers, memory_limit="4GiB") as client:
-                client.wait_for_workers(args.workers)
-                cluster_s = time.perf_counter() - started
-                started = time.perf_counter()
-                out = OutDir(root / "out", identity(targets, settings, AnalysisParams()))
-                run = run_survey(listing, settings, out, client, multi_epoch=empty_multi_epoch)
-                ours_s = time.perf_counter() - started
+            out = OutDir(root / "out", identity(targets, settings, AnalysisParams()))
+            run = run_survey(TargetList(targets=targets), settings, out, client, multi_epoch=empty_multi_epoch)
+            seconds = time.perf_counter() - started
         summary = run.summary
         epochs = float(summary["n_epochs_passed"].fillna(0).sum() + summary["n_epochs_rejected"].fillna(0).sum())
-        print(f"{n:>8} {'survey route':<13} {ours_s:>8.1f} {n / ours_s:>10.0f} {epochs / ours_s:>10.0f} "
-              f"{memory.peak / 2**20:>8.0f} {'':>9}", flush=True)
-        with PeakMemory() as memory:
-            started = time.perf_counter()
-            theirs = tutorial(root, targets, args.workers)
-            their_s = time.perf_counter() - started
-        print(f"{n:>8} {'tutorial':<13} {their_s:>8.1f} {n / their_s:>10.0f} {len(theirs) / their_s:>10.0f} "
-              f"{memory.peak / 2**20:>8.0f} {len(theirs):>9}", flush=True)
+        print(json.dumps({"seconds": seconds, "epochs": epochs, "cluster_s": cluster_s}))
+    elif args.phase == "tutorial":
+        started = time.perf_counter()
+        theirs = tutorial(root, targets, args.workers)
+        print(json.dumps({"seconds": time.perf_counter() - started, "matched": len(theirs)}))
+    else:
         started = time.perf_counter()
         pairs = our_pairs(root, targets)
-        reads_s = time.perf_counter() - started
-        print(f"{n:>8} {'reads only':<13} {reads_s:>8.1f} {n / reads_s:>10.0f} {'':>10} {'':>8} {pairs:>9}  "
-              "(read_cones, one process, all NEOWISE columns, no analysis)")
-        print(f"{'':>8} same matches (cc_flags '0000'): ours {pairs}, tutorial {len(theirs)}: "
-              f"{'EQUAL' if pairs == len(theirs) else 'DIFFERENT'}; mirror built in {built:.0f} s; "
-              f"LocalCluster started in {cluster_s:.1f} s (not in the survey route's seconds)", flush=True)
+        print(json.dumps({"seconds": time.perf_counter() - started, "matched": pairs}))
+
+
+def _measured(phase: str, root: Path, n: int, args: argparse.Namespace) -> tuple[dict, float]:
+    """Run a phase in a fresh process; its figures and the peak of its process tree's summed RSS."""
+    import json
+    import subprocess
+    import sys
+
+    command = [sys.executable, __file__, "--phase", phase, "--root", str(root), "--n", str(n),
+               "--workers", str(args.workers), "--background", str(args.background)]
+    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    peak = 0
+    watched = psutil.Process(proc.pid)
+    while proc.poll() is None:
+        total = 0
+        try:
+            for one in [watched, *watched.children(recursive=True)]:
+                try:
+                    total += one.memory_info().rss
+                except psutil.Error:
+                    pass
+        except psutil.Error:
+            pass
+        peak = max(peak, total)
+        time.sleep(0.1)
+    out = proc.stdout.read() if proc.stdout else ""
+    if proc.returncode:
+        raise SystemExit(f"phase {phase} failed ({proc.returncode})")
+    return json.loads(out.strip().splitlines()[-1]), peak / 2**20
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000, 100000])
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--background", type=int, default=20000, help="background rows per pixel and year")
+    parser.add_argument("--phase", choices=("build", "survey", "tutorial", "reads"), help=argparse.SUPPRESS)
+    parser.add_argument("--root", help=argparse.SUPPRESS)
+    parser.add_argument("--n", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.phase:
+        _phase(args)
+        return
+    print(f"{'targets':>8} {'method':<13} {'seconds':>8} {'targets/s':>10} {'epochs/s':>10} {'peak MB':>8} "
+          f"{'matched':>9}", flush=True)
+    for n in args.sizes:
+        root = Path(tempfile.mkdtemp(prefix=f"mirror-{n}-"))
+        built, _ = _measured("build", root, n, args)
+        ours, ours_mb = _measured("survey", root, n, args)
+        print(f"{n:>8} {'survey route':<13} {ours['seconds']:>8.1f} {n / ours['seconds']:>10.0f} "
+              f"{ours['epochs'] / ours['seconds']:>10.0f} {ours_mb:>8.0f} {'':>9}", flush=True)
+        theirs, their_mb = _measured("tutorial", root, n, args)
+        print(f"{n:>8} {'tutorial':<13} {theirs['seconds']:>8.1f} {n / theirs['seconds']:>10.0f} "
+              f"{theirs['matched'] / theirs['seconds']:>10.0f} {their_mb:>8.0f} {theirs['matched']:>9}", flush=True)
+        reads, reads_mb = _measured("reads", root, n, args)
+        print(f"{n:>8} {'reads only':<13} {reads['seconds']:>8.1f} {n / reads['seconds']:>10.0f} {'':>10} "
+              f"{reads_mb:>8.0f} {reads['matched']:>9}  (read_cones, one process, all NEOWISE columns, no analysis)")
+        same = "EQUAL" if reads["matched"] == theirs["matched"] else "DIFFERENT"
+        print(f"{'':>8} same matches (cc_flags '0000'): ours {reads['matched']}, tutorial {theirs['matched']}: "
+              f"{same}; mirror built in {built['built_s']:.0f} s; LocalCluster started in {ours['cluster_s']:.1f} s "
+              "(outside the survey route's seconds; its memory inside)", flush=True)
         shutil.rmtree(root, ignore_errors=True)
 
 
