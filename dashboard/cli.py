@@ -219,8 +219,8 @@ def _survey(settings: Settings, args: argparse.Namespace, targets: TargetList, p
     def progress(counter: Counter) -> None:
         _bar(counter.line(), counter.done / max(counter.total, 1), final=counter.done == counter.total)
 
-    with dask_client(scheduler, workers=args.workers or settings.dask_workers,
-                     memory_limit=settings.dask_worker_memory) as client:
+    with dask_client(scheduler, workers=args.workers or settings.dask_workers, memory_limit=settings.dask_worker_memory,
+                     timeout_s=settings.dask_timeout_s) as client:
         out = OutDir(Path(args.out_dir), identity(targets.targets, settings, params))
         run = run_survey(targets, settings, out, client, params=params, progress=progress)
     print(f"wrote {args.out_dir}/ (summary.parquet, summary.csv, visits.parquet, manifest.json)"

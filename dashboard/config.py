@@ -85,6 +85,7 @@ class Settings:
     parquet_region: str = setting("WISE_PARQUET_REGION", "us-west-2", "the bucket's AWS region (anonymous reads)")
     dask_scheduler: str | None = setting("WISE_DASK_SCHEDULER", None,
                                          "a Dask cluster for the Parquet route (the page offers it only then)")
+    dask_timeout_s: float = setting("WISE_TIMEOUT_DASK_S", 20.0, "connect timeout to the Dask scheduler")
     dask_workers: int = setting("WISE_DASK_WORKERS", 2, "workers of the CLI's LocalCluster (no scheduler given)")
     dask_worker_memory: str = setting("WISE_DASK_WORKER_MEMORY", "2GiB", "memory limit per LocalCluster worker")
     parquet_batch_rows: int = setting("WISE_PARQUET_BATCH_ROWS", 131_072,

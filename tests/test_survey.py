@@ -329,3 +329,19 @@ def test_the_batch_page_offers_the_parquet_route_only_with_a_cluster(survey_sett
     folder = batches.folder(ident)
     assert batches.summary_csv(ident) == (folder / "summary.csv").read_bytes()
     assert batches.visits(ident) == folder / "visits.parquet"
+
+
+def test_an_unreachable_cluster_fails_the_batch_with_what_to_do(survey_settings, tap):
+    """The page's Parquet batch with a scheduler address nothing listens on: the batch ends
+    ``failed`` with a message naming the address and how to start a cluster; no traceback."""
+    from dashboard.web.batches import Batches
+
+    nowhere = replace(survey_settings, dask_scheduler=f"tcp://127.0.0.1:{free_port()}", dask_timeout_s=2.0)
+    batches = Batches(nowhere)
+    ident = batches.start("AT2019dsg\n", "", "10.0.0.3", "parquet")
+    deadline = time.monotonic() + 60
+    while batches.get(ident).status == "running" and time.monotonic() < deadline:
+        time.sleep(0.2)
+    state = batches.get(ident)
+    assert state.status == "failed" and "cannot reach the Dask scheduler at tcp://127.0.0.1:" in state.message
+    assert "dask worker ADDRESS" in state.message and "Traceback" not in state.message

@@ -32,9 +32,8 @@ def dask_client(scheduler: str | None, *, workers: int = 2, memory_limit: str = 
         if cluster is not None:
             cluster.close()
         where = scheduler or "a LocalCluster"
-        raise ClusterUnavailable(f"cannot reach the Dask scheduler at {where} ({exc}); start one with "
-                                 "`dask scheduler` and `dask worker ADDRESS`, or leave --scheduler out for a "
-                                 "LocalCluster") from None
+        raise ClusterUnavailable(f"cannot reach the Dask scheduler at {where} ({exc}): start it with "
+                                 "`dask scheduler` and its workers with `dask worker ADDRESS`") from None
     try:
         yield client
     finally:

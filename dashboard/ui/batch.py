@@ -42,7 +42,8 @@ def section() -> html.Section:
                                                    html.A("← one target", href="/", className="muted")]),
         html.P("One target per line, in any form the target box takes, or a CSV/ECSV file with a 'target' "
                "column (optional 'id' and 'radius' in arcsec). Bad lines are listed and the rest run, as IRSA "
-               "upload queries (one per table per 500 targets).", className="muted"),
+               "upload queries (one per table per 500 targets) or, where this server has a Dask cluster, "
+               "from IRSA's Parquet catalogs.", className="muted"),
         dcc.Textarea(id="batch-text", placeholder=EXAMPLE, className="batch-text"),
         html.Div(className="batch-controls", children=[
             dcc.Upload(id="batch-file", children=html.Span("or drop / choose a file"), className="batch-upload",

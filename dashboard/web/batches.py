@@ -276,7 +276,7 @@ class Batches:
                 self._save(state)
 
         params = AnalysisParams()
-        with dask_client(self.settings.dask_scheduler) as client:
+        with dask_client(self.settings.dask_scheduler, timeout_s=self.settings.dask_timeout_s) as client:
             out = OutDir(self.folder(state.id), identity(targets.targets, self.settings, params))
             run = run_survey(targets, self.settings, out, client, params=params, progress=progress,
                              cancelled=cancelled)
