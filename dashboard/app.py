@@ -18,19 +18,19 @@ import diskcache
 from dash.exceptions import DependencyException
 from flask import Flask, Response, jsonify, request
 
-from dashboard import __version__, config
+from dashboard import __version__, config, vo_routes
 from dashboard.archive.service import store_reachable
 from dashboard.config import Settings
-from dashboard.core.errors import IrsaTimeout, IrsaUnreachable, ServiceError, StoreUnavailable
-from dashboard.core.targets import TargetError
-from dashboard.pipeline import observe, sky_context, view, with_sky
+from dashboard.core.errors import ServiceError, StoreUnavailable
+from dashboard.pipeline import view
 from dashboard.provenance.bundle import build_bundle, safe_name
 from dashboard.ui import callbacks
 from dashboard.ui.layout import make_layout
-from dashboard.ui.urlstate import page_view, parse_exact, to_params
+from dashboard.ui.urlstate import page_view
+from dashboard.vo_routes import exact_view, text
 from dashboard.web.batches import Batches, start_clean_up
 from dashboard.web.jobs import ThreadJobManager
-from dashboard.web.memo import Memo, fingerprint
+from dashboard.web.memo import Memo
 from dashboard.web.ratelimit import rate_limiter
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -117,6 +117,7 @@ def create_app(settings: Settings | None = None, *, production: bool = False) ->
     callbacks.register(app, settings)
     _routes(server, settings, manager)
     _batch_routes(server, settings)
+    vo_routes.register(server, settings)
     start_clean_up(settings)
     _security_headers(app)
     _register_page_resources(app)
@@ -193,6 +194,10 @@ def _batch_routes(server: Flask, settings: Settings) -> None:
                         headers={"Content-Disposition": f'attachment; filename="wise_visits_{batch_id[:8]}.parquet"'})
 
 
+#: The SAMP Web Profile's own address (IVOA SAMP 1.3 sec. 5.2): the page's only connection beyond 'self'.
+SAMP_HUB = "http://localhost:21012 http://127.0.0.1:21012"
+
+
 def _security_headers(app: dash.Dash) -> None:
     """CSP that the page works under (Dash's inline scripts by hash), no framing, no sniffing."""
     script_hashes = " ".join(app.csp_hashes())  # already quoted: 'sha256-...'
@@ -200,7 +205,8 @@ def _security_headers(app: dash.Dash) -> None:
         "default-src 'self'; "
         f"script-src 'self' {script_hashes}; "
         "style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; font-src 'self' data:; "
-        "worker-src 'self' blob:; connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
+        f"worker-src 'self' blob:; connect-src 'self' {SAMP_HUB}; frame-ancestors 'none'; base-uri 'self'; "
+        "form-action 'self'"
     )
 
     @app.server.after_request
@@ -233,31 +239,16 @@ def _routes(server: Flask, settings: Settings, manager: object) -> None:
     def bundle() -> Response:
         """The bundle of exactly the view whose query string is passed. Served-from-cache states
         go in ``X-WISE-Cache`` and missing tables in ``X-WISE-Failures`` (and FAILURES.txt)."""
-        limiter = rate_limiter(settings)
-        if not limiter.allow(request.remote_addr or "unknown"):
-            return _text(limiter.refusal(), 429)
-        try:  # a download is exact: no silent defaults
-            state = parse_exact(request.query_string.decode("utf-8", "replace"),
-                                max_radius=settings.max_radius_arcsec)
-            observed = observe(state.target, state.radius, settings, add=state.add)
-        except TargetError as exc:
-            return _text(str(exc), 400)
-        obs = observed.observations
-        outage = next((e for e in obs.failures.values() if isinstance(e, StoreUnavailable)), None)
-        if outage is not None:
-            raise outage  # 503 from the error handler: this host is not ready, IRSA is not at fault
-        failures = "; ".join(f"{t}={e.kind}" for t, e in obs.failures.items())
-        if not obs.results:  # IRSA did not answer (504) or answered with an error (502)
-            silent = all(isinstance(e, IrsaTimeout | IrsaUnreachable) for e in obs.failures.values())
-            return _text("No table could be fetched: " + "; ".join(f"{t}: {e}" for t, e in obs.failures.items()),
-                         504 if silent else 502, {"X-WISE-Failures": failures})
-        sky = sky_context(observed, state.img, settings)  # cached; each service may fail alone
-        params = with_sky(to_params(state), sky)
-        page = page_view(state)  # recorded in the manifest: which view this is, zoom and fold included
-        key = (observed.target, fingerprint(obs), params, sky.fingerprint(), page["query"])  # built once
-        data = bundles.get(key, lambda: build_bundle(view(observed, params), settings, sky, page))
-        headers = {"Content-Disposition": f'attachment; filename="wise_{safe_name(observed.target.label())}.zip"',
+        exact = exact_view(settings)
+        if isinstance(exact, Response):
+            return exact
+        obs, sky = exact.observed.observations, exact.sky
+        page = page_view(exact.state)  # recorded in the manifest: which view this is, zoom and fold included
+        data = bundles.get(exact.key(),  # built once
+                           lambda: build_bundle(view(exact.observed, exact.params), settings, sky, page))
+        headers = {"Content-Disposition": f'attachment; filename="wise_{safe_name(exact.observed.target.label())}.zip"',
                    "X-WISE-Cache": obs.cache_states()}
+        failures = "; ".join(f"{t}={e.kind}" for t, e in obs.failures.items())
         if failures:
             headers["X-WISE-Failures"] = failures
         sky_failures = "; ".join(f"{k}={e.kind}" + (f" ({e.noticed})" if isinstance(e, ServiceError) and e.noticed
@@ -290,8 +281,7 @@ def _routes(server: Flask, settings: Settings, manager: object) -> None:
         return "Internal error; it was logged.\n", 500, {"Content-Type": "text/plain"}
 
 
-def _text(message: str, status: int, headers: dict[str, str] | None = None) -> Response:
-    return Response(message.rstrip() + "\n", status=status, mimetype="text/plain", headers=headers or {})
+_text = text
 
 
 def __getattr__(name: str) -> object:

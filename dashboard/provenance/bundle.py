@@ -275,15 +275,18 @@ reproduce.py            recomputes every CSV from raw/ offline (python reproduce
 """
 
 
+def source_columns(view: View) -> list[str]:
+    """The columns of ``sources.csv``: the catalog's own order (not the order a reply or a
+    recording happened to have: a bundle's raw VOTable of offline rows lists them in this order,
+    and reproduce.py must get the same file back from it), then the computed ones."""
+    catalog = [c for c in TABLES["allwise_p3as_psd"].columns if c in view.sources.columns]
+    return catalog + [c for c in view.sources.columns if c not in catalog and c != "key"]
+
+
 def data_files(view: View) -> dict[str, bytes]:
     """The CSVs computed from the rows: what ``reproduce.py`` recomputes and compares."""
-    # The catalog's own column order (not the order a reply or a recording happened to have): a
-    # bundle's raw VOTable of offline rows lists them in this order, and reproduce.py must get
-    # the same file back from it.
-    catalog = [c for c in TABLES["allwise_p3as_psd"].columns if c in view.sources.columns]
-    source_cols = catalog + [c for c in view.sources.columns if c not in catalog and c != "key"]
     tables = {
-        "sources": (view.sources, source_cols, "AllWISE catalog sources in the cone, nearest first"),
+        "sources": (view.sources, source_columns(view), "AllWISE catalog sources in the cone, nearest first"),
         "sed": (view.sed, SED_COLUMNS, "the selected source's W1-W4 spectral energy distribution"),
         "lightcurve_epochs": (view.lightcurve.epochs, EPOCH_COLUMNS,
                               "single-exposure epochs, kept and rejected (with the cuts' reasons)"),

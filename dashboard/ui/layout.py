@@ -335,6 +335,13 @@ def make_layout() -> html.Div:
         html.Footer(id="footer", className="footer", tabIndex="-1", children=[
             html.A("Download bundle (.zip)", id="download", className="button disabled", download=""),
             html.Span(id="download-error", className="download-error", role="alert"),
+            html.Div(className="samp", children=[  # assets/samp.js: the SAMP Web Profile, to the user's own hub
+                html.Button("Send to TOPCAT", id="samp-topcat", className="samp-send", **{"data-tool": "topcat"},
+                            title="the sources, epochs and visits of this view, as VOTables, through SAMP"),
+                html.Button("Send to Aladin", id="samp-aladin", className="samp-send", **{"data-tool": "aladin"},
+                            title="the sky image and the sources of this view, through SAMP"),
+                html.Span(id="samp-status", className="muted", role="status"),
+            ]),
             html.Div(className="share", children=[
                 html.Label("Link to this view", htmlFor="share-url", className="visually-hidden"),
                 dcc.Input(id="share-url", readOnly=True, value="", className="share-input"),
