@@ -135,3 +135,62 @@ def test_without_a_hub_the_page_says_how_to_start_one(browser, offline_app):  # 
     assert "Start TOPCAT or Aladin" in page.text_content("#samp-status")
     assert page.locator("#sed-graph .main-svg").count() >= 1  # the view is intact
     page.close()
+
+
+@pytest.fixture(scope="module")
+def sky_app(tmp_path_factory, tap_server):
+    """The app with the sky-context stand-ins (SIA2 cutouts: CONSTRUCTED images, tests/sky_servers.py)."""
+    from sky_servers import LocalSky
+    from test_browser import _start_app
+
+    sky = LocalSky().start()
+    url, proc = _start_app(tmp_path_factory, tap_server.url, WISE_SIA_URL=sky.sia_url,
+                           WISE_SIMBAD_TAP_URL=sky.simbad_url, WISE_GAIA_TAP_URL=sky.gaia_url)
+    yield url
+    proc.terminate()
+    proc.wait(10)
+    sky.stop()
+
+
+def receiver(into: list):
+    return lambda key, sender, mtype, params, extra: into.append((mtype, params))
+
+
+@pytest.mark.browser
+def test_send_to_aladin_gives_the_sky_image_and_the_sources_to_aladin_alone(browser, sky_app, hub, tap):
+    """Two clients on the hub: one named Aladin (a stand-in: no Aladin runs here) and another table
+    reader. Aladin gets image.load.fits (the view's cutout, a FITS with its WCS) and the sources;
+    the other gets nothing, since a tool named Aladin is there."""
+    from astropy.io import fits
+    from pyvo.samp import SAMPIntegratedClient
+
+    server, _ = hub
+    got: dict[str, list] = {"aladin": [], "other": []}
+    clients = []
+    for who, name in (("aladin", "Aladin (test stand-in)"), ("other", "another reader (test)")):
+        client = SAMPIntegratedClient(name=name)
+        client.connect(hub=server)
+        for mtype in ("image.load.fits", "table.load.votable"):  # pyvo counts a receiver's arguments: five
+            client.bind_receive_notification(mtype, receiver(got[who]))
+        clients.append(client)
+    try:
+        page = browser.new_page(viewport={"width": 1440, "height": 900})
+        page.goto(f"{sky_app}/?{urlencode(VIEW)}")
+        wait_rendered(page, target="AT2019dsg")
+        page.click("#samp-aladin")
+        page.wait_for_function("() => document.querySelector('#samp-status').textContent.startsWith('Sent to')",
+                               timeout=30_000)
+        deadline = time.monotonic() + 10
+        while len(got["aladin"]) < 2 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        status = page.text_content("#samp-status")
+        assert [m for m, _ in got["aladin"]] == ["image.load.fits", "table.load.votable"], (status, got)
+        assert got["other"] == [], got
+        image = requests.get(got["aladin"][0][1]["url"], timeout=60)
+        assert image.status_code == 200 and image.headers["Content-Type"] == "application/fits"
+        header = fits.open(io.BytesIO(image.content))[0].header
+        assert header["CTYPE1"].startswith("RA---") and abs(header["CRVAL1"] - 314.26) < 0.05
+        page.close()
+    finally:
+        for client in clients:
+            client.disconnect()
