@@ -207,7 +207,10 @@ def build_lightcurve(tables: dict[str, pd.DataFrame], binning: Binning,
              for table, rows in tables.items()]
     parts = [p for p in parts if len(p)]
     epochs = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=EPOCH_COLUMNS[:-2])
-    epochs = epochs.sort_values(["mjd", "band"], kind="stable").reset_index(drop=True)
+    # by time, W1 before W2 at one time, stably (a lexsort on the arrays: pandas' sort by a text
+    # column factorizes it, a fifth of a warm view at 10^5 epochs)
+    order = np.lexsort((epochs["band"].to_numpy(object) != "W1", epochs["mjd"].to_numpy(float)))
+    epochs = epochs.take(order).reset_index(drop=True)
     if not binning.enabled or epochs.empty:
         epochs["visit"] = visit_ids(epochs["mjd"].to_numpy(float), binning.gap_days,
                                     max_visit_days=binning.max_visit_days,

@@ -107,6 +107,11 @@ def _aria(attribute: str, value: str) -> dict[str, Any]:
     return {f"aria-{attribute}": value}
 
 
+def _data(attribute: str, value: str) -> dict[str, Any]:
+    """A ``data-*`` attribute for a component (what assets/*.js reads)."""
+    return {f"data-{attribute}": value}
+
+
 def _named(name: str, control: Any) -> html.Div:
     """A list of options as one named group for screen readers (assets/a11y.js drops the listbox
     roles Dash 4 puts around native checkboxes and radio buttons)."""
@@ -336,9 +341,9 @@ def make_layout() -> html.Div:
             html.A("Download bundle (.zip)", id="download", className="button disabled", download=""),
             html.Span(id="download-error", className="download-error", role="alert"),
             html.Div(className="samp", children=[  # assets/samp.js: the SAMP Web Profile, to the user's own hub
-                html.Button("Send to TOPCAT", id="samp-topcat", className="samp-send", **{"data-tool": "topcat"},
+                html.Button("Send to TOPCAT", id="samp-topcat", className="samp-send", **_data("tool", "topcat"),
                             title="the sources, epochs and visits of this view, as VOTables, through SAMP"),
-                html.Button("Send to Aladin", id="samp-aladin", className="samp-send", **{"data-tool": "aladin"},
+                html.Button("Send to Aladin", id="samp-aladin", className="samp-send", **_data("tool", "aladin"),
                             title="the sky image and the sources of this view, through SAMP"),
                 html.Span(id="samp-status", className="muted", role="status"),
             ]),
