@@ -245,7 +245,8 @@ def _routes(server: Flask, settings: Settings, manager: object) -> None:
         obs, sky = exact.observed.observations, exact.sky
         page = page_view(exact.state)  # recorded in the manifest: which view this is, zoom and fold included
         data = bundles.get(exact.key(),  # built once
-                           lambda: build_bundle(view(exact.observed, exact.params), settings, sky, page))
+                           lambda: build_bundle(view(exact.observed, exact.params), settings, sky, page,
+                                                exact.evidence(settings)))
         headers = {"Content-Disposition": f'attachment; filename="wise_{safe_name(exact.observed.target.label())}.zip"',
                    "X-WISE-Cache": obs.cache_states()}
         failures = "; ".join(f"{t}={e.kind}" for t, e in obs.failures.items())

@@ -21,6 +21,8 @@ SESAME_URL = "https://cds.unistra.fr/cgi-bin/nph-sesame"
 SIA_URL = "https://irsa.ipac.caltech.edu/SIA"
 SIMBAD_TAP_URL = "https://simbad.cds.unistra.fr/simbad/sim-tap"
 GAIA_TAP_URL = "https://gea.esac.esa.int/tap-server/tap"
+#: IRSA's Image Server / IBE (https://irsa.ipac.caltech.edu/ibe/): the WISE frames' metadata and files.
+IBE_URL = "https://irsa.ipac.caltech.edu/ibe"
 
 #: Read timeout per IRSA table: (environment variable, default seconds). The names are the tables of
 #: ``core/tables.py`` (a test checks both name the same tables).
@@ -74,6 +76,10 @@ class Settings:
     sia_timeout_s: float = setting("WISE_TIMEOUT_SIA_S", 20.0, "read timeout of the image service (query, cutout)")
     simbad_timeout_s: float = setting("WISE_TIMEOUT_SIMBAD_S", 10.0, "read timeout of SIMBAD")
     gaia_timeout_s: float = setting("WISE_TIMEOUT_GAIA_S", 15.0, "read timeout of the Gaia archive")
+    ibe_url: str = setting("WISE_IBE_URL", IBE_URL, "IRSA's image archive (IBE): single-exposure frames and cutouts")
+    ibe_timeout_s: float = setting("WISE_TIMEOUT_IBE_S", 30.0, "read timeout of the image archive (search, cutout)")
+    max_frames: int = setting("WISE_MAX_FRAMES", 40, "single-exposure frames fetched per visit at most")
+    ibe_concurrency: int = setting("WISE_IBE_CONCURRENCY", 4, "cutouts asked of the image archive at once, all workers")
     batch_max_targets: int = setting("WISE_BATCH_MAX_TARGETS", 1000, "targets per list on the page (none in the CLI)")
     batch_max_names: int = setting("WISE_BATCH_MAX_NAMES", 100, "names resolved per list (the rest: coordinates)")
     batch_chunk: int = setting("WISE_BATCH_CHUNK", 500, "targets per upload query (a chunk runs, caches alone)")

@@ -25,6 +25,7 @@ from dashboard.pipeline import Observed, observe, sky_context, view, with_sky
 from dashboard.provenance.votables import TABLES, view_votable
 from dashboard.science.analysis import AnalysisParams, View
 from dashboard.sky.context import SkyContext
+from dashboard.sky.evidence import VisitEvidence, gather
 from dashboard.ui.urlstate import ViewState, page_view, parse_exact, to_params
 from dashboard.web.memo import Memo, fingerprint
 from dashboard.web.ratelimit import rate_limiter
@@ -41,6 +42,13 @@ class ExactView:
     sky: SkyContext
     params: AnalysisParams
     query: str
+
+    def evidence(self, settings: Settings) -> VisitEvidence | None:
+        """The visit's frames when the view asks for them in its bundle (``frames=1``): the
+        chosen visit's and the reference's (no strip), through the frames' cache."""
+        if not self.state.frames or self.state.visit is None:
+            return None
+        return gather(view(self.observed, self.params), self.state.visit, self.state.ref, settings, strip=False)
 
     def key(self, extra: Any = None) -> tuple:
         """What makes two requests the same (a memo's key): target, data, parameters, sky, the

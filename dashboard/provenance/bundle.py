@@ -30,6 +30,7 @@ from dashboard.core.model import Observations, TableResult
 from dashboard.core.releases import release_label
 from dashboard.core.tables import TABLES, UNITS, spec
 from dashboard.core.targets import ecliptic_latitude
+from dashboard.provenance import frames as frames_bundle
 from dashboard.provenance import sky as sky_bundle
 from dashboard.provenance.citations import ACKNOWLEDGEMENTS, BIBTEX, CITATIONS, USE_CITATIONS
 from dashboard.provenance.columns import ecsv
@@ -41,6 +42,7 @@ from dashboard.science.periodogram import Periodogram
 from dashboard.science.photometry import BANDS, SATURATED_FRACTION, SATURATION_ONSET_MAG, ZP_SOURCE
 from dashboard.science.quality import EPOCH_CUTS, SATURATION_CUT, saturation_keeps
 from dashboard.sky.context import SkyContext
+from dashboard.sky.evidence import VisitEvidence
 
 SED_COLUMNS = ["band", "wavelength_um", "mag", "mag_err", "flux_jy", "flux_err_jy", "upper_limit", "ph_qual",
                "cc_flag", "nu_fnu", "nu_fnu_err", "passed", "reasons", "note", "sat", "saturated", "phot",
@@ -324,16 +326,19 @@ def failures_text(observations: Observations) -> str:
 
 
 def build_bundle(view: View, settings: Settings, sky: SkyContext | None = None,
-                 page: Mapping[str, Any] | None = None) -> bytes:
+                 page: Mapping[str, Any] | None = None, evidence: VisitEvidence | None = None) -> bytes:
     """The zip of ``view`` as bytes: exactly what is on screen, with its sky context when given.
     ``page``: the view as the page's link holds it (its canonical query and every parameter,
     defaults included; ``ui.urlstate.page_view``), recorded even where no file depends on it (a
-    fold, a zoom, the plot unit), so the bundle says which view it is."""
+    fold, a zoom, the plot unit), so the bundle says which view it is. ``evidence``: a visit's
+    frames (URL ``frames=1``), added with ``provenance/frames.py``."""
     files = {**_raw_votables(view.observations), **data_files(view)}
     files["CITATION.bib"] = (BIBTEX + "".join(bib for _, _, bib in used_citations(view))
                              + (sky_bundle.bibtex(sky) if sky is not None else "")).encode()
     if sky is not None:
         files |= sky_bundle.files(sky)
+    if evidence is not None:
+        files |= frames_bundle.files(evidence)
     files["ACKNOWLEDGEMENTS.txt"] = ("\n\n".join(ACKNOWLEDGEMENTS.values()) + "\n").encode()
     files["README.txt"] = README.encode()
     files["reproduce.py"] = REPRODUCE.replace("{version}", __version__).encode()
@@ -345,6 +350,8 @@ def build_bundle(view: View, settings: Settings, sky: SkyContext | None = None,
     if sky is not None:
         entry["sky_context"] = sky_bundle.manifest_entry(sky, view)
         entry["citations"] += entry["sky_context"]["citations"]
+    if evidence is not None:
+        entry["visit_frames"] = frames_bundle.manifest_entry(evidence)
     files["manifest.json"] = (json.dumps(entry, indent=1, sort_keys=True, default=_plain) + "\n").encode()
     return zip_files(files, zip_time(r.provenance.retrieved_utc for r in view.observations.results.values()))
 

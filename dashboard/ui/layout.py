@@ -222,7 +222,7 @@ def _sky_panel() -> html.Section:
 #: screen-reader user would otherwise Tab through every control before it.
 SKIP_LINKS = [("sources-panel", "sources"), ("sed-panel", "SED"), ("lc-panel", "light curve"),
               ("controls-panel", "quality cuts"), ("pg-panel", "periodogram"), ("sky-panel", "sky context"),
-              ("footer", "download")]
+              ("frames-panel", "visit images"), ("footer", "download")]
 #: The grids are one tab stop each (``ONE_TAB_STOP``: arrow keys move inside, Tab leaves):
 #: without it Tab walked every header and cell, ~50 presses from the table to the first cut.
 
@@ -295,7 +295,31 @@ def _main(state: ViewState) -> html.Main:
             _named("band folded", dcc.RadioItems(id="fold-band", options=["W1", "W2"], value="W1", inline=True)),
         ])], panel_id="pg-panel"),
         _sky_panel(),
+        _frames_panel(),
     ])
+
+
+def _frames_panel() -> html.Section:
+    """The images of a visit (dashboard/sky/evidence.py): its own loading state and messages."""
+    return _panel("Visit images: the single-exposure frames of a visit, a reference, their difference", [
+        html.P("Choose a visit (its number is the visit column of lightcurve_visits.csv) and a reference "
+               "to compare it with; the frames are found by position and time in IRSA's image archive.",
+               className="muted"),
+        html.Div(id="frames-progress", className="progress", role="status"),
+        html.Div(id="frames-message", className="panel-message", role="status"),
+        html.P(id="visit-list", className="muted visit-list"),
+        dcc.Loading(dcc.Graph(id="frames-graph", figure=LOADING, config=GRAPH_CONFIG), type="circle"),
+        html.H3("Every visit, one stretch (W1, a few frames each)"),
+        dcc.Loading(dcc.Graph(id="strip-graph", figure=LOADING, config=GRAPH_CONFIG), type="circle"),
+        html.Details([html.Summary("frames used and their URLs"), html.Ul(id="frames-list", className="frames-list")]),
+    ], extra=[html.Div(className="frames-controls", children=[
+        html.Label("visit", htmlFor="visit-pick", className="muted"),
+        dcc.Input(id="visit-pick", type="number", min=0, step=1, debounce=True, placeholder="0, 1, …",
+                  className="small-input visit-pick"),
+        html.Label("reference", htmlFor="ref-pick", className="muted"),
+        dcc.Input(id="ref-pick", type="number", min=0, step=1, debounce=True, placeholder="none",
+                  className="small-input visit-pick"),
+    ])], panel_id="frames-panel")
 
 
 def make_layout() -> html.Div:
@@ -305,6 +329,7 @@ def make_layout() -> html.Div:
         dcc.Store(id="query"), dcc.Store(id="fetched"), dcc.Store(id="view-state"), dcc.Store(id="cancelled"),
         dcc.Store(id="canonical"), dcc.Store(id="address"), dcc.Store(id="zoom"),
         dcc.Store(id="sky-query"), dcc.Store(id="sky"), dcc.Store(id="motion"),
+        dcc.Store(id="frames-query"), dcc.Store(id="frames"),
         _skip_links(),
         html.Header(className="header", children=[
             html.Div(className="brand", children=[html.H1("WISE Explorer"),

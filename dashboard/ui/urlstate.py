@@ -55,6 +55,9 @@ class ViewState:
     fb: str = "W1"  # the band folded
     img: str = "W1"  # the WISE band of the sky-context image
     add: tuple[str, ...] = ()  # tables fetched on request (core/tables.ADDED): psr, catwise, unwise
+    visit: int | None = None  # the visit whose frames are shown (0-based ``visit`` of lightcurve_visits.csv)
+    ref: int | None = None  # a second visit: the blink's and the difference's reference
+    frames: bool = False  # the bundle adds the visit's frames (frames.csv, co-adds, difference)
     notices: tuple[str, ...] = field(default=(), compare=False)
 
     @property
@@ -221,12 +224,26 @@ def parse_query(search: str | None, *, max_radius: float = 120.0) -> ViewState:
                 changes["img"] = text
             else:
                 bad(key, "img is W1, W2, W3 or W4", None)
+        elif key in ("visit", "ref"):
+            number = _float(text, 0, 100000)
+            if number is not None and number == int(number):
+                changes[key] = int(number)
+            else:
+                bad(key, f"{key} is a visit number 0, 1, 2, … (the visit column of lightcurve_visits.csv)", None)
+        elif key == "frames":
+            if text in ("0", "1"):
+                changes["frames"] = text == "1"
+            else:
+                bad(key, "use 0 or 1", None)
         elif key in ("xr", "yr"):
             span = _range(text, key)
             changes["x_range" if key == "xr" else "y_range"] = span if span is not None else bad(
                 key, BOUNDS[key][2], None)
         else:
             notices.append(f"Ignored unknown parameter {key[:30]!r}.")
+    if changes.get("frames") and changes.get("visit") is None:
+        notices.append("Ignored frames=1: it needs a visit (visit=N) whose frames to add.")
+        changes["frames"] = False
     return replace(state, **changes, notices=tuple(notices))  # type: ignore[arg-type]  # values checked above
 
 
@@ -260,6 +277,12 @@ def to_query(state: ViewState) -> str:
         params["add"] = ",".join(state.add)
     if state.fold is not None:
         params["fold"] = state.fold if isinstance(state.fold, str) else f"{state.fold:.9g}"
+    if state.visit is not None:
+        params["visit"] = str(state.visit)
+    if state.ref is not None:
+        params["ref"] = str(state.ref)
+    if state.frames:
+        params["frames"] = "1"
     if state.x_range is not None:
         params["xr"] = ",".join(f"{v:.9g}" for v in state.x_range)
     if state.y_range is not None:
@@ -269,7 +292,7 @@ def to_query(state: ViewState) -> str:
 
 #: Every parameter a link may hold, in ``to_query``'s order; the optional ones are absent at their default.
 PARAMETERS = ("target", "r", "src", "ph", "cc", "ext", "snr", "cuts", "bin", "unit", "sed", "phot", "match", "w4red",
-              "gap", "othr", "oq", "alpha", "pg", "fb", "img", "add", "fold", "xr", "yr")
+              "gap", "othr", "oq", "alpha", "pg", "fb", "img", "add", "visit", "ref", "frames", "fold", "xr", "yr")
 
 
 def page_view(state: ViewState) -> dict[str, Any]:

@@ -7,6 +7,7 @@ from dashboard.archive.store import Store
 from dashboard.config import Settings
 from dashboard.pipeline import Observed
 from dashboard.sky.context import SkyContext
+from dashboard.sky.evidence import VisitEvidence
 
 
 class Handover:
@@ -39,6 +40,17 @@ class Handover:
         except Exception:
             return None
         return value if isinstance(value, SkyContext) else None
+
+
+    def put_frames(self, frames_id: str, evidence: VisitEvidence) -> None:
+        self.store.set(f"frames:{frames_id}", evidence, expire=self.ttl_s)
+
+    def get_frames(self, frames_id: str) -> VisitEvidence | None:
+        try:
+            value = self.store.get(f"frames:{frames_id}")
+        except Exception:
+            return None
+        return value if isinstance(value, VisitEvidence) else None
 
 
 def handover(settings: Settings) -> Handover:

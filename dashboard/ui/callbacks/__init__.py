@@ -17,6 +17,7 @@ from dash import ClientsideFunction, Input, Output, State, ctx, no_update
 from dashboard.config import Settings
 from dashboard.ui import batch
 from dashboard.ui.callbacks.fetching import fetch
+from dashboard.ui.callbacks.frames import register_frames
 from dashboard.ui.callbacks.rendering import PANELS, panel_outputs, render
 from dashboard.ui.callbacks.sky import moves, register_sky
 from dashboard.ui.callbacks.urlsync import CONTROLS, controls_of, sync_state, zoom_search
@@ -128,4 +129,5 @@ def register(app: dash.Dash, settings: Settings) -> None:
     )(on_motion)
 
     register_sky(app, settings)
+    register_frames(app, settings)
     batch.register(app, settings)

@@ -51,7 +51,14 @@ CONTROLS: dict[str, tuple[Callable[[ViewState], Any], Callable[[Any], dict[str, 
                    lambda v: {"fold": parse_fold(str(v or ""))}),
     "fold-band": (lambda s: s.fb, lambda v: {"fb": v if v in ("W1", "W2") else "W1"}),
     "img-band": (lambda s: s.img, lambda v: {"img": v if v in BANDS else "W1"}),
+    "visit-pick": (lambda s: s.visit, lambda v: {"visit": _visit(v)}),
+    "ref-pick": (lambda s: s.ref, lambda v: {"ref": _visit(v)}),
 }
+
+
+def _visit(value: object) -> int | None:
+    """A visit chosen in a dropdown: a number 0, 1, …, or none."""
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
 
 
 NEW_LOOKUP = ("go", "target-input", "radius-input")

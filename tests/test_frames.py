@@ -1,0 +1,128 @@
+"""The frames of a visit (#30 items 1-2, service layer): IBE's metadata search by position and
+time, cutouts through the cache with a frame cap and per-frame failures, and the visit co-add and
+difference on one WCS. The frames are CONSTRUCTED (tests/ibe_server.py: no recording holds a
+NEOWISE scan_id/frame_num), placed at the real exposure times of AT2019dsg's recorded visits."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import replace
+
+import numpy as np
+import pytest
+from astropy.io import fits
+
+from dashboard.core.errors import ServiceHttpError, ServiceUnreachable
+from dashboard.pipeline import observe, view
+from dashboard.science.analysis import AnalysisParams
+from dashboard.sky.frames import FrameFetcher, search_url
+from dashboard.sky.visit_image import coadd, difference, to_fits
+from ibe_server import LocalIbe
+from servers import free_port
+
+RA, DEC = 314.26238, 14.20441
+
+
+@pytest.fixture(scope="module")
+def ibe_server():
+    server = LocalIbe().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def visits(offline_settings):
+    """The real visits of AT2019dsg and the times of their NEOWISE-R exposures."""
+    shown = view(observe("AT2019dsg", 2.5, offline_settings), AnalysisParams())
+    epochs = shown.lightcurve.epochs
+    neowise = epochs[(epochs["table"] == "neowiser_p1bs_psd") & (epochs["band"] == "W1")]
+    return {int(v): np.sort(rows["mjd"].to_numpy(float)) for v, rows in neowise.groupby("visit")}
+
+
+@pytest.fixture
+def ibe(ibe_server, visits):
+    ibe_server.frames = [(f"{10000 + v:05d}b", 100 + i, float(m)) for v, times in visits.items()
+                         for i, m in enumerate(times)]
+    ibe_server.source = (RA, DEC)
+    first = min(visits)
+    ibe_server.flux_of = lambda mjd: 3000.0 if mjd < visits[first].max() + 1 else 1000.0  # brighter in the first
+    ibe_server.fail_frames = set()
+    ibe_server.search_status = None
+    ibe_server.requests.clear()
+    return ibe_server
+
+
+@pytest.fixture
+def frame_settings(settings, ibe):
+    return replace(settings, ibe_url=ibe.url, ibe_timeout_s=5.0, max_frames=40)
+
+
+def window(times: np.ndarray) -> tuple[float, float]:
+    return float(times.min()), float(times.max())
+
+
+def test_a_visits_frames_are_found_by_position_and_time_and_each_failure_is_named(frame_settings, ibe, visits):
+    first = min(visits)
+    got = FrameFetcher(frame_settings).visit(RA, DEC, *window(visits[first]))
+    assert got.failure is None
+    assert len(got.cutouts) == 2 * len(visits[first])  # W1 and W2 of every exposure of the visit, none else
+    assert {c.frame.band for c in got.cutouts} == {1, 2}
+    assert all(c.status == "fetched" and c.raw for c in got.cutouts)
+    assert got.cutouts[0].url.startswith(f"{ibe.url}/data/wise/merge/merge_p1bm_frm/{got.cutouts[0].frame.scan_id[-2:]}/")
+    assert "center=314.2623800,+14.2044100&size=31pix" in got.cutouts[0].url
+    asked = ibe.count("cutout")
+    again = FrameFetcher(frame_settings).visit(RA, DEC, *window(visits[first]))
+    assert ibe.count("cutout") == asked and all(c.from_cache for c in again.cutouts)  # cached by URL
+    second = sorted(visits)[1]
+    broken = next((s, n) for s, n, m in ibe.frames if m == visits[second][0])  # one exposure of another visit
+    ibe.fail_frames = {broken}
+    other = FrameFetcher(frame_settings).visit(RA, DEC, *window(visits[second]))
+    failed = [c for c in other.cutouts if c.status != "fetched"]
+    assert len(failed) == 2  # its W1 and W2 frames: named, with why
+    assert all((c.frame.scan_id, c.frame.frame_num) == broken and "answered HTTP 500" in c.status for c in failed)
+    assert any(c.status == "fetched" for c in other.cutouts)
+    capped = FrameFetcher(replace(frame_settings, max_frames=3)).visit(RA, DEC, *window(visits[sorted(visits)[2]]))
+    assert [c.status for c in capped.cutouts[3:]] == [
+        "not fetched: more than 3 frames in this visit (WISE_MAX_FRAMES)"] * (len(capped.cutouts) - 3)
+
+
+def test_the_archive_failing_or_unreachable_is_told_and_never_cached(frame_settings, ibe, visits):
+    first = min(visits)
+    ibe.search_status = 503
+    failed = FrameFetcher(frame_settings).visit(RA, DEC, *window(visits[first]))
+    assert isinstance(failed.failure, ServiceHttpError) and "answered HTTP 503" in str(failed.failure)
+    ibe.search_status = None
+    assert FrameFetcher(frame_settings).visit(RA, DEC, *window(visits[first])).failure is None  # not cached
+    nowhere = replace(frame_settings, ibe_url=f"http://127.0.0.1:{free_port()}/ibe", connect_timeout_s=1.0)
+    assert isinstance(FrameFetcher(nowhere).visit(RA, DEC, 58000.0, 58001.0).failure, ServiceUnreachable)
+    with pytest.raises(ValueError):
+        search_url(ibe.url, float("nan"), DEC, 1.0, 2.0, (1,))
+
+
+def test_the_visit_coadd_puts_the_source_on_the_target_and_the_difference_shows_the_change(frame_settings, ibe,
+                                                                                         visits):
+    """Frames rotated, offset and SIP-distorted, with zero points that differ: the co-add has the
+    source at the grid's centre to a third of a pixel, and its flux ratio between a visit 3x as
+    bright and another is 3 to 3 %; the difference is positive at the target."""
+    first, later = min(visits), sorted(visits)[3]
+    images = {}
+    for v in (first, later):
+        got = FrameFetcher(frame_settings).visit(RA, DEC, *window(visits[v]), size_pix=31)
+        w1 = [(c.frame, c.url, c.raw) for c in got.cutouts if c.frame.band == 1 and c.raw]
+        images[v] = coadd(w1, 1, RA, DEC, 31)
+    a, b = images[first], images[later]
+    assert len(a.frames) == len(visits[first]) and a.urls[0].endswith("size=31pix")
+    yy, xx = np.mgrid[0:31, 0:31]
+    signal = np.nan_to_num(a.data - np.nanmedian(a.data))
+    near = (np.hypot(xx - 15, yy - 15) < 5) & (signal > 0)
+    cx, cy = (signal[near] * xx[near]).sum() / signal[near].sum(), (signal[near] * yy[near]).sum() / signal[near].sum()
+    assert abs(cx - 15) < 0.33 and abs(cy - 15) < 0.33
+    aperture = np.hypot(xx - 15, yy - 15) < 5
+    flux = [float(np.nansum((im.data - np.nanmedian(im.data))[aperture])) for im in (a, b)]
+    assert flux[0] / flux[1] == pytest.approx(3.0, rel=0.03)
+    diff = difference(a, b)
+    assert diff[15, 15] > 10 * np.nanstd(diff[~aperture])
+    hdu = fits.open(io.BytesIO(to_fits(a, visit=first)))[0]
+    assert hdu.header["NFRAMES"] == len(a.frames) and hdu.header["FRAME001"].startswith(a.frames[0].scan_id)
+    assert hdu.header["CTYPE1"] == "RA---TAN" and "reproject" in str(hdu.header["COMMENT"])
+    assert to_fits(a, visit=first) == to_fits(a, visit=first)  # the same data give the same bytes
