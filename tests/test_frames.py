@@ -11,13 +11,13 @@ from dataclasses import replace
 import numpy as np
 import pytest
 from astropy.io import fits
+from ibe_server import LocalIbe
 
 from dashboard.core.errors import ServiceHttpError, ServiceUnreachable
 from dashboard.pipeline import observe, view
 from dashboard.science.analysis import AnalysisParams
 from dashboard.sky.frames import FrameFetcher, search_url
 from dashboard.sky.visit_image import coadd, difference, to_fits
-from ibe_server import LocalIbe
 from servers import free_port
 
 RA, DEC = 314.26238, 14.20441
@@ -68,8 +68,9 @@ def test_a_visits_frames_are_found_by_position_and_time_and_each_failure_is_name
     assert len(got.cutouts) == 2 * len(visits[first])  # W1 and W2 of every exposure of the visit, none else
     assert {c.frame.band for c in got.cutouts} == {1, 2}
     assert all(c.status == "fetched" and c.raw for c in got.cutouts)
-    assert got.cutouts[0].url.startswith(f"{ibe.url}/data/wise/merge/merge_p1bm_frm/{got.cutouts[0].frame.scan_id[-2:]}/")
-    assert "center=314.2623800,+14.2044100&size=31pix" in got.cutouts[0].url
+    first_url = got.cutouts[0].url
+    assert first_url.startswith(f"{ibe.url}/data/wise/merge/merge_p1bm_frm/{got.cutouts[0].frame.scan_id[-2:]}/")
+    assert "center=314.2623800,+14.2044100&size=31pix" in first_url
     asked = ibe.count("cutout")
     again = FrameFetcher(frame_settings).visit(RA, DEC, *window(visits[first]))
     assert ibe.count("cutout") == asked and all(c.from_cache for c in again.cutouts)  # cached by URL
@@ -126,3 +127,114 @@ def test_the_visit_coadd_puts_the_source_on_the_target_and_the_difference_shows_
     assert hdu.header["NFRAMES"] == len(a.frames) and hdu.header["FRAME001"].startswith(a.frames[0].scan_id)
     assert hdu.header["CTYPE1"] == "RA---TAN" and "reproject" in str(hdu.header["COMMENT"])
     assert to_fits(a, visit=first) == to_fits(a, visit=first)  # the same data give the same bytes
+
+
+def test_the_link_holds_the_visit_and_its_reference_and_refuses_what_is_not_one():
+    from dashboard.ui.urlstate import parse_query, to_query
+
+    state = parse_query("target=AT2019dsg&visit=7&ref=3&frames=1")
+    assert (state.visit, state.ref, state.frames, state.notices) == (7, 3, True, ())
+    assert parse_query(to_query(state)) == state
+    assert "visit=" not in to_query(parse_query("target=AT2019dsg"))  # absent at its default
+    bad = parse_query("target=x&visit=-1&ref=2.5")
+    assert bad.visit is None and bad.ref is None and len(bad.notices) == 2 and "visit number" in bad.notices[0]
+    lone = parse_query("target=x&frames=1")
+    assert not lone.frames and "needs a visit" in lone.notices[0]
+
+
+def test_the_evidence_of_a_visit_lists_every_frame_and_the_strip_every_visit(frame_settings, ibe, visits,
+                                                                             offline_settings):
+    from dashboard.sky.evidence import FRAME_COLUMNS, gather, visit_windows
+
+    shown = view(observe("AT2019dsg", 2.5, offline_settings), AnalysisParams())
+    windows = visit_windows(shown)
+    chosen, ref = sorted(visits)[0], sorted(visits)[3]
+    evidence = gather(shown, chosen, ref, frame_settings)
+    table = evidence.frames_table()
+    assert list(table.columns) == FRAME_COLUMNS and set(table["visit"]) == {chosen, ref}
+    assert len(table) == 2 * (len(visits[chosen]) + len(visits[ref])) and (table["status"] == "fetched").all()
+    assert set(evidence.strip) == set(visits) and set(visits) <= set(windows)  # AllWISE visits have no frames here
+    assert evidence.difference(1) is not None and evidence.positions[chosen][0].size > 0
+    with pytest.raises(ValueError, match="visit 999 is not one of them"):
+        gather(shown, 999, None, frame_settings)
+    offline = gather(shown, chosen, None, replace(frame_settings, offline=True))
+    assert offline.failure is not None and "runs offline" in str(offline.failure) and not offline.images
+
+
+def test_frames_1_adds_the_frames_to_the_bundle_and_the_same_data_give_the_same_bytes(frame_settings, ibe, visits):
+    import json
+    import zipfile
+
+    from dashboard.app import create_app
+
+    client = create_app(frame_settings).server.test_client()
+    chosen, ref = sorted(visits)[0], sorted(visits)[1]  # 13 exposures each: under the cap of 40 frames
+    query = f"target=AT2019dsg&r=2.5&visit={chosen}&ref={ref}"
+    plain = client.get(f"/bundle.zip?{query}")
+    assert plain.status_code == 200
+    assert not [n for n in zipfile.ZipFile(io.BytesIO(plain.data)).namelist() if n.startswith("frames")]
+    first = client.get(f"/bundle.zip?{query}&frames=1")
+    assert first.status_code == 200, first.data[:300]
+    names = zipfile.ZipFile(io.BytesIO(first.data)).namelist()
+    assert {"frames.csv", f"frames/visit_{chosen}_w1.fits", f"frames/visit_{ref}_w2.fits",
+            f"frames/difference_{chosen}_minus_{ref}_w1.fits"} <= set(names)
+    entry = json.loads(zipfile.ZipFile(io.BytesIO(first.data)).read("manifest.json"))["visit_frames"]
+    assert entry["visit"] == chosen and entry["frames"]["fetched"] == entry["frames"]["count"] > 0
+    assert "reproject" in entry["coadd_method"] and entry["software"]["reproject"] != "not installed"
+    again = create_app(frame_settings).server.test_client()  # a fresh app (the route memoizes): built anew
+    assert again.get(f"/bundle.zip?{query}&frames=1").data == first.data
+
+
+@pytest.fixture(scope="module")
+def frames_app(tmp_path_factory, ibe_server):
+    """The app (IRSA unreachable: the offline archive answers) with the image-archive stand-in."""
+    from test_browser import _start_app
+
+    url, proc = _start_app(tmp_path_factory, f"http://127.0.0.1:{free_port()}/tap", WISE_IBE_URL=ibe_server.url)
+    yield url
+    proc.terminate()
+    proc.wait(10)
+
+
+@pytest.mark.browser
+def test_the_page_shows_a_visit_its_reference_their_difference_and_the_strip(browser, frames_app, ibe, visits):
+    from test_browser import wait_rendered
+
+    chosen, ref = sorted(visits)[0], sorted(visits)[1]
+    page = browser.new_page(viewport={"width": 1440, "height": 900})
+    page.goto(f"{frames_app}/?target=AT2019dsg&r=2.5&visit={chosen}&ref={ref}")
+    wait_rendered(page, target="AT2019dsg")
+    page.wait_for_function(f"() => (document.querySelector('#frames-graph') || {{}}).textContent"
+                           f"?.includes('visit {chosen} − visit {ref}')", timeout=60_000)
+    assert f"reference: visit {ref}" in page.text_content("#frames-graph")
+    page.wait_for_function("() => document.querySelectorAll('#strip-graph .annotation-text').length > 3",
+                           timeout=60_000)
+    assert page.locator("#strip-graph .annotation-text").count() == len(visits)  # every NEOWISE visit
+    links = page.locator("#frames-list a")
+    assert links.count() == 2 * (len(visits[chosen]) + len(visits[ref]))
+    assert links.first.get_attribute("href").startswith(ibe.url + "/data/wise/merge/merge_p1bm_frm/")
+    assert "visits: 0: MJD" in page.text_content("#visit-list")
+    page.fill("#ref-pick", str(sorted(visits)[2]))
+    page.press("#ref-pick", "Enter")
+    page.wait_for_function(f"() => location.search.includes('ref={sorted(visits)[2]}')", timeout=20_000)
+    page.close()
+
+
+@pytest.mark.browser
+def test_an_unreachable_image_archive_is_said_in_its_panel_and_the_view_stands(browser, tmp_path_factory, visits):
+    from test_browser import _start_app, wait_rendered
+
+    url, proc = _start_app(tmp_path_factory, f"http://127.0.0.1:{free_port()}/tap",
+                           WISE_IBE_URL=f"http://127.0.0.1:{free_port()}/ibe")
+    try:
+        page = browser.new_page(viewport={"width": 1440, "height": 900})
+        page.goto(f"{url}/?target=AT2019dsg&r=2.5&visit={sorted(visits)[0]}")
+        wait_rendered(page, target="AT2019dsg")
+        page.wait_for_function("() => document.querySelector('#frames-message').textContent.includes("
+                               "'cannot be reached')", timeout=60_000)
+        assert "the rest of the view is unaffected" in page.text_content("#frames-message")
+        assert page.locator("#sed-graph .main-svg").count() >= 1 and page.locator("#lc-graph .main-svg").count() >= 1
+        page.close()
+    finally:
+        proc.terminate()
+        proc.wait(10)
