@@ -207,6 +207,9 @@ def test_the_page_shows_a_visit_its_reference_their_difference_and_the_strip(bro
     page.wait_for_function(f"() => (document.querySelector('#frames-graph') || {{}}).textContent"
                            f"?.includes('visit {chosen} − visit {ref}')", timeout=60_000)
     assert f"reference: visit {ref}" in page.text_content("#frames-graph")
+    page.click(f"#frames-graph >> text=blink: visit {ref}")  # the blink: the reference in the visit's place
+    page.wait_for_function(f"() => document.querySelector('#frames-graph').textContent"
+                           f".includes('visit {ref} (in place of {chosen})')", timeout=10_000)
     page.wait_for_function("() => document.querySelectorAll('#strip-graph .annotation-text').length > 3",
                            timeout=60_000)
     assert page.locator("#strip-graph .annotation-text").count() == len(visits)  # every NEOWISE visit
@@ -238,3 +241,25 @@ def test_an_unreachable_image_archive_is_said_in_its_panel_and_the_view_stands(b
     finally:
         proc.terminate()
         proc.wait(10)
+
+
+def test_clicking_a_visit_on_the_light_curve_puts_it_in_the_link(offline_settings):
+    """The light curve's visit medians carry their visit as the last of their customdata; a click
+    on one (the clickData Dash sends, built from the real figure of AT2019dsg) sets ``visit``; a
+    click on an exposure does nothing."""
+    from dashboard.ui.callbacks.urlsync import sync_state
+    from dashboard.ui.figures import array
+    from dashboard.ui.figures.lightcurve import clicked_visit, lightcurve_figure
+
+    shown = view(observe("AT2019dsg", 2.5, offline_settings), AnalysisParams())
+    figure = lightcurve_figure(shown)
+    medians = next(t for t in figure["data"] if t.get("name") == "W1 visit median")
+    rows = array(medians["customdata"]).reshape(-1, 4)
+    fifth = [int(v) for v in rows[4]]
+    assert fifth[3] == int(shown.lightcurve.visits[shown.lightcurve.visits["band"] == "W1"]["visit"].iloc[4])
+    click = {"points": [{"curveNumber": 3, "pointNumber": 4, "customdata": fifth}]}
+    assert clicked_visit(click) == fifth[3]
+    assert clicked_visit({"points": [{"customdata": 14.2}]}) is None and clicked_visit(None) is None
+    out = sync_state(offline_settings, "lc-graph", "?target=AT2019dsg&r=2.5", None, {}, "AT2019dsg", 2.5, None,
+                     click=click)
+    assert f"visit={fifth[3]}" in out["search"]

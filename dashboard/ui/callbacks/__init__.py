@@ -30,11 +30,11 @@ log = logging.getLogger(__name__)
 
 def register(app: dash.Dash, settings: Settings) -> None:
     def on_state(search: str | None, go: int, target_submit: int, radius_submit: int, cell: dict | None,
-                 controls: dict[str, Any], target_text: str | None, radius_text: object,
+                 click: dict | None, controls: dict[str, Any], target_text: str | None, radius_text: object,
                  query: dict | None) -> dict:
         trigger = (ctx.triggered_id if ctx.triggered else None) or "url"
         return sync_state(settings, trigger, search, cell, controls, target_text, radius_text, query,
-                          client=client_address())
+                          client=client_address(), click=click)
 
     app.callback(
         output={"search": Output("url", "search"), "target": Output("target-input", "value"),
@@ -46,6 +46,7 @@ def register(app: dash.Dash, settings: Settings) -> None:
         inputs={"search": Input("url", "search"), "go": Input("go", "n_clicks"),
                 "target_submit": Input("target-input", "n_submit"),
                 "radius_submit": Input("radius-input", "n_submit"), "cell": Input("sources", "cellClicked"),
+                "click": Input("lc-graph", "clickData"),
                 "controls": {cid: Input(cid, "value") for cid in CONTROLS}},
         state={"target_text": State("target-input", "value"), "radius_text": State("radius-input", "value"),
                "query": State("query", "data")},

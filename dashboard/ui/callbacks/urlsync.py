@@ -24,6 +24,7 @@ from dashboard.ui.callbacks.rendering import (
     panel_outputs,
     placeholder,
 )
+from dashboard.ui.figures.lightcurve import clicked_visit
 from dashboard.ui.urlstate import BOUNDS, ViewState, fold_refusal, parse_fold, parse_query, to_query
 from dashboard.web.ratelimit import rate_limiter
 
@@ -154,7 +155,8 @@ def zoom_search(settings: Settings, search: str | None, relayout: dict | None) -
 
 
 def sync_state(settings: Settings, trigger: str, search: str | None, cell: dict | None, controls: dict[str, Any],
-               target_text: str | None, radius_text: object, query: dict | None, client: str = "local") -> dict:
+               target_text: str | None, radius_text: object, query: dict | None, client: str = "local",
+               click: dict | None = None) -> dict:
     """URL <-> controls. ``trigger`` is the id of the input that changed."""
     current = parse_query(search, max_radius=settings.max_radius_arcsec)
     notice: Any = no_update
@@ -168,6 +170,12 @@ def sync_state(settings: Settings, trigger: str, search: str | None, cell: dict 
         state = replace(current, target=(target_text or "").strip(), radius=float(radius_text),  # type: ignore[arg-type]
                         source="", notices=())
         new_search, notice = to_query(state), ""
+    elif trigger == "lc-graph":  # a visit clicked: its frames below
+        visit = clicked_visit(click)
+        if visit is None or visit == current.visit:
+            return _unchanged()
+        state = replace(current, visit=visit, notices=())
+        new_search = to_query(state)
     elif trigger == "sources":
         key = (cell or {}).get("rowId")
         state = replace(current, source=str(key)[:64] if key else "", notices=())

@@ -96,7 +96,32 @@ def visit_figure(evidence: VisitEvidence, band: int = 1) -> Figure:
     layout = base_layout(300, margin={"l": 10, "r": 10, "t": 30, "b": 10}, annotations=titles,
                          legend={"orientation": "h", "y": -0.02, "yanchor": "top"})
     _axes(layout, count, size)
-    return {"data": data, "layout": layout}
+    figure: dict[str, Any] = {"data": data, "layout": layout}
+    if ref is not None:
+        _blink(figure, image.data, ref.data, titles, evidence)
+    return figure
+
+
+def _blink(figure: dict[str, Any], visit: np.ndarray, ref: np.ndarray, titles: list[dict[str, Any]],
+           evidence: VisitEvidence) -> None:
+    """A blink of the two visits in the first panel: the reference as a second, hidden layer of
+    the same axes, and two buttons that show one or the other in place (one stretch, one grid):
+    what changed jumps out where side by side it hides."""
+    data = figure["data"]
+    layer = dict(data[0], z=typed(np.asarray(ref, np.float32), "f4"), visible=False,
+                 name=f"visit {evidence.ref} (blink)", hovertemplate=f"visit {evidence.ref}: %{{z:.1f}}<extra></extra>")
+    data.insert(1, layer)
+    show_visit = {"visible": [True, False]}
+    show_ref = {"visible": [False, True]}
+    figure["layout"]["updatemenus"] = [{
+        "type": "buttons", "direction": "right", "showactive": True, "active": 0, "x": 1.0, "y": -0.03,
+        "xanchor": "right", "yanchor": "top", "pad": {"t": 0, "r": 0}, "buttons": [
+            {"label": f"visit {evidence.visit}", "method": "update",
+             "args": [show_visit, {"annotations[0].text": titles[0]["text"]}, [0, 1]]},
+            {"label": f"blink: visit {evidence.ref}", "method": "update",
+             "args": [show_ref, {"annotations[0].text": f"visit {evidence.ref} (in place of {evidence.visit})"},
+                      [0, 1]]}]}]
+    figure["layout"]["margin"]["b"] = 40
 
 
 def strip_figure(evidence: VisitEvidence) -> Figure:

@@ -170,6 +170,8 @@ def _rejected_traces(data: list[dict[str, Any]], band: str, bad: pd.DataFrame, y
 
 
 def _visit_traces(vb: pd.DataFrame, band: str, y: str, ey: str, scale: float, fmt: str) -> list[dict[str, Any]]:
+    """The visit medians (and limits) of a band; each point's last ``customdata`` is its visit
+    number (``clicked_visit``: a click shows that visit's frames)."""
     out = []
     limit = vb["upper_limit"].astype(bool)
     det, lim = vb[~limit], vb[limit]
@@ -180,18 +182,20 @@ def _visit_traces(vb: pd.DataFrame, band: str, y: str, ey: str, scale: float, fm
             mode="markers", name=f"{band} visit median", legendgroup=band,
             marker=dict(size=9, color=colour, line=dict(width=1, color="#222")),
             error_y=dict(type="data", array=typed(np.nan_to_num(det[ey].to_numpy(float)) * scale), color=colour),
-            customdata=counts_data(det[["n_used", "n_rejected", "n_limits"]].to_numpy(int)),
+            customdata=counts_data(det[["n_used", "n_rejected", "n_limits", "visit"]].to_numpy(int)),
             hovertemplate=f"{band} visit, MJD {REFERENCE_MJD:.0f} + %{{x:.1f}}: %{{y:{fmt}}} ± "
                           f"%{{error_y.array:{fmt}}}<br>%{{customdata[0]}} used, %{{customdata[1]}} rejected, "
-                          "%{customdata[2]} upper limits set aside<extra></extra>"))
+                          "%{customdata[2]} upper limits set aside<br>visit %{customdata[3]}: click for its "
+                          "frames<extra></extra>"))
     if len(lim):
         out.append(dict(
             type="scatter", x=since_reference(lim["mjd"]), y=typed(lim[y].to_numpy(float) * scale),
             mode="markers", name=f"{band} visit 95% upper limit", legendgroup=band,
             marker=dict(size=11, symbol="triangle-down", color=colour, line=dict(width=1, color="#222")),
-            customdata=counts_data(lim["n_limits"].to_numpy(int)),
+            customdata=counts_data(lim[["n_limits", "visit"]].to_numpy(int)),
             hovertemplate=f"{band} visit, MJD {REFERENCE_MJD:.0f} + %{{x:.1f}}: 95% upper limit %{{y:{fmt}}}"
-                          "<br>from %{customdata} limits<extra></extra>"))
+                          "<br>from %{customdata[0]} limits<br>visit %{customdata[1]}: click for its frames"
+                          "<extra></extra>"))
     return out
 
 
@@ -206,3 +210,13 @@ def _colour_traces(lc: Any, lo: float, hi: float) -> list[dict[str, Any]]:
                  error_y=dict(type="data", array=typed(colour["w1_w2_err"]), color="#444"),
                  hovertemplate=f"W1−W2 %{{y:.3f}} ± %{{error_y.array:.3f}} mag, MJD {REFERENCE_MJD:.0f} + "
                                "%{x:.1f}<extra></extra>")]
+
+
+def clicked_visit(click: dict | None) -> int | None:
+    """The visit of a clicked visit median or limit (its ``customdata``: counts, then the visit),
+    or None for any other point (exposures carry no such list)."""
+    points = (click or {}).get("points") or []
+    data = points[0].get("customdata") if points and isinstance(points[0], dict) else None
+    if isinstance(data, list) and len(data) in (2, 4) and isinstance(data[-1], int | float) and data[-1] >= 0:
+        return int(data[-1])
+    return None
