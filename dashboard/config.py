@@ -80,6 +80,7 @@ class Settings:
     ibe_timeout_s: float = setting("WISE_TIMEOUT_IBE_S", 30.0, "read timeout of the image archive (search, cutout)")
     max_frames: int = setting("WISE_MAX_FRAMES", 40, "single-exposure frames fetched per visit at most")
     ibe_concurrency: int = setting("WISE_IBE_CONCURRENCY", 4, "cutouts asked of the image archive at once, all workers")
+    ibe_per_minute: int = setting("WISE_IBE_PER_MINUTE", 600, "requests to the image archive a minute, all workers")
     batch_max_targets: int = setting("WISE_BATCH_MAX_TARGETS", 1000, "targets per list on the page (none in the CLI)")
     batch_max_names: int = setting("WISE_BATCH_MAX_NAMES", 100, "names resolved per list (the rest: coordinates)")
     batch_chunk: int = setting("WISE_BATCH_CHUNK", 500, "targets per upload query (a chunk runs, caches alone)")

@@ -87,6 +87,17 @@ def test_a_visits_frames_are_found_by_position_and_time_and_each_failure_is_name
         "not fetched: more than 3 frames in this visit (WISE_MAX_FRAMES)"] * (len(capped.cutouts) - 3)
 
 
+def test_the_requests_to_the_archive_are_counted_and_kept_within_their_budget(frame_settings, ibe, visits):
+    """Past WISE_IBE_PER_MINUTE requests a minute (all workers: the shared store counts them) a
+    frame is not asked for, and says why; a cached frame costs nothing."""
+    first = min(visits)
+    got = FrameFetcher(replace(frame_settings, ibe_per_minute=5)).visit(RA, DEC, *window(visits[first]))
+    fetched = [c for c in got.cutouts if c.status == "fetched"]
+    assert len(fetched) == 4 and ibe.count("cutout") == 4 and ibe.count("search") == 1  # 5 requests in all
+    assert all("budget of 5 image-archive requests a minute is used up" in c.status
+               for c in got.cutouts if c.status != "fetched")
+
+
 def test_the_archive_failing_or_unreachable_is_told_and_never_cached(frame_settings, ibe, visits):
     first = min(visits)
     ibe.search_status = 503

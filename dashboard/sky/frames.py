@@ -15,8 +15,9 @@ vanished are the ones that explain a dip. IRSA documents both requests
 
 Each cutout is cached in the shared store under its URL (a failure never is); at most
 ``WISE_IBE_CONCURRENCY`` cutouts are asked at once across all workers and hosts (the shared
-upstream slots of the image archive); at most ``WISE_MAX_FRAMES`` frames per visit are fetched, the
-rest listed as not fetched, with why. A frame that fails is named; the others still come.
+upstream slots of the image archive), and at most ``WISE_IBE_PER_MINUTE`` requests a minute (each
+counted in the shared store); at most ``WISE_MAX_FRAMES`` frames per visit are fetched, the rest
+listed as not fetched, with why. A frame that fails is named; the others still come.
 """
 
 from __future__ import annotations
@@ -25,8 +26,9 @@ import hashlib
 import io
 import logging
 import math
+import time
 from dataclasses import dataclass, field
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import pandas as pd
 
@@ -167,6 +169,7 @@ class FrameFetcher:
             hit = None
         if hit is not None:
             return hit, True
+        self._account()
         with self.slots.slot(wait_s=self.settings.ibe_timeout_s):
             value = ask()
         try:
@@ -174,6 +177,17 @@ class FrameFetcher:
         except Exception:
             log.warning("frames: could not cache %s", url)
         return value, False
+
+    def _account(self) -> None:
+        """Count one request to the image archive in this minute, across every worker and host;
+        past ``WISE_IBE_PER_MINUTE`` it is not sent (IRSA is a shared service)."""
+        budget = self.settings.ibe_per_minute
+        if budget <= 0:
+            return
+        host = urlsplit(self.settings.ibe_url).netloc
+        if self.store.incr(f"ibe:requests:{host}:{int(time.time() // 60)}", expire=120) > budget:
+            raise ServerBusy(f"this server's budget of {budget} image-archive requests a minute is used up "
+                             "(WISE_IBE_PER_MINUTE); try again in a minute")
 
     def visit(self, ra: float, dec: float, mjd_lo: float, mjd_hi: float, *, size_pix: int = 31,
               bands: tuple[int, ...] = (1, 2)) -> VisitFrames:
