@@ -98,7 +98,7 @@ def to_fits(image: VisitImage, *, visit: int, data: np.ndarray | None = None, no
     from astropy.io import fits
 
     header = fits.Header.fromstring(image.header_text)
-    header["BUNIT"] = ("DN at ZP 22.5", "flux scaled to zero point 22.5 mag by each frame's MAGZP")
+    header["BUNIT"] = ("DN at ZP 22.5", "DN scaled to zero point 22.5 by MAGZP")
     header["VISIT"] = (visit, "0-based visit of lightcurve_visits.csv")
     header["BAND"] = (f"W{image.band}", "WISE band")
     header["NFRAMES"] = (len(image.frames), "single-exposure frames co-added")
