@@ -309,6 +309,9 @@ def _frames_panel() -> html.Section:
         html.Div(id="frames-message", className="panel-message", role="status"),
         html.P(id="visit-list", className="muted visit-list"),
         dcc.Loading(dcc.Graph(id="frames-graph", figure=LOADING, config=GRAPH_CONFIG), type="circle"),
+        html.P("W1 co-adds · + the target · ○ the visit's detections · difference: red brighter, blue fainter "
+               "than the reference",
+               className="muted"),
         html.H3("Every visit, one stretch (W1, a few frames each)"),
         dcc.Loading(dcc.Graph(id="strip-graph", figure=LOADING, config=GRAPH_CONFIG), type="circle"),
         html.Details([html.Summary("frames used and their URLs"), html.Ul(id="frames-list", className="frames-list")]),

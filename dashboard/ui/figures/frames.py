@@ -78,23 +78,23 @@ def visit_figure(evidence: VisitEvidence, band: int = 1) -> Figure:
     shown = [image.data] + ([ref.data] if ref is not None else [])
     zmin, zmax = _limits(shown)
     data: list[dict[str, Any]] = []
-    titles = [_panel(data, 1, image.data, zmin, zmax, f"visit {evidence.visit} (W{band}, {len(image.frames)} frames)")]
+    titles = [_panel(data, 1, image.data, zmin, zmax, f"visit {evidence.visit} · {len(image.frames)} frames")]
     _marks(data, 1, size, evidence.positions.get(evidence.visit), to_pixels)
     count = 1
     if ref is not None:
-        titles.append(_panel(data, 2, ref.data, zmin, zmax, f"reference: visit {evidence.ref} ({len(ref.frames)})"))
+        titles.append(_panel(data, 2, ref.data, zmin, zmax, f"ref {evidence.ref} · {len(ref.frames)}"))
         _marks(data, 2, size, None, None)
         diff = evidence.difference(band)
         if diff is not None:
             span = float(np.nanpercentile(np.abs(diff), 99.5)) if np.isfinite(diff).any() else 1.0
             titles.append(_panel(data, 3, diff, -span or -1.0, span or 1.0,
-                                 f"visit {evidence.visit} − visit {evidence.ref}", "RdBu", False))
+                                 f"{evidence.visit} − {evidence.ref}", "RdBu", False))
             _marks(data, 3, size, None, None)
             count = 3
         else:
             count = 2
     layout = base_layout(300, margin={"l": 10, "r": 10, "t": 30, "b": 10}, annotations=titles,
-                         legend={"orientation": "h", "y": -0.02, "yanchor": "top"})
+                         showlegend=False)  # the markers are explained under the figure (ui/layout.py)
     _axes(layout, count, size)
     figure: dict[str, Any] = {"data": data, "layout": layout}
     if ref is not None:
@@ -114,12 +114,12 @@ def _blink(figure: dict[str, Any], visit: np.ndarray, ref: np.ndarray, titles: l
     show_visit = {"visible": [True, False]}
     show_ref = {"visible": [False, True]}
     figure["layout"]["updatemenus"] = [{
-        "type": "buttons", "direction": "right", "showactive": True, "active": 0, "x": 1.0, "y": -0.03,
-        "xanchor": "right", "yanchor": "top", "pad": {"t": 0, "r": 0}, "buttons": [
+        "type": "buttons", "direction": "right", "showactive": True, "active": 0, "x": 0.0, "y": -0.03,
+        "xanchor": "left", "yanchor": "top", "pad": {"t": 0, "r": 0}, "buttons": [
             {"label": f"visit {evidence.visit}", "method": "update",
              "args": [show_visit, {"annotations[0].text": titles[0]["text"]}, [0, 1]]},
             {"label": f"blink: visit {evidence.ref}", "method": "update",
-             "args": [show_ref, {"annotations[0].text": f"visit {evidence.ref} (in place of {evidence.visit})"},
+             "args": [show_ref, {"annotations[0].text": f"visit {evidence.ref} in place of {evidence.visit}"},
                       [0, 1]]}]}]
     figure["layout"]["margin"]["b"] = 40
 
