@@ -26,7 +26,7 @@ from urllib.parse import parse_qs, urlparse
 import numpy as np
 from astropy.io import fits
 
-from servers import LocalHttp
+from servers import LocalHttp, send
 
 PIXEL_ARCSEC = 2.75
 _DATA = re.compile(r"^/ibe/data/wise/merge/merge_p1bm_frm/(?P<grp>\w{2})/(?P<scan>\w+)/(?P<num>\d{3})/"
@@ -124,14 +124,6 @@ class LocalIbe(LocalHttp):
                 params = {k: v[-1] for k, v in parse_qs(parsed.query).items()}
                 with ibe._count_lock:
                     ibe.requests.append("search" if "/search/" in parsed.path else "cutout")
-                status, body, kind = ibe.answer(parsed.path, params)
-                try:
-                    self.send_response(status)
-                    self.send_header("Content-Type", kind)
-                    self.send_header("Content-Length", str(len(body)))
-                    self.end_headers()
-                    self.wfile.write(body)
-                except (BrokenPipeError, ConnectionResetError):
-                    pass
+                send(self, *ibe.answer(parsed.path, params))
 
         return Handler

@@ -75,6 +75,18 @@ def stop(proc: subprocess.Popen) -> None:
         proc.kill()
 
 
+def send(handler, status: int, body: bytes, kind: str) -> None:  # noqa: ANN001 (a BaseHTTPRequestHandler)
+    """One whole reply of a stand-in; a client that hung up meanwhile is not an error."""
+    try:
+        handler.send_response(status)
+        handler.send_header("Content-Type", kind)
+        handler.send_header("Content-Length", str(len(body)))
+        handler.end_headers()
+        handler.wfile.write(body)
+    except (BrokenPipeError, ConnectionResetError):
+        pass
+
+
 class LocalHttp:
     """A stand-in service on 127.0.0.1 with a free port, served from a thread: subclasses give
     ``_handler()`` (their protocol); ``base`` is http://127.0.0.1:<port>."""

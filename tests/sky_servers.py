@@ -31,7 +31,7 @@ from astropy.io import fits
 
 from dashboard.archive.votable import frame_to_votable
 from dashboard.core.geometry import separation_arcsec
-from servers import LocalHttp
+from servers import LocalHttp, send
 
 PIXEL_ARCSEC = 1.375
 SIA2_STANDARD_ID = "ivo://ivoa.net/std/SIA#query-2.0"
@@ -198,14 +198,7 @@ class LocalSky(LocalHttp):
                     status, body_out, kind = sky.answer(parsed.path, params)
                     if fault.malformed:
                         body_out = body_out[: len(body_out) // 3]
-                try:
-                    self.send_response(status)
-                    self.send_header("Content-Type", kind)
-                    self.send_header("Content-Length", str(len(body_out)))
-                    self.end_headers()
-                    self.wfile.write(body_out)
-                except (BrokenPipeError, ConnectionResetError):
-                    pass
+                send(self, status, body_out, kind)
 
             do_GET = _serve
             do_POST = _serve

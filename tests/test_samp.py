@@ -90,6 +90,21 @@ def hub(tmp_path):
     server.stop()
 
 
+def send(browser, app: str, button: str, received: list, expected: int):  # noqa: ANN001, ANN201 (playwright objects)
+    """Open the view in Chromium, press a Send button, wait for the page's "Sent to" and for
+    ``expected`` messages to arrive in ``received``; returns the page."""
+    page = browser.new_page(viewport={"width": 1440, "height": 900})
+    page.goto(f"{app}/?{urlencode(VIEW)}")
+    wait_rendered(page, target="AT2019dsg")
+    page.click(button)
+    page.wait_for_function("() => document.querySelector('#samp-status').textContent.startsWith('Sent to')",
+                           timeout=30_000)
+    deadline = time.monotonic() + 10
+    while len(received) < expected and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return page
+
+
 @pytest.mark.browser
 def test_send_to_topcat_reaches_a_samp_client_that_reads_the_views_table(browser, offline_app, hub,  # noqa: F811
                                                                           offline_settings):
@@ -102,16 +117,8 @@ def test_send_to_topcat_reaches_a_samp_client_that_reads_the_views_table(browser
     client.bind_receive_notification("table.load.votable",
                                      lambda key, sender, mtype, params, extra: received.append(params))
     try:
-        page = browser.new_page(viewport={"width": 1440, "height": 900})
-        page.goto(f"{offline_app}/?{urlencode(VIEW)}")
-        wait_rendered(page, target="AT2019dsg")
-        page.click("#samp-topcat")
-        page.wait_for_function("() => document.querySelector('#samp-status').textContent.startsWith('Sent to')",
-                               timeout=30_000)
+        page = send(browser, offline_app, "#samp-topcat", received, 3)
         assert "table reader (test)" in page.text_content("#samp-status")
-        deadline = time.monotonic() + 10
-        while len(received) < 3 and time.monotonic() < deadline:
-            time.sleep(0.1)
         assert [p["table-id"] for p in received] == ["wise-sources", "wise-epochs", "wise-visits"]
         assert consent.asked and consent.asked[0][0]["samp.name"] == "WISE Explorer"
         shown = view(observe("AT2019dsg", 10, offline_settings), AnalysisParams())
@@ -174,15 +181,7 @@ def test_send_to_aladin_gives_the_sky_image_and_the_sources_to_aladin_alone(brow
             client.bind_receive_notification(mtype, receiver(got[who]))
         clients.append(client)
     try:
-        page = browser.new_page(viewport={"width": 1440, "height": 900})
-        page.goto(f"{sky_app}/?{urlencode(VIEW)}")
-        wait_rendered(page, target="AT2019dsg")
-        page.click("#samp-aladin")
-        page.wait_for_function("() => document.querySelector('#samp-status').textContent.startsWith('Sent to')",
-                               timeout=30_000)
-        deadline = time.monotonic() + 10
-        while len(got["aladin"]) < 2 and time.monotonic() < deadline:
-            time.sleep(0.1)
+        page = send(browser, sky_app, "#samp-aladin", got["aladin"], 2)
         status = page.text_content("#samp-status")
         assert [m for m, _ in got["aladin"]] == ["image.load.fits", "table.load.votable"], (status, got)
         assert got["other"] == [], got

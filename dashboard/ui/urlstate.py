@@ -126,6 +126,10 @@ def list_parameter(key: str, tokens: list[str], allowed: tuple[str, ...], notice
     return tuple(a for a in allowed if a in known)
 
 
+#: The 0/1 parameters and the state field each sets.
+FLAGS = {"cc": "clean_cc", "bin": "binning", "w4red": "w4red", "pg": "pg", "frames": "frames"}
+
+
 def parse_query(search: str | None, *, max_radius: float = 120.0) -> ViewState:
     """Read a query string (with or without '?'); bad values become defaults plus notices."""
     raw = parse_qs((search or "").lstrip("?"), keep_blank_values=True)
@@ -151,9 +155,9 @@ def parse_query(search: str | None, *, max_radius: float = 120.0) -> ViewState:
             letters = list_parameter(key, list(text.replace(",", "")), tuple("ABCUXZ"), notices)
             if letters is not None:
                 changes["ph_qual"] = "".join(letters)
-        elif key in ("cc", "bin"):
+        elif key in FLAGS:
             if text in ("0", "1"):
-                changes["clean_cc" if key == "cc" else "binning"] = text == "1"
+                changes[FLAGS[key]] = text == "1"
             else:
                 bad(key, "use 0 or 1", None)
         elif key == "ext":
@@ -198,19 +202,9 @@ def parse_query(search: str | None, *, max_radius: float = 120.0) -> ViewState:
                 changes["phot"] = text
             else:
                 bad(key, f"phot is {', '.join(PHOT_MODES)}", None)
-        elif key == "w4red":
-            if text in ("0", "1"):
-                changes["w4red"] = text == "1"
-            else:
-                bad(key, "use 0 or 1", None)
         elif key in ("gap", "othr", "oq"):
             number = _float(text, *BOUNDS[key][:2])
             changes[key] = number if number is not None else bad(key, BOUNDS[key][2], getattr(state, key))
-        elif key == "pg":
-            if text in ("0", "1"):
-                changes["pg"] = text == "1"
-            else:
-                bad(key, "use 0 or 1", None)
         elif key == "fold":
             period = parse_fold(text)
             changes["fold"] = period if period is not None else bad(key, BOUNDS[key][2], None)
@@ -230,11 +224,6 @@ def parse_query(search: str | None, *, max_radius: float = 120.0) -> ViewState:
                 changes[key] = int(number)
             else:
                 bad(key, f"{key} is a visit number 0, 1, 2, … (the visit column of lightcurve_visits.csv)", None)
-        elif key == "frames":
-            if text in ("0", "1"):
-                changes["frames"] = text == "1"
-            else:
-                bad(key, "use 0 or 1", None)
         elif key in ("xr", "yr"):
             span = _range(text, key)
             changes["x_range" if key == "xr" else "y_range"] = span if span is not None else bad(

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 from dashboard.archive.service import shared_store
 from dashboard.archive.store import Store
 from dashboard.config import Settings
 from dashboard.pipeline import Observed
 from dashboard.sky.context import SkyContext
 from dashboard.sky.evidence import VisitEvidence
+
+T = TypeVar("T")
 
 
 class Handover:
@@ -21,36 +25,30 @@ class Handover:
         self.ttl_s = ttl_s
         self.store = store
 
+    def _get(self, key: str, kind: type[T]) -> T | None:
+        try:
+            value = self.store.get(key)
+        except Exception:  # an unreadable entry (or an unreachable store) is a miss
+            return None
+        return value if isinstance(value, kind) else None
+
     def put(self, fetch_id: str, observed: Observed) -> None:
         self.store.set(f"view:{fetch_id}", observed, expire=self.ttl_s)
 
     def get(self, fetch_id: str) -> Observed | None:
-        try:
-            value = self.store.get(f"view:{fetch_id}")
-        except Exception:  # an unreadable entry (or an unreachable store) is a miss
-            return None
-        return value if isinstance(value, Observed) else None
+        return self._get(f"view:{fetch_id}", Observed)
 
     def put_sky(self, sky_id: str, context: SkyContext) -> None:
         self.store.set(f"sky:{sky_id}", context, expire=self.ttl_s)
 
     def get_sky(self, sky_id: str) -> SkyContext | None:
-        try:
-            value = self.store.get(f"sky:{sky_id}")
-        except Exception:
-            return None
-        return value if isinstance(value, SkyContext) else None
-
+        return self._get(f"sky:{sky_id}", SkyContext)
 
     def put_frames(self, frames_id: str, evidence: VisitEvidence) -> None:
         self.store.set(f"frames:{frames_id}", evidence, expire=self.ttl_s)
 
     def get_frames(self, frames_id: str) -> VisitEvidence | None:
-        try:
-            value = self.store.get(f"frames:{frames_id}")
-        except Exception:
-            return None
-        return value if isinstance(value, VisitEvidence) else None
+        return self._get(f"frames:{frames_id}", VisitEvidence)
 
 
 def handover(settings: Settings) -> Handover:

@@ -11,11 +11,12 @@ from dataclasses import replace
 from typing import Any
 
 import dash
-from dash import Input, Output, State, html, no_update
+from dash import Input, Output, html, no_update
 
 from dashboard.config import Settings
 from dashboard.pipeline import view
 from dashboard.sky.evidence import gather, visit_windows
+from dashboard.ui.callbacks.panel_job import register_panel_job
 from dashboard.ui.figures.frames import strip_figure, visit_figure
 from dashboard.ui.figures.style import message_figure
 from dashboard.ui.urlstate import from_store, parse_query, to_params, to_query
@@ -103,19 +104,10 @@ def render_frames(settings: Settings, frames: dict | None, fetched: dict | None,
 
 
 def register_frames(app: dash.Dash, settings: Settings) -> None:
-    app.callback(Output("frames-query", "data"), Input("fetched", "data"), Input("view-state", "data"),
-                 State("frames-query", "data"), prevent_initial_call=True)(frames_query)
-
     def on_frames(set_progress: Callable[[str], None], asked: dict | None) -> dict | None:
         return fetch_frames(settings, set_progress, asked)
 
-    app.callback(
-        Output("frames", "data"), Input("frames-query", "data"), background=True,
-        progress=[Output("frames-progress", "children")],
-        running=[(Output("frames-progress", "style"), {"display": "block"}, {"display": "none"})],
-        cancel=[Input("cancel", "n_clicks")], interval=500, prevent_initial_call=True,
-        on_error=lambda exc: {"error": "Fetching the frames failed on the server (it was logged)."},
-    )(on_frames)
+    register_panel_job(app, "frames", frames_query, on_frames, what="the frames", interval_ms=500)
 
     app.callback(
         output={"figure": Output("frames-graph", "figure"), "strip": Output("strip-graph", "figure"),

@@ -9,12 +9,13 @@ from collections.abc import Callable
 from typing import Any
 
 import dash
-from dash import Input, Output, State, no_update
+from dash import Input, Output, no_update
 
 from dashboard.config import Settings
 from dashboard.pipeline import view
 from dashboard.sky.context import fetch_context
 from dashboard.ui import sky
+from dashboard.ui.callbacks.panel_job import register_panel_job
 from dashboard.ui.callbacks.rendering import (
     params_with_sky,
 )
@@ -92,19 +93,10 @@ def render_sky(settings: Settings, sky_data: dict | None, fetched: dict | None, 
 
 
 def register_sky(app: dash.Dash, settings: Settings) -> None:
-    app.callback(Output("sky-query", "data"), Input("fetched", "data"), Input("view-state", "data"),
-                 State("sky-query", "data"), prevent_initial_call=True)(sky_query)
-
     def on_sky(set_progress: Callable[[str], None], asked: dict | None) -> dict | None:
         return fetch_sky(settings, set_progress, asked)
 
-    app.callback(
-        Output("sky", "data"), Input("sky-query", "data"), background=True,
-        progress=[Output("sky-progress", "children")],
-        running=[(Output("sky-progress", "style"), {"display": "block"}, {"display": "none"})],
-        cancel=[Input("cancel", "n_clicks")], interval=400, prevent_initial_call=True,
-        on_error=lambda exc: {"error": "Fetching the sky context failed on the server (it was logged)."},
-    )(on_sky)
+    register_panel_job(app, "sky", sky_query, on_sky, what="the sky context", interval_ms=400)
 
     app.callback(
         output={"figure": Output("sky-graph", "figure"), "simbad": Output("simbad-table", "rowData"),
