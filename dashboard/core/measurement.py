@@ -38,18 +38,20 @@ def no_measurement(mag: np.ndarray, err: np.ndarray, snr: np.ndarray | None, let
     ``snr`` None: the SNR column was not recorded; ``multi_epoch``: the table has no SNR at all."""
     mag = np.asarray(mag, dtype=float)
     err = np.asarray(err, dtype=float)
+    if letter is not None:  # few distinct letters: each test is made once per distinct one
+        codes, distinct = pd.factorize(np.asarray(letter, dtype=object), use_na_sentinel=False)
+        distinct = np.asarray(distinct, dtype=object)
     with np.errstate(invalid="ignore"):
         suspicious = (mag <= 0) | (err >= PLACEHOLDER_ERROR)
         if multi_epoch:
             placeholder = suspicious
         elif snr is not None:
-            graded = np.isin(np.asarray(letter, dtype=object), list("ABCUZ")) if letter is not None else \
-                np.zeros(len(mag), bool)
+            graded = np.isin(distinct, list("ABCUZ"))[codes] if letter is not None else np.zeros(len(mag), bool)
             placeholder = suspicious & ~np.isfinite(np.asarray(snr, dtype=float)) & (
                 ~graded | (err >= PLACEHOLDER_ERROR))
         else:
             placeholder = err >= PLACEHOLDER_ERROR
-    flagged = (np.asarray(letter, dtype=object) == "X") if letter is not None else np.zeros(len(mag), bool)
+    flagged = (distinct == "X")[codes] if letter is not None else np.zeros(len(mag), bool)
     null = ~np.isfinite(mag)
     reason = np.full(len(mag), "", dtype=object)
     reason[placeholder & ~null] = "placeholder magnitude"

@@ -124,9 +124,9 @@ def apply_epoch_cuts(frame: pd.DataFrame, spec: TableSpec, cuts: EpochCuts,
     """Mark each row ``passed`` or not, with ``reasons``; return the per-criterion report.
 
     A failing row keeps its place; its reasons say what it holds and what the cut keeps."""
-    rows = frame.copy()
+    rows = frame
     failed = np.zeros(len(rows), dtype=bool)
-    reasons: dict[int, list[str]] = {}
+    text = np.full(len(rows), "", dtype=object)
     report: list[CutReport] = []
     for cut in cuts.cuts():
         removed: int | None = 0  # None: made at the server
@@ -140,23 +140,27 @@ def apply_epoch_cuts(frame: pd.DataFrame, spec: TableSpec, cuts: EpochCuts,
             recorded = rows[cut.column].notna().to_numpy(bool) if cut.column in rows else np.zeros(len(rows), bool)
             not_recorded = int((~recorded).sum())
             if recorded.any():
-                values = rows[cut.column].to_numpy(object)
                 passes = np.ones(len(rows), dtype=bool)
                 passes[recorded] = cut.test(rows.loc[recorded, cut.column])
                 failing = np.flatnonzero(~passes)
-                for i in failing:
-                    reasons.setdefault(int(i), []).append(cut.reason(values[i]))
+                _add_reasons(text, failing, cut, rows[cut.column].to_numpy(object)[failing])
                 failed[failing] = True
                 removed = int(len(failing))
             if not_recorded == len(rows) and len(rows):
                 status = "not recorded: no cut"
         report.append(CutReport(spec.name, cut.keeps, cut.column, removed, not_recorded, status))
-    text = np.full(len(rows), "", dtype=object)
-    for row, why in reasons.items():
-        text[row] = "; ".join(why)
-    rows["reasons"] = text
-    rows["passed"] = ~failed
-    return rows, report
+    return rows.assign(reasons=text, passed=~failed), report
+
+
+def _add_reasons(text: np.ndarray, failing: np.ndarray, cut: EpochCut, values: np.ndarray) -> None:
+    """Append ``cut``'s reason to the ``failing`` rows' text ("; " between reasons, in the order
+    of the cuts). A column holds few distinct failing values: each reason is written once."""
+    if not len(failing):
+        return
+    codes, distinct = pd.factorize(values, use_na_sentinel=False)
+    why = np.array([cut.reason(v) for v in distinct], dtype=object)[codes]
+    before = text[failing]
+    text[failing] = np.where(before == "", why, before + "; " + why)
 
 
 def catalog_band_reasons(source: pd.Series, sed_row: pd.Series, cuts: CatalogCuts) -> list[str]:

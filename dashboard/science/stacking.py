@@ -159,7 +159,7 @@ def robust_median(group: np.ndarray, values: np.ndarray, n_groups: int, threshol
 
     Returns (median per group, outlier mask per value)."""
     outlier = np.zeros(len(values), dtype=bool)
-    median = group_median(group, values, n_groups)
+    median = np.full(n_groups, np.nan)  # the first pass computes every group's
     active = np.ones(n_groups, dtype=bool)  # groups that may still change
     while True:
         live = active[group] & ~outlier

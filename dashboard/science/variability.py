@@ -97,7 +97,8 @@ def group_floors(group: np.ndarray, n_groups: int, visit: np.ndarray, mag: np.nd
     floors = np.full(n_groups, np.nan)
     ok = np.isfinite(mag) & np.isfinite(mag_err) & (mag_err > 0)
     g, v, m, e = group[ok], np.asarray(visit)[ok], mag[ok], mag_err[ok]
-    order = np.lexsort((m, v, g))  # by group, visit, then magnitude: medians by index
+    span = int(v.max()) + 1 if len(v) else 1
+    order = np.lexsort((m, g * span + v))  # by group, visit, then magnitude: medians by index
     g, v, m, e = g[order], v[order], m[order], e[order]
     starts = np.flatnonzero(np.concatenate([[True], (g[1:] != g[:-1]) | (v[1:] != v[:-1])])) if len(g) else \
         np.zeros(0, np.int64)

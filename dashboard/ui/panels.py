@@ -68,12 +68,11 @@ LIGHTCURVE_TITLE = "W1/W2 light curve"
 def lightcurve_title(view: View) -> str:
     """The light curve's title with the years each survey's epochs span in this view, e.g.
     "W1/W2 light curve (AllWISE 2010–2011, NEOWISE-R 2014–2022)": from the rows, not the mission."""
-    epochs = view.lightcurve.epochs
-    ranges = epochs.groupby("table")["mjd"].agg(["min", "max"]) if not epochs.empty else None
+    ranges = view.lightcurve.table_spans() if not view.lightcurve.epochs.empty else {}
     spans = []
     for t in EPOCH_TABLES:  # epochs carry the table they came from (a recorded variant's own name)
-        names = [n for n in (ranges.index if ranges is not None else []) if RECORDED_VARIANTS.get(n, n) == t.name]
-        if names and (years := year_span(ranges.loc[names].to_numpy(float).ravel())):  # type: ignore[union-attr]
+        names = [n for n in ranges if RECORDED_VARIANTS.get(n, n) == t.name]
+        if names and (years := year_span([mjd for n in names for mjd in ranges[n]])):
             spans.append(f"{t.survey} {years}")
     return f"{LIGHTCURVE_TITLE} ({', '.join(spans)})" if spans else LIGHTCURVE_TITLE
 

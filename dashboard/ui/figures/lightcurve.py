@@ -36,8 +36,8 @@ def lightcurve_figure(view: View, unit: str = "mag", x_range: tuple[float, float
     rejected point outside it is drawn at the edge as an arrow, and how many are outside is
     written under the plot. ``x_range`` is in MJD. Bands without a measurement are never drawn."""
     lc = view.lightcurve
-    epochs = lc.epochs[lc.epochs["measured"].astype(bool)] if "measured" in lc.epochs else lc.epochs
-    if epochs.empty:
+    epochs = _epoch_columns(lc.epochs)
+    if not len(epochs["mjd"]):
         return message_figure("No W1/W2 epochs for this source")
     visits = lc.visits
     flux = unit == "flux"
@@ -46,49 +46,53 @@ def lightcurve_figure(view: View, unit: str = "mag", x_range: tuple[float, float
     fmt = ".3g" if flux else ".3f"
     when = f"MJD {REFERENCE_MJD:.0f} + %{{x:.3f}}"
     data: list[dict[str, Any]] = []
-    outlier = epochs["outlier"].astype(bool).to_numpy()
-    passed = epochs["passed"].to_numpy(bool)
-    kept_mask = passed & ~outlier
-    kept_values = [epochs[y].to_numpy(float)[kept_mask] * scale]
+    kept_mask = epochs["passed"] & ~epochs["outlier"]
+    values, errors = epochs[y] * scale, epochs[ey]
+    kept_values = [values[kept_mask]]
     if not visits.empty:  # visit medians with their error bars
         v, ev = visits[y].to_numpy(float) * scale, np.nan_to_num(visits[ey].to_numpy(float)) * scale
         kept_values += [v - ev, v + ev]
     if y_range is None:
         y_range = padded(np.concatenate(kept_values))
     outside = 0
+    table_code, table_names = pd.factorize(epochs["table"], sort=True)
     for band in ("W1", "W2"):
-        in_band = (epochs["band"] == band).to_numpy()
-        part = epochs[in_band]
-        kind = trace_type(len(part))
+        in_band = epochs["band"] == band
+        kind = trace_type(int(in_band.sum()))
         colour = BAND_COLOURS[band]
-        good = part[kept_mask[in_band]]
-        upper = good["upper_limit"].astype(bool).to_numpy()
-        saturated = good["saturated"].astype(bool).to_numpy() if "saturated" in good else np.zeros(len(good), bool)
-        detected, limits, bright = good[~upper & ~saturated], good[upper], good[~upper & saturated]
-        for i, (table, rows) in enumerate(detected.groupby("table", sort=True)):
+        good = in_band & kept_mask
+        upper, saturated = epochs["upper_limit"], epochs["saturated"]
+        detected, limits, bright = good & ~upper & ~saturated, good & upper, good & ~upper & saturated
+        shown = 0
+        for code, table in enumerate(table_names):
+            rows = detected & (table_code == code)
+            if not rows.any():
+                continue
             # one trace per table: the table name lives in the trace, not in every point
-            trace = dict(type=kind, x=since_reference(rows["mjd"]), y=typed(rows[y].to_numpy(float) * scale),
-                         mode="markers", name=f"{band} exposures", legendgroup=band, showlegend=i == 0,
+            trace = dict(type=kind, x=since_reference(epochs["mjd"][rows]), y=typed(values[rows]),
+                         mode="markers", name=f"{band} exposures", legendgroup=band, showlegend=shown == 0,
                          marker=dict(size=4, color=colour, opacity=0.35),
                          hovertemplate=f"{band} {when}: %{{y:{fmt}}}<br>{table}<extra></extra>")
             if not lc.binning.enabled:
-                trace["error_y"] = dict(type="data", array=typed(np.nan_to_num(rows[ey].to_numpy(float)) * scale),
+                trace["error_y"] = dict(type="data", array=typed(np.nan_to_num(errors[rows]) * scale),
                                         thickness=0.6, width=0, color=colour)
             data.append(trace)
-        if len(bright):  # kept only with the 'sat' cut off: drawn apart, as biased
-            data.append(dict(type=kind, x=since_reference(bright["mjd"]), y=typed(bright[y].to_numpy(float) * scale),
+            shown += 1
+        if bright.any():  # kept only with the 'sat' cut off: drawn apart, as biased
+            data.append(dict(type=kind, x=since_reference(epochs["mjd"][bright]), y=typed(values[bright]),
                              mode="markers", name=f"{band} saturated exposures (biased)", legendgroup=band,
                              marker=dict(size=7, color=colour, symbol="diamond-open", opacity=0.8),
                              hovertemplate=f"{band} {when}: %{{y:{fmt}}}<br>saturated: brighter than the onset or "
                                            f"w?sat above the threshold (biased)<extra></extra>"))
-        if len(limits):
-            data.append(dict(type=kind, x=since_reference(limits["mjd"]), y=typed(limits[y].to_numpy(float) * scale),
+        if limits.any():
+            data.append(dict(type=kind, x=since_reference(epochs["mjd"][limits]), y=typed(values[limits]),
                              mode="markers", name=f"{band} exposure 95% upper limits", legendgroup=band,
                              marker=dict(size=7, color=colour, symbol="triangle-down-open", opacity=0.6),
                              hovertemplate=f"{band} {when}: 95% upper limit %{{y:{fmt}}}<extra></extra>"))
-        bad = part[~kept_mask[in_band]]
-        if len(bad):
-            outside += _rejected_traces(data, band, bad, y, scale, y_range, flux, kind, when, fmt)
+        bad = in_band & ~kept_mask
+        if bad.any():
+            outside += _rejected_traces(data, band, {k: a[bad] for k, a in epochs.items()}, values[bad], y_range,
+                                        flux, kind, when, fmt)
         if not visits.empty:
             data += _visit_traces(visits[visits["band"] == band], band, y, ey, scale, fmt)
     lo, hi = float(epochs["mjd"].min()), float(epochs["mjd"].max())
@@ -128,26 +132,43 @@ def lightcurve_figure(view: View, unit: str = "mag", x_range: tuple[float, float
     )}
 
 
+def _epoch_columns(epochs: pd.DataFrame) -> dict[str, np.ndarray]:
+    """The columns the figure reads, as arrays, of the epochs that hold a measurement (a band
+    without one is never drawn); masks on arrays, not on the frame (a fifth of a warm view)."""
+    measured = epochs["measured"].to_numpy(bool) if "measured" in epochs else np.ones(len(epochs), bool)
+    floats = {c: epochs[c].to_numpy(float)[measured] for c in ("mjd", "mag", "mag_err", "flux_jy", "flux_err_jy")}
+    flags = {c: (epochs[c].astype(bool).to_numpy()[measured] if c in epochs else np.zeros(int(measured.sum()), bool))
+             for c in ("passed", "outlier", "upper_limit", "saturated")}
+    text = {c: epochs[c].to_numpy(object)[measured] for c in ("band", "table", "reasons")}
+    return floats | flags | text
+
+
 def _year_labels(years: list[int]) -> list[str]:
     """Every year gets a grid line; beyond eight years only even years are labelled, so the
     labels stay level and readable on a phone (plotly would turn them on end)."""
     return [str(yr) if len(years) <= 8 or yr % 2 == 0 else "" for yr in years]
 
 
-def _rejected_traces(data: list[dict[str, Any]], band: str, bad: pd.DataFrame, y: str, scale: float,
+def _rejected_traces(data: list[dict[str, Any]], band: str, bad: dict[str, np.ndarray], values: np.ndarray,
                      y_range: tuple[float, float] | None, flux: bool, kind: str, when: str, fmt: str) -> int:
     """One trace per (table, reason, edge): the reason lives in the trace, not in every point.
-    Points outside ``y_range`` are clipped to its edge as arrows and keep their value in the hover."""
-    values = bad[y].to_numpy(float) * scale
-    edge = np.zeros(len(bad), dtype=np.int8)  # 0 inside, 1 above, -1 below
+    Points outside ``y_range`` are clipped to its edge as arrows and keep their value in the hover.
+    ``bad``: the rejected epochs' columns (``_epoch_columns``); ``values``: what is plotted."""
+    edge = np.zeros(len(values), dtype=np.int8)  # 0 inside, 1 above, -1 below
     if y_range is not None:
         edge[values > y_range[1]] = 1
         edge[values < y_range[0]] = -1
-    why = np.where(bad["passed"].to_numpy(bool), "visit outlier", bad["reasons"].astype(str).to_numpy())
-    groups = pd.DataFrame({"table": bad["table"].astype(str).to_numpy(), "why": why, "edge": edge})
+    why = np.where(bad["passed"], "visit outlier", bad["reasons"]).astype(object)
+    # groups in the order of (table, reason, edge), each group's points in their own order
+    table_code, tables = pd.factorize(bad["table"], sort=True)
+    why_code, whys = pd.factorize(why, sort=True)
+    key = (table_code * len(whys) + why_code) * 3 + (edge + 1)
+    order = np.argsort(key, kind="stable")
+    starts = np.flatnonzero(np.concatenate([[True], np.diff(key[order]) != 0]))
     first = True
-    for key, index in groups.groupby(["table", "why", "edge"], sort=True).indices.items():
-        table, reason, side = str(key[0]), str(key[1]), int(key[2])  # type: ignore[index]  # a 3-key groupby
+    for index in np.split(order, starts[1:]):
+        k = int(key[index[0]])
+        table, reason, side = str(tables[k // 3 // len(whys)]), str(whys[k // 3 % len(whys)]), k % 3 - 1
         shown = values[index]
         symbol = "x-thin"
         hover = f"%{{y:{fmt}}}"
@@ -157,7 +178,7 @@ def _rejected_traces(data: list[dict[str, Any]], band: str, bad: pd.DataFrame, y
                 "triangle-up" if not flux else "triangle-down")
             hover = f"%{{customdata:{fmt}}} (outside the plotted range)"
             shown = np.clip(shown, *y_range)  # type: ignore[misc]  # side != 0 only with a range
-        trace = dict(type=kind, x=since_reference(bad["mjd"].to_numpy(float)[index]), y=typed(shown),
+        trace = dict(type=kind, x=since_reference(bad["mjd"][index]), y=typed(shown),
                      mode="markers", name=f"{band} rejected", legendgroup=band, showlegend=first,
                      marker=dict(size=6, color=REJECTED, symbol=symbol, line=dict(width=1, color=REJECTED)),
                      hovertemplate=f"{band} {when}: {hover}<br>{table}<br>rejected: {hover_text(reason)}"
