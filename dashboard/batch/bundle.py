@@ -16,7 +16,7 @@ import pandas as pd
 from dashboard import __version__
 from dashboard.archive.tap import TapReply
 from dashboard.batch.run import BatchRun
-from dashboard.batch.summary import summary_csv, summary_ecsv
+from dashboard.batch.summary import summary_files
 from dashboard.batch.targets import BadLine
 from dashboard.config import Settings
 from dashboard.provenance.bundle import _versions, data_files, manifest, safe_name, zip_files, zip_time
@@ -45,7 +45,7 @@ def chunk_file(index: int, table: str) -> str:
 
 
 def build_batch_bundle(run: BatchRun, bad: list[BadLine], table: pd.DataFrame, settings: Settings) -> bytes:
-    files: dict[str, bytes] = {"summary.csv": summary_csv(table), "summary.ecsv": summary_ecsv(table)}
+    files: dict[str, bytes] = dict(zip(("summary.csv", "summary.ecsv"), summary_files(table), strict=True))
     for chunk in {chunk.index: chunk for chunk, _ in run.placed.values()}.values():
         files |= {chunk_file(chunk.index, name): reply.raw for name, reply in chunk.replies.items()
                   if isinstance(reply, TapReply)}

@@ -10,7 +10,7 @@ import pandas as pd
 from dashboard.batch.analysis import COLUMNS
 from dashboard.batch.run import BatchRun
 from dashboard.batch.targets import BadLine, BatchTarget
-from dashboard.provenance.columns import ecsv
+from dashboard.provenance.columns import csv_and_ecsv
 
 STATUSES = ("ok", "no_source", "failed", "bad_input")
 __all__ = ["COLUMNS", "STATUSES", "assemble", "spreadsheet_safe", "summary", "summary_csv"]
@@ -49,11 +49,15 @@ def spreadsheet_safe(value: object) -> object:
 def summary_ecsv(table: pd.DataFrame) -> bytes:
     """``summary.csv``'s ECSV twin: the same rows (typed text neutralised the same way), each
     column with its unit and meaning."""
-    safe = table.assign(**{c: table[c].map(spreadsheet_safe) for c in TYPED if c in table})
-    return ecsv(safe, list(table.columns), description="one row per target of the batch")
+    return summary_files(table)[1]
 
 
 def summary_csv(table: pd.DataFrame) -> bytes:
     """The table as ``summary.csv`` (the page's download and the bundle's file, the same bytes)."""
+    return summary_files(table)[0]
+
+
+def summary_files(table: pd.DataFrame) -> tuple[bytes, bytes]:
+    """``summary.csv`` and ``summary.ecsv``, each value formatted once for both."""
     safe = table.assign(**{c: table[c].map(spreadsheet_safe) for c in TYPED if c in table})
-    return safe.to_csv(index=False, float_format="%.10g", lineterminator="\n").encode()
+    return csv_and_ecsv(safe, list(table.columns), description="one row per target of the batch")

@@ -33,7 +33,7 @@ from dashboard.core.targets import ecliptic_latitude
 from dashboard.provenance import frames as frames_bundle
 from dashboard.provenance import sky as sky_bundle
 from dashboard.provenance.citations import ACKNOWLEDGEMENTS, BIBTEX, CITATIONS, USE_CITATIONS
-from dashboard.provenance.columns import ecsv
+from dashboard.provenance.columns import csv_and_ecsv
 from dashboard.science.analysis import AnalysisParams, View
 from dashboard.science.apertures import AUTO_RULE, RESOLVED_LIGHTCURVE_NOTE, STANDARD_APERTURE_ARCSEC
 from dashboard.science.apertures import REFERENCES as PHOT_REFERENCES
@@ -85,11 +85,6 @@ def _installed_versions() -> tuple[tuple[str, str], ...]:
         except metadata.PackageNotFoundError:
             out[package] = "not installed"
     return tuple(out.items())
-
-
-def _csv(frame: pd.DataFrame, columns: list[str]) -> bytes:
-    present = frame.reindex(columns=columns)
-    return present.to_csv(index=False, float_format="%.10g", lineterminator="\n").encode()
 
 
 def zip_time(retrieved_utc: Iterable[str]) -> tuple[int, int, int, int, int, int]:
@@ -298,8 +293,9 @@ def data_files(view: View) -> dict[str, bytes]:
     if view.rejects is not None:  # asked for (add=psr): the reject table's rows, never mixed with the catalog's
         tables["rejects"] = (view.rejects, [c for c in TABLES["allwise_p3as_psd"].columns if c in view.rejects]
                              + ["separation_arcsec"], "AllWISE Reject Table rows in the cone (not catalog sources)")
-    files = {f"{name}.csv": _csv(frame, columns) for name, (frame, columns, _) in tables.items()}
-    files |= {f"{name}.ecsv": ecsv(frame, columns, description=text) for name, (frame, columns, text) in tables.items()}
+    files = {}
+    for name, (frame, columns, text) in tables.items():
+        files[f"{name}.csv"], files[f"{name}.ecsv"] = csv_and_ecsv(frame, columns, description=text)
     for band, p in view.periodograms.items():
         files[f"periodogram_{band.lower()}.csv"] = _periodogram_csv(p)
     return files
