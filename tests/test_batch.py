@@ -322,7 +322,8 @@ def test_the_group_server_runs_one_batch_per_client_and_cancel_deletes_its_job(b
     where, said = start_page_batch(batches, LIST, None, "2.5", "203.0.113.7")
     assert where is no_update and [c.href for c in said if hasattr(c, "href")] == [f"/batch/{first}"]
     other = batches.start("AT2019dsg", "2.5", "198.51.100.1")  # another client is not held up
-    wait_for(lambda: any(j.phase == "EXECUTING" for j in tap.jobs.values()))
+    # the first client's own job (not the other client's, which may start first) is at IRSA
+    wait_for(lambda: any(tap.jobs[u.rsplit("/", 1)[1]].phase == "EXECUTING" for u in batches.get(first).jobs))
     batches.cancel(first)
     wait_for(lambda: batches.get(first).status == "cancelled", 8.0)
     state = batches.get(first)

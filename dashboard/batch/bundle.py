@@ -89,4 +89,4 @@ def build_batch_bundle(run: BatchRun, bad: list[BadLine], table: pd.DataFrame, s
     }
     files["manifest.json"] = (json.dumps(top, indent=1, sort_keys=True, default=str) + "\n").encode()
     replies = [r for chunk, _ in run.placed.values() for r in chunk.replies.values() if isinstance(r, TapReply)]
-    return zip_files(files, zip_time(r.retrieved_utc for r in replies))
+    return zip_files(files, zip_time(r.retrieved_utc for r in replies), level=1)

@@ -352,16 +352,17 @@ def build_bundle(view: View, settings: Settings, sky: SkyContext | None = None,
     return zip_files(files, zip_time(r.provenance.retrieved_utc for r in view.observations.results.values()))
 
 
-def zip_files(files: dict[str, bytes], stamp: tuple[int, int, int, int, int, int]) -> bytes:
+def zip_files(files: dict[str, bytes], stamp: tuple[int, int, int, int, int, int], *, level: int = 6) -> bytes:
     """The zip of ``files``: FAILURES.txt first (what a user must see), then by name, every entry
-    stamped ``stamp`` with fixed permissions, so equal files give equal bytes."""
+    stamped ``stamp`` with fixed permissions, so equal files give equal bytes. ``level``: zlib's
+    (a batch of 10^4 files uses 1: 3x faster to deflate, 15 % larger)."""
     buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive_zip:
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=level) as archive_zip:
         for name in sorted(files, key=lambda n: (n != "FAILURES.txt", n)):
             info = zipfile.ZipInfo(name, date_time=stamp)
             info.compress_type = zipfile.ZIP_DEFLATED
             info.external_attr = 0o644 << 16
-            archive_zip.writestr(info, files[name])
+            archive_zip.writestr(info, files[name], compresslevel=level)
     return buffer.getvalue()
 
 

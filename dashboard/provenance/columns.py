@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import functools
 import io
+import re
 import warnings
 from typing import Any
 
@@ -141,22 +142,31 @@ def _kind(values: pd.Series) -> str:
 
 
 def _tokens(values: pd.Series, kind: str) -> tuple[list[str], list[str]]:
-    """One column's values as the CSV writes them and as the ECSV writes them."""
+    """One column's values as the CSV writes them and as the ECSV writes them. Text is quoted
+    once per distinct value (an epoch table repeats its few bands, tables and reasons)."""
     if kind == "float64":
         ecsv_text = [f"{v:.10g}" if v == v else "nan" for v in values.to_numpy(float)]
         return [t if t != "nan" else "" for t in ecsv_text], ecsv_text
+    if kind == "bool" and values.dtype == bool:
+        texts = np.where(values.to_numpy(bool), "True", "False").tolist()
+        return texts, texts
     if kind in ("int64", "bool"):
         texts = [str(v) for v in values.tolist()]
         return [t if t != "<NA>" else "" for t in texts], texts
     plain_csv, out = [], []
+    quoted: dict[str, str] = {}
     for v in values.tolist():
-        text = "" if v is None or v is pd.NA or (isinstance(v, float) and v != v) else str(v)
-        plain = text and not any(c in text for c in ' "\t\n#')
+        text = v if type(v) is str else "" if v is None or v is pd.NA or (isinstance(v, float) and v != v) else str(v)
+        token = quoted.get(text)
+        if token is None:
+            token = quoted[text] = (text if text and not _NEEDS_QUOTES(text)
+                                    else '"' + text.replace('"', '""').replace("\n", " ") + '"')
         plain_csv.append(text)
-        out.append(text if plain else '"' + text.replace('"', '""').replace("\n", " ") + '"')
+        out.append(token)
     return plain_csv, out
 
 
+_NEEDS_QUOTES = re.compile(r'[ "\t\n#]').search
 _DTYPES: dict[str, Any] = {"string": "U1", "bool": bool, "int64": np.int64, "float64": np.float64}
 
 

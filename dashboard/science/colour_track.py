@@ -49,13 +49,22 @@ class ColourTrack:
 
 
 def colour_track(colour: pd.DataFrame, visits: pd.DataFrame) -> ColourTrack:
-    """From ``LightCurve.colour()`` and the visits (for W1 and its error)."""
-    w1 = visits[(visits["band"] == "W1") & ~visits["upper_limit"].astype(bool)].set_index("visit")
-    both = colour.set_index("visit").join(w1[["mag", "mag_err"]], how="inner").sort_values("mjd")
-    x, y = both["w1_w2"].to_numpy(float), both["mag"].to_numpy(float)
-    xe, ye = both["w1_w2_err"].to_numpy(float), both["mag_err"].to_numpy(float)
+    """From ``LightCurve.colour()`` and the visits (for W1 and its error), in time order. Each
+    colour's visit has one detected W1 visit, found by its number (a search on the sorted numbers,
+    not a pandas join: ~2 ms a view)."""
+    w1 = np.flatnonzero((visits["band"].to_numpy(object) == "W1") & ~visits["upper_limit"].to_numpy(bool))
+    w1_visit = visits["visit"].to_numpy(np.int64)[w1]
+    by_number = np.argsort(w1_visit, kind="stable")
+    visit = colour["visit"].to_numpy(np.int64)
+    at = np.searchsorted(w1_visit[by_number], visit).clip(max=max(len(w1) - 1, 0))
+    found = w1_visit[by_number][at] == visit if len(w1) else np.zeros(len(visit), bool)
+    row = w1[by_number[at[found]]]
+    mjd = colour["mjd"].to_numpy(float)[found]
+    order = np.argsort(mjd, kind="stable")
+    x, xe = colour["w1_w2"].to_numpy(float)[found][order], colour["w1_w2_err"].to_numpy(float)[found][order]
+    y, ye = visits["mag"].to_numpy(float)[row][order], visits["mag_err"].to_numpy(float)[row][order]
     slope, slope_err = _fit(x, y, ye)
-    return ColourTrack(both["mjd"].to_numpy(float), x, xe, y, ye, slope, slope_err)
+    return ColourTrack(mjd[order], x, xe, y, ye, slope, slope_err)
 
 
 def _fit(x: np.ndarray, y: np.ndarray, err: np.ndarray) -> tuple[float | None, float | None]:

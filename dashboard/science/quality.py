@@ -18,12 +18,14 @@ qi_fact >= 1, saa_sep >= 5 deg; NEOWISE also qual_frame > 0 and sso_flg == 0.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from dashboard.core.measurement import SourceRow
 from dashboard.core.model import ServerSideFilter
 from dashboard.core.tables import TableSpec
 
@@ -163,7 +165,7 @@ def _add_reasons(text: np.ndarray, failing: np.ndarray, cut: EpochCut, values: n
     text[failing] = np.where(before == "", why, before + "; " + why)
 
 
-def catalog_band_reasons(source: pd.Series, sed_row: pd.Series, cuts: CatalogCuts) -> list[str]:
+def catalog_band_reasons(source: SourceRow, sed_row: Mapping[str, Any], cuts: CatalogCuts) -> list[str]:
     """Why one SED point fails the catalog cuts (empty list: it passes)."""
     reasons: list[str] = []
     band = sed_row["band"].lower()
