@@ -26,6 +26,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from dashboard.archive import offline
@@ -282,14 +283,14 @@ class ChunkData:
     params: AnalysisParams
     served: CacheState = "live"  # or "offline": the chunk was answered from the offline archive
     unanswered: dict[int, str] = field(default_factory=dict)  # upload_id -> why no table answered it
-    _grouped: dict[str, dict[Any, Any]] | None = field(default=None, repr=False)
+    _split: dict[str, tuple[pd.DataFrame, np.ndarray]] | None = field(default=None, repr=False)
 
     def view(self, uid: int, queries: dict[str, str], service_url: str) -> View:
         """The single view of the chunk's target ``uid``: its own rows of each table (split off by
         upload_id), analysed by ``analyze`` as the page would."""
-        if self._grouped is None:
-            self._grouped = {t: r.rows.groupby("upload_id").indices if isinstance(r, TapReply) and not r.rows.empty
-                             else {} for t, r in self.replies.items()}
+        if self._split is None:
+            self._split = {t: _by_upload_id(r.rows, len(self.targets)) for t, r in self.replies.items()
+                           if isinstance(r, TapReply)}
         item = self.targets[uid]
         observations = Observations(cone=Cone(item.target.ra, item.target.dec, item.radius_arcsec))
         for table in (t for t in TABLES if t in self.replies):  # the tables' order, not the order they answered in
@@ -300,9 +301,20 @@ class ChunkData:
             if uid in self.unanswered:
                 observations.failures[table] = NotCovered(self.unanswered[uid])
                 continue
-            rows = reply.rows.iloc[self._grouped[table].get(uid, [])].drop(columns="upload_id").reset_index(drop=True)
+            ordered, starts = self._split[table]
+            rows = ordered.iloc[starts[uid]:starts[uid + 1]].reset_index(drop=True)
             provenance = Provenance(table=table, source=self.served, rows=len(rows), retrieved_utc=reply.retrieved_utc,
                                     adql=queries[table], service_url=service_url, truncated=reply.truncated)
             provenance.serving_notes.append(f"rows of upload_id {uid} in chunk {self.index}")
             observations.results[table] = TableResult(rows=rows, provenance=provenance)
         return analyze(item.target, observations, self.params)
+
+
+def _by_upload_id(rows: pd.DataFrame, n: int) -> tuple[pd.DataFrame, np.ndarray]:
+    """A reply's rows without ``upload_id``, ordered by it (stably: each target's rows keep the
+    reply's order), and where each of the ``n`` targets' rows start: one reorder per chunk, then
+    a slice per target (a take per target cost ~5 ms of a wide reply)."""
+    uid = rows["upload_id"].to_numpy(np.int64) if "upload_id" in rows and len(rows) else np.zeros(0, np.int64)
+    order = np.argsort(uid, kind="stable")
+    starts = np.searchsorted(uid[order], np.arange(n + 1))
+    return rows.drop(columns="upload_id", errors="ignore").iloc[order].reset_index(drop=True), starts

@@ -122,16 +122,16 @@ def group_floors(group: np.ndarray, n_groups: int, visit: np.ndarray, mag: np.nd
         return (np.bincount(owner, weights=scaled, minlength=n_groups) - dof,
                 np.bincount(owner, weights=scaled * inverse, minlength=n_groups))
 
-    value, _ = terms(weight)
+    value, slope = terms(weight)
     floors[solvable & (value <= 0)] = 0.0
     todo = solvable & np.isnan(floors)
     t = weight
     for _ in range(100):
-        value, slope = terms(t)
         step = np.where(todo & (slope > 0), value / np.where(slope > 0, slope, 1.0), 0.0)
         t = t + np.maximum(step, 0.0)
         if not (step > 1e-15 * np.maximum(t, 1e-300)).any():
             break
+        value, slope = terms(t)
     floors[todo] = np.sqrt(t[todo])
     return floors
 
