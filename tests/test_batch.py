@@ -303,6 +303,23 @@ def test_runner_uses_at_most_half_of_the_upstream_slots(batch_settings):
     assert runner.slots.limit == 2 and runner.slots.service == "upstream"
 
 
+def test_a_cancelled_batch_stops_waiting_for_an_upstream_slot(batch_settings, tap):
+    """Every batch slot held by others (other batches' slow jobs): Cancel ends the wait while
+    they still hold them, no job is created, and each table says it was cancelled (not "busy"
+    after waiting out WISE_BATCH_JOB_WAIT_S)."""
+    runner = BatchRunner(replace(batch_settings, max_concurrent_upstream=4, batch_job_wait_s=5.0))
+    targets = service.read("AT2019dsg\nGaia20fnr\n", batch_settings).targets
+    with runner.slots.slot(1.0), runner.slots.slot(1.0):  # both batch slots, held by "another batch"
+        start = time.monotonic()
+        out = runner.run(targets, cancelled=lambda: time.monotonic() > start + 0.5)
+        assert out.cancelled  # returned with the slots still held by the others
+    assert tap.uploads == [] and out.jobs == []
+    tables = ("allwise_p3as_psd", "allwise_p3as_mep", "neowiser_p1bs_psd")
+    # one attempt each, ended by the cancel (a wait that ignored it ends "busy" and tries again)
+    assert out.chunks[0].tables == {t: "failed: cancelled" for t in tables}
+    assert out.chunks[0].attempts == {t: 1 for t in tables}
+
+
 def wait_for(predicate, seconds: float = 20.0) -> None:
     deadline = time.monotonic() + seconds
     while not predicate():

@@ -18,7 +18,7 @@ import pandas as pd
 
 from dashboard.archive.lease import held, lease, try_acquire
 from dashboard.archive.store import Store
-from dashboard.core.errors import ServerBusy
+from dashboard.core.errors import Cancelled, ServerBusy
 
 UNREACHABLE_KEY = "irsa:unreachable"
 
@@ -95,10 +95,13 @@ class UpstreamSlots:
         self.service = service  # each outside service has its own slots (IRSA TAP: "upstream")
 
     @contextmanager
-    def slot(self, wait_s: float) -> Iterator[None]:
-        """One of the ``limit`` slots as a lease (``lease.py``): a dead holder's slot frees itself."""
+    def slot(self, wait_s: float, give_up: Callable[[], bool] = lambda: False) -> Iterator[None]:
+        """One of the ``limit`` slots as a lease (``lease.py``): a dead holder's slot frees itself.
+        A waiter whose ``give_up`` turns true (a cancelled batch) stops waiting: ``Cancelled``."""
         deadline = time.monotonic() + wait_s
         while True:
+            if give_up():
+                raise Cancelled(f"cancelled while waiting for one of the {self.limit} upstream-query slots")
             for i in range(self.limit):
                 key = f"{self.service}:slot:{i}"
                 token = try_acquire(self.store, key)

@@ -38,9 +38,9 @@ from dashboard.archive.threads import each_at_once
 from dashboard.archive.votable import frame_to_votable
 from dashboard.batch.analysis import analyze_chunk
 from dashboard.batch.targets import BatchTarget
-from dashboard.batch.upload import Cancelled, UploadJobs, upload_votable
+from dashboard.batch.upload import UploadJobs, upload_votable
 from dashboard.config import Settings
-from dashboard.core.errors import NotCovered, ServerBusy, WiseError
+from dashboard.core.errors import Cancelled, NotCovered, ServerBusy, WiseError
 from dashboard.core.model import CacheState, Cone, Observations, Provenance, TableResult
 from dashboard.core.tables import PSD, TABLES
 from dashboard.science.analysis import AnalysisParams, View, analyze
@@ -201,7 +201,7 @@ class BatchRunner:
                         out.jobs.append(url)
                     self.on_job(url)
 
-                with self.slots.slot(wait_s=self.job_wait_s):
+                with self.slots.slot(wait_s=self.job_wait_s, give_up=cancelled):
                     reply = jobs.run(adql, chunk, maxrec=self.settings.max_rows * len(chunk), on_job=record,
                                      cancelled=cancelled)
             except Cancelled:

@@ -18,11 +18,7 @@ from collections.abc import Callable, Sequence
 from dashboard.archive.adql import UPLOAD_NAME
 from dashboard.archive.tap import IrsaTapClient, TapReply, irsa_error, now_utc, timeout_session
 from dashboard.batch.targets import BatchTarget
-from dashboard.core.errors import IrsaQueryError, IrsaTimeout
-
-
-class Cancelled(Exception):
-    """The batch was cancelled while this job ran (the job was deleted)."""
+from dashboard.core.errors import Cancelled, IrsaQueryError, IrsaTimeout
 
 
 def upload_table(targets: Sequence[BatchTarget]):  # astropy.table.Table
@@ -69,7 +65,7 @@ class UploadJobs:
             deadline = time.monotonic() + self.max_wait_s
             while True:
                 if cancelled():
-                    raise Cancelled(job.url)
+                    raise Cancelled(f"cancelled: the job {job.url} was deleted")
                 phase = job.phase
                 if phase in ("COMPLETED", "ERROR", "ABORTED"):
                     break

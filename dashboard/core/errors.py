@@ -43,6 +43,13 @@ class ServerBusy(WiseError):
     kind = "busy"
 
 
+class Cancelled(WiseError):
+    """The user cancelled while this waited or ran (a batch's UWS job, deleted; a wait for an
+    upstream slot, given up)."""
+
+    kind = "cancelled"
+
+
 class StoreUnavailable(WiseError):
     """The store the workers and hosts share (Redis) cannot be reached: the host is not ready."""
 

@@ -145,7 +145,7 @@ def _tokens(values: pd.Series, kind: str) -> tuple[list[str], list[str]]:
     """One column's values as the CSV writes them and as the ECSV writes them. Text is quoted
     once per distinct value (an epoch table repeats its few bands, tables and reasons)."""
     if kind == "float64":
-        ecsv_text = [f"{v:.10g}" if v == v else "nan" for v in values.to_numpy(float)]
+        ecsv_text = [f"{v:.10g}" for v in values.to_numpy(float).tolist()]  # NaN gives "nan", as the ECSV wants
         return [t if t != "nan" else "" for t in ecsv_text], ecsv_text
     if kind == "bool" and values.dtype == bool:
         texts = np.where(values.to_numpy(bool), "True", "False").tolist()
