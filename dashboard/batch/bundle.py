@@ -45,7 +45,8 @@ def chunk_file(index: int, table: str) -> str:
 
 
 def build_batch_bundle(run: BatchRun, bad: list[BadLine], table: pd.DataFrame, settings: Settings) -> bytes:
-    files: dict[str, bytes] = dict(zip(("summary.csv", "summary.ecsv"), summary_files(table), strict=True))
+    files: dict[str, bytes] = {}
+    files["summary.csv"], files["summary.ecsv"] = summary_files(table)
     for chunk in {chunk.index: chunk for chunk, _ in run.placed.values()}.values():
         files |= {chunk_file(chunk.index, name): reply.raw for name, reply in chunk.replies.items()
                   if isinstance(reply, TapReply)}

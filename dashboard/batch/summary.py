@@ -13,7 +13,7 @@ from dashboard.batch.targets import BadLine, BatchTarget
 from dashboard.provenance.columns import csv_and_ecsv
 
 STATUSES = ("ok", "no_source", "failed", "bad_input")
-__all__ = ["COLUMNS", "STATUSES", "assemble", "spreadsheet_safe", "summary", "summary_csv"]
+__all__ = ["COLUMNS", "STATUSES", "assemble", "spreadsheet_safe", "summary", "summary_csv", "summary_files"]
 
 
 def summary(run: BatchRun, bad: list[BadLine]) -> pd.DataFrame:
@@ -46,18 +46,13 @@ def spreadsheet_safe(value: object) -> object:
     return "'" + value if isinstance(value, str) and value.startswith(FORMULA_START) else value
 
 
-def summary_ecsv(table: pd.DataFrame) -> bytes:
-    """``summary.csv``'s ECSV twin: the same rows (typed text neutralised the same way), each
-    column with its unit and meaning."""
-    return summary_files(table)[1]
-
-
 def summary_csv(table: pd.DataFrame) -> bytes:
     """The table as ``summary.csv`` (the page's download and the bundle's file, the same bytes)."""
     return summary_files(table)[0]
 
 
 def summary_files(table: pd.DataFrame) -> tuple[bytes, bytes]:
-    """``summary.csv`` and ``summary.ecsv``, each value formatted once for both."""
+    """``summary.csv`` and its ECSV twin ``summary.ecsv``: the same rows (typed text neutralised the
+    same way, ``spreadsheet_safe``), the ECSV's columns with their unit and meaning."""
     safe = table.assign(**{c: table[c].map(spreadsheet_safe) for c in TYPED if c in table})
     return csv_and_ecsv(safe, list(table.columns), description="one row per target of the batch")

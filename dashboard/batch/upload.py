@@ -65,7 +65,7 @@ class UploadJobs:
             deadline = time.monotonic() + self.max_wait_s
             while True:
                 if cancelled():
-                    raise Cancelled(f"cancelled: the job {job.url} was deleted")
+                    raise Cancelled(f"cancelled: the job {job.url} is deleted")
                 phase = job.phase
                 if phase in ("COMPLETED", "ERROR", "ABORTED"):
                     break

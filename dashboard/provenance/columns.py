@@ -102,11 +102,6 @@ for _b in "1234":
                 f"sat_w{_b}": (None, f"W{_b} meets the saturation rule (onset or w{_b}sat)")}
 
 
-def ecsv(frame: pd.DataFrame, columns: list[str], *, description: str) -> bytes:
-    """``frame``'s ``columns`` as ECSV with each column's unit and description (``csv_and_ecsv``)."""
-    return csv_and_ecsv(frame, columns, description=description)[1]
-
-
 def csv_and_ecsv(frame: pd.DataFrame, columns: list[str], *, description: str) -> tuple[bytes, bytes]:
     """``frame``'s ``columns`` as CSV (the bytes of pandas' ``to_csv`` with ``%.10g`` floats) and as
     ECSV with each column's unit and description (and ``mjd``'s time scale in the table's meta).
