@@ -424,6 +424,25 @@ def test_offline_a_batch_answers_demo_targets_from_the_archive_and_fails_the_res
         assert all(r.provenance.source == "offline" for r in shown.observations.results.values())
 
 
+def test_an_offline_batch_bundle_reproduces_with_its_identifiers_exact(offline_settings, tmp_path):
+    """Real recorded rows: the demo targets' recordings differ in columns (AT2019dsg's Gator row
+    has no cntr, ext_flg, nb, na; the Cohen stars' VizieR rows have them). Their concatenation
+    made those columns float in the batch (cntr 1288163601351051264 written as 1.288163601e+18,
+    and sources.ecsv declared float64) while reproduce.py, reading the bundle's raw VOTable, got
+    integers: it said DIFFERS. Now the batch's rows are the reply's, and every folder reproduces."""
+    offline = replace(offline_settings, batch_chunk=5, default_radius_arcsec=4.0)
+    targets = service.read("HD 73108\nAT2019dsg\nASASSN-14li\n", offline)
+    result = service.run(targets, offline)
+    data = build_batch_bundle(result.run, targets.bad, result.table, offline)
+    zipfile.ZipFile(io.BytesIO(data)).extractall(tmp_path)
+    ran = run_reproduce(tmp_path)
+    assert ran.returncode == 0 and "DIFFERS" not in ran.stdout, ran.stdout + ran.stderr
+    top = json.loads((tmp_path / "manifest.json").read_text())
+    star = pd.read_csv(tmp_path / top["folders"]["1"] / "sources.csv", dtype={"cntr": str})
+    single = view(observe("HD 73108", 4.0, offline), AnalysisParams()).sources
+    assert star["cntr"].iloc[0] == str(single["cntr"].iloc[0]) and len(star["cntr"].iloc[0]) == 19
+
+
 def test_a_batch_where_every_table_failed_still_has_a_row_per_target(batch_settings, tap):
     """Every table failing (every IRSA job ends in ERROR) gives the summary a failed row per
     target with the reason, never a KeyError."""

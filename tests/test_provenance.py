@@ -356,6 +356,23 @@ def test_every_csv_has_an_ecsv_twin_with_units_and_reproduce_checks_both(offline
     assert failed.returncode == 1 and "sed.ecsv" in failed.stdout
 
 
+def test_an_ecsv_integer_column_with_a_missing_value_reads_back_masked():
+    """CONSTRUCTED frame (no recording has a NULL in an integer column of one table): pandas'
+    nullable integers were written as "<NA>", which astropy cannot read back as int64; a missing
+    value is now astropy's own masked "" in the ECSV and empty in the CSV."""
+    from astropy.table import Table
+
+    from dashboard.provenance.columns import csv_and_ecsv
+
+    frame = pd.DataFrame({"cntr": pd.array([1288163601351051264, None], dtype="Int64"),
+                          "moon_masked": ["00", None]})
+    plain, twin = csv_and_ecsv(frame, ["cntr", "moon_masked"], description="constructed")
+    back = Table.read(twin.decode(), format="ascii.ecsv")
+    assert back["cntr"].dtype == np.int64 and back["cntr"][0] == 1288163601351051264
+    assert list(back["cntr"].mask) == [False, True]
+    assert plain.decode().splitlines() == ["cntr,moon_masked", "1288163601351051264,00", ","]
+
+
 def test_the_batch_summary_has_an_ecsv_twin(settings, tap):
     from dataclasses import replace
 

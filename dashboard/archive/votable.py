@@ -1,16 +1,19 @@
 """Conversions between row frames and VOTables (astropy does the XML; nothing hand-written).
 
-Used by the TAP client (parse a reply), the bundle (write ``raw/`` for offline rows) and the
-local TAP server in the tests (answer a query from recorded rows).
+Used by the TAP client (parse a reply), the bundle (write ``raw/`` for offline rows; read them back
+in ``reproduce.py``), an offline batch (its rows are those of the VOTable it writes) and the local
+TAP server in the tests (answer a query from recorded rows).
 """
 
 from __future__ import annotations
 
 import io
+import warnings
 
 import numpy as np
 import pandas as pd
 from astropy.io.votable import from_table
+from astropy.io.votable import parse as parse_votable
 from astropy.io.votable.tree import Info
 from astropy.table import Column, MaskedColumn, Table
 
@@ -28,6 +31,14 @@ def table_to_frame(table: Table) -> pd.DataFrame:
                 index=frame.index, dtype=object,
             )
     return frame
+
+
+def votable_rows(data: bytes) -> pd.DataFrame:
+    """The rows of a VOTable's first table, as ``table_to_frame`` gives them (NULL integers as
+    pandas' missing value, missing text as None)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return table_to_frame(parse_votable(io.BytesIO(data), verify="ignore").get_first_table().to_table())
 
 
 def frame_to_table(frame: pd.DataFrame, dtypes: dict[str, str] | None = None) -> Table:

@@ -35,7 +35,7 @@ from dashboard.archive.cache import CacheEntry, QueryCache, UpstreamSlots
 from dashboard.archive.service import shared_store
 from dashboard.archive.tap import IrsaTapClient, TapReply
 from dashboard.archive.threads import each_at_once
-from dashboard.archive.votable import frame_to_votable
+from dashboard.archive.votable import frame_to_votable, votable_rows
 from dashboard.batch.analysis import analyze_chunk
 from dashboard.batch.targets import BatchTarget
 from dashboard.batch.upload import UploadJobs, upload_votable
@@ -251,6 +251,8 @@ def offline_replies(chunk: list[BatchTarget], replies: dict[str, TapReply | Wise
     covered: set[int] = set()
     for table in tables:
         parts, retrieved = [], set()
+        columns = TABLES[table].columns.items()  # an empty reply still names the table's columns
+        integers = [c for c, kind in columns if kind == "i8"]
         for uid, item in enumerate(chunk):
             try:
                 result = offline.query(table, Cone(item.target.ra, item.target.dec, item.radius_arcsec))
@@ -260,11 +262,16 @@ def offline_replies(chunk: list[BatchTarget], replies: dict[str, TapReply | Wise
                 continue
             covered.add(uid)
             retrieved.add(result.provenance.retrieved_utc)
-            parts.append(result.rows.assign(upload_id=uid))
+            # integer columns nullable before they meet a recording without them: int64 filled with
+            # NaN would turn float, and a 19-digit cntr would lose its last digits
+            parts.append(result.rows.assign(upload_id=uid).astype({c: "Int64" for c in integers if c in result.rows}))
         rows = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["upload_id"])
-        columns = TABLES[table].columns.items()  # an empty reply still names the table's columns
         dtypes = {"upload_id": "i8"} | {c: k for c, k in columns if c in rows.columns or not parts}
-        replies[table] = TapReply(raw=frame_to_votable(rows, dtypes=dtypes), rows=rows, truncated=False,
+        raw = frame_to_votable(rows, dtypes=dtypes)
+        # the rows as the reply holds them (a live reply's rows are parsed from its VOTable too): the
+        # targets' recordings differ in columns and types, and their concatenation is not what the
+        # bundle's raw file, and so reproduce.py, gives back
+        replies[table] = TapReply(raw=raw, rows=votable_rows(raw), truncated=False,
                                   retrieved_utc=", ".join(sorted(retrieved)) or "not recorded")
         report.tables[table] = f"done ({len(rows)} rows, offline archive)"
         report.rows[table] = len(rows)

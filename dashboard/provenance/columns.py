@@ -145,9 +145,9 @@ def _tokens(values: pd.Series, kind: str) -> tuple[list[str], list[str]]:
     if kind == "bool" and values.dtype == bool:
         texts = np.where(values.to_numpy(bool), "True", "False").tolist()
         return texts, texts
-    if kind in ("int64", "bool"):
-        texts = [str(v) for v in values.tolist()]
-        return [t if t != "<NA>" else "" for t in texts], texts
+    if kind in ("int64", "bool"):  # nullable: a missing value is "" in both (astropy's masked ECSV value)
+        texts = ["" if v is pd.NA else str(v) for v in values.tolist()]
+        return texts, [t or '""' for t in texts]
     plain_csv, out = [], []
     quoted: dict[str, str] = {}
     for v in values.tolist():

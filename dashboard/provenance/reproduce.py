@@ -16,7 +16,6 @@ import hashlib
 import io
 import json
 import sys
-import warnings
 from dataclasses import replace
 from importlib import metadata
 from pathlib import Path
@@ -24,10 +23,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from astropy.io.votable import parse as parse_votable
 
 from dashboard import __version__
-from dashboard.archive.votable import table_to_frame
+from dashboard.archive.votable import votable_rows
 from dashboard.core.model import Cone, Footprint, Observations, Provenance, ServerSideFilter, TableResult, Target
 from dashboard.provenance.bundle import data_files
 from dashboard.science.analysis import AnalysisParams, analyze
@@ -53,23 +51,17 @@ def params_from_manifest(entry: dict[str, Any], motion: dict[str, Any] | None = 
     )
 
 
-def read_raw(data: bytes) -> pd.DataFrame:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return table_to_frame(parse_votable(io.BytesIO(data), verify="ignore").get_first_table().to_table())
-
-
 @functools.lru_cache(maxsize=8)
 def _shared_raw(path: Path) -> pd.DataFrame:
     """A batch chunk's reply, read once for all of its targets."""
-    return read_raw(path.read_bytes())
+    return votable_rows(path.read_bytes())
 
 
 def table_rows(folder: Path, entry: dict[str, Any]) -> pd.DataFrame:
     """A table's rows as the view had them: the raw file, or in a batch the rows of the target's
     ``upload_id`` in its chunk's reply (in the reply's order, as the batch split them)."""
     if "upload_id" not in entry:
-        return read_raw((folder / entry["raw_file"]).read_bytes())
+        return votable_rows((folder / entry["raw_file"]).read_bytes())
     rows = _shared_raw((folder / entry["raw_file"]).resolve())
     mine = rows[rows["upload_id"].to_numpy() == entry["upload_id"]]
     return mine.drop(columns="upload_id").reset_index(drop=True)
