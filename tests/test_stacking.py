@@ -11,7 +11,7 @@ from conftest import DATA
 from dashboard.core.tables import NEOWISE
 from dashboard.science.distributions import chi2_sf, student_t_quantile
 from dashboard.science.lightcurve import bin_visits, epochs_from_table
-from dashboard.science.stacking import Binning, group_median, group_quantile, robust_median
+from dashboard.science.stacking import Binning, group_median, group_quantile, robust_median, sort_within_groups
 
 RENAME = {"W1_mag": "w1mpro", "W1_mag_error": "w1sigmpro", "W2_mag": "w2mpro", "W2_mag_error": "w2sigmpro",
           "W1_flux": "w1flux", "W1_flux_error": "w1sigflux", "W2_flux": "w2flux", "W2_flux_error": "w2sigflux"}
@@ -51,6 +51,20 @@ def test_group_median_and_quantile_equal_numpy_per_group(sample):
         assert medians[g] == np.median(values)
         assert quantiles[g] == pytest.approx(np.quantile(values, 0.6827, method="interpolated_inverted_cdf"),
                                              rel=1e-12, abs=1e-12)
+
+
+@pytest.mark.parametrize("wide", [False, True], ids=["row-per-group table", "one wide group: one sort"])
+def test_sort_within_groups_is_lexsort_order_with_ties_and_nan(sample, wide):
+    """Real magnitudes (3 decimals: many ties) and their nulls, grouped by object and 150-day window;
+    ``wide`` puts half of them in one group, which takes the single-sort path."""
+    mag = sample["w1mpro"].to_numpy(float)
+    assert np.isnan(mag).any() and len(np.unique(mag[np.isfinite(mag)])) < np.isfinite(mag).sum()
+    group = pd.factorize(sample["object"].to_numpy() * 100 + (sample["mjd"].to_numpy() // 150))[0]
+    if wide:
+        group = np.where(np.arange(len(group)) % 2 == 0, 0, group + 1)
+    assert np.array_equal(sort_within_groups(group, mag, stable=True), np.lexsort((mag, group)))
+    sorted_values = mag[sort_within_groups(group, mag)]
+    assert np.array_equal(sorted_values, mag[np.lexsort((mag, group))], equal_nan=True)
 
 
 def test_outlier_rejection_equals_the_per_group_loop(sample):

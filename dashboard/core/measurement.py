@@ -31,14 +31,18 @@ SourceRow = pd.Series | Mapping[Any, Any]
 PLACEHOLDER_ERROR = 9999.0
 
 
-def no_measurement(mag: np.ndarray, err: np.ndarray, snr: np.ndarray | None, letter: np.ndarray | None,
-                   *, multi_epoch: bool = False) -> tuple[np.ndarray, np.ndarray]:
+def no_measurement(mag: np.ndarray, err: np.ndarray, snr: np.ndarray | None,
+                   letter: np.ndarray | pd.Categorical | None, *, multi_epoch: bool = False) -> tuple[np.ndarray,
+                                                                                                      np.ndarray]:
     """(mask, reason) per row: True where the band holds no measurement, and why (else '').
 
-    ``snr`` None: the SNR column was not recorded; ``multi_epoch``: the table has no SNR at all."""
+    ``snr`` None: the SNR column was not recorded; ``multi_epoch``: the table has no SNR at all;
+    ``letter``: the band's ``ph_qual`` letter per row (a categorical is read by its codes)."""
     mag = np.asarray(mag, dtype=float)
     err = np.asarray(err, dtype=float)
-    if letter is not None:  # few distinct letters: each test is made once per distinct one
+    if isinstance(letter, pd.Categorical):  # few distinct letters: each test is made once per distinct one
+        codes, distinct = np.asarray(letter.codes), np.asarray(letter.categories, dtype=object)
+    elif letter is not None:
         codes, distinct = pd.factorize(np.asarray(letter, dtype=object), use_na_sentinel=False)
         distinct = np.asarray(distinct, dtype=object)
     with np.errstate(invalid="ignore"):

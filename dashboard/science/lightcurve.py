@@ -102,7 +102,15 @@ def visit_colours(visits: pd.DataFrame) -> pd.DataFrame:
 
 def epochs_from_table(rows: pd.DataFrame, spec: TableSpec, binning: Binning, label: str | None = None,
                       cut_saturated: bool = False) -> pd.DataFrame:
-    """One row per (exposure, band) with magnitude, flux density and the quality verdict.
+    """One row per (exposure, band) with magnitude, flux density and the quality verdict
+    (``band_epochs``, W1's rows then W2's)."""
+    return _epoch_frame(band_epochs(rows, spec, binning, label, cut_saturated))
+
+
+def band_epochs(rows: pd.DataFrame, spec: TableSpec, binning: Binning, label: str | None = None,
+                cut_saturated: bool = False) -> list[dict[str, np.ndarray]]:
+    """The columns (``EPOCH_COLUMNS`` without visit and outlier) of one table's epochs, one set per
+    band that the table has: one row per exposure, with magnitude, flux density and the quality verdict.
 
     A band without a measurement (``measurement.py``) stays in the table, not passed, with the
     reason, and with no magnitude or flux. ``label`` is the table the rows really came from.
@@ -110,7 +118,7 @@ def epochs_from_table(rows: pd.DataFrame, spec: TableSpec, binning: Binning, lab
     the table has ``w?sat``, more than ``SATURATED_FRACTION`` of the fit's pixels saturated;
     ``cut_saturated`` (the epoch cut ``sat``) then fails that band's epoch alone."""
     suffix = spec.mag_suffix
-    parts = []
+    parts: list[dict[str, np.ndarray]] = []
     letters = _ph_qual_letters(rows.get("ph_qual"), len(rows))
     for band in ("W1", "W2"):
         b = band.lower()
@@ -152,16 +160,48 @@ def epochs_from_table(rows: pd.DataFrame, spec: TableSpec, binning: Binning, lab
                                 for m, f in zip(mag[saturated], fraction[saturated], strict=True)], dtype=object)
             reasons[saturated] = [f"{r}; {w}" if r else w for w, r in zip(why_sat, reasons[saturated], strict=True)]
             passed = passed & ~saturated
-        parts.append(pd.DataFrame({
-            "mjd": rows["mjd"].to_numpy(float), "band": band, "table": label or spec.name,
+        n = len(rows)
+        parts.append({
+            "mjd": rows["mjd"].to_numpy(float), "band": _repeated(band, n),
+            "table": _repeated(label or spec.name, n),
             "mag": mag, "mag_err": np.where(upper, np.nan, err),
             "flux_jy": flux, "flux_err_jy": flux_err, "upper_limit": upper, "measured": ~missing,
-            "saturated": saturated,
-            "passed": passed & ~missing, "reasons": reasons,
-        } | ({"object": rows["object"].to_numpy(np.int64)} if "object" in rows else {})))
+            "saturated": saturated, "passed": passed & ~missing,
+            "reasons": _repeated(reasons, n) if isinstance(reasons, str) else np.asarray(reasons, object),
+        } | ({"object": rows["object"].to_numpy(np.int64)} if "object" in rows else {}))
+    return parts
+
+
+def _repeated(text: str, n: int) -> np.ndarray:
+    """``text`` n times, one string object: ``np.full`` would make n copies, which compare and hash
+    one by one (a factorize of 10^5 band names took 27 ms instead of 8)."""
+    out = np.empty(n, dtype=object)
+    out.fill(text)
+    return out
+
+
+#: Epoch columns that hold one value per ``band_epochs`` part: joined as codes, not as strings.
+_PER_PART = ("band", "table")
+_TEXT = pd.StringDtype(na_value=np.nan)  # what pandas infers for text (storage: dashboard/__init__.py)
+
+
+def _epoch_frame(parts: list[dict[str, np.ndarray]], order: np.ndarray | None = None) -> pd.DataFrame:
+    """The epochs of ``band_epochs`` parts as one frame, rows in ``order`` if given: arrays joined
+    and taken before the frame is made (a frame's take of its text columns cost ~10 ms at 10^5),
+    per-part text as codes, text typed as pandas would infer it without the scan."""
     if not parts:
         return pd.DataFrame(columns=EPOCH_COLUMNS[:-2])
-    return pd.concat(parts, ignore_index=True)
+    pick = (lambda a: a) if order is None else (lambda a: a[order])
+    columns: dict[str, Any] = {}
+    for name in parts[0]:
+        if name in _PER_PART:
+            values = list(dict.fromkeys(part[name][0] for part in parts))
+            codes = np.concatenate([np.full(len(part[name]), values.index(part[name][0])) for part in parts])
+            columns[name] = pd.array(np.array(values, dtype=object)[pick(codes)], dtype=_TEXT)
+        else:
+            joined = pick(np.concatenate([part[name] for part in parts]))
+            columns[name] = pd.array(joined, dtype=_TEXT) if joined.dtype == object else joined
+    return pd.DataFrame(columns)
 
 
 def _column(rows: pd.DataFrame, name: str) -> np.ndarray:
@@ -183,26 +223,39 @@ def frame_zero_points(mag: np.ndarray, dn: np.ndarray, band: str, obj: np.ndarra
     with np.errstate(divide="ignore", invalid="ignore"):
         zp = mag + 2.5 * np.log10(dn)
     known = np.isfinite(zp)
+    if known.all():  # nothing to fill: no median to take (a sort of every exposure)
+        return zp
     obj = np.zeros(len(zp), np.int64) if obj is None else obj
-    n_objects = int(obj.max()) + 1 if len(obj) else 0
-    fill = group_median(obj[known], zp[known], n_objects)
+    n_objects = int(obj.max()) + 1
+    needed = np.zeros(n_objects, bool)
+    needed[obj[~known]] = True  # the medians of the objects that have an exposure to fill
+    own = known & needed[obj]
+    fill = group_median(obj[own], zp[own], n_objects)
     fill = np.where(np.isfinite(fill), fill, DN_MAGZP[band])
-    return np.where(known, zp, fill[obj]) if len(zp) else zp
+    return np.where(known, zp, fill[obj])
 
 
-def _ph_qual_letters(ph_qual: pd.Series | None, n: int) -> tuple[np.ndarray, np.ndarray]:
-    """The W1 and W2 letters of each row's ``ph_qual`` ('' where it has none)."""
+def _ph_qual_letters(ph_qual: pd.Series | None, n: int) -> tuple[pd.Categorical, pd.Categorical]:
+    """The W1 and W2 letters of each row's ``ph_qual`` ('' where it has none), as categoricals:
+    a few distinct letters, compared by code (``no_measurement`` reads them without factorizing)."""
     if ph_qual is None or not pd.api.types.is_object_dtype(ph_qual) and not pd.api.types.is_string_dtype(ph_qual):
-        return np.full(n, "", dtype=object), np.full(n, "", dtype=object)
+        return _letters(np.zeros(n, np.int64), [""]), _letters(np.zeros(n, np.int64), [""])
     # A table holds few distinct ph_qual strings: read the letters once per distinct value (pandas'
     # .str[i] per row took a quarter of a warm view at 10^5 epochs).
     codes, distinct = pd.factorize(ph_qual.astype(object), use_na_sentinel=True)
 
-    def letter(index: int) -> np.ndarray:
-        table = [v[index] if isinstance(v, str) and len(v) > index else "" for v in distinct] + [""]
-        return np.array(table, dtype=object)[codes]  # code -1 (a missing value) takes the trailing ""
+    def letter(index: int) -> pd.Categorical:
+        # code -1 (a missing value) takes the trailing ""
+        return _letters(codes, [v[index] if isinstance(v, str) and len(v) > index else "" for v in distinct] + [""])
 
     return letter(0), letter(1)
+
+
+def _letters(codes: np.ndarray, table: list[str]) -> pd.Categorical:
+    """Letter ``table[code]`` of each row (code -1: the table's last entry) as a categorical."""
+    categories, inverse = np.unique(np.array(table, dtype=object), return_inverse=True)
+    letters: np.ndarray = inverse[codes]
+    return pd.Categorical.from_codes(letters, categories=pd.Index(categories))
 
 
 def bin_visits(epochs: pd.DataFrame, binning: Binning) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -235,15 +288,22 @@ def bin_visits(epochs: pd.DataFrame, binning: Binning) -> tuple[pd.DataFrame, pd
 def build_lightcurve(tables: dict[str, pd.DataFrame], binning: Binning,
                      labels: dict[str, str] | None = None, cut_saturated: bool = False) -> LightCurve:
     """Epochs from every epoch table (already matched and cut), binned into visits."""
-    parts = [epochs_from_table(rows, TABLES[table], binning, (labels or {}).get(table), cut_saturated)
-             for table, rows in tables.items()]
-    parts = [p for p in parts if len(p)]
-    spans = {str(p["table"].iat[0]): (float(p["mjd"].min()), float(p["mjd"].max())) for p in parts}  # one table each
-    epochs = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=EPOCH_COLUMNS[:-2])
+    parts: list[dict[str, np.ndarray]] = []
+    spans: dict[str, tuple[float, float]] = {}
+    for table, rows in tables.items():
+        own = [p for p in band_epochs(rows, TABLES[table], binning, (labels or {}).get(table), cut_saturated)
+               if len(p["mjd"])]
+        if own:
+            spans[str(own[0]["table"][0])] = (float(min(p["mjd"].min() for p in own)),
+                                              float(max(p["mjd"].max() for p in own)))
+        parts += own
     # by time, W1 before W2 at one time, stably (a lexsort on the arrays: pandas' sort by a text
     # column factorizes it, a fifth of a warm view at 10^5 epochs)
-    order = np.lexsort((epochs["band"].to_numpy(object) != "W1", epochs["mjd"].to_numpy(float)))
-    epochs = epochs.take(order).reset_index(drop=True)
+    order = None
+    if parts:
+        not_w1 = np.concatenate([np.full(len(p["mjd"]), p["band"][0] != "W1") for p in parts])
+        order = np.lexsort((not_w1, np.concatenate([p["mjd"] for p in parts])))
+    epochs = _epoch_frame(parts, order)
     if not binning.enabled or epochs.empty:
         epochs["visit"] = visit_ids(epochs["mjd"].to_numpy(float), binning.gap_days,
                                     max_visit_days=binning.max_visit_days,

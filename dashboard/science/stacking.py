@@ -19,9 +19,11 @@ parameter names (``Binning``):
 * Epochs without an error are upper limits (a visit of only limits is a limit, at the median
   limit); they are never silently dropped: they are counted per visit.
 
-How it is fast: no Python loop over groups. Every group gets a dense integer id; one
-``lexsort`` on (group, value) puts each group's values in order, so a median or a quantile is
-index arithmetic on the group's start and count, and sums are ``bincount``. The outlier loop
+How it is fast: no Python loop over groups. Every group gets a dense integer id; sorting on
+(group, value) puts each group's values in order, so a median or a quantile is index arithmetic
+on the group's start and count, and sums are ``bincount``. Groups are small (a visit holds ~12
+exposures), so the sort is a table of one row per group, each row sorted on its own
+(``sort_within_groups``), not one sort of every value. The outlier loop
 runs on all groups together, each pass only on the groups that changed in the last one, until
 none changes. One object or thousands go through the same code.
 """
@@ -108,19 +110,55 @@ def windowed(mjd: np.ndarray, binning: Binning) -> bool:
     return bool(np.any(t[ends] - t[starts] > binning.max_visit_days))
 
 
-def sort_within_groups(group: np.ndarray, values: np.ndarray) -> np.ndarray:
-    """The order that sorts by (group, value); as ``np.lexsort((values, group))``, faster: the
-    values are replaced by their ranks so one integer key sorts both."""
-    rank = np.empty(len(values), dtype=np.int64)
-    rank[np.argsort(values)] = np.arange(len(values))
-    return np.argsort(group.astype(np.int64) * len(values) + rank)
+def sort_within_groups(group: np.ndarray, values: np.ndarray, *, stable: bool = False) -> np.ndarray:
+    """The order that sorts by (group, value); with ``stable`` exactly ``np.lexsort((values, group))``
+    (equal values keep their order, where later sums depend on it), faster (module docstring)."""
+    table = _group_table(group, values)
+    if table is None:  # one group far larger than the rest: one integer key, unique, sorts both
+        rank = np.empty(len(values), dtype=np.int64)
+        rank[np.argsort(values, kind="stable" if stable else None)] = np.arange(len(values))
+        return np.argsort(np.asarray(group, np.int64) * len(values) + rank)
+    rows, index, filled = table
+    assert index is not None
+    return np.take_along_axis(index, np.argsort(rows, axis=1, kind="stable"), axis=1)[filled]
+
+
+def _group_table(group: np.ndarray, values: np.ndarray, *, with_index: bool = True) -> tuple[
+        np.ndarray, np.ndarray | None, np.ndarray] | None:
+    """Values as a table of one row per group id, in their order, NaN-padded (NaN sorts last, as in
+    ``np.argsort``): (rows, each cell's index into ``values`` if ``with_index``, which cells hold a
+    value); None where the table would hold more than ~4x the values (then one sort is cheaper)."""
+    n = len(values)
+    group = np.asarray(group, np.int64)
+    n_groups = int(group.max()) + 1 if n else 0
+    count = np.bincount(group, minlength=n_groups)
+    width = int(count.max()) if n else 0
+    if n == 0 or n_groups * width > 4 * n + 1024:
+        return None
+    # a stable sort by group keeps each group's values in their order (radix sort for < 2^16 ids)
+    by_group = np.argsort(group.astype(np.uint16) if n_groups <= 1 << 16 else group, kind="stable")
+    g = group[by_group]
+    column = np.arange(n) - (np.cumsum(count) - count)[g]
+    rows = np.full((n_groups, width), np.nan)
+    rows[g, column] = np.asarray(values, float)[by_group]
+    index = None
+    if with_index:
+        index = np.zeros((n_groups, width), np.int64)
+        index[g, column] = by_group
+    return rows, index, np.arange(width) < count[:, None]
 
 
 def _sorted_groups(group: np.ndarray, values: np.ndarray, n_groups: int) -> tuple[
         np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """What the per-group order statistics start from: the values sorted within their groups,
     each group's count and first index, an all-NaN result and which groups have values."""
-    v = values[sort_within_groups(group, values)]
+    table = _group_table(group, values, with_index=False)
+    if table is None:
+        v = values[sort_within_groups(group, values)]
+    else:
+        rows, _, filled = table
+        rows.sort(axis=1)
+        v = rows[filled]
     count = np.bincount(group, minlength=n_groups)
     return v, count, np.cumsum(count) - count, np.full(n_groups, np.nan), count > 0
 

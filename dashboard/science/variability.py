@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 from dashboard.science.distributions import chi2_sf
+from dashboard.science.stacking import sort_within_groups
 
 #: Fewest exposures a visit needs to count towards the error floor (its median must be meaningful).
 FLOOR_MIN_PER_VISIT = 3
@@ -98,7 +99,7 @@ def group_floors(group: np.ndarray, n_groups: int, visit: np.ndarray, mag: np.nd
     ok = np.isfinite(mag) & np.isfinite(mag_err) & (mag_err > 0)
     g, v, m, e = group[ok], np.asarray(visit)[ok], mag[ok], mag_err[ok]
     span = int(v.max()) + 1 if len(v) else 1
-    order = np.lexsort((m, g * span + v))  # by group, visit, then magnitude: medians by index
+    order = sort_within_groups(g * span + v, m, stable=True)  # by group, visit, then magnitude: medians by index
     g, v, m, e = g[order], v[order], m[order], e[order]
     starts = np.flatnonzero(np.concatenate([[True], (g[1:] != g[:-1]) | (v[1:] != v[:-1])])) if len(g) else \
         np.zeros(0, np.int64)

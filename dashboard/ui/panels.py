@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pandas as pd
 from dash import html
 
 from dashboard.core.errors import NotCovered, NotRecordedOffline, WiseError
@@ -84,9 +85,9 @@ def saturation_notice(view: View) -> str:
     if epochs.empty:
         return ""
     measured = epochs["measured"].to_numpy(bool)
-    band = epochs["band"].to_numpy(object)[measured]
+    code, names = pd.factorize(epochs["band"].to_numpy(object)[measured])  # text compared once, not per band
     saturated = epochs["saturated"].to_numpy(bool)[measured]
-    bands = [str(b) for b in sorted(set(band)) if saturated[band == b].all()]
+    bands = sorted(str(b) for k, b in enumerate(names) if saturated[code == k].all())
     if not bands:
         return ""
     cut = view.params.epoch_cuts.saturated

@@ -56,8 +56,9 @@ def lightcurve_figure(view: View, unit: str = "mag", x_range: tuple[float, float
         y_range = padded(np.concatenate(kept_values))
     outside = 0
     table_code, table_names = pd.factorize(epochs["table"], sort=True)
+    is_w1 = epochs["band"] == "W1"  # epochs are W1 or W2 (``epochs_from_table``): one text comparison
     for band in ("W1", "W2"):
-        in_band = epochs["band"] == band
+        in_band = is_w1 if band == "W1" else ~is_w1
         kind = trace_type(int(in_band.sum()))
         colour = BAND_COLOURS[band]
         good = in_band & kept_mask
@@ -91,8 +92,8 @@ def lightcurve_figure(view: View, unit: str = "mag", x_range: tuple[float, float
                              hovertemplate=f"{band} {when}: 95% upper limit %{{y:{fmt}}}<extra></extra>"))
         bad = in_band & ~kept_mask
         if bad.any():
-            outside += _rejected_traces(data, band, {k: a[bad] for k, a in epochs.items()}, values[bad], y_range,
-                                        flux, kind, when, fmt)
+            outside += _rejected_traces(data, band, {k: epochs[k][bad] for k in REJECTED_COLUMNS}, values[bad],
+                                        y_range, flux, kind, when, fmt)
         if not visits.empty:
             data += _visit_traces(visits[visits["band"] == band], band, y, ey, scale, fmt)
     lo, hi = float(epochs["mjd"].min()), float(epochs["mjd"].max())
@@ -147,6 +148,10 @@ def _year_labels(years: list[int]) -> list[str]:
     """Every year gets a grid line; beyond eight years only even years are labelled, so the
     labels stay level and readable on a phone (plotly would turn them on end)."""
     return [str(yr) if len(years) <= 8 or yr % 2 == 0 else "" for yr in years]
+
+
+#: The epoch columns ``_rejected_traces`` reads.
+REJECTED_COLUMNS = ("mjd", "passed", "reasons", "table")
 
 
 def _rejected_traces(data: list[dict[str, Any]], band: str, bad: dict[str, np.ndarray], values: np.ndarray,
