@@ -37,12 +37,18 @@ def tiled(rows: pd.DataFrame, n: int, period_days: float = 4000.0) -> pd.DataFra
 
 def timed(fn, repeat: int = 3) -> float:
     """Best wall-clock seconds of ``repeat`` runs."""
-    best = float("inf")
+    return min(timings(fn, repeat))
+
+
+def timings(fn, repeat: int) -> list[float]:
+    """Wall-clock seconds of each of ``repeat`` runs (for a best and a median: this machine's
+    speed drifts by up to ~30 % from minute to minute)."""
+    out = []
     for _ in range(repeat):
         start = time.perf_counter()
         fn()
-        best = min(best, time.perf_counter() - start)
-    return best
+        out.append(time.perf_counter() - start)
+    return out
 
 
 def render_body(deps: list[dict], fetched: dict, state: dict, href: str) -> dict:

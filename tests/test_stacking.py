@@ -11,7 +11,14 @@ from conftest import DATA
 from dashboard.core.tables import NEOWISE
 from dashboard.science.distributions import chi2_sf, student_t_quantile
 from dashboard.science.lightcurve import bin_visits, epochs_from_table
-from dashboard.science.stacking import Binning, group_median, group_quantile, robust_median, sort_within_groups
+from dashboard.science.stacking import (
+    Binning,
+    dense_ids,
+    group_median,
+    group_quantile,
+    robust_median,
+    sort_within_groups,
+)
 
 RENAME = {"W1_mag": "w1mpro", "W1_mag_error": "w1sigmpro", "W2_mag": "w2mpro", "W2_mag_error": "w2sigmpro",
           "W1_flux": "w1flux", "W1_flux_error": "w1sigflux", "W2_flux": "w2flux", "W2_flux_error": "w2sigflux"}
@@ -65,6 +72,16 @@ def test_sort_within_groups_is_lexsort_order_with_ties_and_nan(sample, wide):
     assert np.array_equal(sort_within_groups(group, mag, stable=True), np.lexsort((mag, group)))
     sorted_values = mag[sort_within_groups(group, mag)]
     assert np.array_equal(sorted_values, mag[np.lexsort((mag, group))], equal_nan=True)
+
+
+@pytest.mark.parametrize("spread", [1, 10**9], ids=["keys in a small range", "keys far apart: np.unique"])
+def test_dense_ids_equal_numpy_unique(sample, spread):
+    """Group keys as ``stack`` makes them, (object, 150-day window, band), from real rows."""
+    key = (sample["object"].to_numpy(np.int64) * 200 + sample["mjd"].to_numpy() // 150).astype(np.int64) * 2
+    key = (key + (sample["w1mpro"].isna().to_numpy())) * spread
+    keys, inverse = dense_ids(key)
+    expected_keys, expected_inverse = np.unique(key, return_inverse=True)
+    assert np.array_equal(keys, expected_keys) and np.array_equal(inverse, expected_inverse)
 
 
 def test_outlier_rejection_equals_the_per_group_loop(sample):

@@ -149,8 +149,9 @@ def _saturation_reports(epochs: pd.DataFrame, labels: dict[str, str], params: An
     keeps = saturation_keeps(params.binning.saturation_w1, params.binning.saturation_w2, SATURATED_FRACTION)
     out = []
     saturated = epochs["saturated"].to_numpy(bool) if len(epochs) else np.zeros(0, bool)
+    tables = epochs["table"].to_numpy(object)[saturated] if len(epochs) else np.zeros(0, object)  # few: compared
     for table, label in labels.items():  # with the cut on, every saturated band-epoch was cut
-        removed = int((saturated & (epochs["table"].to_numpy(object) == label)).sum()) if len(epochs) else 0
+        removed = int((tables == label).sum())
         out.append(CutReport(table, keeps, "w1mpro, w2mpro, w?sat", removed, 0, "applied per band"))
     return out
 

@@ -143,7 +143,7 @@ def apply_epoch_cuts(frame: pd.DataFrame, spec: TableSpec, cuts: EpochCuts,
             not_recorded = int((~recorded).sum())
             if recorded.any():
                 passes = np.ones(len(rows), dtype=bool)
-                passes[recorded] = cut.test(rows.loc[recorded, cut.column])
+                passes[recorded] = cut.test(rows[cut.column] if not_recorded == 0 else rows.loc[recorded, cut.column])
                 failing = np.flatnonzero(~passes)
                 _add_reasons(text, failing, cut, rows[cut.column].to_numpy(object)[failing])
                 failed[failing] = True

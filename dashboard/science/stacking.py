@@ -148,6 +148,17 @@ def _group_table(group: np.ndarray, values: np.ndarray, *, with_index: bool = Tr
     return rows, index, np.arange(width) < count[:, None]
 
 
+def dense_ids(key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique(key, return_inverse=True)`` of non-negative integer keys: by marking each key in
+    a table of the key range (no sort) where that range is small against the keys' number."""
+    key = np.asarray(key, np.int64)
+    if len(key) == 0 or int(key.max()) > 4 * len(key) + 1024:
+        return np.unique(key, return_inverse=True)
+    present = np.zeros(int(key.max()) + 1, bool)
+    present[key] = True
+    return np.flatnonzero(present), (np.cumsum(present) - 1)[key]
+
+
 def _sorted_groups(group: np.ndarray, values: np.ndarray, n_groups: int) -> tuple[
         np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """What the per-group order statistics start from: the values sorted within their groups,
@@ -243,7 +254,7 @@ def stack(obj: np.ndarray | None, mjd: np.ndarray, band: np.ndarray, flux: np.nd
     band = np.asarray(band, np.int64)
     span = int(visit.max()) + 1 if n else 1
     key = (obj * span + visit) * 2 + band
-    keys, group = np.unique(key, return_inverse=True)
+    keys, group = dense_ids(key)
     n_groups = len(keys)
     group_band = keys % 2
     group_visit = (keys // 2) % span
