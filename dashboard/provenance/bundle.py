@@ -225,9 +225,11 @@ def used_citations(view: View) -> list[tuple[str, str, str]]:
 def _photometry_entry(view: View) -> dict[str, Any]:
     """Which photometry each SED band used and why (``science/apertures.py``)."""
     sed = view.sed
-    bands = [] if sed.empty else [
-        {"band": r["band"], "phot": r["phot"], "reason": r["phot_reason"], "lower_limit": bool(r["lower_limit"]),
-         "catalog": r["catalog"]} for r in sed.to_dict("records")]
+    bands = [] if sed.empty else [  # columns read whole: a frame's to_dict costs ~2 ms, whatever its rows
+        {"band": band, "phot": phot, "reason": reason, "lower_limit": bool(lower), "catalog": catalog}
+        for band, phot, reason, lower, catalog in zip(*(sed[c].tolist() for c in ("band", "phot", "phot_reason",
+                                                                                  "lower_limit", "catalog")),
+                                                      strict=True)]
     return {"mode": view.params.sed_options.phot, "rule": AUTO_RULE, "bands": bands,
             "standard_aperture_radius_arcsec": STANDARD_APERTURE_ARCSEC, "resolved": view.resolved,
             "light_curve": RESOLVED_LIGHTCURVE_NOTE if view.resolved else "profile fit (w1mpro, w2mpro)",

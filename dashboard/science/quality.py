@@ -139,7 +139,7 @@ def apply_epoch_cuts(frame: pd.DataFrame, spec: TableSpec, cuts: EpochCuts,
         elif server_side is not None and server_side.covers(cut.column) and cut.column not in rows:
             status, removed = "applied at IRSA before download (server-side filter)", None
         else:
-            recorded = rows[cut.column].notna().to_numpy(bool) if cut.column in rows else np.zeros(len(rows), bool)
+            recorded = ~pd.isna(rows[cut.column].to_numpy()) if cut.column in rows else np.zeros(len(rows), bool)
             not_recorded = int((~recorded).sum())
             if recorded.any():
                 passes = np.ones(len(rows), dtype=bool)

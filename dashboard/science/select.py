@@ -48,10 +48,14 @@ def sources_table(psd: pd.DataFrame, target: Target) -> pd.DataFrame:
     """The catalog rows sorted by separation from the target, with ``separation_arcsec`` and ``key``."""
     if psd.empty:
         return psd.assign(separation_arcsec=pd.Series(dtype=float), key=pd.Series(dtype=object))
-    sep = separation_arcsec(psd["ra"].to_numpy(float), psd["dec"].to_numpy(float), target.ra, target.dec)
-    out = psd.assign(separation_arcsec=sep)
-    out["key"] = [source_key(row) for _, row in out.iterrows()]
-    return out.sort_values("separation_arcsec", kind="stable").reset_index(drop=True)
+    ra, dec = psd["ra"].to_numpy(float), psd["dec"].to_numpy(float)
+    sep = separation_arcsec(ra, dec, target.ra, target.dec)
+    # ``source_key`` of each row, from its columns (a row per ``iterrows`` cost ~0.1 ms)
+    designations = psd["designation"].tolist() if "designation" in psd else [None] * len(psd)
+    keys = [designation_key(d) if isinstance(d, str) and d else f"{r:.6f}{c:+.6f}"
+            for d, r, c in zip(designations, ra.tolist(), dec.tolist(), strict=True)]
+    out = psd.assign(separation_arcsec=sep, key=keys)
+    return out.take(np.argsort(sep, kind="stable")).reset_index(drop=True)  # nearest first, as sort_values
 
 
 def select_source(sources: pd.DataFrame, target: Target, requested: str | None = None,
