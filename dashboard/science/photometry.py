@@ -163,20 +163,20 @@ def sed_rows(source: SourceRow, options: SedOptions = SedOptions(),
     cc_flags = _flag_string(source.get("cc_flags"))
     rows = []
     saturated_in = saturated_bands(source)
+    names = [band.name.lower() for band in BANDS.values()]
+    mags = [finite_number(source.get(f"{b}mpro")) for b in names]
+    errs = [finite_number(source.get(f"{b}sigmpro")) for b in names]
+    snrs = [finite_number(source.get(f"{b}snr")) for b in names]
+    letters = [ph_qual[i] if ph_qual else None for i in range(len(names))]
+    missing, why = _no_measurement_per_band(source, names, mags, errs, snrs, letters)
     for i, band in enumerate(BANDS.values()):
-        b = band.name.lower()
-        mag = finite_number(source.get(f"{b}mpro"))
+        b = names[i]
+        mag, err, letter = mags[i], errs[i], letters[i]
         sat = finite_number(source.get(f"{b}sat"))
         choice = choose(source, band.name, options.phot, saturated=saturated_in)
-        err = finite_number(source.get(f"{b}sigmpro"))
-        snr = finite_number(source.get(f"{b}snr"))
-        letter = ph_qual[i] if ph_qual else None
         cc = cc_flags[i] if cc_flags else None
         upper = is_upper_limit(letter, mag, err)
-        missing, why = no_measurement(np.array([_nan(mag)]), np.array([_nan(err)]),
-                                      np.array([_nan(snr)]) if f"{b}snr" in source else None,
-                                      np.array([letter], dtype=object))
-        measured = not bool(missing[0])
+        measured = not bool(missing[i])
         note = ""
         if choice.kind != "profile":  # ph_qual grades the profile fit, not this
             mag, err, upper, measured = _aperture_reading(choice)
@@ -189,7 +189,7 @@ def sed_rows(source: SourceRow, options: SedOptions = SedOptions(),
             note = "Z: magnitude without a measurable error"
         saturated = measured and saturated_in[band.name]
         if not measured:
-            note = f"no measurement in {band.name} ({why[0]})"
+            note = f"no measurement in {band.name} ({why[i]})"
         flux = float(mag_to_jy(mag, band.name, alpha=options.alpha)) if (measured and mag is not None) else math.nan
         if measured and band.name == "W4" and options.w4_red_correction:
             flux *= W4_RED_FACTOR
@@ -210,6 +210,22 @@ def sed_rows(source: SourceRow, options: SedOptions = SedOptions(),
             "note": note,
         })
     return rows
+
+
+def _no_measurement_per_band(source: SourceRow, names: list[str], mags: list[float | None],
+                             errs: list[float | None], snrs: list[float | None],
+                             letters: list[str | None]) -> tuple[np.ndarray, np.ndarray]:
+    """``no_measurement`` of each band of one catalog row: one call for the four bands (a batch
+    reads thousands of rows), one per band where only some bands have an SNR column."""
+    has_snr = [f"{b}snr" in source for b in names]
+    if all(has_snr) or not any(has_snr):
+        return no_measurement(np.array([_nan(m) for m in mags]), np.array([_nan(e) for e in errs]),
+                              np.array([_nan(x) for x in snrs]) if all(has_snr) else None,
+                              np.array(letters, dtype=object))
+    one = [no_measurement(np.array([_nan(m)]), np.array([_nan(e)]), np.array([_nan(x)]) if has else None,
+                          np.array([letter], dtype=object))
+           for m, e, x, has, letter in zip(mags, errs, snrs, has_snr, letters, strict=True)]
+    return np.concatenate([m for m, _ in one]), np.concatenate([w for _, w in one])
 
 
 def photometry_kinds(source: SourceRow, phot: str) -> dict[str, tuple[str, bool]]:
