@@ -68,6 +68,20 @@ def test_at2019dsg_visits_are_six_months_apart(offline_view):
     assert set(epochs.table) == {"allwise_p3as_mep", "neowiser_p1bs_psd"}
 
 
+@pytest.mark.parametrize("binning", [Binning(), Binning(enabled=False)], ids=["binned", "binning off"])
+def test_text_codes_kept_from_the_build_equal_a_factorize_of_the_epochs(offline_view, binning):
+    """The light curve's band/table codes (kept from how its epochs were built, for the figure and
+    the saturation notice) index the same text as pandas' factorize of the columns."""
+    view = offline_view("AT2019dsg", 10, AnalysisParams(binning=binning))
+    lc = view.lightcurve
+    assert lc._codes is not None
+    for column in ("band", "table"):
+        code, names = lc.text_codes(column)
+        expected, distinct = pd.factorize(lc.epochs[column].to_numpy(object), sort=True)
+        assert names == list(distinct) and len(names) == 2
+        assert np.array_equal(code, expected)
+
+
 def test_visit_ids_split_on_gap_parameter():
     mjd = np.array([0.0, 0.5, 1.0, 150.0, 150.2, 400.0])
     assert list(visit_ids(mjd, 100.0)) == [0, 0, 0, 1, 1, 2]

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import pandas as pd
 from dash import html
 
 from dashboard.core.errors import NotCovered, NotRecordedOffline, WiseError
@@ -85,9 +84,9 @@ def saturation_notice(view: View) -> str:
     if epochs.empty:
         return ""
     measured = epochs["measured"].to_numpy(bool)
-    code, names = pd.factorize(epochs["band"].to_numpy(object)[measured])  # text compared once, not per band
-    saturated = epochs["saturated"].to_numpy(bool)[measured]
-    bands = sorted(str(b) for k, b in enumerate(names) if saturated[code == k].all())
+    code, names = view.lightcurve.text_codes("band")  # codes, not text compared per epoch
+    code, saturated = code[measured], epochs["saturated"].to_numpy(bool)[measured]
+    bands = [b for k, b in enumerate(names) if (code == k).any() and saturated[code == k].all()]
     if not bands:
         return ""
     cut = view.params.epoch_cuts.saturated
