@@ -86,15 +86,15 @@ class BatchRun:
     stopped: str = ""  # why the batch stopped before its end (the client's rate limit), if it did
     service_url: str = ""
     served: CacheState = "live"  # "offline": every chunk was answered from the offline archive
-    _views: dict[int, View] = field(default_factory=dict, repr=False)
 
     def view(self, line: int) -> View | None:
-        """The single view of the target on ``line`` (made once, when first asked: the bundle's
-        folders need it, the summary does not); None if its chunk never ran."""
-        if line not in self._views and line in self.placed:
-            chunk, uid = self.placed[line]
-            self._views[line] = chunk.view(uid, self.queries, self.service_url)
-        return self._views.get(line)
+        """The single view of the target on ``line``, made when asked (the bundle's folders need it,
+        the summary does not) and not kept: a thousand views held at once made every view after
+        them slower (the collector scans them all); None if its chunk never ran."""
+        if line not in self.placed:
+            return None
+        chunk, uid = self.placed[line]
+        return chunk.view(uid, self.queries, self.service_url)
 
 
 def chunks(targets: Sequence[BatchTarget], size: int) -> list[list[BatchTarget]]:
