@@ -107,3 +107,30 @@ def test_nu_fnu():
     row = pd.Series({"w1mpro": 0.0, "w1sigmpro": 0.01, "ph_qual": "AXXX", "cc_flags": "0000"})
     w1 = sed(row).set_index("band").loc["W1"]
     assert w1.nu_fnu == pytest.approx(309.54e-23 * 2.99792458e14 / BANDS["W1"].wavelength_um)
+
+
+@pytest.mark.parametrize("band", [0, 1], ids=["W1", "W2"])
+def test_no_measurement_reads_letters_alike_in_every_form(band):
+    """Real NEOWISE-R rows, AT2019dsg's and ASASSN-15lh's placeholder 'AX' row: the rule gives
+    the same mask and reasons for the letters as an array (pandas' factorize), as a categorical
+    (the light curve's), and one row at a time (a catalog row's few letters, read by a dict)."""
+    import numpy as np
+    import pandas as pd
+
+    from dashboard.archive import offline
+    from dashboard.core.measurement import no_measurement
+    from dashboard.core.model import Cone
+
+    recorded = [offline.query("neowiser_p1bs_psd", Cone(t.ra, t.dec, 10.0)).rows
+                for t in offline.demo_targets() if t.name in ("AT2019dsg", "ASASSN-15lh")]
+    rows = pd.concat(recorded, ignore_index=True)
+    b = f"w{band + 1}"
+    letters = np.array([q[band] if isinstance(q, str) else None for q in rows["ph_qual"]], dtype=object)
+    mag, err, snr = (rows[f"{b}{c}"].to_numpy(float) for c in ("mpro", "sigmpro", "snr"))
+    whole = no_measurement(mag, err, snr, letters)
+    assert len(rows) > 16 and whole[0].any()  # the placeholder row is there
+    as_categorical = no_measurement(mag, err, snr, pd.Categorical(letters))
+    one_by_one = [no_measurement(mag[i:i + 1], err[i:i + 1], snr[i:i + 1], letters[i:i + 1]) for i in range(len(rows))]
+    for mask, why in (as_categorical, (np.concatenate([m for m, _ in one_by_one]),
+                                       np.concatenate([w for _, w in one_by_one]))):
+        assert np.array_equal(mask, whole[0]) and list(why) == list(whole[1])

@@ -32,8 +32,8 @@ PLACEHOLDER_ERROR = 9999.0
 
 
 def no_measurement(mag: np.ndarray, err: np.ndarray, snr: np.ndarray | None,
-                   letter: np.ndarray | pd.Categorical | None, *, multi_epoch: bool = False) -> tuple[np.ndarray,
-                                                                                                      np.ndarray]:
+                   letter: np.ndarray | pd.Categorical | None,
+                   *, multi_epoch: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """(mask, reason) per row: True where the band holds no measurement, and why (else '').
 
     ``snr`` None: the SNR column was not recorded; ``multi_epoch``: the table has no SNR at all;
