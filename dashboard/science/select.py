@@ -36,12 +36,11 @@ def designation_key(text: str) -> str:
     return text.removeprefix("WISEA ").strip()
 
 
-def source_key(row: pd.Series) -> str:
+def source_key(designation: object, ra: float, dec: float) -> str:
     """A stable identifier for a catalog row: its designation, else its position."""
-    designation = row.get("designation")
     if isinstance(designation, str) and designation:
         return designation_key(designation)
-    return f"{float(row['ra']):.6f}{float(row['dec']):+.6f}"
+    return f"{float(ra):.6f}{float(dec):+.6f}"
 
 
 def sources_table(psd: pd.DataFrame, target: Target) -> pd.DataFrame:
@@ -50,10 +49,9 @@ def sources_table(psd: pd.DataFrame, target: Target) -> pd.DataFrame:
         return psd.assign(separation_arcsec=pd.Series(dtype=float), key=pd.Series(dtype=object))
     ra, dec = psd["ra"].to_numpy(float), psd["dec"].to_numpy(float)
     sep = separation_arcsec(ra, dec, target.ra, target.dec)
-    # ``source_key`` of each row, from its columns (a row per ``iterrows`` cost ~0.1 ms)
+    # keyed from the columns, not row by row (a row per ``iterrows`` cost ~0.1 ms)
     designations = psd["designation"].tolist() if "designation" in psd else [None] * len(psd)
-    keys = [designation_key(d) if isinstance(d, str) and d else f"{r:.6f}{c:+.6f}"
-            for d, r, c in zip(designations, ra.tolist(), dec.tolist(), strict=True)]
+    keys = [source_key(d, r, c) for d, r, c in zip(designations, ra.tolist(), dec.tolist(), strict=True)]
     out = psd.assign(separation_arcsec=sep, key=keys)
     return out.take(np.argsort(sep, kind="stable")).reset_index(drop=True)  # nearest first, as sort_values
 
