@@ -24,6 +24,8 @@ from dashboard.batch.upload import upload_votable
 from dashboard.pipeline import observe, view
 from dashboard.provenance.reproduce import recompute
 from dashboard.science.analysis import AnalysisParams
+from dashboard.science.photometry import SedOptions
+from dashboard.science.quality import CatalogCuts, EpochCuts
 from dashboard.ui.batch import start as start_page_batch
 from tap_server import Fault
 
@@ -258,6 +260,47 @@ def test_typed_text_that_a_spreadsheet_would_run_is_neutralised_in_summary_csv(b
     typed = written[["id", "input", "reason"]].fillna("").astype(str).to_numpy().ravel()
     assert not any(cell.startswith(("=", "+", "-", "@")) for cell in typed)
     assert by_line.loc[2, "status"] == "ok" and abs(by_line.loc[2, "ra"] - 314.26238) < 1e-3
+
+
+#: Real recorded targets of every kind (the summary test's list): full AllWISE rows, NEOWISE-R
+#: rows with allwise_cntr and placeholder values, epochs without a catalog source, a pole target.
+VARIED = ("HD 73108\nJ084012.78+641940.9\nHD 199101\nGaia20fnr\nASASSN-15lh\nAT2018lzs\nASASSN-21qj\n"
+          "AT2016eix\nAT2018lhv\nAT2019dsg\n192.06346 +17.77402\n10.0 20.0\n")
+
+
+@pytest.mark.parametrize("params", [
+    AnalysisParams(),
+    AnalysisParams(match_radius_arcsec=2.0, epoch_cuts=EpochCuts(("nb", "qf", "moon")),
+                   sed_options=SedOptions(phot="aperture"), catalog_cuts=CatalogCuts(ph_qual="AB", min_snr=5.0)),
+    AnalysisParams(periodogram=True),  # not made by the chunk route: every view through analyze
+], ids=["default", "other-cuts", "periodogram"])
+def test_a_chunks_views_made_at_once_equal_each_targets_analyze(batch_settings, tap, params):
+    """The bundle's folders come from ``ChunkData.views`` (the chunk's epochs made at once);
+    each view must be what ``analyze`` gives its target alone: every file and the manifest."""
+    from dashboard.provenance.bundle import data_files, manifest
+
+    def text(entry: dict) -> str:  # as the bundle writes it (a NaN is not equal to itself in a dict)
+        return json.dumps(entry, indent=1, sort_keys=True, default=str)
+
+    targets = service.read(VARIED, replace(batch_settings, default_radius_arcsec=4.0, batch_chunk=5))
+    result = service.run(targets, replace(batch_settings, batch_chunk=5), params=params)
+    run = result.run
+    chunks = {chunk.index: chunk for chunk, _ in run.placed.values()}
+    assert len(chunks) == 3
+    compared = epochs = 0
+    for chunk in chunks.values():
+        for uid, made in enumerate(chunk.views(run.queries, run.service_url)):
+            alone = chunk.view(uid, run.queries, run.service_url)
+            for frame in ("epochs", "visits"):
+                pd.testing.assert_frame_equal(getattr(made.lightcurve, frame), getattr(alone.lightcurve, frame))
+            assert made.lightcurve.stats == alone.lightcurve.stats
+            assert made.filters == alone.filters and made.match_counts == alone.match_counts
+            files = data_files(made)
+            assert files == data_files(alone)
+            assert text(manifest(made, batch_settings, files)) == text(manifest(alone, batch_settings, files))
+            compared += 1
+            epochs += len(made.lightcurve.epochs)
+    assert compared == 12 and epochs > 3000, epochs
 
 
 def test_batch_bundle_has_the_summary_each_target_and_one_reproduce(batch_settings, tap, tmp_path):

@@ -14,7 +14,7 @@ made per target on the page (a source clicked, Gaia counterparts) are not part o
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 
 import numpy as np
 import pandas as pd
@@ -27,7 +27,7 @@ from dashboard.science.analysis import AnalysisParams
 from dashboard.science.lightcurve import VISIT_COLUMNS, bin_visits, epochs_from_table, visit_colours
 from dashboard.science.photometry import BANDS as BANDS_W
 from dashboard.science.photometry import photometry_kinds
-from dashboard.science.quality import apply_epoch_cuts
+from dashboard.science.quality import CutReport, apply_epoch_cuts_by_object
 from dashboard.science.select import identifiers, match_rows, select_sources
 from dashboard.science.stacking import group_median
 from dashboard.science.variability import BANDS, BandStats, variability_of_objects
@@ -109,26 +109,53 @@ def analyze_chunk(chunk: list[BatchTarget], replies: dict[str, TapReply | WiseEr
     return ChunkAnalysis(out, visits.reset_index(drop=True))
 
 
+@dataclass
+class ChunkEpochs:
+    """Every object's epochs of a chunk, made at once, and what each object's single view says of
+    them: its match counts and cut reports per table, as its own rows alone would give."""
+
+    epochs: pd.DataFrame  # with ``object``; by object, then time, W1 before W2 (the single view's order)
+    match_counts: dict[str, list[dict[str, int]]] = field(default_factory=dict)  # table -> per object
+    reports: dict[str, list[list[CutReport]]] = field(default_factory=dict)  # table -> per object
+
+
+def chunk_epochs(replies: dict[str, pd.DataFrame], params: AnalysisParams, ra: np.ndarray, dec: np.ndarray,
+                 cntr: np.ndarray, cntr_known: np.ndarray) -> ChunkEpochs:
+    """The epochs of every object (``object`` = its upload_id), matched to its source at (``ra``,
+    ``dec``) with its AllWISE ``cntr`` where ``cntr_known``, and cut; not binned."""
+    n = len(ra)
+    parts = []
+    out = ChunkEpochs(pd.DataFrame())
+    for spec in EPOCH_TABLES:
+        rows = replies.get(spec.name)
+        if rows is None:
+            continue
+        obj = rows["upload_id"].to_numpy(np.int64) if len(rows) else np.zeros(0, np.int64)
+        match = match_rows(rows, obj, ra[obj], dec[obj], params.match_radius_arcsec, cntr, cntr_known,
+                           multi_epoch=spec.multi_epoch) if len(rows) else None
+        out.match_counts[spec.name] = (match.counts_by_object(obj, n) if match is not None else
+                                       [dict.fromkeys(("beyond_match_radius", "other_allwise_source",
+                                                       "duplicate_coadd_rows"), 0) for _ in range(n)])
+        kept = match.kept if match is not None else np.zeros(0, np.int64)
+        cut, out.reports[spec.name] = apply_epoch_cuts_by_object(
+            match.rows(rows) if match is not None else rows, spec, params.epoch_cuts, obj[kept], n)
+        if len(cut):
+            parts.append(epochs_from_table(cut.assign(object=obj[kept]), spec, params.binning, spec.name,
+                                           params.epoch_cuts.saturated))
+    parts = [p for p in parts if len(p)]
+    if parts:
+        out.epochs = pd.concat(parts, ignore_index=True).sort_values(["object", "mjd", "band"], kind="stable")
+    return out
+
+
 def _light_curves(out: pd.DataFrame, replies: dict[str, TapReply | WiseError], params: AnalysisParams,
                   ra: np.ndarray, dec: np.ndarray, cntr: np.ndarray, cntr_known: np.ndarray) -> pd.DataFrame | None:
     """Epoch counts, visits per band, variability and the median colour, into ``out``; returns
     the visits of every object (``object`` = its row in ``out``), None where nothing was binned."""
-    parts = []
-    for spec in EPOCH_TABLES:
-        reply = replies.get(spec.name)
-        if not isinstance(reply, TapReply) or reply.rows.empty:
-            continue
-        rows = reply.rows
-        obj = rows["upload_id"].to_numpy(np.int64)
-        match = match_rows(rows, obj, ra[obj], dec[obj], params.match_radius_arcsec, cntr, cntr_known,
-                           multi_epoch=spec.multi_epoch)
-        cut, _ = apply_epoch_cuts(match.rows(rows), spec, params.epoch_cuts)
-        parts.append(epochs_from_table(cut.assign(object=obj[match.kept]), spec, params.binning, spec.name,
-                                       params.epoch_cuts.saturated))
-    parts = [p for p in parts if len(p)]
-    if not parts:
+    answered = {t: r.rows for t, r in replies.items() if isinstance(r, TapReply)}
+    epochs = chunk_epochs(answered, params, ra, dec, cntr, cntr_known).epochs
+    if epochs.empty:
         return None
-    epochs = pd.concat(parts, ignore_index=True).sort_values(["object", "mjd", "band"], kind="stable")
     n = len(out)
     obj = epochs["object"].to_numpy(np.int64)
     passed = epochs["passed"].to_numpy(bool)
@@ -137,9 +164,9 @@ def _light_curves(out: pd.DataFrame, replies: dict[str, TapReply | WiseError], p
     out["n_epochs_rejected"] = np.where(has, np.bincount(obj, weights=~passed, minlength=n), np.nan)
     if not params.binning.enabled:
         return None
-    epochs, visits = bin_visits(epochs.reset_index(drop=True), params.binning)
+    epochs, visits, variability = binned(epochs, params)
     columns = {f"{band.lower()}_{name}": np.full(n, np.nan) for band in BANDS for name in STATISTICS}
-    for index, stats in variability_of_objects(visits, epochs).items():
+    for index, stats in variability.items():
         for band, values in stats.items():
             for name in STATISTICS:
                 value = getattr(values, name)
@@ -154,3 +181,11 @@ def _light_curves(out: pd.DataFrame, replies: dict[str, TapReply | WiseError], p
     return visits
 
 
+
+
+def binned(epochs: pd.DataFrame, params: AnalysisParams) -> tuple[pd.DataFrame, pd.DataFrame,
+                                                                  dict[int, dict[str, BandStats]]]:
+    """``chunk_epochs``' epochs with their visits and outliers, the visits, and each object's
+    variability (what ``build_lightcurve`` and ``variability`` give one object)."""
+    epochs, visits = bin_visits(epochs.reset_index(drop=True), params.binning)
+    return epochs, visits, variability_of_objects(visits, epochs)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterator
 
 import pandas as pd
 
@@ -17,10 +18,11 @@ from dashboard import __version__
 from dashboard.archive.tap import TapReply
 from dashboard.batch.run import BatchRun
 from dashboard.batch.summary import summary_files
-from dashboard.batch.targets import BadLine
+from dashboard.batch.targets import BadLine, BatchTarget
 from dashboard.config import Settings
 from dashboard.provenance.bundle import _versions, data_files, manifest, safe_name, zip_files, zip_time
 from dashboard.provenance.citations import ACKNOWLEDGEMENTS, BIBTEX, CITATIONS
+from dashboard.science.analysis import View
 
 REPRODUCE = """\"\"\"Check this batch's files and recompute every target's CSVs offline from raw/*.vot.
 
@@ -44,6 +46,19 @@ def chunk_file(index: int, table: str) -> str:
     return f"raw/chunk_{index:03d}_{table}.vot"
 
 
+def _views(run: BatchRun) -> Iterator[tuple[int, BatchTarget, View]]:
+    """(place in the list from 1, target, its single view) of every target whose chunk ran, in list
+    order, a chunk's views made at once (``ChunkData.views``) and dropped with the chunk."""
+    made: dict[tuple[int, int], View] = {}
+    for index, item in enumerate(run.targets, 1):
+        if item.line not in run.placed:
+            continue
+        chunk, uid = run.placed[item.line]
+        if (chunk.index, uid) not in made:
+            made = {(chunk.index, u): v for u, v in enumerate(chunk.views(run.queries, run.service_url))}
+        yield index, item, made.pop((chunk.index, uid))
+
+
 def build_batch_bundle(run: BatchRun, bad: list[BadLine], table: pd.DataFrame, settings: Settings) -> bytes:
     files: dict[str, bytes] = {}
     files["summary.csv"], files["summary.ecsv"] = summary_files(table)
@@ -51,10 +66,7 @@ def build_batch_bundle(run: BatchRun, bad: list[BadLine], table: pd.DataFrame, s
         files |= {chunk_file(chunk.index, name): reply.raw for name, reply in chunk.replies.items()
                   if isinstance(reply, TapReply)}
     folders = {}
-    for index, item in enumerate(run.targets, 1):
-        shown = run.view(item.line)
-        if shown is None:
-            continue
+    for index, item, shown in _views(run):
         folder = folder_name(index, item.id)
         folders[item.line] = folder
         chunk, uid = run.placed[item.line]

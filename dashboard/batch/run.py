@@ -39,6 +39,7 @@ from dashboard.archive.votable import frame_to_votable, votable_rows
 from dashboard.batch.analysis import analyze_chunk
 from dashboard.batch.targets import BatchTarget
 from dashboard.batch.upload import UploadJobs, upload_votable
+from dashboard.batch.views import chunk_views
 from dashboard.config import Settings
 from dashboard.core.errors import Cancelled, NotCovered, ServerBusy, WiseError
 from dashboard.core.model import CacheState, Cone, Observations, Provenance, TableResult
@@ -295,6 +296,16 @@ class ChunkData:
     def view(self, uid: int, queries: dict[str, str], service_url: str) -> View:
         """The single view of the chunk's target ``uid``: its own rows of each table (split off by
         upload_id), analysed by ``analyze`` as the page would."""
+        return analyze(self.targets[uid].target, self.observations(uid, queries, service_url), self.params)
+
+    def views(self, queries: dict[str, str], service_url: str) -> list[View]:
+        """The single view of every target of the chunk, in order, made at once (``views.py``):
+        what ``view`` gives each, for the bundle's folders."""
+        items = [(item.target, self.observations(uid, queries, service_url)) for uid, item in enumerate(self.targets)]
+        return chunk_views(items, {t: r.rows for t, r in self.replies.items() if isinstance(r, TapReply)}, self.params)
+
+    def observations(self, uid: int, queries: dict[str, str], service_url: str) -> Observations:
+        """Target ``uid``'s own rows of each table, as a single view's observations of its cone."""
         if self._split is None:
             self._split = {t: _by_upload_id(r.rows, len(self.targets)) for t, r in self.replies.items()
                            if isinstance(r, TapReply)}
@@ -314,7 +325,7 @@ class ChunkData:
                                     adql=queries[table], service_url=service_url, truncated=reply.truncated)
             provenance.serving_notes.append(f"rows of upload_id {uid} in chunk {self.index}")
             observations.results[table] = TableResult(rows=rows, provenance=provenance)
-        return analyze(item.target, observations, self.params)
+        return observations
 
 
 def _by_upload_id(rows: pd.DataFrame, n: int) -> tuple[pd.DataFrame, np.ndarray]:

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from dashboard.core.errors import ComputationFailed
-from dashboard.core.model import Observations, Target
+from dashboard.core.model import Observations, ServerSideFilter, Target
 from dashboard.core.tables import CATWISE, DESIGNATION_PREFIX, EPOCH_TABLES, PSD, PSR, UNWISE, catalog_table
 from dashboard.core.targets import ecliptic_latitude
 from dashboard.science.apertures import is_resolved
@@ -83,7 +83,21 @@ class View:
     deeper: list[DeeperMatch] = field(default_factory=list)
 
 
-def analyze(target: Target, observations: Observations, params: AnalysisParams) -> View:
+@dataclass
+class CatalogPart:
+    """The catalog half of a view: what the AllWISE catalog rows (and any added catalog) give,
+    whatever the epochs are (a batch makes the epoch half of a whole chunk at once)."""
+
+    sources: pd.DataFrame
+    selection: Selection | None
+    sed: pd.DataFrame
+    resolved: bool
+    deeper: list[DeeperMatch]
+    filters: list[CutReport]
+
+
+def catalog_part(target: Target, observations: Observations, params: AnalysisParams) -> CatalogPart:
+    """The source table, the selected source and its SED, with the catalog cuts' report."""
     sources = sources_table(observations.rows(PSD.name), target)
     selection = select_source(sources, target, params.source,
                               DESIGNATION_PREFIX.get(catalog_table(observations.results), "WISEA"))
@@ -98,7 +112,12 @@ def analyze(target: Target, observations: Observations, params: AnalysisParams) 
                       f"ext_flg <= {c.max_ext_flg}, SNR >= {c.min_snr:g})",
             "ph_qual,cc_flags,ext_flg,w?snr", int((~sed_table["passed"] & sed_table["measured"]).sum()),
             int((sed_table["ph_qual"] == "not recorded").sum()), "applied per band to the SED"))
+    return CatalogPart(sources, selection, sed_table, resolved, deeper, filters)
 
+
+def analyze(target: Target, observations: Observations, params: AnalysisParams) -> View:
+    catalog = catalog_part(target, observations, params)
+    selection = catalog.selection
     ra, dec = (selection.ra, selection.dec) if selection else (target.ra, target.dec)
     cntr = selection.cntr if selection else None
     moving = moving_counterpart(params.counterparts, selection.designation if selection else None, ra, dec,
@@ -107,6 +126,7 @@ def analyze(target: Target, observations: Observations, params: AnalysisParams) 
     epoch_tables: dict[str, pd.DataFrame] = {}
     labels: dict[str, str] = {}
     match_counts: dict[str, dict[str, int]] = {}
+    filters: list[CutReport] = []
     for spec in EPOCH_TABLES:
         result = observations.results.get(spec.name)
         if result is None:
@@ -122,26 +142,42 @@ def analyze(target: Target, observations: Observations, params: AnalysisParams) 
         match_counts[spec.name] = counts
         server_side = result.provenance.server_side_filter
         cut, report = apply_epoch_cuts(matched, spec, params.epoch_cuts, server_side)
-        if server_side is not None:
-            filters.append(CutReport(spec.name, server_side.text, "(server-side)", None, 0,
-                                     "applied at IRSA before download; rows it removed were never received"))
-        filters.extend(report)
+        filters.extend(epoch_reports(spec.name, report, server_side))
         epoch_tables[spec.name] = cut
         labels[spec.name] = result.provenance.table
     lightcurve = build_lightcurve(epoch_tables, params.binning, labels, params.epoch_cuts.saturated)
-    filters.extend(_saturation_reports(lightcurve.epochs, labels, params))
+    filters.extend(saturation_reports(lightcurve.epochs, labels, params))
     periodograms, failed = _periodograms(lightcurve.epochs) if params.periodogram else ({}, None)
-    return View(target=target, observations=observations, params=params, sources=sources, selection=selection,
-                sed=sed_table, lightcurve=lightcurve, filters=filters, match_counts=match_counts,
-                periodograms=periodograms, periodogram_failure=failed,
-                colour_track=colour_track(lightcurve.colour(), lightcurve.visits),
-                motion=MotionUse(moving[0], moving[1], recovered) if moving is not None else None,
-                resolved=resolved, deeper=deeper,
+    return assemble(target, observations, params, catalog, lightcurve, filters, match_counts,
+                    periodograms=periodograms, periodogram_failure=failed,
+                    motion=MotionUse(moving[0], moving[1], recovered) if moving is not None else None)
+
+
+def epoch_reports(table: str, report: list[CutReport], server_side: ServerSideFilter | None) -> list[CutReport]:
+    """An epoch table's entries in a view's filters: the server-side filter (if its rows were cut
+    at IRSA), then each cut's report."""
+    if server_side is None:
+        return report
+    return [CutReport(table, server_side.text, "(server-side)", None, 0,
+                      "applied at IRSA before download; rows it removed were never received"), *report]
+
+
+def assemble(target: Target, observations: Observations, params: AnalysisParams, catalog: CatalogPart,
+             lightcurve: LightCurve, epoch_filters: list[CutReport], match_counts: dict[str, dict[str, int]], *,
+             periodograms: dict[str, Periodogram] | None = None, periodogram_failure: ComputationFailed | None = None,
+             motion: MotionUse | None = None) -> View:
+    """The view from its catalog half and its light curve (``analyze``, or a batch's chunk)."""
+    return View(target=target, observations=observations, params=params, sources=catalog.sources,
+                selection=catalog.selection, sed=catalog.sed, lightcurve=lightcurve,
+                filters=catalog.filters + epoch_filters, match_counts=match_counts,
+                periodograms=periodograms or {}, periodogram_failure=periodogram_failure,
+                colour_track=colour_track(lightcurve.colour(), lightcurve.visits), motion=motion,
+                resolved=catalog.resolved, deeper=catalog.deeper,
                 rejects=sources_table(observations.rows(PSR.name), target) if PSR.name in observations.results
                 else None)
 
 
-def _saturation_reports(epochs: pd.DataFrame, labels: dict[str, str], params: AnalysisParams) -> list[CutReport]:
+def saturation_reports(epochs: pd.DataFrame, labels: dict[str, str], params: AnalysisParams) -> list[CutReport]:
     """What the per-band saturation cut did to each epoch table (band-epochs removed);
     ``labels``: each table's name as its epochs carry it (the table the rows came from)."""
     if not params.epoch_cuts.saturated:

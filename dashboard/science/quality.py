@@ -126,13 +126,24 @@ def apply_epoch_cuts(frame: pd.DataFrame, spec: TableSpec, cuts: EpochCuts,
     """Mark each row ``passed`` or not, with ``reasons``; return the per-criterion report.
 
     A failing row keeps its place; its reasons say what it holds and what the cut keeps."""
+    cut, reports = apply_epoch_cuts_by_object(frame, spec, cuts, np.zeros(len(frame), np.int64), 1, server_side)
+    return cut, reports[0]
+
+
+def apply_epoch_cuts_by_object(frame: pd.DataFrame, spec: TableSpec, cuts: EpochCuts, obj: np.ndarray,
+                               n_objects: int, server_side: ServerSideFilter | None = None,
+                               ) -> tuple[pd.DataFrame, list[list[CutReport]]]:
+    """``apply_epoch_cuts`` of many objects' rows at once (row i is object ``obj[i]``, a batch
+    chunk): the rows marked alike, and each object's report as its own rows alone would give."""
     rows = frame
     failed = np.zeros(len(rows), dtype=bool)
     text = np.full(len(rows), "", dtype=object)
-    report: list[CutReport] = []
+    size = np.bincount(obj, minlength=n_objects)
+    none = np.zeros(n_objects, np.int64)
+    columns: list[tuple[EpochCut, str, np.ndarray | None, np.ndarray]] = []  # cut, status, removed, not recorded
     for cut in cuts.cuts():
-        removed: int | None = 0  # None: made at the server
-        not_recorded = 0
+        removed: np.ndarray | None = none  # None: made at the server
+        not_recorded = none
         status = "applied"
         if not spec.has(cut.column):
             status = f"not applicable: {spec.name} has no {cut.column} column"
@@ -140,18 +151,20 @@ def apply_epoch_cuts(frame: pd.DataFrame, spec: TableSpec, cuts: EpochCuts,
             status, removed = "applied at IRSA before download (server-side filter)", None
         else:
             recorded = ~pd.isna(rows[cut.column].to_numpy()) if cut.column in rows else np.zeros(len(rows), bool)
-            not_recorded = int((~recorded).sum())
+            not_recorded = np.bincount(obj[~recorded], minlength=n_objects)
             if recorded.any():
                 passes = np.ones(len(rows), dtype=bool)
-                passes[recorded] = cut.test(rows[cut.column] if not_recorded == 0 else rows.loc[recorded, cut.column])
+                passes[recorded] = cut.test(rows[cut.column] if recorded.all() else rows.loc[recorded, cut.column])
                 failing = np.flatnonzero(~passes)
                 _add_reasons(text, failing, cut, rows[cut.column].to_numpy(object)[failing])
                 failed[failing] = True
-                removed = int(len(failing))
-            if not_recorded == len(rows) and len(rows):
-                status = "not recorded: no cut"
-        report.append(CutReport(spec.name, cut.keeps, cut.column, removed, not_recorded, status))
-    return rows.assign(reasons=text, passed=~failed), report
+                removed = np.bincount(obj[failing], minlength=n_objects)
+        columns.append((cut, status, removed, not_recorded))
+    reports = [[CutReport(spec.name, cut.keeps, cut.column, None if removed is None else int(removed[o]),
+                          int(missing[o]), "not recorded: no cut" if status == "applied" and size[o] and
+                          missing[o] == size[o] else status)
+                for cut, status, removed, missing in columns] for o in range(n_objects)]
+    return rows.assign(reasons=text, passed=~failed), reports
 
 
 def _add_reasons(text: np.ndarray, failing: np.ndarray, cut: EpochCut, values: np.ndarray) -> None:

@@ -131,6 +131,13 @@ class Match:
         return {"beyond_match_radius": int(self.beyond.sum()), "other_allwise_source": int(self.other.sum()),
                 "duplicate_coadd_rows": int(self.duplicate.sum())}
 
+    def counts_by_object(self, obj: np.ndarray, n_objects: int) -> list[dict[str, int]]:
+        """``counts`` of each object (row i of the table is object ``obj[i]``), as its rows alone give."""
+        found = [np.bincount(obj[left_out], minlength=n_objects).tolist()
+                 for left_out in (self.beyond, self.other, self.duplicate)]
+        return [{"beyond_match_radius": b, "other_allwise_source": o, "duplicate_coadd_rows": d}
+                for b, o, d in zip(*found, strict=True)]
+
 
 def match_rows(rows: pd.DataFrame, obj: np.ndarray, ra: np.ndarray, dec: np.ndarray, radius_arcsec: float,
                cntr: np.ndarray, cntr_known: np.ndarray, *, multi_epoch: bool) -> Match:
