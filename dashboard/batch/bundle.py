@@ -8,7 +8,6 @@ one ``reproduce.py`` that checks the shared files and recomputes every target of
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Iterator
 
@@ -20,8 +19,9 @@ from dashboard.batch.run import BatchRun
 from dashboard.batch.summary import summary_files
 from dashboard.batch.targets import BadLine, BatchTarget
 from dashboard.config import Settings
-from dashboard.provenance.bundle import _versions, data_files, manifest, safe_name, zip_files, zip_time
+from dashboard.provenance.bundle import _versions, data_files, manifest, safe_name
 from dashboard.provenance.citations import ACKNOWLEDGEMENTS, BIBTEX, CITATIONS
+from dashboard.provenance.zipped import StreamingZip, zip_time
 from dashboard.science.analysis import View
 
 REPRODUCE = """\"\"\"Check this batch's files and recompute every target's CSVs offline from raw/*.vot.
@@ -46,38 +46,61 @@ def chunk_file(index: int, table: str) -> str:
     return f"raw/chunk_{index:03d}_{table}.vot"
 
 
-def _views(run: BatchRun) -> Iterator[tuple[int, BatchTarget, View]]:
-    """(place in the list from 1, target, its single view) of every target whose chunk ran, in list
-    order, a chunk's views made at once (``ChunkData.views``) and dropped with the chunk."""
-    made: dict[tuple[int, int], View] = {}
+def _views(run: BatchRun) -> Iterator[tuple[int, BatchTarget, View, dict[str, tuple[bytes, bytes]]]]:
+    """(place in the list from 1, target, its single view, its tables already written) of every
+    target whose chunk ran, in list order, a chunk's views made at once (``ChunkData.views``)."""
+    made: dict[tuple[int, int], tuple[View, dict[str, tuple[bytes, bytes]]]] = {}
     for index, item in enumerate(run.targets, 1):
         if item.line not in run.placed:
             continue
         chunk, uid = run.placed[item.line]
         if (chunk.index, uid) not in made:
-            made = {(chunk.index, u): v for u, v in enumerate(chunk.views(run.queries, run.service_url))}
-        yield index, item, made.pop((chunk.index, uid))
+            views = chunk.views(run.queries, run.service_url)
+            made = {(chunk.index, u): pair for u, pair in enumerate(zip(views.views, views.written, strict=True))}
+        yield index, item, *made.pop((chunk.index, uid))
 
 
 def build_batch_bundle(run: BatchRun, bad: list[BadLine], table: pd.DataFrame, settings: Settings) -> bytes:
+    """The zip of a batch (module docstring). Its entries: FAILURES.txt first, the shared files by
+    name, each target's folder in list order, and the top-level manifest last (it holds every other
+    file's checksum); each is compressed as soon as it is made (``StreamingZip``)."""
+    replies = [r for chunk, _ in run.placed.values() for r in chunk.replies.values() if isinstance(r, TapReply)]
+    out = StreamingZip(zip_time(r.retrieved_utc for r in replies), level=1)
+    try:
+        shared = _shared_files(run, bad, table)
+        for name in sorted(shared, key=lambda n: (n != "FAILURES.txt", n)):
+            out.add(name, shared[name])
+        folders = {}
+        for index, item, shown, written in _views(run):
+            folders[item.line] = folder = folder_name(index, item.id)
+            for name, data in sorted(_folder_files(run, item, shown, written, settings).items()):
+                out.add(f"{folder}/{name}", data)
+        top = {
+            "kind": "WISE Explorer batch", "targets": len(run.targets), "bad_lines": len(bad),
+            "upload_queries": run.queries, "upload_table": {"name": "targets",
+                                                            "columns": ["upload_id", "ra", "dec", "radius_deg"],
+                                                            "built_from": "parsed target positions and radii only"},
+            "service_url": run.service_url, "mode": ("the offline archive (recorded IRSA rows; WISE_OFFLINE)"
+                                                     if run.served == "offline" else
+                                                     "IRSA TAP asynchronous (UWS) jobs with TAP_UPLOAD"),
+            "chunks": [c.data() for c in run.chunks], "cancelled": run.cancelled,
+            "folders": {str(line): folder for line, folder in folders.items()},
+            "software": _versions(), "citations": [text for _, text in CITATIONS], "files": out.digests(),
+        }
+        out.add("manifest.json", (json.dumps(top, indent=1, sort_keys=True, default=str) + "\n").encode())
+    except BaseException:
+        out.abandon()
+        raise
+    return out.close()
+
+
+def _shared_files(run: BatchRun, bad: list[BadLine], table: pd.DataFrame) -> dict[str, bytes]:
+    """The files outside the targets' folders, but the top-level manifest."""
     files: dict[str, bytes] = {}
     files["summary.csv"], files["summary.ecsv"] = summary_files(table)
     for chunk in {chunk.index: chunk for chunk, _ in run.placed.values()}.values():
         files |= {chunk_file(chunk.index, name): reply.raw for name, reply in chunk.replies.items()
                   if isinstance(reply, TapReply)}
-    folders = {}
-    for index, item, shown in _views(run):
-        folder = folder_name(index, item.id)
-        folders[item.line] = folder
-        chunk, uid = run.placed[item.line]
-        own = data_files(shown)
-        entry = manifest(shown, settings, own)
-        for t in entry["tables"]:  # its rows are those of its upload_id in the chunk's reply
-            t["raw_file"], t["upload_id"] = f"../../{chunk_file(chunk.index, t['requested_as'])}", uid
-        entry["batch"] = {"line": item.line, "id": item.id, "queries": "../../manifest.json#/upload_queries",
-                          "note": "this target's rows are those of its upload_id in its chunk's reply"}
-        own["manifest.json"] = (json.dumps(entry, indent=1, sort_keys=True, default=str) + "\n").encode()
-        files |= {f"{folder}/{name}": data for name, data in own.items()}
     failures = [f"line {b.line}: bad input: {b.reason}" for b in bad]
     failures += [f"chunk {c.index}: {t}: failed: {message}" for c in run.chunks for t, message in c.failed.items()]
     failures += [f"line {line}: {t}: {e.data_message}" for line, errors in run.failures.items()
@@ -87,19 +110,18 @@ def build_batch_bundle(run: BatchRun, bad: list[BadLine], table: pd.DataFrame, s
     files["CITATION.bib"] = BIBTEX.encode()
     files["ACKNOWLEDGEMENTS.txt"] = ("\n\n".join(ACKNOWLEDGEMENTS.values()) + "\n").encode()
     files["reproduce.py"] = REPRODUCE.replace("{version}", __version__).encode()
-    top = {
-        "kind": "WISE Explorer batch", "targets": len(run.targets), "bad_lines": len(bad),
-        "upload_queries": run.queries, "upload_table": {"name": "targets", "columns": ["upload_id", "ra", "dec",
-                                                                                         "radius_deg"],
-                                                        "built_from": "parsed target positions and radii only"},
-        "service_url": run.service_url, "mode": ("the offline archive (recorded IRSA rows; WISE_OFFLINE)"
-                                                 if run.served == "offline" else
-                                                 "IRSA TAP asynchronous (UWS) jobs with TAP_UPLOAD"),
-        "chunks": [c.data() for c in run.chunks], "cancelled": run.cancelled,
-        "folders": {str(line): folder for line, folder in folders.items()},
-        "software": _versions(), "citations": [text for _, text in CITATIONS],
-        "files": {name: hashlib.sha256(data).hexdigest() for name, data in sorted(files.items())},
-    }
-    files["manifest.json"] = (json.dumps(top, indent=1, sort_keys=True, default=str) + "\n").encode()
-    replies = [r for chunk, _ in run.placed.values() for r in chunk.replies.values() if isinstance(r, TapReply)]
-    return zip_files(files, zip_time(r.retrieved_utc for r in replies), level=1)
+    return files
+
+
+def _folder_files(run: BatchRun, item: BatchTarget, shown: View, written: dict[str, tuple[bytes, bytes]],
+                  settings: Settings) -> dict[str, bytes]:
+    """A target's folder: its CSVs and its manifest, whose tables point into its chunk's replies."""
+    chunk, uid = run.placed[item.line]
+    own = data_files(shown, written)
+    entry = manifest(shown, settings, own)
+    for t in entry["tables"]:  # its rows are those of its upload_id in the chunk's reply
+        t["raw_file"], t["upload_id"] = f"../../{chunk_file(chunk.index, t['requested_as'])}", uid
+    entry["batch"] = {"line": item.line, "id": item.id, "queries": "../../manifest.json#/upload_queries",
+                      "note": "this target's rows are those of its upload_id in its chunk's reply"}
+    own["manifest.json"] = (json.dumps(entry, indent=1, sort_keys=True, default=str) + "\n").encode()
+    return own

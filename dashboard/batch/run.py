@@ -39,7 +39,7 @@ from dashboard.archive.votable import frame_to_votable, votable_rows
 from dashboard.batch.analysis import analyze_chunk
 from dashboard.batch.targets import BatchTarget
 from dashboard.batch.upload import UploadJobs, upload_votable
-from dashboard.batch.views import chunk_views
+from dashboard.batch.views import ChunkViews, chunk_views
 from dashboard.config import Settings
 from dashboard.core.errors import Cancelled, NotCovered, ServerBusy, WiseError
 from dashboard.core.model import CacheState, Cone, Observations, Provenance, TableResult
@@ -298,7 +298,7 @@ class ChunkData:
         upload_id), analysed by ``analyze`` as the page would."""
         return analyze(self.targets[uid].target, self.observations(uid, queries, service_url), self.params)
 
-    def views(self, queries: dict[str, str], service_url: str) -> list[View]:
+    def views(self, queries: dict[str, str], service_url: str) -> ChunkViews:
         """The single view of every target of the chunk, in order, made at once (``views.py``):
         what ``view`` gives each, for the bundle's folders."""
         items = [(item.target, self.observations(uid, queries, service_url)) for uid, item in enumerate(self.targets)]

@@ -11,13 +11,10 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import io
 import json
 import re
-import zipfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict
-from datetime import datetime
 from importlib import metadata
 from typing import Any
 
@@ -33,7 +30,8 @@ from dashboard.core.targets import ecliptic_latitude
 from dashboard.provenance import frames as frames_bundle
 from dashboard.provenance import sky as sky_bundle
 from dashboard.provenance.citations import ACKNOWLEDGEMENTS, BIBTEX, CITATIONS, USE_CITATIONS
-from dashboard.provenance.columns import csv_and_ecsv
+from dashboard.provenance.columns import csv_and_ecsv, csv_and_ecsv_parts
+from dashboard.provenance.zipped import zip_files, zip_time
 from dashboard.science.analysis import AnalysisParams, View
 from dashboard.science.apertures import AUTO_RULE, RESOLVED_LIGHTCURVE_NOTE, STANDARD_APERTURE_ARCSEC
 from dashboard.science.apertures import REFERENCES as PHOT_REFERENCES
@@ -85,22 +83,6 @@ def _installed_versions() -> tuple[tuple[str, str], ...]:
         except metadata.PackageNotFoundError:
             out[package] = "not installed"
     return tuple(out.items())
-
-
-def zip_time(retrieved_utc: Iterable[str]) -> tuple[int, int, int, int, int, int]:
-    """The time stamped on every file of a bundle: the latest retrieval of its data (never the
-    clock of the download, so the same data gives the same bytes); 1980-01-01 if none is known."""
-    stamps = []
-    for text in retrieved_utc:
-        for part in text.split(", "):  # a batch chunk answered offline lists each recording's date
-            try:
-                stamps.append(datetime.fromisoformat(part.replace("Z", "+00:00")))
-            except ValueError:
-                continue
-    if not stamps:
-        return (1980, 1, 1, 0, 0, 0)
-    t = max(stamps)
-    return (max(t.year, 1980), t.month, t.day, t.hour, t.minute, t.second)
 
 
 def _raw_votables(observations: Observations) -> dict[str, bytes]:
@@ -274,33 +256,54 @@ reproduce.py            recomputes every CSV from raw/ offline (python reproduce
 """
 
 
-def source_columns(view: View) -> list[str]:
+def source_columns(sources: pd.DataFrame) -> list[str]:
     """The columns of ``sources.csv``: the catalog's own order (not the order a reply or a
     recording happened to have: a bundle's raw VOTable of offline rows lists them in this order,
     and reproduce.py must get the same file back from it), then the computed ones."""
-    catalog = [c for c in TABLES["allwise_p3as_psd"].columns if c in view.sources.columns]
-    return catalog + [c for c in view.sources.columns if c not in catalog and c != "key"]
+    catalog = [c for c in TABLES["allwise_p3as_psd"].columns if c in sources.columns]
+    return catalog + [c for c in sources.columns if c not in catalog and c != "key"]
 
 
-def data_files(view: View) -> dict[str, bytes]:
-    """The CSVs computed from the rows: what ``reproduce.py`` recomputes and compares."""
+SOURCES_TEXT = "AllWISE catalog sources in the cone, nearest first"
+#: The light-curve tables of a bundle: the ``LightCurve`` frame each is written from, its columns, its description.
+LIGHTCURVE_TABLES: dict[str, tuple[str, list[str], str]] = {
+    "lightcurve_epochs": ("epochs", EPOCH_COLUMNS,
+                          "single-exposure epochs, kept and rejected (with the cuts' reasons)"),
+    "lightcurve_visits": ("visits", VISIT_COLUMNS, "per-visit medians"),
+    "lightcurve_colour": ("colour", COLOUR_COLUMNS, "W1 - W2 per visit"),
+}
+
+
+def data_files(view: View, written: Mapping[str, tuple[bytes, bytes]] | None = None) -> dict[str, bytes]:
+    """The CSVs computed from the rows: what ``reproduce.py`` recomputes and compares. ``written``:
+    tables already written (CSV, ECSV) by ``lightcurve_parts`` (a batch chunk's targets at once)."""
+    lightcurve = view.lightcurve
     tables = {
-        "sources": (view.sources, source_columns(view), "AllWISE catalog sources in the cone, nearest first"),
+        "sources": (view.sources, source_columns(view.sources), SOURCES_TEXT),
         "sed": (view.sed, SED_COLUMNS, "the selected source's W1-W4 spectral energy distribution"),
-        "lightcurve_epochs": (view.lightcurve.epochs, EPOCH_COLUMNS,
-                              "single-exposure epochs, kept and rejected (with the cuts' reasons)"),
-        "lightcurve_visits": (view.lightcurve.visits, VISIT_COLUMNS, "per-visit medians"),
-        "lightcurve_colour": (view.lightcurve.colour(), COLOUR_COLUMNS, "W1 - W2 per visit"),
     }
+    tables |= {name: (lightcurve.colour() if frame == "colour" else getattr(lightcurve, frame), columns, text)
+               for name, (frame, columns, text) in LIGHTCURVE_TABLES.items()}
     if view.rejects is not None:  # asked for (add=psr): the reject table's rows, never mixed with the catalog's
         tables["rejects"] = (view.rejects, [c for c in TABLES["allwise_p3as_psd"].columns if c in view.rejects]
                              + ["separation_arcsec"], "AllWISE Reject Table rows in the cone (not catalog sources)")
     files = {}
     for name, (frame, columns, text) in tables.items():
-        files[f"{name}.csv"], files[f"{name}.ecsv"] = csv_and_ecsv(frame, columns, description=text)
+        files[f"{name}.csv"], files[f"{name}.ecsv"] = (written[name] if written and name in written else
+                                                       csv_and_ecsv(frame, columns, description=text))
     for band, p in view.periodograms.items():
         files[f"periodogram_{band.lower()}.csv"] = _periodogram_csv(p)
     return files
+
+
+def table_parts(name: str, frame: pd.DataFrame, bounds: Sequence[int]) -> list[tuple[bytes, bytes]]:
+    """The table ``name`` (``sources`` or one of ``LIGHTCURVE_TABLES``) of many views at once:
+    ``frame`` holds their rows one after the other, view i's at ``bounds[i]:bounds[i + 1]``, in the
+    types each view's own frame has; (CSV, ECSV) of each, as ``data_files`` writes them."""
+    if name == "sources":
+        return csv_and_ecsv_parts(frame, source_columns(frame), description=SOURCES_TEXT, bounds=bounds)
+    _, columns, text = LIGHTCURVE_TABLES[name]
+    return csv_and_ecsv_parts(frame, columns, description=text, bounds=bounds)
 
 
 def _periodogram_entry(view: View) -> dict[str, Any] | None:
@@ -352,20 +355,6 @@ def build_bundle(view: View, settings: Settings, sky: SkyContext | None = None,
         entry["visit_frames"] = frames_bundle.manifest_entry(evidence)
     files["manifest.json"] = (json.dumps(entry, indent=1, sort_keys=True, default=_plain) + "\n").encode()
     return zip_files(files, zip_time(r.provenance.retrieved_utc for r in view.observations.results.values()))
-
-
-def zip_files(files: dict[str, bytes], stamp: tuple[int, int, int, int, int, int], *, level: int = 6) -> bytes:
-    """The zip of ``files``: FAILURES.txt first (what a user must see), then by name, every entry
-    stamped ``stamp`` with fixed permissions, so equal files give equal bytes. ``level``: zlib's
-    (a batch of 10^4 files uses 1: 3x faster to deflate, 15 % larger)."""
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive_zip:
-        for name in sorted(files, key=lambda n: (n != "FAILURES.txt", n)):
-            info = zipfile.ZipInfo(name, date_time=stamp)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.external_attr = 0o644 << 16
-            archive_zip.writestr(info, files[name], compresslevel=level)
-    return buffer.getvalue()
 
 
 def _plain(value: object) -> object:

@@ -15,6 +15,7 @@ import functools
 import io
 import re
 import warnings
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -113,20 +114,31 @@ def csv_and_ecsv(frame: pd.DataFrame, columns: list[str], *, description: str) -
     text is written as ``""`` in the ECSV (read back masked, as astropy writes it), missing
     numbers as ``nan``; the CSV leaves both empty, as pandas does. The CSV rows go through the
     ``csv`` module with pandas' dialect (what ``to_csv`` itself calls), so its quoting is pandas'."""
-    # each column read once, a missing one as NaN (as ``reindex`` makes it): a frame's column
-    # lookups and dtype checks cost more than the formatting in a batch's thousands of small files
+    return csv_and_ecsv_parts(frame, columns, description=description, bounds=[0, len(frame)])[0]
+
+
+def csv_and_ecsv_parts(frame: pd.DataFrame, columns: list[str], *, description: str,
+                       bounds: Sequence[int]) -> list[tuple[bytes, bytes]]:
+    """``csv_and_ecsv`` of rows ``bounds[i]:bounds[i + 1]`` of ``frame``, each part its own pair of
+    files: the same bytes as ``csv_and_ecsv`` of that part alone (its columns have the frame's
+    types), every value formatted once for all (a batch chunk's targets: the columns of a small
+    frame cost more to read than to write)."""
+    # each column read once, a missing one as NaN (as ``reindex`` makes it)
     n = len(frame)
     values = {name: frame[name] if name in frame.columns else pd.Series(np.full(n, np.nan)) for name in columns}
     kinds = tuple((name, _kind(values[name].dtype)) for name in columns)
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(columns)
-    lines = [_header(description, kinds)]
-    if n:
-        both = [_tokens(values[name], kind) for name, kind in kinds]
-        writer.writerows(zip(*(c for c, _ in both), strict=True))
-        lines += [" ".join(row) + "\n" for row in zip(*(e for _, e in both), strict=True)]
-    return out.getvalue().encode(), "".join(lines).encode()
+    names = io.StringIO()
+    csv.writer(names, lineterminator="\n").writerow(columns)
+    head_csv, head_ecsv = names.getvalue(), _header(description, kinds)
+    both = [_tokens(values[name], kind) for name, kind in kinds] if n else []
+    # CSV tokens come quoted as the csv module quotes them (``_text_tokens``): a row is a join
+    csv_lines = [",".join(row) + "\n" for row in zip(*(c for c, _ in both), strict=True)] if n else []
+    if len(columns) == 1:  # the csv module quotes a row's only field when it is empty
+        csv_lines = [line if line != "\n" else '""\n' for line in csv_lines]
+    ecsv_lines = [" ".join(row) + "\n" for row in zip(*(e for _, e in both), strict=True)] if n else []
+    return [((head_csv + "".join(csv_lines[start:stop])).encode(),
+             (head_ecsv + "".join(ecsv_lines[start:stop])).encode())
+            for start, stop in zip(bounds[:-1], bounds[1:], strict=True)]
 
 
 def _kind(dtype: Any) -> str:
@@ -146,28 +158,52 @@ _NUMPY_KINDS = {"b": "bool", "i": "int64", "u": "int64", "f": "float64"}
 
 
 def _tokens(values: pd.Series, kind: str) -> tuple[list[str], list[str]]:
-    """One column's values as the CSV writes them and as the ECSV writes them. Text is quoted
-    once per distinct value (an epoch table repeats its few bands, tables and reasons)."""
+    """One column's values as the CSV writes them (quoted where the csv module quotes) and as the
+    ECSV writes them. Text is quoted once per distinct value (an epoch table repeats its few
+    bands, tables and reasons)."""
     if kind == "float64":
-        ecsv_text = [f"{v:.10g}" for v in values.to_numpy(float).tolist()]  # NaN gives "nan", as the ECSV wants
-        return [t if t != "nan" else "" for t in ecsv_text], ecsv_text
+        numbers = values.to_numpy(float)
+        ecsv_text = [f"{v:.10g}" for v in numbers.tolist()]  # NaN gives "nan", as the ECSV wants
+        missing = np.flatnonzero(np.isnan(numbers)).tolist()
+        if not missing:
+            return ecsv_text, ecsv_text
+        csv_text = ecsv_text.copy()
+        for i in missing:
+            csv_text[i] = ""
+        return csv_text, ecsv_text
     if kind == "bool" and values.dtype == bool:
         texts = np.where(values.to_numpy(bool), "True", "False").tolist()
+        return texts, texts
+    if kind == "int64" and isinstance(values.dtype, np.dtype):  # numpy's own: nothing missing
+        texts = list(map(str, values.to_numpy().tolist()))
         return texts, texts
     if kind in ("int64", "bool"):  # nullable: a missing value is "" in both (astropy's masked ECSV value)
         texts = ["" if v is pd.NA else str(v) for v in values.tolist()]
         return texts, [t or '""' for t in texts]
-    plain_csv, out = [], []
-    quoted: dict[str, str] = {}
+    if isinstance(values.dtype, pd.StringDtype):  # text or missing only: by distinct value
+        codes, distinct = pd.factorize(values, use_na_sentinel=True)
+        pairs = [_text_tokens(v) for v in distinct.tolist()] + [("", '""')]  # code -1: missing
+        csv_of = np.array([c for c, _ in pairs], dtype=object)
+        ecsv_of = np.array([e for _, e in pairs], dtype=object)
+        return csv_of[codes].tolist(), ecsv_of[codes].tolist()
+    csv_out, out = [], []
+    quoted: dict[str, tuple[str, str]] = {}
     for v in values.tolist():
         text = v if type(v) is str else "" if v is None or v is pd.NA or (isinstance(v, float) and v != v) else str(v)
-        token = quoted.get(text)
-        if token is None:
-            token = quoted[text] = (text if text and not _NEEDS_QUOTES(text)
-                                    else '"' + text.replace('"', '""').replace("\n", " ") + '"')
-        plain_csv.append(text)
-        out.append(token)
-    return plain_csv, out
+        tokens = quoted.get(text)
+        if tokens is None:
+            tokens = quoted[text] = _text_tokens(text)
+        csv_out.append(tokens[0])
+        out.append(tokens[1])
+    return csv_out, out
+
+
+def _text_tokens(text: str) -> tuple[str, str]:
+    """A text value as a CSV field (the csv module's quoting) and as an ECSV field."""
+    field = io.StringIO()
+    csv.writer(field, lineterminator="\n").writerow([text, ""])  # a field among others, as in a row
+    ecsv = text if text and not _NEEDS_QUOTES(text) else '"' + text.replace('"', '""').replace("\n", " ") + '"'
+    return field.getvalue()[:-2], ecsv
 
 
 _NEEDS_QUOTES = re.compile(r'[ "\t\n#]').search

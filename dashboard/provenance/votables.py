@@ -38,7 +38,7 @@ TABLES = {"sources": "AllWISE catalog sources in the cone, nearest first",
 def view_frame(view: View, name: str) -> tuple[pd.DataFrame, list[str]]:
     """The rows and columns of one of ``TABLES`` (those of its CSV in the bundle)."""
     if name == "sources":
-        return view.sources, source_columns(view)
+        return view.sources, source_columns(view.sources)
     if name == "epochs":
         return view.lightcurve.epochs, EPOCH_COLUMNS
     if name == "visits":

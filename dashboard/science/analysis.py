@@ -96,9 +96,12 @@ class CatalogPart:
     filters: list[CutReport]
 
 
-def catalog_part(target: Target, observations: Observations, params: AnalysisParams) -> CatalogPart:
-    """The source table, the selected source and its SED, with the catalog cuts' report."""
-    sources = sources_table(observations.rows(PSD.name), target)
+def catalog_part(target: Target, observations: Observations, params: AnalysisParams,
+                 sources: pd.DataFrame | None = None) -> CatalogPart:
+    """The source table, the selected source and its SED, with the catalog cuts' report.
+    ``sources``: the source table when already made (``select.sources_of_objects``)."""
+    if sources is None:
+        sources = sources_table(observations.rows(PSD.name), target)
     selection = select_source(sources, target, params.source,
                               DESIGNATION_PREFIX.get(catalog_table(observations.results), "WISEA"))
     sed_table = _sed_for(sources, selection, params, catalog_table(observations.results))

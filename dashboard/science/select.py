@@ -47,13 +47,20 @@ def sources_table(psd: pd.DataFrame, target: Target) -> pd.DataFrame:
     """The catalog rows sorted by separation from the target, with ``separation_arcsec`` and ``key``."""
     if psd.empty:
         return psd.assign(separation_arcsec=pd.Series(dtype=float), key=pd.Series(dtype=object))
-    ra, dec = psd["ra"].to_numpy(float), psd["dec"].to_numpy(float)
-    sep = separation_arcsec(ra, dec, target.ra, target.dec)
+    return sources_of_objects(psd, np.zeros(len(psd), np.int64), np.array([target.ra]), np.array([target.dec]))
+
+
+def sources_of_objects(psd: pd.DataFrame, obj: np.ndarray, ra: np.ndarray, dec: np.ndarray) -> pd.DataFrame:
+    """``sources_table`` of many targets at once (row i of ``psd`` is in the cone of target
+    ``obj[i]``, at ``ra[obj[i]]``, ``dec[obj[i]]``; a batch chunk): each target's rows nearest
+    first, the targets in order, so that target k's rows are its ``sources_table``."""
+    row_ra, row_dec = psd["ra"].to_numpy(float), psd["dec"].to_numpy(float)
+    sep = separation_arcsec(row_ra, row_dec, ra[obj], dec[obj])
     # keyed from the columns, not row by row (a row per ``iterrows`` cost ~0.1 ms)
     designations = psd["designation"].tolist() if "designation" in psd else [None] * len(psd)
-    keys = [source_key(d, r, c) for d, r, c in zip(designations, ra.tolist(), dec.tolist(), strict=True)]
+    keys = [source_key(d, r, c) for d, r, c in zip(designations, row_ra.tolist(), row_dec.tolist(), strict=True)]
     out = psd.assign(separation_arcsec=sep, key=keys)
-    return out.take(np.argsort(sep, kind="stable")).reset_index(drop=True)  # nearest first, as sort_values
+    return out.take(np.lexsort((sep, obj))).reset_index(drop=True)  # nearest first, as a stable sort_values
 
 
 def select_source(sources: pd.DataFrame, target: Target, requested: str | None = None,
