@@ -277,7 +277,8 @@ VARIED = ("HD 73108\nJ084012.78+641940.9\nHD 199101\nGaia20fnr\nASASSN-15lh\nAT2
 def test_a_chunks_views_made_at_once_equal_each_targets_analyze(batch_settings, tap, params):
     """The bundle's folders come from ``ChunkData.views`` (the chunk's epochs made at once);
     each view must be what ``analyze`` gives its target alone: every file and the manifest."""
-    from dashboard.provenance.bundle import data_files, manifest
+    from dashboard.provenance.bundle import data_files
+    from dashboard.provenance.manifest import manifest
 
     def text(entry: dict) -> str:  # as the bundle writes it (a NaN is not equal to itself in a dict)
         return json.dumps(entry, indent=1, sort_keys=True, default=str)

@@ -414,3 +414,18 @@ def test_csv_rows_are_pandas_to_csv_bytes_for_hostile_text_and_one_column(text):
     alone = frame[["reasons"]]
     assert csv_and_ecsv(alone, ["reasons"], description="constructed")[0] == alone.to_csv(
         index=False, lineterminator="\n").encode()
+
+
+def test_a_manifest_rendered_in_sections_is_json_dumps_bytes(offline_view, settings):
+    """``ManifestText`` (a batch's thousands of manifests, fixed sections rendered once) must
+    write the bytes of ``json.dumps(indent=1, sort_keys=True)``: real views of two demo targets,
+    one after the other (the second reuses the first's fixed sections), and an empty entry."""
+    from dashboard.provenance.bundle import data_files
+    from dashboard.provenance.manifest import ManifestText, manifest
+
+    text = ManifestText()
+    for name in ("AT2019dsg", "HD 73108", "AT2019dsg"):
+        shown = offline_view(name, 4.0)
+        entry = manifest(shown, settings, data_files(shown))
+        assert text(entry) == (json.dumps(entry, indent=1, sort_keys=True, default=str) + "\n").encode()
+    assert text({}) == (json.dumps({}, indent=1) + "\n").encode()

@@ -8,6 +8,7 @@ one ``reproduce.py`` that checks the shared files and recomputes every target of
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import Iterator
 
@@ -19,8 +20,9 @@ from dashboard.batch.run import BatchRun
 from dashboard.batch.summary import summary_files
 from dashboard.batch.targets import BadLine, BatchTarget
 from dashboard.config import Settings
-from dashboard.provenance.bundle import _versions, data_files, manifest, safe_name
+from dashboard.provenance.bundle import data_files, safe_name
 from dashboard.provenance.citations import ACKNOWLEDGEMENTS, BIBTEX, CITATIONS
+from dashboard.provenance.manifest import ManifestText, manifest, software_versions
 from dashboard.provenance.zipped import StreamingZip, zip_time
 from dashboard.science.analysis import View
 
@@ -63,17 +65,22 @@ def _views(run: BatchRun) -> Iterator[tuple[int, BatchTarget, View, dict[str, tu
 def build_batch_bundle(run: BatchRun, bad: list[BadLine], table: pd.DataFrame, settings: Settings) -> bytes:
     """The zip of a batch (module docstring). Its entries: FAILURES.txt first, the shared files by
     name, each target's folder in list order, and the top-level manifest last (it holds every other
-    file's checksum); each is compressed as soon as it is made (``StreamingZip``)."""
+    file's checksum); each is compressed as soon as it is made (``StreamingZip``: the shared files
+    on its thread, while the first chunk's views are made)."""
     replies = [r for chunk, _ in run.placed.values() for r in chunk.replies.values() if isinstance(r, TapReply)]
     out = StreamingZip(zip_time(r.retrieved_utc for r in replies), level=1)
     try:
         shared = _shared_files(run, bad, table)
         for name in sorted(shared, key=lambda n: (n != "FAILURES.txt", n)):
             out.add(name, shared[name])
+        views = _views(run)
+        first = next(views, None)  # the first chunk's views are made while the chunk replies compress
+        out.inline()
         folders = {}
-        for index, item, shown, written in _views(run):
+        text = ManifestText()
+        for index, item, shown, written in itertools.chain([first] if first else [], views):
             folders[item.line] = folder = folder_name(index, item.id)
-            for name, data in sorted(_folder_files(run, item, shown, written, settings).items()):
+            for name, data in sorted(_folder_files(run, item, shown, written, settings, text).items()):
                 out.add(f"{folder}/{name}", data)
         top = {
             "kind": "WISE Explorer batch", "targets": len(run.targets), "bad_lines": len(bad),
@@ -85,7 +92,7 @@ def build_batch_bundle(run: BatchRun, bad: list[BadLine], table: pd.DataFrame, s
                                                      "IRSA TAP asynchronous (UWS) jobs with TAP_UPLOAD"),
             "chunks": [c.data() for c in run.chunks], "cancelled": run.cancelled,
             "folders": {str(line): folder for line, folder in folders.items()},
-            "software": _versions(), "citations": [text for _, text in CITATIONS], "files": out.digests(),
+            "software": software_versions(), "citations": [text for _, text in CITATIONS], "files": out.digests(),
         }
         out.add("manifest.json", (json.dumps(top, indent=1, sort_keys=True, default=str) + "\n").encode())
     except BaseException:
@@ -114,7 +121,7 @@ def _shared_files(run: BatchRun, bad: list[BadLine], table: pd.DataFrame) -> dic
 
 
 def _folder_files(run: BatchRun, item: BatchTarget, shown: View, written: dict[str, tuple[bytes, bytes]],
-                  settings: Settings) -> dict[str, bytes]:
+                  settings: Settings, text: ManifestText) -> dict[str, bytes]:
     """A target's folder: its CSVs and its manifest, whose tables point into its chunk's replies."""
     chunk, uid = run.placed[item.line]
     own = data_files(shown, written)
@@ -123,5 +130,5 @@ def _folder_files(run: BatchRun, item: BatchTarget, shown: View, written: dict[s
         t["raw_file"], t["upload_id"] = f"../../{chunk_file(chunk.index, t['requested_as'])}", uid
     entry["batch"] = {"line": item.line, "id": item.id, "queries": "../../manifest.json#/upload_queries",
                       "note": "this target's rows are those of its upload_id in its chunk's reply"}
-    own["manifest.json"] = (json.dumps(entry, indent=1, sort_keys=True, default=str) + "\n").encode()
+    own["manifest.json"] = text(entry)
     return own

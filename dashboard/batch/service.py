@@ -50,7 +50,7 @@ def write_folder(path: Path, result: BatchResult, settings: Settings, params: An
     from dashboard.batch.outputs import OutDir
     from dashboard.batch.summary import STATUSES
     from dashboard.batch.survey import PACKAGES, identity, package_versions
-    from dashboard.provenance.bundle import _versions, epoch_cut_entries
+    from dashboard.provenance.manifest import epoch_cut_entries, software_versions
 
     run = result.run
     out = OutDir(path, {**identity(result.targets.targets, settings, params), "service": "tap", "root": None})
@@ -64,7 +64,7 @@ def write_folder(path: Path, result: BatchResult, settings: Settings, params: An
         "filters": {"match": "ADQL CONTAINS(POINT, CIRCLE(upload ra, dec, radius_deg)) per uploaded target",
                     "epoch_cuts": epoch_cut_entries(params)},
         "params": identity(result.targets.targets, settings, params)["params"],
-        "software": {**_versions(), **package_versions(PACKAGES)},
+        "software": {**software_versions(), **package_versions(PACKAGES)},
         "counts": {"targets": len(result.targets.targets), "bad_lines": len(result.targets.bad),
                    **{s: int(counts.get(s, 0)) for s in STATUSES}},
         "cancelled": run.cancelled,

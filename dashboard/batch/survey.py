@@ -54,7 +54,7 @@ from dashboard.batch.targets import BatchTarget, TargetList
 from dashboard.config import Settings
 from dashboard.core.errors import WiseError
 from dashboard.core.tables import MEP, NEOWISE, PSD
-from dashboard.provenance.bundle import _versions, epoch_cut_entries
+from dashboard.provenance.manifest import epoch_cut_entries, software_versions
 from dashboard.science.analysis import AnalysisParams
 
 log = logging.getLogger(__name__)
@@ -319,7 +319,7 @@ def _finish(targets: TargetList, layout: Plan, out: OutDir, failed: dict[int, st
                    "read": sorted(layout.reads), "failed": {str(u): r for u, r in sorted(failed.items())}},
         "filters": {"pushdown": PUSHDOWN, "match": MATCH, "epoch_cuts": epoch_cut_entries(params)},
         "params": _params(params),
-        "software": {**_versions(), **package_versions()},
+        "software": {**software_versions(), **package_versions()},
         "cluster": {"scheduler": info.get("address"), "workers": len(info.get("workers", {}))},
         "counts": {"targets": len(targets.targets), "bad_lines": len(targets.bad),
                    **{s: int(counts.get(s, 0)) for s in STATUSES}},

@@ -9,13 +9,9 @@ is serialised with sorted keys.
 
 from __future__ import annotations
 
-import functools
-import hashlib
 import json
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict
-from importlib import metadata
 from typing import Any
 
 import pandas as pd
@@ -23,42 +19,23 @@ import pandas as pd
 from dashboard import __version__
 from dashboard.archive.votable import frame_to_votable
 from dashboard.config import Settings
-from dashboard.core.model import Observations, TableResult
-from dashboard.core.releases import release_label
-from dashboard.core.tables import TABLES, UNITS, spec
-from dashboard.core.targets import ecliptic_latitude
+from dashboard.core.model import Observations
+from dashboard.core.tables import TABLES, spec
 from dashboard.provenance import frames as frames_bundle
 from dashboard.provenance import sky as sky_bundle
-from dashboard.provenance.citations import ACKNOWLEDGEMENTS, BIBTEX, CITATIONS, USE_CITATIONS
+from dashboard.provenance.citations import ACKNOWLEDGEMENTS, BIBTEX
 from dashboard.provenance.columns import csv_and_ecsv, csv_and_ecsv_parts
+from dashboard.provenance.manifest import manifest, used_citations
 from dashboard.provenance.zipped import zip_files, zip_time
-from dashboard.science.analysis import AnalysisParams, View
-from dashboard.science.apertures import AUTO_RULE, RESOLVED_LIGHTCURVE_NOTE, STANDARD_APERTURE_ARCSEC
-from dashboard.science.apertures import REFERENCES as PHOT_REFERENCES
+from dashboard.science.analysis import View
 from dashboard.science.lightcurve import COLOUR_COLUMNS, EPOCH_COLUMNS, VISIT_COLUMNS
 from dashboard.science.periodogram import Periodogram
-from dashboard.science.photometry import BANDS, SATURATED_FRACTION, SATURATION_ONSET_MAG, ZP_SOURCE
-from dashboard.science.quality import EPOCH_CUTS, SATURATION_CUT, saturation_keeps
 from dashboard.sky.context import SkyContext
 from dashboard.sky.evidence import VisitEvidence
 
 SED_COLUMNS = ["band", "wavelength_um", "mag", "mag_err", "flux_jy", "flux_err_jy", "upper_limit", "ph_qual",
                "cc_flag", "nu_fnu", "nu_fnu_err", "passed", "reasons", "note", "sat", "saturated", "phot",
                "phot_reason", "lower_limit", "catalog"]
-#: What computes a bundle (the page itself, Dash and plotly, does not enter its files).
-SOFTWARE = ["astropy", "astroquery", "pyvo", "numpy", "pandas"]
-PROCESSING = [
-    "cone search of each table (ADQL CONTAINS/CIRCLE, ICRS) at IRSA TAP, the cache, or the offline archive",
-    "catalog rows sorted by angular separation from the target; nearest (or the chosen designation) selected",
-    "epochs matched to the selected source by position (match radius) and allwise_cntr where recorded",
-    "multi-epoch rows duplicated under two cntr_mf counted once",
-    "quality cuts per table; rejected rows kept with their reasons",
-    "SED: Vega magnitudes to Jy with the zero points below; ph_qual read per band ('U' = 95% upper limit)",
-    "a band without a measurement (ph_qual X, null magnitude, or the 0 mag / 10000 placeholder) is kept "
-    "in the epochs with its reason and never used",
-    "light curve: W1/W2 flux densities per exposure; per-visit medians with outlier rejection (timewise)",
-    "variability per band from the detected visits: chi2_red, p_constant, amplitude, F_var (Vaughan et al. 2003)",
-]
 
 
 
@@ -66,23 +43,6 @@ def safe_name(text: str) -> str:
     """A file-name-safe version of any target text."""
     name = re.sub(r"[^A-Za-z0-9.+-]+", "_", text).strip("._")[:60]
     return name or "target"
-
-
-def _versions() -> dict[str, str]:
-    """The versions of what computes a bundle."""
-    return dict(_installed_versions())
-
-
-@functools.cache
-def _installed_versions() -> tuple[tuple[str, str], ...]:
-    """Looked up once a process (~10 ms a lookup; a batch bundle asks once a target)."""
-    out = {"wise-explorer": __version__}
-    for package in SOFTWARE:
-        try:
-            out[package] = metadata.version(package)
-        except metadata.PackageNotFoundError:
-            out[package] = "not installed"
-    return tuple(out.items())
 
 
 def _raw_votables(observations: Observations) -> dict[str, bytes]:
@@ -99,123 +59,6 @@ def _raw_votables(observations: Observations) -> dict[str, bytes]:
             dtypes = {c: k for c, k in spec(name).columns.items() if c in result.rows.columns}
             files[f"raw/{prov.table}.vot"] = frame_to_votable(result.rows, dtypes=dtypes, infos=infos)
     return files
-
-
-def _epochs_mjd(result: TableResult) -> Any:
-    """The epochs of an epoch table's rows; None for the catalog, which has no ``mjd``."""
-    return result.rows["mjd"].to_numpy(float) if "mjd" in result.rows.columns else None
-
-
-def manifest(view: View, settings: Settings, files: dict[str, bytes]) -> dict:
-    obs = view.observations
-    tables = []
-    for name, result in obs.results.items():
-        p = result.provenance
-        tables.append({
-            "name": p.table, "requested_as": name, "release": release_label(p.table, p.retrieved_utc,
-                                                                          _epochs_mjd(result)), "doi": spec(name).doi,
-            "adql": p.adql, "service_url": p.service_url, "rows": p.rows, "retrieved_utc": p.retrieved_utc,
-            "raw_file": f"raw/{p.table}.vot", "from_offline_archive": p.source == "offline",
-            "footprint": p.footprint.as_dict() if p.footprint else {"ra": obs.cone.ra, "dec": obs.cone.dec,
-                                                                     "radius_arcsec": obs.cone.radius_arcsec},
-            "truncated": p.truncated, "archive_file": p.archive_file, "origin": p.origin,
-            "server_side_filter": p.server_side_filter, "warnings": p.warnings,
-        })
-    sel = view.selection
-    params = view.params
-    return {
-        "mission": "WISE (Wide-field Infrared Survey Explorer) and NEOWISE-R",
-        "release": "; ".join(str(t["release"]) for t in tables),
-        "time_system": {"mjd": "modified Julian date in UTC (NEOWISE Explanatory Supplement sec. III.1.c "
-                               "gives mjd 57196.47882488 as 2015-06-23 11:29:30.47 UTC; AllWISE ES sec. II.3.c)"},
-        "tables": tables,
-        "failures": {t: {"kind": e.kind, "message": e.data_message} for t, e in obs.failures.items()},
-        "params": {k: v for k, v in asdict(params).items() if k != "counterparts"},
-        "proper_motion": view.motion.as_dict() if view.motion is not None else None,
-        "variability": {band: asdict(stats) for band, stats in view.lightcurve.stats.items()},
-        "periodogram": _periodogram_entry(view),
-        "colour_magnitude": view.colour_track.summary() if view.colour_track else None,
-        "variability_method": "chi2 about the weighted mean of the visit fluxes; p_constant its survival "
-                              "function; fvar, fvar_err: Vaughan et al. 2003, MNRAS 345, 1271, eq. 10 and B2; "
-                              "error_floor_mag: extra variance in quadrature that makes the chi2 of exposures "
-                              "about their visit medians one per degree of freedom (intrinsic-scatter model, e.g. "
-                              "Hogg, Bovy & Lang 2010, arXiv:1008.4686); chi2_red_floor, p_constant_floor: with "
-                              "each visit's error widened by it (floor/sqrt(n_used))",
-        "target": asdict(view.target),
-        "query": {"radius_arcsec": obs.cone.radius_arcsec, "ra": obs.cone.ra, "dec": obs.cone.dec, "frame": "ICRS"},
-        "match": {
-            "designation": sel.designation if sel else None, "cntr": sel.cntr if sel else None,
-            "separation_arcsec": round(sel.separation_arcsec, 4) if sel else None,
-            "radius_arcsec": params.match_radius_arcsec, "method": sel.method if sel else "no AllWISE source in cone",
-            "epochs_left_out": view.match_counts,
-        },
-        "bands": list(BANDS),
-        "phot_system": "Vega",
-        "zero_points": {b.name: {"jy": b.zero_point_jy, "wavelength_um": b.wavelength_um, "source": ZP_SOURCE}
-                        for b in BANDS.values()},
-        "zp_source": ZP_SOURCE,
-        "flux_error": "sigma_F = F ln(10)/2.5 sigma_m (first-order propagation)",
-        "sed_options": {**asdict(params.sed_options),
-                        "note": "colour corrections and the W4 red factor are NOT VERIFIED against the Supplement"},
-        "processing": PROCESSING,
-        "filters": [asdict(f) for f in view.filters],
-        "catalog_cuts": asdict(params.catalog_cuts),
-        "epoch_cuts": epoch_cut_entries(params),
-        "photometry": _photometry_entry(view),
-        "saturation": {"catalog_onsets_mag": SATURATION_ONSET_MAG, "saturated_fraction": SATURATED_FRACTION,
-                       "epoch_onsets_mag": {"W1": params.binning.saturation_w1, "W2": params.binning.saturation_w2},
-                       "verified": False,
-                       "note": "onsets NOT VERIFIED against the Explanatory Supplements (NEOWISE ES sec. "
-                               "II.1.c.iv; All-Sky ES sec. VI.3.c); w?sat threshold: WISE Preliminary Release ES "
-                               "sec. VI.4.d (~1% of unsaturated sources have w?sat > 0 from charged-particle hits)"},
-        "binning": {"method": "timewise stack_visits (Necker et al. 2025): median per visit, outliers at "
-                              "threshold x quantile of |f - median| on flux, error max(t-corrected SDOM, combined)",
-                    "mode": view.lightcurve.visit_mode, "window_days": params.binning.window_days,
-                    "max_visit_days": params.binning.max_visit_days,
-                    "ecliptic_latitude_deg": round(ecliptic_latitude(view.target.ra, view.target.dec), 4),
-                    "mode_note": "window: a gap-visit longer than max_visit_days (WISE saw the position almost "
-                                 "continuously, near the ecliptic poles) is cut into window_days windows",
-                    "note": "saturation onsets are NOT VERIFIED against the NEOWISE Supplement"},
-        "units": {**UNITS, "flux_jy": "Jy", "nu_fnu": "erg s^-1 cm^-2"},
-        "software": _versions(),
-        "citations": [text for _, text in CITATIONS] + [text for _, text, _ in used_citations(view)],
-        "added_tables": {m.catalog: m.as_dict() for m in view.deeper},
-        "acknowledgements": ACKNOWLEDGEMENTS,
-        "tap_url": settings.tap_url,
-        "files": {name: hashlib.sha256(data).hexdigest() for name, data in sorted(files.items())},
-    }
-
-
-def epoch_cut_entries(params: AnalysisParams) -> list[dict[str, Any]]:
-    """Every epoch cut: its token, the column it reads, what it keeps, and whether it is on."""
-    return ([{"token": c.token, "column": c.column, "keeps": c.keeps, "enabled": c.token in params.epoch_cuts.enabled}
-             for c in EPOCH_CUTS]
-            + [{"token": SATURATION_CUT, "column": "w1mpro, w2mpro, w?sat (per band)",
-                "keeps": saturation_keeps(params.binning.saturation_w1, params.binning.saturation_w2,
-                                          SATURATED_FRACTION), "enabled": params.epoch_cuts.saturated}])
-
-
-def used_citations(view: View) -> list[tuple[str, str, str]]:
-    """The papers of what this view used beyond the WISE tables: CatWISE2020, unWISE, the
-    resolved-galaxy photometry."""
-    keys: list[str] = [t for t in ("catwise_2020", "unwise_2019") if t in view.observations.results]
-    if not view.sed.empty and "phot" in view.sed and (view.sed["phot"] != "profile").any():
-        keys.append("apertures")
-    return [USE_CITATIONS[k] for k in keys]
-
-
-def _photometry_entry(view: View) -> dict[str, Any]:
-    """Which photometry each SED band used and why (``science/apertures.py``)."""
-    sed = view.sed
-    bands = [] if sed.empty else [  # columns read whole: a frame's to_dict costs ~2 ms, whatever its rows
-        {"band": band, "phot": phot, "reason": reason, "lower_limit": bool(lower), "catalog": catalog}
-        for band, phot, reason, lower, catalog in zip(*(sed[c].tolist() for c in ("band", "phot", "phot_reason",
-                                                                                  "lower_limit", "catalog")),
-                                                      strict=True)]
-    return {"mode": view.params.sed_options.phot, "rule": AUTO_RULE, "bands": bands,
-            "standard_aperture_radius_arcsec": STANDARD_APERTURE_ARCSEC, "resolved": view.resolved,
-            "light_curve": RESOLVED_LIGHTCURVE_NOTE if view.resolved else "profile fit (w1mpro, w2mpro)",
-            "references": list(PHOT_REFERENCES)}
 
 
 REPRODUCE = """\"\"\"Recompute every CSV of this bundle offline from raw/*.vot and manifest.json, and compare.
@@ -304,15 +147,6 @@ def table_parts(name: str, frame: pd.DataFrame, bounds: Sequence[int]) -> list[t
         return csv_and_ecsv_parts(frame, source_columns(frame), description=SOURCES_TEXT, bounds=bounds)
     _, columns, text = LIGHTCURVE_TABLES[name]
     return csv_and_ecsv_parts(frame, columns, description=text, bounds=bounds)
-
-
-def _periodogram_entry(view: View) -> dict[str, Any] | None:
-    if not view.params.periodogram:
-        return None
-    if view.periodogram_failure is not None:
-        return {"failed": str(view.periodogram_failure)}
-    return {band: {**p.summary(), "cycles_in_baseline": round(p.cycles, 2),
-                   "red_noise_caution": view.periodogram_caution(band)} for band, p in view.periodograms.items()}
 
 
 def _periodogram_csv(result: Periodogram) -> bytes:

@@ -120,6 +120,11 @@ class CutReport:
     not_recorded: int
     status: str
 
+    def as_dict(self) -> dict[str, object]:
+        """``dataclasses.asdict`` of it, without its deep copy (a batch's manifests hold ~10^4)."""
+        return {"table": self.table, "criterion": self.criterion, "column": self.column, "removed": self.removed,
+                "not_recorded": self.not_recorded, "status": self.status}
+
 
 def apply_epoch_cuts(frame: pd.DataFrame, spec: TableSpec, cuts: EpochCuts,
                      server_side: ServerSideFilter | None = None) -> tuple[pd.DataFrame, list[CutReport]]:
