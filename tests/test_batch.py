@@ -290,8 +290,7 @@ def test_a_chunks_views_made_at_once_equal_each_targets_analyze(batch_settings, 
     assert len(chunks) == 3
     compared = epochs = written_at_once = 0
     for chunk in chunks.values():
-        views = chunk.views(run.queries, run.service_url)
-        for uid, (made, written) in enumerate(zip(views.views, views.written, strict=True)):
+        for uid, (made, written) in enumerate(chunk.views(run.queries, run.service_url)):
             alone = chunk.view(uid, run.queries, run.service_url)
             for frame in ("epochs", "visits"):
                 pd.testing.assert_frame_equal(getattr(made.lightcurve, frame), getattr(alone.lightcurve, frame))

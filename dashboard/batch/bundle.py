@@ -19,6 +19,7 @@ from dashboard.archive.tap import TapReply
 from dashboard.batch.run import BatchRun
 from dashboard.batch.summary import summary_files
 from dashboard.batch.targets import BadLine, BatchTarget
+from dashboard.batch.views import Made
 from dashboard.config import Settings
 from dashboard.provenance.bundle import data_files, safe_name
 from dashboard.provenance.citations import ACKNOWLEDGEMENTS, BIBTEX, CITATIONS
@@ -50,16 +51,21 @@ def chunk_file(index: int, table: str) -> str:
 
 def _views(run: BatchRun) -> Iterator[tuple[int, BatchTarget, View, dict[str, tuple[bytes, bytes]]]]:
     """(place in the list from 1, target, its single view, its tables already written) of every
-    target whose chunk ran, in list order, a chunk's views made at once (``ChunkData.views``)."""
-    made: dict[tuple[int, int], tuple[View, dict[str, tuple[bytes, bytes]]]] = {}
+    target whose chunk ran, in list order: a chunk's views come from ``ChunkData.views``, made at
+    once, handed out one by one."""
+    made: Iterator[Made] | None = None
+    current = None
     for index, item in enumerate(run.targets, 1):
         if item.line not in run.placed:
             continue
         chunk, uid = run.placed[item.line]
-        if (chunk.index, uid) not in made:
-            views = chunk.views(run.queries, run.service_url)
-            made = {(chunk.index, u): pair for u, pair in enumerate(zip(views.views, views.written, strict=True))}
-        yield index, item, *made.pop((chunk.index, uid))
+        if made is None or chunk.index != current:
+            made, current = chunk.views(run.queries, run.service_url), chunk.index
+            upto = 0
+        while upto <= uid:  # a chunk's targets come in their order; skip none
+            shown, written = next(made)
+            upto += 1
+        yield index, item, shown, written
 
 
 def build_batch_bundle(run: BatchRun, bad: list[BadLine], table: pd.DataFrame, settings: Settings) -> bytes:

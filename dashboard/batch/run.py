@@ -22,7 +22,7 @@ import hashlib
 import logging
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -39,7 +39,7 @@ from dashboard.archive.votable import frame_to_votable, votable_rows
 from dashboard.batch.analysis import analyze_chunk
 from dashboard.batch.targets import BatchTarget
 from dashboard.batch.upload import UploadJobs, upload_votable
-from dashboard.batch.views import ChunkViews, chunk_views
+from dashboard.batch.views import Made, chunk_views
 from dashboard.config import Settings
 from dashboard.core.errors import Cancelled, NotCovered, ServerBusy, WiseError
 from dashboard.core.model import CacheState, Cone, Observations, Provenance, TableResult
@@ -298,11 +298,12 @@ class ChunkData:
         upload_id), analysed by ``analyze`` as the page would."""
         return analyze(self.targets[uid].target, self.observations(uid, queries, service_url), self.params)
 
-    def views(self, queries: dict[str, str], service_url: str) -> ChunkViews:
+    def views(self, queries: dict[str, str], service_url: str) -> Iterator[Made]:
         """The single view of every target of the chunk, in order, made at once (``views.py``):
         what ``view`` gives each, for the bundle's folders."""
-        items = [(item.target, self.observations(uid, queries, service_url)) for uid, item in enumerate(self.targets)]
-        return chunk_views(items, {t: r.rows for t, r in self.replies.items() if isinstance(r, TapReply)}, self.params)
+        return chunk_views([item.target for item in self.targets],
+                           lambda uid: self.observations(uid, queries, service_url),
+                           {t: r.rows for t, r in self.replies.items() if isinstance(r, TapReply)}, self.params)
 
     def observations(self, uid: int, queries: dict[str, str], service_url: str) -> Observations:
         """Target ``uid``'s own rows of each table, as a single view's observations of its cone."""

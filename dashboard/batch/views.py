@@ -12,7 +12,7 @@ a filter made at the server) sends the whole chunk through ``analyze`` instead.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
 
 import numpy as np
 import pandas as pd
@@ -30,101 +30,112 @@ from dashboard.science.analysis import (
     saturation_reports,
 )
 from dashboard.science.lightcurve import LightCurve, build_lightcurve, visit_colours
-from dashboard.science.select import sources_of_objects
+from dashboard.science.select import identifiers, select_sources, sources_of_objects
+
+#: A view and its tables already written from the chunk's frames (CSV, ECSV), by table name.
+Made = tuple[View, dict[str, tuple[bytes, bytes]]]
 
 
-@dataclass
-class ChunkViews:
-    """A chunk's views, in order, and the light-curve tables of each already written (CSV, ECSV)
-    from the chunk's frames (``bundle.table_parts``: sources and light curves; a light curve's not
-    for a view without epochs)."""
-
-    views: list[View]
-    written: list[dict[str, tuple[bytes, bytes]]]
-
-
-def chunk_views(items: list[tuple[Target, Observations]], replies: dict[str, pd.DataFrame],
-                params: AnalysisParams) -> ChunkViews:
-    """The view of each (target, its observations) of a chunk, in order. ``replies``: the rows of
-    each table that answered the chunk, every target's tagged by ``upload_id`` (its place in ``items``)."""
-    if not _by_chunk(items, params):
-        views = [analyze(target, observations, params) for target, observations in items]
-        return ChunkViews(views, [{} for _ in views])
-    n = len(items)
-    sources, written_sources = _sources(items, replies.get(PSD.name), n)
-    catalogs = [catalog_part(target, observations, params, sources[uid])
-                for uid, (target, observations) in enumerate(items)]
-    ra = np.array([c.selection.ra if c.selection else t.ra for (t, _), c in zip(items, catalogs, strict=True)])
-    dec = np.array([c.selection.dec if c.selection else t.dec for (t, _), c in zip(items, catalogs, strict=True)])
-    cntr = np.array([c.selection.cntr or 0 if c.selection else 0 for c in catalogs], np.int64)
-    known = np.array([c.selection is not None and c.selection.cntr is not None for c in catalogs], bool)
-    found = chunk_epochs(replies, params, ra, dec, cntr, known)
-    curves, written = _light_curves(found.epochs, params, n)
-    for uid, files in written_sources.items():
-        written[uid]["sources"] = files
-    views = []
-    for uid, ((target, observations), catalog) in enumerate(zip(items, catalogs, strict=True)):
-        tables = [s.name for s in EPOCH_TABLES if s.name in observations.results and s.name in found.reports]
-        filters = [report for t in tables for report in found.reports[t][uid]]
-        labels = {t: observations.results[t].provenance.table for t in tables}
-        filters += saturation_reports(curves[uid].epochs, labels, params)
-        views.append(assemble(target, observations, params, catalog, curves[uid], filters,
-                              {t: found.match_counts[t][uid] for t in tables}))
-    return ChunkViews(views, written)
-
-
-def _sources(items: list[tuple[Target, Observations]], psd: pd.DataFrame | None, n: int,
-             ) -> tuple[list[pd.DataFrame | None], dict[int, tuple[bytes, bytes]]]:
-    """Each target's source table, cut out of the chunk's (``select.sources_of_objects``), and its
-    ``sources`` files written from it; None (the view makes its own) for a target whose catalog
-    rows are not the chunk's (its table failed, or nothing answered it)."""
-    mine = [PSD.name in observations.results for _, observations in items]
-    if psd is None or psd.empty or not any(mine):
-        return [None] * n, {}
-    obj = psd["upload_id"].to_numpy(np.int64)
-    ra = np.array([t.ra for t, _ in items], float)
-    dec = np.array([t.dec for t, _ in items], float)
-    table = sources_of_objects(psd.drop(columns="upload_id", errors="ignore"), obj, ra, dec)
-    at = np.searchsorted(np.sort(obj, kind="stable"), np.arange(n + 1))
-    parts = table_parts("sources", table, at.tolist())
-    own = [table.iloc[at[uid]:at[uid + 1]].reset_index(drop=True) if mine[uid] else None for uid in range(n)]
-    return own, {uid: parts[uid] for uid in range(n) if mine[uid]}
-
-
-def _by_chunk(items: list[tuple[Target, Observations]], params: AnalysisParams) -> bool:
-    """Whether the chunk route makes these views (what it leaves to ``analyze``: module docstring)."""
-    plain = not params.periodogram and not params.counterparts and params.binning.enabled
-    return plain and all(r.provenance.server_side_filter is None for _, o in items for r in o.results.values())
-
-
-def _light_curves(epochs: pd.DataFrame, params: AnalysisParams, n: int,
-                  ) -> tuple[list[LightCurve], list[dict[str, tuple[bytes, bytes]]]]:
-    """Each object's light curve, cut out of the chunk's binned epochs, visits and colours, and its
-    light-curve tables written from the chunk's frames."""
-    if epochs.empty:
-        return [build_lightcurve({}, params.binning) for _ in range(n)], [{} for _ in range(n)]
-    epochs, visits, stats = binned(epochs, params)
-    colours = visit_colours(visits)  # in the visits' order: by object too
-    frames = {"epochs": epochs, "visits": visits, "colour": colours}
-    bounds = {}
-    for name, frame in frames.items():
-        obj = frame.pop("object").to_numpy(np.int64)
-        if np.any(np.diff(obj) < 0):  # each comes grouped by object; kept safe if that changes
-            raise AssertionError(f"a chunk's {name} are not grouped by object")
-        bounds[name] = np.searchsorted(obj, np.arange(n + 1))
-    has = np.diff(bounds["epochs"]) > 0
-    written: list[dict[str, tuple[bytes, bytes]]] = [{} for _ in range(n)]
-    for table, (kind, _, _) in LIGHTCURVE_TABLES.items():
-        parts = table_parts(table, frames[kind], bounds[kind].tolist())
-        for uid in np.flatnonzero(has).tolist():  # an object without epochs keeps the single view's empty frames
-            written[uid][table] = parts[uid]
-    curves = []
-    for uid in range(n):
-        if not has[uid]:  # no epoch: the empty frames a single view has
-            curves.append(build_lightcurve({}, params.binning))
+def chunk_views(targets: list[Target], observations: Callable[[int], Observations], replies: dict[str, pd.DataFrame],
+                params: AnalysisParams) -> Iterator[Made]:
+    """The view of each target of a chunk, in order, each with its sources and light-curve tables
+    already written from the chunk's frames (``bundle.table_parts``; none for a light curve
+    without epochs). ``observations(uid)``: target ``uid``'s own rows; ``replies``: the rows of
+    each table that answered the chunk, every target's tagged by ``upload_id`` (its place in
+    ``targets``). Each view is made when asked for and dropped: a chunk's 500 views (or their
+    observations and catalog halves) held at once cost ~1 s of garbage collection."""
+    n = len(targets)
+    if not _by_chunk(params):
+        for uid, target in enumerate(targets):
+            yield analyze(target, observations(uid), params), {}
+        return
+    psd = replies.get(PSD.name, pd.DataFrame())
+    at = np.array([[t.ra, t.dec] for t in targets], float).reshape(n, 2)
+    # the source each target's epochs are matched to: the summary's choice (``select_sources``);
+    # a target whose own catalog half chose otherwise is made by ``analyze``
+    chosen, _ = select_sources(psd, at[:, 0], at[:, 1], [t.designation for t in targets])
+    ra, dec, cntr, known = at[:, 0].copy(), at[:, 1].copy(), np.zeros(n, np.int64), np.zeros(n, bool)
+    found = chosen >= 0
+    if found.any():
+        ra[found], dec[found] = psd["ra"].to_numpy(float)[chosen[found]], psd["dec"].to_numpy(float)[chosen[found]]
+        if "cntr" in psd:
+            values, recorded = identifiers(psd["cntr"])
+            cntr[found], known[found] = values[chosen[found]], recorded[chosen[found]]
+    sources = _ChunkSources(psd, at, n)
+    epochs = chunk_epochs(replies, params, ra, dec, cntr, known)
+    curves = _ChunkCurves(epochs.epochs, params, n)
+    for uid, target in enumerate(targets):
+        own = observations(uid)
+        table = sources.table(uid) if PSD.name in own.results else None
+        catalog = catalog_part(target, own, params, table)
+        sel = catalog.selection
+        same = (sel is None and not found[uid]) or (sel is not None and found[uid] and (sel.ra, sel.dec, sel.cntr) == (
+            ra[uid], dec[uid], int(cntr[uid]) if known[uid] else None))
+        if not same or any(r.provenance.server_side_filter is not None for r in own.results.values()):
+            yield analyze(target, own, params), {}
             continue
-        own = {name: frame.iloc[bounds[name][uid]:bounds[name][uid + 1]].reset_index(drop=True)
-               for name, frame in frames.items()}
-        curves.append(LightCurve(epochs=own["epochs"], visits=own["visits"], binning=params.binning,
-                                 stats=stats.get(uid, {}), _colour=own["colour"]))
-    return curves, written
+        curve = curves.curve(uid)
+        tables = [s.name for s in EPOCH_TABLES if s.name in own.results and s.name in epochs.reports]
+        filters = [report for t in tables for report in epochs.reports[t][uid]]
+        filters += saturation_reports(curve.epochs, {t: own.results[t].provenance.table for t in tables}, params)
+        written = curves.written[uid] | ({"sources": sources.written[uid]} if table is not None else {})
+        yield assemble(target, own, params, catalog, curve, filters,
+                       {t: epochs.match_counts[t][uid] for t in tables}), written
+
+
+class _ChunkSources:
+    """Each target's source table, cut out of the chunk's (``select.sources_of_objects``) when
+    asked for (``table``), and its ``sources`` files written from it (``written``)."""
+
+    def __init__(self, psd: pd.DataFrame, at: np.ndarray, n: int) -> None:
+        self.frame: pd.DataFrame | None = None
+        self.written: dict[int, tuple[bytes, bytes]] = {}
+        if psd.empty:  # each target makes its own (empty) table
+            return
+        obj = psd["upload_id"].to_numpy(np.int64)
+        self.frame = sources_of_objects(psd.drop(columns="upload_id"), obj, at[:, 0], at[:, 1])
+        self.bounds = np.searchsorted(np.sort(obj, kind="stable"), np.arange(n + 1))
+        self.written = dict(enumerate(table_parts("sources", self.frame, self.bounds.tolist())))
+
+    def table(self, uid: int) -> pd.DataFrame | None:
+        if self.frame is None:
+            return None
+        return self.frame.iloc[self.bounds[uid]:self.bounds[uid + 1]].reset_index(drop=True)
+
+
+def _by_chunk(params: AnalysisParams) -> bool:
+    """Whether the chunk route makes these views (what it leaves to ``analyze``: module docstring)."""
+    return not params.periodogram and not params.counterparts and params.binning.enabled and params.source is None
+
+
+class _ChunkCurves:
+    """Each object's light curve, cut out of the chunk's binned epochs, visits and colours when
+    asked for (``curve``), and its light-curve tables, written from the chunk's frames (``written``)."""
+
+    def __init__(self, epochs: pd.DataFrame, params: AnalysisParams, n: int) -> None:
+        self.binning, self.n = params.binning, n
+        self.written: list[dict[str, tuple[bytes, bytes]]] = [{} for _ in range(n)]
+        if epochs.empty:
+            self.has = np.zeros(n, bool)
+            return
+        epochs, visits, self.stats = binned(epochs, params)
+        self.frames = {"epochs": epochs, "visits": visits, "colour": visit_colours(visits)}  # colours by object too
+        self.bounds = {}
+        for name, frame in self.frames.items():
+            obj = frame.pop("object").to_numpy(np.int64)
+            if np.any(np.diff(obj) < 0):  # each comes grouped by object; kept safe if that changes
+                raise AssertionError(f"a chunk's {name} are not grouped by object")
+            self.bounds[name] = np.searchsorted(obj, np.arange(n + 1))
+        self.has = np.diff(self.bounds["epochs"]) > 0
+        for table, (kind, _, _) in LIGHTCURVE_TABLES.items():
+            parts = table_parts(table, self.frames[kind], self.bounds[kind].tolist())
+            for uid in np.flatnonzero(self.has).tolist():  # one without epochs keeps the single view's empty frames
+                self.written[uid][table] = parts[uid]
+
+    def curve(self, uid: int) -> LightCurve:
+        if not self.has[uid]:  # no epoch: the empty frames a single view has
+            return build_lightcurve({}, self.binning)
+        own = {name: frame.iloc[self.bounds[name][uid]:self.bounds[name][uid + 1]].reset_index(drop=True)
+               for name, frame in self.frames.items()}
+        return LightCurve(epochs=own["epochs"], visits=own["visits"], binning=self.binning,
+                          stats=self.stats.get(uid, {}), _colour=own["colour"])
