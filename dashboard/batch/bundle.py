@@ -86,8 +86,9 @@ def build_batch_bundle(run: BatchRun, bad: list[BadLine], table: pd.DataFrame, s
         text = ManifestText()
         for index, item, shown, written in itertools.chain([first] if first else [], views):
             folders[item.line] = folder = folder_name(index, item.id)
-            for name, data in sorted(_folder_files(run, item, shown, written, settings, text).items()):
-                out.add(f"{folder}/{name}", data)
+            own, digests = _folder_files(run, item, shown, written, settings, text)
+            for name, data in sorted(own.items()):
+                out.add(f"{folder}/{name}", data, digests.get(name))
         top = {
             "kind": "WISE Explorer batch", "targets": len(run.targets), "bad_lines": len(bad),
             "upload_queries": run.queries, "upload_table": {"name": "targets",
@@ -127,8 +128,9 @@ def _shared_files(run: BatchRun, bad: list[BadLine], table: pd.DataFrame) -> dic
 
 
 def _folder_files(run: BatchRun, item: BatchTarget, shown: View, written: dict[str, tuple[bytes, bytes]],
-                  settings: Settings, text: ManifestText) -> dict[str, bytes]:
-    """A target's folder: its CSVs and its manifest, whose tables point into its chunk's replies."""
+                  settings: Settings, text: ManifestText) -> tuple[dict[str, bytes], dict[str, str]]:
+    """A target's folder: its CSVs and its manifest, whose tables point into its chunk's replies;
+    and the sha256 of each file but the manifest (the manifest lists them)."""
     chunk, uid = run.placed[item.line]
     own = data_files(shown, written)
     entry = manifest(shown, settings, own)
@@ -137,4 +139,4 @@ def _folder_files(run: BatchRun, item: BatchTarget, shown: View, written: dict[s
     entry["batch"] = {"line": item.line, "id": item.id, "queries": "../../manifest.json#/upload_queries",
                       "note": "this target's rows are those of its upload_id in its chunk's reply"}
     own["manifest.json"] = text(entry)
-    return own
+    return own, entry["files"]

@@ -64,7 +64,10 @@ class StreamingZip:
         if self._thread is not None:
             self._thread.start()
 
-    def add(self, name: str, data: bytes) -> None:
+    def add(self, name: str, data: bytes, sha256: str | None = None) -> None:
+        """Add an entry; ``sha256``: its digest when already known (a target's manifest lists its files')."""
+        if sha256 is not None:
+            self._sha256[name] = sha256
         if self._thread is None:
             self._write(name, data)
             return
@@ -111,4 +114,5 @@ class StreamingZip:
         info.compress_type = zipfile.ZIP_DEFLATED
         info.external_attr = 0o644 << 16
         self._zip.writestr(info, data, compresslevel=self.level)
-        self._sha256[name] = hashlib.sha256(data).hexdigest()
+        if name not in self._sha256:
+            self._sha256[name] = hashlib.sha256(data).hexdigest()

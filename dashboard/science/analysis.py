@@ -104,17 +104,20 @@ def catalog_part(target: Target, observations: Observations, params: AnalysisPar
         sources = sources_table(observations.rows(PSD.name), target)
     selection = select_source(sources, target, params.source,
                               DESIGNATION_PREFIX.get(catalog_table(observations.results), "WISEA"))
-    sed_table = _sed_for(sources, selection, params, catalog_table(observations.results))
-    resolved = _resolved(sources, selection, sed_table)
-    sed_table, deeper = _with_deeper(sed_table, observations, selection, params)
+    source = _source_row(sources, selection) if selection is not None else None
+    rows = _sed_rows(source, params, catalog_table(observations.results)) if source is not None else []
+    # resolved: read from the catalog row and the SED's saturation per band (before added catalogs)
+    resolved = source is not None and bool(rows) and is_resolved(source, {r["band"]: r["saturated"] for r in rows})
+    sed_table, deeper = _with_deeper(pd.DataFrame(rows), observations, selection, params)
     filters: list[CutReport] = []
     if not sed_table.empty:
         c = params.catalog_cuts
+        failed = ~sed_table["passed"].to_numpy(bool) & sed_table["measured"].to_numpy(bool)
         filters.append(CutReport(
             PSD.name, f"catalog cuts (ph_qual in {c.ph_qual}, clean cc_flags={c.clean_cc_flags}, "
                       f"ext_flg <= {c.max_ext_flg}, SNR >= {c.min_snr:g})",
-            "ph_qual,cc_flags,ext_flg,w?snr", int((~sed_table["passed"] & sed_table["measured"]).sum()),
-            int((sed_table["ph_qual"] == "not recorded").sum()), "applied per band to the SED"))
+            "ph_qual,cc_flags,ext_flg,w?snr", int(failed.sum()),
+            int((sed_table["ph_qual"].to_numpy(object) == "not recorded").sum()), "applied per band to the SED"))
     return CatalogPart(sources, selection, sed_table, resolved, deeper, filters)
 
 
@@ -228,31 +231,21 @@ def _with_deeper(sed_table: pd.DataFrame, observations: Observations, selection:
     return pd.concat([sed_table, pd.DataFrame(rows)], ignore_index=True), matches
 
 
-def _resolved(sources: pd.DataFrame, selection: Selection | None, sed_table: pd.DataFrame) -> bool:
-    if selection is None or sed_table.empty:
-        return False
-    return is_resolved(_source_row(sources, selection), dict(zip(sed_table["band"], sed_table["saturated"],
-                                                                 strict=True)))
-
-
 def _source_row(sources: pd.DataFrame, selection: Selection) -> dict[Any, Any]:
     """The selected source's row as a dict (the SED reads ~60 of its values: a Series' ``get``
     costs ~10 µs each)."""
     return sources.iloc[int(np.flatnonzero(sources["key"].to_numpy() == selection.key)[0])].to_dict()
 
 
-def _sed_for(sources: pd.DataFrame, selection: Selection | None, params: AnalysisParams,
-             catalog: str) -> pd.DataFrame:
-    if selection is None:
-        return pd.DataFrame()
-    source = _source_row(sources, selection)
+def _sed_rows(source: dict[Any, Any], params: AnalysisParams, catalog: str) -> list[dict[str, Any]]:
+    """The selected source's SED rows (``photometry.sed_rows``), each with its catalog cuts' verdict."""
     rows = sed_rows(source, params.sed_options, catalog)
     for row in rows:
         reasons = catalog_band_reasons(source, row, params.catalog_cuts)
         if not row["measured"]:
             reasons.insert(0, row["note"])
         row["reasons"], row["passed"] = "; ".join(reasons), not reasons
-    return pd.DataFrame(rows)
+    return rows
 
 
 def binning_note(view: View) -> str:
