@@ -393,24 +393,26 @@ def test_the_batch_summary_has_an_ecsv_twin(settings, tap):
     assert "summary.ecsv" in json.loads(files.read("manifest.json"))["files"]
 
 
+@pytest.mark.parametrize("repeat", [1, 8], ids=["10-rows", "80-rows"])  # text read one by one, or by distinct value
 @pytest.mark.parametrize("text", [pd.StringDtype(na_value=np.nan), object])
-def test_csv_rows_are_pandas_to_csv_bytes_for_hostile_text_and_one_column(text):
+def test_csv_rows_are_pandas_to_csv_bytes_for_hostile_text_and_one_column(text, repeat):
     """CONSTRUCTED frame (the quoting rules need text no recording has: commas, quotes, CR/LF,
     '#', spaces, an empty value alone on its row): the CSV writer joins tokens quoted once per
     distinct value; its bytes must stay those of pandas' ``to_csv``, in parts and whole."""
     from dashboard.provenance.columns import csv_and_ecsv, csv_and_ecsv_parts
 
     hostile = ["a,b", 'say "hi"', "line\nbreak", "cr\rhere", " lead", "#x", "", None, "=1+2", "ok"]
-    frame = pd.DataFrame({"reasons": pd.array(hostile, dtype=text), "mjd": np.linspace(55000.1, 60000.9, 10),
-                          "mag": [np.nan, 1.5, np.inf, -2.25e-7, 3, 4, 5, 6, 7, 8],
-                          "visit": np.arange(10), "passed": [True, False] * 5,
-                          "n": pd.array([1, None] * 5, dtype="Int64")})
+    frame = pd.DataFrame({"reasons": pd.array(hostile * repeat, dtype=text),
+                          "mjd": np.linspace(55000.1, 60000.9, 10 * repeat),
+                          "mag": [np.nan, 1.5, np.inf, -2.25e-7, 3, 4, 5, 6, 7, 8] * repeat,
+                          "visit": np.arange(10 * repeat), "passed": [True, False] * 5 * repeat,
+                          "n": pd.array([1, None] * 5 * repeat, dtype="Int64")})
     expected = frame.to_csv(index=False, float_format="%.10g", lineterminator="\n").encode()
     assert csv_and_ecsv(frame, list(frame.columns), description="constructed")[0] == expected
-    parts = csv_and_ecsv_parts(frame, list(frame.columns), description="constructed", bounds=[0, 3, 3, 10])
+    parts = csv_and_ecsv_parts(frame, list(frame.columns), description="constructed", bounds=[0, 3, 3, len(frame)])
     assert [p for p, _ in parts] == [frame.iloc[a:b].to_csv(index=False, float_format="%.10g",
                                                             lineterminator="\n").encode()
-                                     for a, b in ((0, 3), (3, 3), (3, 10))]
+                                     for a, b in ((0, 3), (3, 3), (3, len(frame)))]
     alone = frame[["reasons"]]
     assert csv_and_ecsv(alone, ["reasons"], description="constructed")[0] == alone.to_csv(
         index=False, lineterminator="\n").encode()

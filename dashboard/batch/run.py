@@ -39,7 +39,7 @@ from dashboard.archive.votable import frame_to_votable, votable_rows
 from dashboard.batch.analysis import analyze_chunk
 from dashboard.batch.targets import BatchTarget
 from dashboard.batch.upload import UploadJobs, upload_votable
-from dashboard.batch.views import Made, chunk_views
+from dashboard.batch.views import Made, chunk_views, rows_between
 from dashboard.config import Settings
 from dashboard.core.errors import Cancelled, NotCovered, ServerBusy, WiseError
 from dashboard.core.model import CacheState, Cone, Observations, Provenance, TableResult
@@ -321,7 +321,7 @@ class ChunkData:
                 observations.failures[table] = NotCovered(self.unanswered[uid])
                 continue
             ordered, starts = self._split[table]
-            rows = ordered.iloc[starts[uid]:starts[uid + 1]].reset_index(drop=True)
+            rows = rows_between(ordered, starts[uid], starts[uid + 1])
             provenance = Provenance(table=table, source=self.served, rows=len(rows), retrieved_utc=reply.retrieved_utc,
                                     adql=queries[table], service_url=service_url, truncated=reply.truncated)
             provenance.serving_notes.append(f"rows of upload_id {uid} in chunk {self.index}")

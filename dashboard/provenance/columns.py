@@ -180,7 +180,8 @@ def _tokens(values: pd.Series, kind: str) -> tuple[list[str], list[str]]:
     if kind in ("int64", "bool"):  # nullable: a missing value is "" in both (astropy's masked ECSV value)
         texts = ["" if v is pd.NA else str(v) for v in values.tolist()]
         return texts, [t or '""' for t in texts]
-    if isinstance(values.dtype, pd.StringDtype):  # text or missing only: by distinct value
+    if isinstance(values.dtype, pd.StringDtype) and len(values) > 64:  # text or missing only: by distinct value
+        # (a factorize costs ~50 µs whatever the length: a small table's few values go one by one)
         codes, distinct = pd.factorize(values, use_na_sentinel=True)
         pairs = [_text_tokens(v) for v in distinct.tolist()] + [("", '""')]  # code -1: missing
         csv_of = np.array([c for c, _ in pairs], dtype=object)
