@@ -5,7 +5,9 @@ rows, ~290 epochs a target) copied to N positions 0.1° apart, served by the loc
 (tests/tap_server.py) through TAP_UPLOAD and UWS jobs. The first run fills the cache (its time
 and query count are printed too); the second, measured, run reads every chunk from the cache and
 analyses all targets of a chunk at once (dashboard/batch/analysis.py). Goal (#18): 1000 targets
-in <= 5 s. The batch bundle, which makes each target's full single view, is timed apart.
+in <= 5 s. The batch bundle (every target's single view, its CSV/ECSV twins and manifest, the chunk
+replies, zipped; dashboard/batch/views.py makes a chunk's views at once) is timed apart, best and
+median of 3 (this machine's speed drifts by up to ~30 %). Goal (#27): 1000 targets in <= 10 s.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from _common import ROOT  # noqa: F401  (puts the project and tests on sys.path)
+from _common import ROOT, timings  # noqa: F401  (puts the project and tests on sys.path)
 from dashboard.archive import offline as archive
 from dashboard.batch import service
 from dashboard.batch.bundle import build_batch_bundle
@@ -57,17 +59,19 @@ def main() -> dict[str, float]:
             second = service.run(targets, settings)
             warm = time.perf_counter() - start
             epochs = float((second.table["n_epochs_passed"] + second.table["n_epochs_rejected"]).mean())
-            start = time.perf_counter()
-            bundle = build_batch_bundle(second.run, targets.bad, second.table, settings)
-            zipped = time.perf_counter() - start
+            made: list[bytes] = []
+            runs = timings(lambda: made.append(build_batch_bundle(second.run, targets.bad, second.table, settings)), 3)
+            bundle, zipped, median = made[-1], min(runs), sorted(runs)[1]
+            assert len(set(made)) == 1, "one batch, the same bundle bytes on every build"
             ok = int((second.table["status"] == "ok").sum())
             assert ok == n and (first.table["status"] == "ok").sum() == n, "every tiled target has its source"
             print(f"batch {n:5d} targets (~{epochs:.0f} band-epochs each): from cache {warm:7.2f} s "
                   f"({1000 * warm / n:.1f} ms a target), 0 queries; first run {cold:7.2f} s, {sent} queries "
-                  f"({len(first.run.chunks)} chunks x 3 tables); its bundle (every target's single view, "
-                  f"made on demand) {zipped:7.2f} s, {len(bundle) / 1e6:.1f} MB")
+                  f"({len(first.run.chunks)} chunks x 3 tables); its bundle {zipped:7.2f} s best, {median:.2f} s median "
+                  f"of 3, {len(bundle) / 1e6:.1f} MB")
             results[f"batch_{n}_from_cache_s"] = round(warm, 3)
             results[f"batch_{n}_bundle_s"] = round(zipped, 3)
+            results[f"batch_{n}_bundle_median_s"] = round(median, 3)
             results[f"batch_{n}_queries_first_run"] = sent
     finally:
         tap.stop()

@@ -184,7 +184,7 @@ def build_bundle(view: View, settings: Settings, sky: SkyContext | None = None,
         "query": None, "parameters": None, "note": "made without a page link (the command line with a target)"}
     if sky is not None:
         entry["sky_context"] = sky_bundle.manifest_entry(sky, view)
-        entry["citations"] += entry["sky_context"]["citations"]
+        entry["citations"] = entry["citations"] + entry["sky_context"]["citations"]  # a list of its own
     if evidence is not None:
         entry["visit_frames"] = frames_bundle.manifest_entry(evidence)
     files["manifest.json"] = (json.dumps(entry, indent=1, sort_keys=True, default=_plain) + "\n").encode()

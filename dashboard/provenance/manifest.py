@@ -106,7 +106,7 @@ def manifest(view: View, settings: Settings, files: dict[str, bytes]) -> dict:
                     "mode_note": "window: a gap-visit longer than max_visit_days (WISE saw the position almost "
                                  "continuously, near the ecliptic poles) is cut into window_days windows",
                     "note": "saturation onsets are NOT VERIFIED against the NEOWISE Supplement"},
-        "citations": [text for _, text in CITATIONS] + [text for _, text, _ in used_citations(view)],
+        "citations": _citations(tuple(text for _, text, _ in used_citations(view))),
         "added_tables": {m.catalog: m.as_dict() for m in view.deeper},
         "tap_url": settings.tap_url,
         "files": {name: hashlib.sha256(data).hexdigest() for name, data in sorted(files.items())},
@@ -185,11 +185,19 @@ def epoch_cut_entries(params: AnalysisParams) -> list[dict[str, Any]]:
                                           SATURATED_FRACTION), "enabled": params.epoch_cuts.saturated}])
 
 
+@functools.lru_cache(maxsize=16)
+def _citations(used: tuple[str, ...]) -> list[str]:
+    """The manifest's citations: the WISE papers and datasets, then those of what the view used
+    (one list per set: the same object in a batch's manifests, rendered once). A caller that adds
+    to a manifest's citations (the sky context) makes its own list."""
+    return [text for _, text in CITATIONS] + list(used)
+
+
 def used_citations(view: View) -> list[tuple[str, str, str]]:
     """The papers of what this view used beyond the WISE tables: CatWISE2020, unWISE, the
     resolved-galaxy photometry."""
     keys: list[str] = [t for t in ("catwise_2020", "unwise_2019") if t in view.observations.results]
-    if not view.sed.empty and "phot" in view.sed and (view.sed["phot"] != "profile").any():
+    if not view.sed.empty and "phot" in view.sed and (view.sed["phot"].to_numpy(object) != "profile").any():
         keys.append("apertures")
     return [USE_CITATIONS[k] for k in keys]
 

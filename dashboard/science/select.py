@@ -11,6 +11,7 @@ where that is unknown, one row per ``mjd``.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -69,22 +70,26 @@ def select_source(sources: pd.DataFrame, target: Target, requested: str | None =
     ``prefix``: the catalog's designation prefix (WISE All-Sky rows are "WISE J…")."""
     if sources.empty:
         return None
-    row, method = sources.iloc[0], "nearest to the target"
+    index, method = 0, "nearest to the target"
     wanted = requested or target.designation
     if wanted:
-        hits = sources[sources["key"] == designation_key(wanted)]
+        hits = np.flatnonzero(sources["key"].to_numpy(object) == designation_key(wanted))
         if len(hits):
-            row = hits.iloc[0]
+            index = int(hits[0])
             method = "chosen source" if requested else "AllWISE designation (exact match)"
         else:
             method = f"{wanted} not in the cone; nearest to the target used"
-    designation = row.get("designation") if isinstance(row.get("designation"), str) else None
-    cntr = row.get("cntr")
+
+    def value(column: str) -> Any:  # a cell, not the row (a mixed row is an object Series: ~0.15 ms)
+        return sources[column].iat[index] if column in sources.columns else None
+
+    designation = value("designation") if isinstance(value("designation"), str) else None
+    cntr = value("cntr")
     cntr = int(cntr) if cntr is not None and pd.notna(cntr) else None
-    label = f"{prefix} {designation}" if designation else f"catalog source at {row['ra']:.5f} {row['dec']:+.5f}"
-    return Selection(key=str(row["key"]), label=label, designation=designation, cntr=cntr,
-                     ra=float(row["ra"]), dec=float(row["dec"]),
-                     separation_arcsec=float(row["separation_arcsec"]), method=method)
+    ra, dec = float(value("ra")), float(value("dec"))
+    label = f"{prefix} {designation}" if designation else f"catalog source at {ra:.5f} {dec:+.5f}"
+    return Selection(key=str(value("key")), label=label, designation=designation, cntr=cntr, ra=ra, dec=dec,
+                     separation_arcsec=float(value("separation_arcsec")), method=method)
 
 
 def select_sources(psd: pd.DataFrame, ra: np.ndarray, dec: np.ndarray,
