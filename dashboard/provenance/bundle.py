@@ -119,24 +119,33 @@ LIGHTCURVE_TABLES: dict[str, tuple[str, list[str], str]] = {
 
 def data_files(view: View, written: Mapping[str, tuple[bytes, bytes]] | None = None) -> dict[str, bytes]:
     """The CSVs computed from the rows: what ``reproduce.py`` recomputes and compares. ``written``:
-    tables already written (CSV, ECSV) by ``lightcurve_parts`` (a batch chunk's targets at once)."""
-    lightcurve = view.lightcurve
-    tables = {
-        "sources": (view.sources, source_columns(view.sources), SOURCES_TEXT),
-        "sed": (view.sed, SED_COLUMNS, "the selected source's W1-W4 spectral energy distribution"),
-    }
-    tables |= {name: (lightcurve.colour() if frame == "colour" else getattr(lightcurve, frame), columns, text)
-               for name, (frame, columns, text) in LIGHTCURVE_TABLES.items()}
-    if view.rejects is not None:  # asked for (add=psr): the reject table's rows, never mixed with the catalog's
-        tables["rejects"] = (view.rejects, [c for c in TABLES["allwise_p3as_psd"].columns if c in view.rejects]
-                             + ["separation_arcsec"], "AllWISE Reject Table rows in the cone (not catalog sources)")
+    tables already written (CSV, ECSV) by ``table_parts`` (a batch chunk's targets at once)."""
+    names = ["sources", "sed", *LIGHTCURVE_TABLES] + (["rejects"] if view.rejects is not None else [])
     files = {}
-    for name, (frame, columns, text) in tables.items():
-        files[f"{name}.csv"], files[f"{name}.ecsv"] = (written[name] if written and name in written else
-                                                       csv_and_ecsv(frame, columns, description=text))
+    for name in names:  # what a batch chunk wrote already is not made again
+        if written and name in written:
+            files[f"{name}.csv"], files[f"{name}.ecsv"] = written[name]
+            continue
+        frame, columns, text = _table(view, name)
+        files[f"{name}.csv"], files[f"{name}.ecsv"] = csv_and_ecsv(frame, columns, description=text)
     for band, p in view.periodograms.items():
         files[f"periodogram_{band.lower()}.csv"] = _periodogram_csv(p)
     return files
+
+
+def _table(view: View, name: str) -> tuple[pd.DataFrame, list[str], str]:
+    """The frame, columns and description of the view's table ``name``."""
+    if name == "sources":
+        return view.sources, source_columns(view.sources), SOURCES_TEXT
+    if name == "sed":
+        return view.sed, SED_COLUMNS, "the selected source's W1-W4 spectral energy distribution"
+    if name == "rejects":  # asked for (add=psr): the reject table's rows, never mixed with the catalog's
+        assert view.rejects is not None
+        return (view.rejects, [c for c in TABLES["allwise_p3as_psd"].columns if c in view.rejects]
+                + ["separation_arcsec"], "AllWISE Reject Table rows in the cone (not catalog sources)")
+    frame, columns, text = LIGHTCURVE_TABLES[name]
+    lightcurve = view.lightcurve
+    return (lightcurve.colour() if frame == "colour" else getattr(lightcurve, frame)), columns, text
 
 
 def table_parts(name: str, frame: pd.DataFrame, bounds: Sequence[int]) -> list[tuple[bytes, bytes]]:

@@ -29,7 +29,7 @@ from dashboard.science.quality import (
     catalog_band_reasons,
     saturation_keeps,
 )
-from dashboard.science.select import Selection, match_epochs, select_source, sources_table
+from dashboard.science.select import Selection, match_epochs, selected_row, sources_table
 from dashboard.science.stacking import Binning
 
 
@@ -102,9 +102,9 @@ def catalog_part(target: Target, observations: Observations, params: AnalysisPar
     ``sources``: the source table when already made (``select.sources_of_objects``)."""
     if sources is None:
         sources = sources_table(observations.rows(PSD.name), target)
-    selection = select_source(sources, target, params.source,
-                              DESIGNATION_PREFIX.get(catalog_table(observations.results), "WISEA"))
-    source = _source_row(sources, selection) if selection is not None else None
+    chosen = selected_row(sources, target, params.source,
+                          DESIGNATION_PREFIX.get(catalog_table(observations.results), "WISEA"))
+    selection, source = chosen if chosen is not None else (None, None)
     rows = _sed_rows(source, params, catalog_table(observations.results)) if source is not None else []
     # resolved: read from the catalog row and the SED's saturation per band (before added catalogs)
     resolved = source is not None and bool(rows) and is_resolved(source, {r["band"]: r["saturated"] for r in rows})
@@ -229,12 +229,6 @@ def _with_deeper(sed_table: pd.DataFrame, observations: Observations, selection:
     if not rows:
         return sed_table, matches
     return pd.concat([sed_table, pd.DataFrame(rows)], ignore_index=True), matches
-
-
-def _source_row(sources: pd.DataFrame, selection: Selection) -> dict[Any, Any]:
-    """The selected source's row as a dict (the SED reads ~60 of its values: a Series' ``get``
-    costs ~10 µs each)."""
-    return sources.iloc[int(np.flatnonzero(sources["key"].to_numpy() == selection.key)[0])].to_dict()
 
 
 def _sed_rows(source: dict[Any, Any], params: AnalysisParams, catalog: str) -> list[dict[str, Any]]:
