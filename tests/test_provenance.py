@@ -431,3 +431,7 @@ def test_a_manifest_rendered_in_sections_is_json_dumps_bytes(offline_view, setti
         entry = manifest(shown, settings, data_files(shown))
         assert text(entry) == (json.dumps(entry, indent=1, sort_keys=True, default=str) + "\n").encode()
     assert text({}) == (json.dumps({}, indent=1) + "\n").encode()
+    # CONSTRUCTED: values equal to Python but written apart (1, 1.0, True; 0.0, -0.0), one after another
+    for value in (1, 1.0, True, 0.0, -0.0, None, "1", [1], {"a": 1}):
+        entry = {"filters": [{"removed": value, "status": "applied"}, {"removed": 2}], "files": {}}
+        assert text(entry) == (json.dumps(entry, indent=1, sort_keys=True, default=str) + "\n").encode()

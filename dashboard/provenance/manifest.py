@@ -160,6 +160,7 @@ class ManifestText:
 
     def __init__(self) -> None:
         self._last: dict[str, tuple[object, str]] = {}
+        self._flat: dict[tuple[tuple[str, type, object], ...], str] = {}  # a flat dict's text, by its items
 
     def __call__(self, entry: dict[str, Any]) -> bytes:
         if not entry:
@@ -170,10 +171,27 @@ class ManifestText:
             last = self._last.get(key)
             if last is None or last[0] is not value:
                 # one level deeper: each of its lines one space further in
-                last = self._last[key] = (value, json.dumps(value, indent=1, sort_keys=True,
-                                                            default=str).replace("\n", "\n "))
+                last = self._last[key] = (value, self._text(value).replace("\n", "\n "))
             lines.append(f" {json.dumps(key)}: {last[1]}")
         return ("{\n" + ",\n".join(lines) + "\n}\n").encode()
+
+    def _text(self, value: object) -> str:
+        """``json.dumps(value, indent=1, sort_keys=True, default=str)``; a list's flat dicts (the
+        filters: ~20 a manifest, most the same in every target's) each rendered once."""
+        if not isinstance(value, list) or not value or not all(isinstance(v, dict) for v in value):
+            return json.dumps(value, indent=1, sort_keys=True, default=str)
+        items = []
+        for item in value:
+            # the key holds each value's type and, for a float, its repr (1 == 1.0 == True, 0.0 == -0.0)
+            key = tuple((k, type(v), repr(v) if isinstance(v, float) else v) for k, v in item.items())
+            flat = all(v is None or isinstance(v, (str, int, float)) for v in item.values())
+            text = self._flat.get(key) if flat else None
+            if text is None:
+                text = json.dumps(item, indent=1, sort_keys=True, default=str)
+                if flat:
+                    self._flat[key] = text
+            items.append(text.replace("\n", "\n "))
+        return "[\n " + ",\n ".join(items) + "\n]"
 
 
 def epoch_cut_entries(params: AnalysisParams) -> list[dict[str, Any]]:
