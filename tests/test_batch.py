@@ -306,6 +306,25 @@ def test_a_chunks_views_made_at_once_equal_each_targets_analyze(batch_settings, 
     assert written_at_once >= (0 if params.periodogram else 7)  # the light curves' files written from the chunks
 
 
+def test_a_target_whose_own_selection_differs_goes_through_analyze(batch_settings, tap, monkeypatch):
+    """The chunk's epochs are matched to the summary's choice of source; were a target's own
+    selection ever another, its view must come from ``analyze`` alone (forced here: the chunk
+    choosing no source for anyone), and still equal it."""
+    from dashboard.batch import views as chunk_route
+    from dashboard.provenance.bundle import data_files
+
+    targets = service.read(VARIED, replace(batch_settings, default_radius_arcsec=4.0, batch_chunk=12))
+    result = service.run(targets, replace(batch_settings, batch_chunk=12))
+    run = result.run
+    chunk = next(iter(run.placed.values()))[0]
+    monkeypatch.setattr(chunk_route, "select_sources", lambda psd, ra, dec, wanted: (np.full(len(ra), -1), ra))
+    made = list(chunk.views(run.queries, run.service_url))
+    alone = [chunk.view(uid, run.queries, run.service_url) for uid in range(len(made))]
+    assert [data_files(v, w) for v, w in made] == [data_files(v) for v in alone]
+    with_source = [not w and v.selection is not None for v, w in made]  # nothing written at once: analyze's
+    assert sum(with_source) >= 5 and all(bool(w) for (v, w) in made if v.selection is None and len(v.lightcurve.epochs))
+
+
 def test_batch_bundle_has_the_summary_each_target_and_one_reproduce(batch_settings, tap, tmp_path):
     targets = service.read(LIST, batch_settings)
     result = service.run(targets, batch_settings)

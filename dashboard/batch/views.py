@@ -1,13 +1,15 @@
 """Every target's single view of a chunk at once, for the targets' folders in the batch bundle.
 
 ``analyze`` of one target costs ~17 ms, nearly all of it the fixed cost of ~100 pandas calls on a
-few hundred epochs: a thousand targets took 17 s. Here the catalog half stays per target
-(``analysis.catalog_part``: its source table, selection and SED), and the epoch half runs once
-over the whole chunk, as the summary's does (``batch/analysis.chunk_epochs``, ``binned``); each
-target's light curve, match counts and cut reports are then cut out of the chunk's. The result is
-what ``analyze`` gives each target alone: tests/test_batch.py compares every frame, report and
-count. What the chunk route does not make (a periodogram, a moving counterpart, unbinned epochs,
-a filter made at the server) sends the whole chunk through ``analyze`` instead.
+few hundred epochs: a thousand targets took 17 s. Here the chunk's source tables and its epochs
+(matched to the summary's choice of source, cut and binned: ``batch/analysis.chunk_epochs``,
+``binned``) are made once for all its targets, and the files of both are written from the chunk's
+frames, each value formatted once (``bundle.table_parts``). Per target remain the selection and
+the SED (``analysis.catalog_part``) and the cutting out of its rows, match counts and cut reports.
+The result is what ``analyze`` gives each target alone: tests/test_batch.py compares every file
+and manifest. What the chunk route does not make (a periodogram, a moving counterpart, unbinned
+epochs, a source chosen by hand) sends the chunk through ``analyze``; so does a target whose own
+selection is not the summary's, or whose rows were cut at the server, alone.
 """
 
 from __future__ import annotations
