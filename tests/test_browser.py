@@ -873,8 +873,9 @@ def test_a_batch_runs_from_the_page_lists_bad_lines_and_links_each_row(sized_pag
     # the table can be taken at once, whether or not the bundle is still being made
     assert page.locator("#batch-summary").get_attribute("href") == urlparse(address).path + "/summary.csv"
     page.locator("#batch-section").screenshot(path=str(SHOTS / f"browser_batch_{page.width}.png"))  # type: ignore[attr-defined]
-    page.wait_for_function("() => document.querySelector('#batch-download').getAttribute('href')"
-                           ".endsWith('/bundle.zip')", timeout=60_000)  # the bundle follows the table
+    # the bundle follows the table: until it is made the link has no address at all (null)
+    page.wait_for_function("() => (document.querySelector('#batch-download').getAttribute('href') || '')"
+                           ".endsWith('/bundle.zip')", timeout=60_000)
     href = page.locator("#batch-download").get_attribute("href")
     assert href and "Preparing" not in page.locator("#batch-progress").inner_text()
     import requests
