@@ -112,12 +112,13 @@ def bundle_command(settings: Settings, args: argparse.Namespace) -> int:
     elif args.target:  # the page's view of this target with the command's options
         radius = parse_radius(args.radius, settings.max_radius_arcsec) if args.radius else \
             settings.default_radius_arcsec
-        state = ViewState(target=args.target, radius=radius, source=args.source or "", pg=bool(args.periodogram),
-                          phot=args.phot, add=added_tables(args.add))
+        state = ViewState(target=args.target, radius=radius, source=args.source or "",
+                          periodogram=bool(args.periodogram),
+                          phot=args.phot, added_tables=added_tables(args.add))
     else:
         raise TargetError("give a TARGET or --url 'QUERY_STRING' (the part of a page link after '?')")
-    observed = observe(state.target, state.radius, settings, add=state.add)
-    params, band = to_params(state), state.img
+    observed = observe(state.target, state.radius, settings, add=state.added_tables)
+    params, band = to_params(state), state.image_band
     if not observed.observations.results:
         for line in observed.observations.status_lines():
             print(line, file=sys.stderr)

@@ -46,9 +46,10 @@ class ExactView:
     def evidence(self, settings: Settings) -> VisitEvidence | None:
         """The visit's frames when the view asks for them in its bundle (``frames=1``): the
         chosen visit's and the reference's (no strip), through the frames' cache."""
-        if not self.state.frames or self.state.visit is None:
+        if not self.state.visit_frames or self.state.visit is None:
             return None
-        return gather(view(self.observed, self.params), self.state.visit, self.state.ref, settings, strip=False)
+        return gather(view(self.observed, self.params), self.state.visit, self.state.reference_visit, settings,
+                      strip=False)
 
     def key(self, extra: Any = None) -> tuple:
         """What makes two requests the same (a memo's key): target, data, parameters, sky, the
@@ -69,7 +70,7 @@ def exact_view(settings: Settings) -> ExactView | Response:
     query = request.query_string.decode("utf-8", "replace")
     try:  # exact: no silent defaults
         state = parse_exact(query, max_radius=settings.max_radius_arcsec)
-        observed = observe(state.target, state.radius, settings, add=state.add)
+        observed = observe(state.target, state.radius, settings, add=state.added_tables)
     except TargetError as exc:
         return text(str(exc), 400)
     obs = observed.observations
@@ -81,7 +82,7 @@ def exact_view(settings: Settings) -> ExactView | Response:
         failures = "; ".join(f"{t}={e.kind}" for t, e in obs.failures.items())
         return text("No table could be fetched: " + "; ".join(f"{t}: {e}" for t, e in obs.failures.items()),
                     504 if silent else 502, {"X-WISE-Failures": failures})
-    sky = sky_context(observed, state.img, settings)  # cached; each service may fail alone
+    sky = sky_context(observed, state.image_band, settings)  # cached; each service may fail alone
     return ExactView(state, observed, sky, with_sky(to_params(state), sky), page_view(state)["query"])
 
 
@@ -110,8 +111,9 @@ def register(server: Flask, settings: Settings) -> None:
         exact = exact_view(settings)
         if isinstance(exact, Response):
             return exact
-        if exact.state.img.lower() != band.lower():
-            return text(f"This view's sky image is {exact.state.img}; ask /image/{exact.state.img.lower()}.fits "
+        if exact.state.image_band.lower() != band.lower():
+            band_shown = exact.state.image_band
+            return text(f"This view's sky image is {band_shown}; ask /image/{band_shown.lower()}.fits "
                         f"(or set img={band.upper()} in the view).", 404)
         reply = exact.sky.replies.get("image")
         if reply is None:

@@ -212,6 +212,17 @@ def timewise_entries() -> list[dict]:
     return targets
 
 
+def event_dates() -> dict[str, dict]:
+    """The event date a demo transient's link marks on its light curve (``t0``), where a recording
+    holds one: the optical peak ``tpeak`` (MJD) of the timewise TDE test sample's target list,
+    with its source. Transients outside that list have none here (their Transient Name Server
+    discovery dates were not recorded with the rows)."""
+    hosts = pd.read_csv(SOURCE / "timewise" / "tde_sample_targets.csv", dtype={"AllWISE_id": str})
+    return {str(row["name"]): {"mjd": float(row["tpeak"]), "what": "optical peak",
+                               "source": "timewise/tde_sample_targets.csv, column tpeak (" + TIMEWISE_REPO + ")"}
+            for _, row in hosts.iterrows() if pd.notna(row["tpeak"])}
+
+
 def cohen_entries() -> list[dict]:
     src = pd.read_csv(SOURCE / "vizier" / "allwise_II-328__cohen_standards.csv", dtype={"ID": "Int64"})
     targets = []
@@ -264,9 +275,11 @@ def main(out: Path = OUT) -> None:
     for old in OUT.glob("*.ecsv"):
         old.unlink()
     targets = gator_entries() + timewise_entries() + cohen_entries()
+    events = event_dates()
     for target in targets:
         target["shows"] = shows(target)
         target["link_radius_arcsec"] = LINK_RADIUS.get(target["name"])
+        target["event"] = events.get(target["name"])
     index = {
         "description": "Real WISE rows recorded from IRSA, shipped for offline use. Credit: NASA/IPAC "
                        "Infrared Science Archive (IRSA); WISE and NEOWISE missions.",

@@ -12,7 +12,7 @@ if ! command -v chromium >/dev/null 2>&1 || ! command -v redis-server >/dev/null
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium chromium-driver redis-server stilts >/dev/null
 fi
-# The app as a user installs it: requirements.txt alone (tests/test_runtime_env.py serves and
+# The app as a user installs it: requirements.txt alone (tests/test_new_user.py serves and
 # drives it), so a runtime import that only the dev list brings in fails here, not at a user's.
 ( source scripts/venv.sh requirements.txt .venv-runtime )
 export WISE_RUNTIME_PYTHON="$PWD/.venv-runtime/bin/python"
@@ -21,4 +21,5 @@ python -m ruff check dashboard tests benchmarks scripts gunicorn.conf.py
 python -m mypy
 lint-imports --no-cache      # the layers contract of pyproject.toml
 deptry .                     # every import declared in requirements.txt
+python -m sphinx -W --keep-going -q -b html docs docs/_build/html   # the docs site, offline, warnings as errors
 python -m pytest -q -p no:cacheprovider "$@"

@@ -109,7 +109,7 @@ def test_the_reject_table_is_offered_listed_apart_and_never_selected(settings, t
     plain = view(observe("10 30", 5, settings), AnalysisParams())
     assert plain.sources.empty and "allwise_p3as_psr" not in tap.requests  # asked only on request
     state = parse_query("?target=10+30&r=5")
-    offer = panels.reject_offer(plain, state.add, to_query(replace(state, add=("psr",))))
+    offer = panels.reject_offer(plain, state.added_tables, to_query(replace(state, added_tables=("psr",))))
     assert offer is not None and "add=psr" in offer.children[1].href
     assert "No AllWISE catalog source within 5″" in offer.children[0]
     shown = view(observe("10 30", 5, settings, add=("psr",)), AnalysisParams())
@@ -157,10 +157,11 @@ def test_added_tables_are_cached_and_a_bundle_with_them_reproduces(settings, tap
 
 def test_add_travels_in_the_link_and_an_unknown_table_is_a_notice():
     state = parse_query("?target=x&add=unwise,psr")
-    assert state.add == ("psr", "unwise") and "add=psr%2Cunwise" in to_query(state)
+    assert state.added_tables == ("psr", "unwise") and "add=psr%2Cunwise" in to_query(state)
     assert "add=" not in to_query(parse_query("?target=x"))
     odd = parse_query("?target=x&add=<script>")
-    assert odd.add == () and "Known: psr, catwise, unwise" in odd.notices[0] and "<script>" not in to_query(odd)
+    assert odd.added_tables == () and "Known: psr, catwise, unwise" in odd.notices[0]
+    assert "<script>" not in to_query(odd)
 
 
 def test_the_batch_summary_has_ext_flg_and_photometry_per_band(offline_settings, tmp_path):

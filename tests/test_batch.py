@@ -278,10 +278,10 @@ def test_a_chunks_views_made_at_once_equal_each_targets_analyze(batch_settings, 
     """The bundle's folders come from ``ChunkData.views`` (the chunk's epochs made at once);
     each view must be what ``analyze`` gives its target alone: every file and the manifest."""
     from dashboard.provenance.bundle import data_files
-    from dashboard.provenance.manifest import manifest
+    from dashboard.provenance.manifest import manifest, manifest_bytes
 
-    def text(entry: dict) -> str:  # as the bundle writes it (a NaN is not equal to itself in a dict)
-        return json.dumps(entry, indent=1, sort_keys=True, default=str)
+    def text(entry: dict) -> bytes:  # as the bundle writes it (a NaN is not equal to itself in a dict)
+        return manifest_bytes(entry)
 
     targets = service.read(VARIED, replace(batch_settings, default_radius_arcsec=4.0, batch_chunk=5))
     result = service.run(targets, replace(batch_settings, batch_chunk=5), params=params)

@@ -159,7 +159,8 @@ def test_memo_keeps_the_most_recently_used_views():
 
 def test_every_view_setting_travels_in_the_url():
     """alpha, w4red, gap, othr, oq, xr and yr: written, read back, and given to the service layer."""
-    state = ViewState(target="AT2019dsg", radius=2.5, alpha=-1, w4red=True, gap=50.0, othr=3.0, oq=0.9,
+    state = ViewState(target="AT2019dsg", radius=2.5, colour_alpha=-1, w4_red=True, visit_gap=50.0,
+                      outlier_threshold=3.0, outlier_quantile=0.9,
                       x_range=(56000.125, 59000.5), y_range=(14.25, 15.5))
     query = to_query(state)
     for part in ("alpha=-1", "w4red=1", "gap=50", "othr=3", "oq=0.9", "xr=56000.125%2C59000.5", "yr=14.25%2C15.5"):
@@ -174,13 +175,13 @@ def test_every_view_setting_travels_in_the_url():
 
 @pytest.mark.parametrize("fold", [0.2718, "best", None])
 def test_periodogram_and_fold_travel_in_the_url(fold):
-    state = ViewState(target="AT2019dsg", radius=2.5, pg=True, fold=fold, fb="W2")
+    state = ViewState(target="AT2019dsg", radius=2.5, periodogram=True, fold_period=fold, fold_band="W2")
     query = to_query(state)
     assert "pg=1" in query and "fb=W2" in query and (f"fold={fold}" in query if fold else "fold=" not in query)
     again = parse_query(query)
     assert again == state and not again.notices
     assert to_params(state).periodogram and not to_params(ViewState(target="x")).periodogram
-    assert to_params(ViewState(target="x", fold="best")).periodogram  # folding at the best period needs it
+    assert to_params(ViewState(target="x", fold_period="best")).periodogram  # folding at the best period needs it
 
 
 @pytest.mark.parametrize("part, says", [("fold=0", "a fold period is 'best' or days from 0.0657"),
@@ -188,7 +189,8 @@ def test_periodogram_and_fold_travel_in_the_url(fold):
                                         ("pg=2", "use 0 or 1"), ("fold=-1e9", "a fold period is")])
 def test_bad_periodogram_settings_say_what_is_accepted(part, says):
     state = parse_query("target=AT2019dsg&" + part)
-    assert any(says in n for n in state.notices) and (state.pg, state.fold, state.fb) == (False, None, "W1")
+    assert any(says in n for n in state.notices)
+    assert (state.periodogram, state.fold_period, state.fold_band) == (False, None, "W1")
 
 
 @pytest.mark.parametrize("part, says", [("alpha=7", "alpha is an integer -3..4"), ("alpha=1.5", "alpha is an integer"),
@@ -198,7 +200,8 @@ def test_bad_periodogram_settings_say_what_is_accepted(part, says):
 def test_bad_view_settings_fall_back_and_say_what_is_accepted(part, says):
     state = parse_query("target=AT2019dsg&" + part)
     assert state.target == "AT2019dsg" and any(says in n for n in state.notices)
-    assert (state.alpha, state.x_range, state.y_range, state.gap) == (None, None, None, ViewState().gap)
+    assert (state.colour_alpha, state.x_range, state.y_range) == (None, None, None)
+    assert state.visit_gap == ViewState().visit_gap
 
 
 def test_the_view_settings_change_what_is_drawn(offline):

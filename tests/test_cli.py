@@ -152,11 +152,12 @@ def test_batch_command_writes_the_bundle_and_says_what_happened(tap, tmp_path):
 
 
 def _readme_commands() -> list[list[str]]:
-    """The README's `python -m dashboard …` examples (all but `serve`), split as a shell would."""
+    """The documented `python -m dashboard …` examples (docs/cli-and-routes.md, all but `serve`),
+    split as a shell would."""
     import re
     import shlex
 
-    text = (ROOT / "README.md").read_text()
+    text = (ROOT / "docs" / "cli-and-routes.md").read_text()
     lines = [ln.split("  #")[0].strip() for block in re.findall(r"```bash\n(.*?)```", text, re.S)
              for ln in block.splitlines()]
     return [shlex.split(ln)[3:] for ln in lines if ln.startswith("python -m dashboard ")

@@ -144,13 +144,13 @@ def test_the_link_holds_the_visit_and_its_reference_and_refuses_what_is_not_one(
     from dashboard.ui.urlstate import parse_query, to_query
 
     state = parse_query("target=AT2019dsg&visit=7&ref=3&frames=1")
-    assert (state.visit, state.ref, state.frames, state.notices) == (7, 3, True, ())
+    assert (state.visit, state.reference_visit, state.visit_frames, state.notices) == (7, 3, True, ())
     assert parse_query(to_query(state)) == state
     assert "visit=" not in to_query(parse_query("target=AT2019dsg"))  # absent at its default
     bad = parse_query("target=x&visit=-1&ref=2.5")
-    assert bad.visit is None and bad.ref is None and len(bad.notices) == 2 and "visit number" in bad.notices[0]
+    assert bad.visit is None and bad.reference_visit is None and len(bad.notices) == 2 and "visit number" in bad.notices[0]
     lone = parse_query("target=x&frames=1")
-    assert not lone.frames and "needs a visit" in lone.notices[0]
+    assert not lone.visit_frames and "needs a visit" in lone.notices[0]
 
 
 def test_the_evidence_of_a_visit_lists_every_frame_and_the_strip_every_visit(frame_settings, ibe, visits,

@@ -418,20 +418,34 @@ def test_csv_rows_are_pandas_to_csv_bytes_for_hostile_text_and_one_column(text, 
         index=False, lineterminator="\n").encode()
 
 
-def test_a_manifest_rendered_in_sections_is_json_dumps_bytes(offline_view, settings):
+def test_a_manifest_rendered_in_sections_is_the_one_writers_bytes(offline_view, settings):
     """``ManifestText`` (a batch's thousands of manifests, fixed sections rendered once) must
-    write the bytes of ``json.dumps(indent=1, sort_keys=True)``: real views of two demo targets,
-    one after the other (the second reuses the first's fixed sections), and an empty entry."""
+    write the bytes of the one writer, ``manifest_bytes``: real views of two demo targets, one
+    after the other (the second reuses the first's fixed sections), and an empty entry."""
     from dashboard.provenance.bundle import data_files
-    from dashboard.provenance.manifest import ManifestText, manifest
+    from dashboard.provenance.manifest import ManifestText, manifest, manifest_bytes
 
     text = ManifestText()
     for name in ("AT2019dsg", "HD 73108", "AT2019dsg"):
         shown = offline_view(name, 4.0)
         entry = manifest(shown, settings, data_files(shown))
-        assert text(entry) == (json.dumps(entry, indent=1, sort_keys=True, default=str) + "\n").encode()
-    assert text({}) == (json.dumps({}, indent=1) + "\n").encode()
-    # CONSTRUCTED: values equal to Python but written apart (1, 1.0, True; 0.0, -0.0), one after another
-    for value in (1, 1.0, True, 0.0, -0.0, None, "1", [1], {"a": 1}):
+        assert text(entry) == manifest_bytes(entry)
+    assert text({}) == manifest_bytes({}) == (json.dumps({}, indent=1) + "\n").encode()
+    # CONSTRUCTED: values equal to Python but written apart (1, 1.0, True; 0.0, -0.0), one after another,
+    # and numpy scalars (written by the one rule, not as text)
+    for value in (1, 1.0, True, 0.0, -0.0, None, "1", [1], {"a": 1}, np.int64(5), np.float32(0.5), np.bool_(True),
+                  np.float64("nan")):
         entry = {"filters": [{"removed": value, "status": "applied"}, {"removed": 2}], "files": {}}
-        assert text(entry) == (json.dumps(entry, indent=1, sort_keys=True, default=str) + "\n").encode()
+        assert text(entry) == manifest_bytes(entry)
+
+
+def test_one_json_rule_for_numpy_scalars_nan_and_text():
+    """CONSTRUCTED: a numpy integer is a number (never "5"), a numpy NaN is null, a numpy bool a
+    bool, a path or any other object its text: in every manifest alike."""
+    from pathlib import PurePosixPath
+
+    from dashboard.provenance.manifest import manifest_bytes
+
+    entry = {"n": np.int64(5), "x": np.float32(0.5), "missing": np.float64("nan"), "ok": np.bool_(False),
+             "where": PurePosixPath("a/b")}
+    assert json.loads(manifest_bytes(entry)) == {"n": 5, "x": 0.5, "missing": None, "ok": False, "where": "a/b"}

@@ -304,9 +304,9 @@ def test_the_bundle_carries_the_cutout_identification_and_citations(sky, sky_set
 
 def test_img_round_trips_in_the_url_and_a_bad_value_is_a_notice():
     state = parse_query("?target=AT2019dsg&img=W4", max_radius=120)
-    assert state.img == "W4" and "img=W4" in to_query(state)
+    assert state.image_band == "W4" and "img=W4" in to_query(state)
     bad = parse_query("?target=AT2019dsg&img=<script>", max_radius=120)
-    assert bad.img == "W1" and any("img is W1, W2, W3 or W4" in n for n in bad.notices)
+    assert bad.image_band == "W1" and any("img is W1, W2, W3 or W4" in n for n in bad.notices)
 
 
 def test_gaia_motions_are_taken_only_where_astrometry_exists():

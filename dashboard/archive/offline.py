@@ -62,6 +62,8 @@ class DemoTarget:
     shows: str = ""
     #: the radius its demo link opens with (arcsec): the covered radius, or less for a wide recording
     link_radius_arcsec: float = 0.0
+    #: the event its demo link marks (``t0``): {"mjd", "what", "source"}, or None
+    event: dict[str, Any] | None = None
 
 
 _ECSV_COLUMN = re.compile(r"^# - \{name: (?P<name>[^,]+), datatype: (?P<datatype>\w+)\}$")
@@ -107,7 +109,7 @@ def _index() -> dict[str, Any]:
 def demo_targets() -> list[DemoTarget]:
     return [
         DemoTarget(t["name"], tuple(t["aliases"]), t["ra"], t["dec"], t["kind"], tuple(sorted(t["tables"])),
-                   covered, t.get("shows", ""), t.get("link_radius_arcsec") or covered)
+                   covered, t.get("shows", ""), t.get("link_radius_arcsec") or covered, t.get("event"))
         for t in _index()["targets"] for covered in (_covered_radius(t),)
     ]
 

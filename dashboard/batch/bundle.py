@@ -9,7 +9,6 @@ one ``reproduce.py`` that checks the shared files and recomputes every target of
 from __future__ import annotations
 
 import itertools
-import json
 from collections.abc import Iterator
 
 import pandas as pd
@@ -23,7 +22,7 @@ from dashboard.batch.views import Made
 from dashboard.config import Settings
 from dashboard.provenance.bundle import data_files, safe_name
 from dashboard.provenance.citations import ACKNOWLEDGEMENTS, BIBTEX, CITATIONS
-from dashboard.provenance.manifest import ManifestText, manifest, software_versions
+from dashboard.provenance.manifest import ManifestText, manifest, manifest_bytes, software_versions
 from dashboard.provenance.zipped import StreamingZip, zip_time
 from dashboard.science.analysis import View
 
@@ -99,9 +98,10 @@ def build_batch_bundle(run: BatchRun, bad: list[BadLine], table: pd.DataFrame, s
                                                      "IRSA TAP asynchronous (UWS) jobs with TAP_UPLOAD"),
             "chunks": [c.data() for c in run.chunks], "cancelled": run.cancelled,
             "folders": {str(line): folder for line, folder in folders.items()},
-            "software": software_versions(), "citations": [text for _, text in CITATIONS], "files": out.digests(),
+            "software": software_versions(batch=True), "citations": [text for _, text in CITATIONS],
+            "files": out.digests(),
         }
-        out.add("manifest.json", (json.dumps(top, indent=1, sort_keys=True, default=str) + "\n").encode())
+        out.add("manifest.json", manifest_bytes(top))
     except BaseException:
         out.abandon()
         raise

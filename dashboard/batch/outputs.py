@@ -20,7 +20,6 @@ A rerun into the same folder skips the units already in parts/ and makes the fin
 from __future__ import annotations
 
 import hashlib
-import json
 import shutil
 import uuid
 from collections.abc import Iterable
@@ -35,6 +34,7 @@ import pyarrow.parquet as pq
 from dashboard.batch.analysis import VISITS
 from dashboard.batch.summary import summary_csv
 from dashboard.core.errors import WiseError
+from dashboard.provenance.manifest import manifest_bytes
 
 VISITS_SCHEMA = pa.schema([("line", pa.int64()), ("id", pa.string()), ("visit", pa.int64()), ("band", pa.string()),
                            ("mjd", pa.float64()), ("mag", pa.float64()), ("mag_err", pa.float64()),
@@ -96,7 +96,7 @@ class OutDir:
         return the units already complete."""
         self.parts.mkdir(parents=True, exist_ok=True)
         run = self.path / "run.json"
-        text = json.dumps(self.identity, indent=1, sort_keys=True, default=str) + "\n"
+        text = manifest_bytes(self.identity).decode()
         if run.exists() and run.read_text() != text:
             raise OutDirConflict(f"{self.path} holds another run (its run.json differs: another list, service, root "
                                  "or view); give a new --out-dir, or delete that folder to start over")
@@ -140,5 +140,5 @@ class OutDir:
                         writer.write_table(_table(frame, VISITS_SCHEMA))
         files = {name: sha256_file(self.path / name) for name in ("summary.parquet", "summary.csv", "visits.parquet")}
         manifest = {**manifest, "layout": (__doc__ or "").split("Layout of ``DIR``::", 1)[-1].strip(), "files": files}
-        (self.path / "manifest.json").write_text(json.dumps(manifest, indent=1, sort_keys=True, default=str) + "\n")
+        (self.path / "manifest.json").write_bytes(manifest_bytes(manifest))
         return files

@@ -49,7 +49,7 @@ def write_folder(path: Path, result: BatchResult, settings: Settings, params: An
     queries and chunks. Repeating the run takes every chunk from the cache."""
     from dashboard.batch.outputs import OutDir
     from dashboard.batch.summary import STATUSES
-    from dashboard.batch.survey import PACKAGES, identity, package_versions
+    from dashboard.batch.survey import identity
     from dashboard.provenance.manifest import epoch_cut_entries, software_versions
 
     run = result.run
@@ -64,7 +64,7 @@ def write_folder(path: Path, result: BatchResult, settings: Settings, params: An
         "filters": {"match": "ADQL CONTAINS(POINT, CIRCLE(upload ra, dec, radius_deg)) per uploaded target",
                     "epoch_cuts": epoch_cut_entries(params)},
         "params": identity(result.targets.targets, settings, params)["params"],
-        "software": {**software_versions(), **package_versions(PACKAGES)},
+        "software": software_versions(batch=True),
         "counts": {"targets": len(result.targets.targets), "bad_lines": len(result.targets.bad),
                    **{s: int(counts.get(s, 0)) for s in STATUSES}},
         "cancelled": run.cancelled,

@@ -62,7 +62,6 @@ log = logging.getLogger(__name__)
 #: The multi-epoch rows of one chunk of targets (chunk index, its targets): a TAP upload reply
 #: whose ``upload_id`` is the target's place in the chunk, or why it failed.
 MultiEpoch = Callable[[int, list[BatchTarget]], TapReply | WiseError]
-PACKAGES = ("pyarrow", "dask", "distributed", "hpgeom")
 PUSHDOWN = ("the pixel's hive partition (healpix_k0=K5//1024/healpix_k5=K5) only; then ra/dec boxes per target "
             "(dec +- r; RA +- asin(sin r / cos dec), wrapped at 0/360; every RA where the cone reaches a pole), "
             "at most 64 per read, merged in declination order")
@@ -319,7 +318,7 @@ def _finish(targets: TargetList, layout: Plan, out: OutDir, failed: dict[int, st
                    "read": sorted(layout.reads), "failed": {str(u): r for u, r in sorted(failed.items())}},
         "filters": {"pushdown": PUSHDOWN, "match": MATCH, "epoch_cuts": epoch_cut_entries(params)},
         "params": _params(params),
-        "software": {**software_versions(), **package_versions()},
+        "software": software_versions(batch=True),
         "cluster": {"scheduler": info.get("address"), "workers": len(info.get("workers", {}))},
         "counts": {"targets": len(targets.targets), "bad_lines": len(targets.bad),
                    **{s: int(counts.get(s, 0)) for s in STATUSES}},
@@ -328,16 +327,3 @@ def _finish(targets: TargetList, layout: Plan, out: OutDir, failed: dict[int, st
     }
     out.finish(table, manifest)
     return SurveyRun(summary=table, manifest=manifest, cancelled=cancelled)
-
-
-def package_versions(packages: tuple[str, ...] = PACKAGES) -> dict[str, str]:
-    """The installed versions of the packages the survey route runs on."""
-    from importlib import metadata
-
-    out = {}
-    for package in packages:
-        try:
-            out[package] = metadata.version(package)
-        except metadata.PackageNotFoundError:
-            out[package] = "not installed"
-    return out

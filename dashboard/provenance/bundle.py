@@ -9,7 +9,6 @@ is serialised with sorted keys.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -25,7 +24,7 @@ from dashboard.provenance import frames as frames_bundle
 from dashboard.provenance import sky as sky_bundle
 from dashboard.provenance.citations import ACKNOWLEDGEMENTS, BIBTEX
 from dashboard.provenance.columns import csv_and_ecsv, csv_and_ecsv_parts
-from dashboard.provenance.manifest import manifest, used_citations
+from dashboard.provenance.manifest import manifest, manifest_bytes, used_citations
 from dashboard.provenance.zipped import zip_files, zip_time
 from dashboard.science.analysis import View
 from dashboard.science.lightcurve import COLOUR_COLUMNS, EPOCH_COLUMNS, VISIT_COLUMNS
@@ -196,17 +195,5 @@ def build_bundle(view: View, settings: Settings, sky: SkyContext | None = None,
         entry["citations"] = entry["citations"] + entry["sky_context"]["citations"]  # a list of its own
     if evidence is not None:
         entry["visit_frames"] = frames_bundle.manifest_entry(evidence)
-    files["manifest.json"] = (json.dumps(entry, indent=1, sort_keys=True, default=_plain) + "\n").encode()
+    files["manifest.json"] = manifest_bytes(entry)
     return zip_files(files, zip_time(r.provenance.retrieved_utc for r in view.observations.results.values()))
-
-
-def _plain(value: object) -> object:
-    import numpy as np
-
-    if isinstance(value, np.integer):
-        return int(value)
-    if isinstance(value, np.floating):
-        return None if np.isnan(value) else float(value)
-    if isinstance(value, np.bool_):
-        return bool(value)
-    return str(value)

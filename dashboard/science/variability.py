@@ -210,7 +210,7 @@ def describe(stats: dict[str, BandStats]) -> str:
     for band, s in stats.items():
         text = f"{band}: {s.n_visits} visits"
         if s.amplitude_mag is not None:
-            text += f", amplitude {s.amplitude_mag:.2f} mag"
+            text += f", peak-to-peak of the visit medians {s.amplitude_mag:.2f} mag"
         if s.chi2_red is not None:
             text += f", χ²_red {s.chi2_red:.1f}"
         if s.p_constant is not None:

@@ -79,10 +79,16 @@ def _flag_legend() -> html.Div:
         for tone, text in FLAG_LEGEND])
 
 
+def _demo_link(t: archive.DemoTarget) -> str:
+    """A demo target's link: its name, the radius its recordings cover, and its event date (t0)."""
+    event = f"&t0={t.event['mjd']:.9g}" if t.event else ""
+    return f"?target={t.name.replace(' ', '+')}&r={t.link_radius_arcsec:g}{event}"
+
+
 def _demo_links() -> html.Div:
-    items = [html.Li([dcc.Link(t.name, href=f"?target={t.name.replace(' ', '+')}&r={t.link_radius_arcsec:g}",
-                               className="demo"),
-                      html.Span(f" — {t.kind}: {t.shows}; recorded within {t.covered_radius_arcsec:g}″",
+    items = [html.Li([dcc.Link(t.name, href=_demo_link(t), className="demo"),
+                      html.Span(f" — {t.kind}: {t.shows}; recorded within {t.covered_radius_arcsec:g}″"
+                                + (f"; t0 = its {t.event['what']}, MJD {t.event['mjd']:.9g}" if t.event else ""),
                                 className="muted")])
              for t in archive.demo_targets()]
     return html.Div(id="welcome", className="welcome", style={"display": "none"}, children=[
@@ -153,9 +159,9 @@ def _controls(state: ViewState) -> html.Section:
         ]),
         html.H3("Visit binning and SED"),
         html.Div(className="controls controls-3", children=[
-            _number_box("visit-gap", "visit gap (days)", "gap", state.gap),
-            _number_box("outlier-threshold", "outlier threshold (× spread)", "othr", state.othr),
-            _number_box("outlier-quantile", "outlier spread quantile", "oq", state.oq),
+            _number_box("visit-gap", "visit gap (days)", "gap", state.visit_gap),
+            _number_box("outlier-threshold", "outlier threshold (× spread)", "othr", state.outlier_threshold),
+            _number_box("outlier-quantile", "outlier spread quantile", "oq", state.outlier_quantile),
             html.Div([html.Label(["SED colour correction, F", html.Sub("ν"), " ∝ ν", html.Sup("−α"), ", α ="],
                                  id="sed-alpha-label"),
                       html.Div(dcc.RadioItems(id="sed-alpha", value="none", inline=True, className="alpha-list",

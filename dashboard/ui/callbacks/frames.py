@@ -34,8 +34,9 @@ def frames_query(fetched: dict | None, state_data: dict | None, current: dict | 
     if not fetch_id or state is None or state.visit is None:
         wanted = None
     else:
-        visits_key = to_query(replace(state, visit=None, ref=None, frames=False, x_range=None, y_range=None))
-        wanted = {"fetch_id": fetch_id, "visit": state.visit, "ref": state.ref, "view": visits_key}
+        visits_key = to_query(replace(state, visit=None, reference_visit=None, visit_frames=False,
+                                       x_range=None, y_range=None))
+        wanted = {"fetch_id": fetch_id, "visit": state.visit, "ref": state.reference_visit, "view": visits_key}
     return no_update if wanted == current else wanted
 
 
@@ -82,7 +83,7 @@ def render_frames(settings: Settings, frames: dict | None, fetched: dict | None,
     if state.visit is None:
         return out | {"message": f"{len(windows)} visits: choose one to see its frames."}
     if (frames or {}).get("fetch_id") != fetch_id or (frames or {}).get("visit") != state.visit \
-            or (frames or {}).get("ref") != state.ref:
+            or (frames or {}).get("ref") != state.reference_visit:
         return out | {"figure": message_figure(f"Fetching the frames of visit {state.visit}…")}
     if frames.get("error") or not frames.get("frames_id"):  # type: ignore[union-attr]
         return out | {"message": str(frames.get("error") or "The frames could not be fetched.")}  # type: ignore[union-attr]

@@ -43,7 +43,7 @@ def render(settings: Settings, fetched: dict | None, state_data: dict | None, hr
     state = from_store(state_data)
     asked = (fetched or {}).get("query") or {}
     if not fetched or (asked.get("target"), asked.get("radius"), tuple(asked.get("add") or ())) != (
-            state.target, state.radius, state.add):
+            state.target, state.radius, state.added_tables):
         return placeholder(fetching_message(state), welcome=False)
     if fetched.get("cancelled"):
         return placeholder(f"Cancelled: {state.target} was not fetched. Press Go to fetch it again.",
@@ -113,14 +113,16 @@ def build_panels(observed: Any, state: ViewState, share_base: str, params: Analy
         sed_fig = figures.message_figure(sources_message)
     else:
         sed_fig = figures.sed_figure(shown, state.sed_axis)
-        offer = panels.reject_offer(shown, state.add, to_query(replace(state, add=(*state.add, "psr"))))
+        with_psr = replace(state, added_tables=(*state.added_tables, "psr"))
+        offer = panels.reject_offer(shown, state.added_tables, to_query(with_psr))
         sources_message = "" if rows else (offer or f"No AllWISE sources within "
                                                     f"{observations.cone.radius_arcsec:g} arcsec.")
     epoch_failed = panels.epoch_failures(observations)
     if shown.lightcurve.epochs.empty and epoch_failed:
         lc_fig = figures.message_figure(panels.lightcurve_unavailable(observations))
     else:
-        lc_fig = figures.lightcurve_figure(shown, state.unit, state.x_range, state.y_range)
+        lc_fig = figures.lightcurve_figure(shown, state.unit, state.x_range, state.y_range, state.event_mjd,
+                                           state.time_axis)
     stats = binning_note(shown) + describe(shown.lightcurve.stats)
     if catalog_failed is not None and not shown.lightcurve.epochs.empty:
         why = ("no catalog row in the offline archive" if panels.not_in_offline_archive(catalog_failed)
@@ -141,7 +143,7 @@ def build_panels(observed: Any, state: ViewState, share_base: str, params: Analy
             "detail": panels.source_detail(rows), "fit": "autoSize",
             "configs": [figures.graph_config(observed.target.label(), plot) for plot in PLOTS.values()],
             "timeseries": [*_timeseries(shown, state), figures.colour_magnitude_figure(shown)],
-            "pg_hint": (shown.periodogram_caution(state.fb) or "") if state.wants_timeseries else PG_HINT,
+            "pg_hint": (shown.periodogram_caution(state.fold_band) or "") if state.wants_timeseries else PG_HINT,
             "pg_style": {} if state.wants_timeseries else {"display": "none"},
             "download": "/bundle.zip" + query, "download_class": DOWNLOAD_ON, "share": share_base + query,
             "welcome": {"display": "none"}, "stats": stats, "status": panels.status_lines(observations),
@@ -186,13 +188,13 @@ def _timeseries(shown: Any, state: ViewState) -> list:
     shown instead, while neither is asked for)."""
     if not state.wants_timeseries:
         return [no_update, no_update]
-    pg_fig = (figures.periodogram_figure(shown, state.fb) if shown.params.periodogram
+    pg_fig = (figures.periodogram_figure(shown, state.fold_band) if shown.params.periodogram
               else figures.message_figure("Tick 'Lomb–Scargle periodogram' to compute it."))
-    if state.fold == "best":
-        best = shown.periodograms.get(state.fb)
-        fold_fig = figures.folded_figure(shown, state.fb, best.best_period_d if best else None, "best period")
-    elif state.fold is not None:
-        fold_fig = figures.folded_figure(shown, state.fb, float(state.fold), "typed")
+    if state.fold_period == "best":
+        best = shown.periodograms.get(state.fold_band)
+        fold_fig = figures.folded_figure(shown, state.fold_band, best.best_period_d if best else None, "best period")
+    elif state.fold_period is not None:
+        fold_fig = figures.folded_figure(shown, state.fold_band, float(state.fold_period), "typed")
     else:
         fold_fig = figures.message_figure("Type a period to fold (days, or 'best').")
     return [pg_fig, fold_fig]

@@ -39,21 +39,23 @@ CONTROLS: dict[str, tuple[Callable[[ViewState], Any], Callable[[Any], dict[str, 
     "binning": (lambda s: ["on"] if s.binning else [], lambda v: {"binning": bool(v)}),
     "lc-unit": (lambda s: s.unit, lambda v: {"unit": v if v in ("mag", "flux") else "mag"}),
     "sed-axis": (lambda s: s.sed_axis, lambda v: {"sed_axis": v if v in ("fnu", "nufnu") else "fnu"}),
-    "sed-alpha": (lambda s: "none" if s.alpha is None else s.alpha,
-                  lambda v: {"alpha": v if v in COLOUR_CORRECTIONS else None}),
-    "w4red": (lambda s: ["on"] if s.w4red else [], lambda v: {"w4red": bool(v)}),
+    "sed-alpha": (lambda s: "none" if s.colour_alpha is None else s.colour_alpha,
+                  lambda v: {"colour_alpha": v if v in COLOUR_CORRECTIONS else None}),
+    "w4red": (lambda s: ["on"] if s.w4_red else [], lambda v: {"w4_red": bool(v)}),
     "sed-phot": (lambda s: s.phot, lambda v: {"phot": v if v in PHOT_MODES else "auto"}),
-    "add-tables": (lambda s: list(s.add), lambda v: {"add": tuple(t for t in ADDED if t in (v or []))}),
-    "visit-gap": (lambda s: s.gap, lambda v: _number("gap", v)),
-    "outlier-threshold": (lambda s: s.othr, lambda v: _number("othr", v)),
-    "outlier-quantile": (lambda s: s.oq, lambda v: _number("oq", v)),
-    "pg-toggle": (lambda s: ["on"] if s.pg else [], lambda v: {"pg": bool(v)}),
-    "fold-input": (lambda s: "" if s.fold is None else (s.fold if isinstance(s.fold, str) else f"{s.fold:g}"),
-                   lambda v: {"fold": parse_fold(str(v or ""))}),
-    "fold-band": (lambda s: s.fb, lambda v: {"fb": v if v in ("W1", "W2") else "W1"}),
-    "img-band": (lambda s: s.img, lambda v: {"img": v if v in BANDS else "W1"}),
+    "add-tables": (lambda s: list(s.added_tables),
+                   lambda v: {"added_tables": tuple(t for t in ADDED if t in (v or []))}),
+    "visit-gap": (lambda s: s.visit_gap, lambda v: _number("gap", "visit_gap", v)),
+    "outlier-threshold": (lambda s: s.outlier_threshold, lambda v: _number("othr", "outlier_threshold", v)),
+    "outlier-quantile": (lambda s: s.outlier_quantile, lambda v: _number("oq", "outlier_quantile", v)),
+    "pg-toggle": (lambda s: ["on"] if s.periodogram else [], lambda v: {"periodogram": bool(v)}),
+    "fold-input": (lambda s: "" if s.fold_period is None else (
+                       s.fold_period if isinstance(s.fold_period, str) else f"{s.fold_period:g}"),
+                   lambda v: {"fold_period": parse_fold(str(v or ""))}),
+    "fold-band": (lambda s: s.fold_band, lambda v: {"fold_band": v if v in ("W1", "W2") else "W1"}),
+    "img-band": (lambda s: s.image_band, lambda v: {"image_band": v if v in BANDS else "W1"}),
     "visit-pick": (lambda s: s.visit, lambda v: {"visit": _visit(v)}),
-    "ref-pick": (lambda s: s.ref, lambda v: {"ref": _visit(v)}),
+    "ref-pick": (lambda s: s.reference_visit, lambda v: {"reference_visit": _visit(v)}),
 }
 
 
@@ -72,13 +74,13 @@ def _bounded(value: object, low: float, high: float) -> float:
         return low
 
 
-def _number(key: str, value: object) -> dict[str, float]:
+def _number(key: str, name: str, value: object) -> dict[str, float]:
     """A number box: within the URL's bounds (urlstate.BOUNDS); empty or out of range (the browser
     hands over nothing) keeps the current value."""
     if value is None or value == "":
         return {}
     low, high, _ = BOUNDS[key]
-    return {key: _bounded(value, low, high)}
+    return {name: _bounded(value, low, high)}
 
 
 def controls_of(state: ViewState) -> dict[str, Any]:
@@ -189,7 +191,7 @@ def sync_state(settings: Settings, trigger: str, search: str | None, cell: dict 
     else:  # the URL changed (first load, back/forward, a shared link)
         state = current
         notice = " ".join(state.notices)
-    asked = {"target": state.target, "radius": state.radius, "add": list(state.add)}
+    asked = {"target": state.target, "radius": state.radius, "add": list(state.added_tables)}
     query_out: Any = no_update
     if trigger in NEW_LOOKUP or (state.target and {k: (query or {}).get(k) for k in asked} != asked):
         # Every lookup carries its own nonce: Dash keys a background job by its inputs, so two

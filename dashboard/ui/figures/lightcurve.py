@@ -17,8 +17,10 @@ from dashboard.ui.figures.style import (
     Figure,
     base_layout,
     counts_data,
+    date_of_mjd,
     hover_text,
     message_figure,
+    mjd_of_month,
     mjd_of_year,
     padded,
     since_reference,
@@ -28,13 +30,17 @@ from dashboard.ui.figures.style import (
 
 
 def lightcurve_figure(view: View, unit: str = "mag", x_range: tuple[float, float] | None = None,
-                      y_range: tuple[float, float] | None = None) -> Figure:
+                      y_range: tuple[float, float] | None = None, event_mjd: float | None = None,
+                      time_axis: str = "mjd") -> Figure:
     """Exposures (with error bars when not binned), visits, limits (triangles towards fainter
     values), rejected epochs (one trace per reason), and W1−W2 below.
 
     The y range follows the data that passed (with a margin) unless ``y_range`` is given: a
     rejected point outside it is drawn at the edge as an arrow, and how many are outside is
-    written under the plot. ``x_range`` is in MJD. Bands without a measurement are never drawn."""
+    written under the plot. ``x_range`` is in MJD. Bands without a measurement are never drawn.
+    ``event_mjd`` draws the event's date as a dashed line through both panels; ``time_axis``
+    labels the x axis in MJD, calendar dates or days since the event (the plotted values stay
+    MJD − REFERENCE_MJD, so a zoom is written in MJD whatever the labels)."""
     lc = view.lightcurve
     epochs = _epoch_columns(lc.epochs)
     if not len(epochs["mjd"]):
@@ -120,19 +126,58 @@ def lightcurve_figure(view: View, unit: str = "mag", x_range: tuple[float, float
     else:
         y_axis |= dict(autorange=True if flux else "reversed")
     data.append(dict(type="scatter", x=x_span, y=[None, None], xaxis="x3", showlegend=False, hoverinfo="skip"))
+    if event_mjd is not None:
+        annotations.append(dict(text=f"t0 = MJD {event_mjd:.9g}", x=event_mjd - REFERENCE_MJD, xref="x", yref="paper",
+                                y=1.0, yanchor="top", xanchor="left", xshift=3, showarrow=False,
+                                font=dict(size=11, color=EVENT_COLOUR)))
     return {"data": data, "layout": base_layout(
         560, margin=dict(l=75, r=20, t=80 if outside else 60, b=40), hovermode="closest", annotations=annotations,
         legend=dict(orientation="h", x=0, y=-0.14, yanchor="top", font=dict(size=12)),
         xaxis=dict(AXIS, anchor="y", domain=[0, 1], range=x_span, matches="x2", showticklabels=False,
                    showgrid=False),
-        xaxis2=dict(AXIS, anchor="y2", domain=[0, 1], range=x_span,
-                    title=dict(text=f"MJD − {REFERENCE_MJD:.0f} (days)", standoff=4)),
+        xaxis2=dict(AXIS, anchor="y2", domain=[0, 1], range=x_span, **time_ticks(x_span, event_mjd, time_axis)),
+        shapes=event_marker(event_mjd),
         xaxis3=dict(overlaying="x", side="top", tickvals=[mjd_of_year(yr) - REFERENCE_MJD for yr in years],
                     ticktext=_year_labels(years), range=x_span, anchor="y", matches="x", gridcolor=GRID,
                     ticks="outside", tickcolor="#888"),  # its grid marks the years
         yaxis=y_axis,
         yaxis2=dict(AXIS, domain=[0.0, 0.24], anchor="x2", title=dict(text="W1−W2 (mag)")),
     )}
+
+
+#: The colour of the event date's line and label.
+EVENT_COLOUR = "#b5179e"
+
+
+def event_marker(event_mjd: float | None) -> list[dict[str, Any]]:
+    """The event date as a dashed vertical line through the magnitude and colour panels."""
+    if event_mjd is None:
+        return []
+    x = event_mjd - REFERENCE_MJD
+    return [dict(type="line", xref="x", yref="paper", x0=x, x1=x, y0=0, y1=1,
+                 line=dict(color=EVENT_COLOUR, width=1.5, dash="dash"))]
+
+
+def time_ticks(x_span: list[float], event_mjd: float | None, time_axis: str) -> dict[str, Any]:
+    """The time axis's title and ticks: MJD (plotly's own ticks), calendar dates (a tick every
+    half year, or every year past eight), or days since ``event_mjd`` (a round step)."""
+    lo, hi = x_span[0] + REFERENCE_MJD, x_span[1] + REFERENCE_MJD
+    if time_axis == "date":
+        first, last = date_of_mjd(lo).year, date_of_mjd(hi).year + 1
+        months = (1, 7) if last - first <= 8 else (1,)
+        ticks = [(mjd_of_month(y, m), f"{y}-{m:02d}") for y in range(first, last + 1) for m in months
+                 if lo <= mjd_of_month(y, m) <= hi]
+        return dict(tickvals=[t - REFERENCE_MJD for t, _ in ticks], ticktext=[label for _, label in ticks],
+                    title=dict(text="date (UTC)", standoff=4))
+    if time_axis == "t0" and event_mjd is not None:
+        step = next(s for s in (10, 20, 50, 100, 200, 500, 1000, 2000) if (hi - lo) / s <= 10)
+        start = np.floor((lo - event_mjd) / step) * step
+        days = np.arange(start, (hi - event_mjd) + step, step)
+        days = days[(days + event_mjd >= lo) & (days + event_mjd <= hi)]
+        return dict(tickvals=[float(d + event_mjd - REFERENCE_MJD) for d in days],
+                    ticktext=[f"{d:+.0f}" if d else "0" for d in days],
+                    title=dict(text=f"days since t0 (MJD {event_mjd:.9g})", standoff=4))
+    return dict(title=dict(text=f"MJD − {REFERENCE_MJD:.0f} (days)", standoff=4))
 
 
 def _epoch_columns(epochs: pd.DataFrame) -> dict[str, np.ndarray]:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import base64
 import math
 import textwrap
-from datetime import date
+from datetime import date, timedelta
 from html import escape as _html_escape
 from typing import Any
 
@@ -82,6 +82,16 @@ def since_reference(mjd: Any) -> dict[str, str]:
 
 def mjd_of_year(year: int) -> float:
     return float((date(year, 1, 1) - date(1858, 11, 17)).days)
+
+
+def mjd_of_month(year: int, month: int) -> float:
+    """MJD at 0 h UTC on the first of the month."""
+    return float((date(year, month, 1) - date(1858, 11, 17)).days)
+
+
+def date_of_mjd(mjd: float) -> date:
+    """The calendar date (UTC) of an MJD."""
+    return date(1858, 11, 17) + timedelta(days=int(np.floor(mjd)))
 
 
 def base_layout(height: int, **extra: Any) -> dict[str, Any]:
