@@ -2,7 +2,7 @@
 
 import pandas as _pd
 
-__version__ = "0.11.0"
+__version__ = "0.12.0"
 
 # Text columns as Python strings. pyarrow is installed for the Parquet route (batch/survey.py);
 # with it, pandas 3 would keep every text column of every frame in Arrow, and the page's frames

@@ -17,6 +17,7 @@ from dashboard.pipeline import Observed, observe, sky_context, view, with_sky
 from dashboard.science.analysis import AnalysisParams, binning_note
 from dashboard.science.apertures import RESOLVED_LIGHTCURVE_NOTE
 from dashboard.science.colour_track import REDDENING_SLOPE
+from dashboard.science.colours import class_label
 from dashboard.science.photometry import SedOptions
 from dashboard.science.variability import describe
 
@@ -68,6 +69,9 @@ def fetch_command(settings: Settings, args: argparse.Namespace) -> int:
     if shown.selection is not None:
         sel = shown.selection
         print(f"selected source: {sel.label} at {sel.separation_arcsec:.2f} arcsec ({sel.method})")
+        print(f"colour class: {class_label(shown.colours or [])}")
+        for verdict in shown.colours or []:
+            print(f"  {verdict.criterion}: {verdict.answer} ({verdict.reason})")
     for row in shown.sed.to_dict("records"):
         value = f"{row['flux_jy']:.4g} Jy" if row["measured"] else "no measurement"
         print(f"SED {row['band']} {row['catalog']}: {value}; {row['phot']} ({row['phot_reason']})")

@@ -24,6 +24,7 @@ from dashboard.batch.upload import upload_votable
 from dashboard.pipeline import observe, view
 from dashboard.provenance.reproduce import recompute
 from dashboard.science.analysis import AnalysisParams
+from dashboard.science.colours import CLASS_COLUMN, class_label
 from dashboard.science.photometry import SedOptions
 from dashboard.science.quality import CatalogCuts, EpochCuts
 from dashboard.ui.batch import start as start_page_batch
@@ -118,6 +119,8 @@ def single_view_row(item, shown, failed: dict) -> dict:
         sed = shown.sed[shown.sed["catalog"] == shown.sed["catalog"].iloc[0]].set_index("band")
         for b in range(1, 5):  # the SED's photometry and saturation per band
             row[f"phot_w{b}"], row[f"sat_w{b}"] = sed.loc[f"W{b}", "phot"], bool(sed.loc[f"W{b}", "saturated"])
+        row |= {v.criterion: v.answer for v in shown.colours}  # the colour classes of the selected source
+        row[CLASS_COLUMN] = class_label(shown.colours)
     epochs = shown.lightcurve.epochs
     if not epochs.empty:
         row["n_epochs_passed"], row["n_epochs_rejected"] = int(epochs["passed"].sum()), int((~epochs["passed"]).sum())

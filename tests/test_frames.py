@@ -148,7 +148,8 @@ def test_the_link_holds_the_visit_and_its_reference_and_refuses_what_is_not_one(
     assert parse_query(to_query(state)) == state
     assert "visit=" not in to_query(parse_query("target=AT2019dsg"))  # absent at its default
     bad = parse_query("target=x&visit=-1&ref=2.5")
-    assert bad.visit is None and bad.reference_visit is None and len(bad.notices) == 2 and "visit number" in bad.notices[0]
+    assert bad.visit is None and bad.reference_visit is None
+    assert len(bad.notices) == 2 and "visit number" in bad.notices[0]
     lone = parse_query("target=x&frames=1")
     assert not lone.visit_frames and "needs a visit" in lone.notices[0]
 

@@ -447,5 +447,8 @@ def test_one_json_rule_for_numpy_scalars_nan_and_text():
     from dashboard.provenance.manifest import manifest_bytes
 
     entry = {"n": np.int64(5), "x": np.float32(0.5), "missing": np.float64("nan"), "ok": np.bool_(False),
-             "where": PurePosixPath("a/b")}
-    assert json.loads(manifest_bytes(entry)) == {"n": 5, "x": 0.5, "missing": None, "ok": False, "where": "a/b"}
+             "where": PurePosixPath("a/b"), "deep": [{"inf": float("inf"), "nan32": np.float32("nan")}]}
+    text = manifest_bytes(entry).decode()
+    assert "NaN" not in text and "Infinity" not in text  # JSON has neither: every reader can parse it
+    assert json.loads(text) == {"n": 5, "x": 0.5, "missing": None, "ok": False, "where": "a/b",
+                                "deep": [{"inf": None, "nan32": None}]}

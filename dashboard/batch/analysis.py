@@ -24,6 +24,7 @@ from dashboard.batch.targets import BatchTarget
 from dashboard.core.errors import WiseError
 from dashboard.core.tables import EPOCH_TABLES, PSD
 from dashboard.science.analysis import AnalysisParams
+from dashboard.science.colours import CLASS_COLUMN, CRITERIA, class_label, classify
 from dashboard.science.lightcurve import VISIT_COLUMNS, bin_visits, epochs_from_table, visit_colours
 from dashboard.science.photometry import BANDS as BANDS_W
 from dashboard.science.photometry import photometry_kinds
@@ -36,6 +37,7 @@ STATISTICS = [f.name for f in fields(BandStats)]
 COLUMNS = (["line", "id", "input", "ra", "dec", "designation", "separation_arcsec"]
            + [f"w{b}mpro" for b in range(1, 5)] + [f"w{b}sigmpro" for b in range(1, 5)]
            + ["ph_qual", "ext_flg"] + [f"phot_w{b}" for b in range(1, 5)] + [f"sat_w{b}" for b in range(1, 5)]
+           + [c.column for c in CRITERIA] + [CLASS_COLUMN]
            + ["n_epochs_passed", "n_epochs_rejected", "n_visits_w1", "n_visits_w2"]
            + [f"{band}_{name}" for band in ("w1", "w2") for name in STATISTICS] + ["w1_w2_median", "status", "reason"])
 #: ``visits.parquet`` of a survey-scale batch: the columns of ``lightcurve_visits.csv`` and the target's line and id.
@@ -84,6 +86,10 @@ def analyze_chunk(chunk: list[BatchTarget], replies: dict[str, TapReply | WiseEr
         for b, band in enumerate(BANDS_W, start=1):
             out.loc[found, f"phot_w{b}"] = [k[band][0] for k in kinds]
             out.loc[found, f"sat_w{b}"] = [k[band][1] for k in kinds]
+        verdicts = [classify(row) for row in source.to_dict("records")]  # the selected source's colour classes
+        for i, criterion in enumerate(CRITERIA):
+            out.loc[found, criterion.column] = [v[i].answer for v in verdicts]
+        out.loc[found, CLASS_COLUMN] = [class_label(v) for v in verdicts]
     cntr = np.zeros(n, np.int64)
     cntr_known = np.zeros(n, bool)
     if found.any() and "cntr" in source:

@@ -31,6 +31,7 @@ from dashboard.science.analysis import (
     catalog_part,
     saturation_reports,
 )
+from dashboard.science.colours import with_colour_classes
 from dashboard.science.lightcurve import LightCurve, build_lightcurve, visit_colours
 from dashboard.science.select import identifiers, select_sources, sources_of_objects
 
@@ -95,7 +96,7 @@ class _ChunkSources:
         if psd.empty:  # each target makes its own (empty) table
             return
         obj = psd["upload_id"].to_numpy(np.int64)
-        self.frame = sources_of_objects(psd.drop(columns="upload_id"), obj, at[:, 0], at[:, 1])
+        self.frame = with_colour_classes(sources_of_objects(psd.drop(columns="upload_id"), obj, at[:, 0], at[:, 1]))
         self.bounds = np.searchsorted(np.sort(obj, kind="stable"), np.arange(n + 1))
         self.written = dict(enumerate(table_parts("sources", self.frame, self.bounds.tolist())))
 

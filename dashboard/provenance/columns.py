@@ -22,6 +22,8 @@ import numpy as np
 import pandas as pd
 from astropy.table import Table
 
+from dashboard.science.colours import CLASS_COLUMN, CRITERIA
+
 #: The time scale of every ``mjd`` of WISE and NEOWISE: the frame's mid-exposure time in UTC
 #: (the single-exposure images' DATE-OBS/MJD_OBS; AllWISE ES sec. II.3, NEOWISE ES sec. II.2.a).
 MJD_TIME_SCALE = "utc"
@@ -72,6 +74,11 @@ COLUMNS |= {  # the batch summary (summary.csv): one row per target
     "n_epochs_rejected": (None, "epochs rejected by the cuts"), "w1_w2_median": (_MAG, "median W1 - W2 over visits"),
     "status": (None, "ok, no_source, failed or bad_input"), "reason": (None, "why the status is not ok"),
 }
+COLUMNS |= {  # the colour classes (science/colours.py): one column per published criterion
+    criterion.column: (None, f"{criterion.kind} colour criterion of {criterion.reference}: yes, no, undetermined "
+                             "(a band is a limit or missing and the bounds leave it open) or n/a (outside its range)")
+    for criterion in CRITERIA
+} | {CLASS_COLUMN: (None, "the criteria this source meets (yes only), e.g. 'AGN: Stern12, R90'; '—' none")}
 for _b in "12":  # the variability statistics per band (science/variability.py, BandStats)
     _w = f"w{_b}"
     COLUMNS |= {f"n_visits_{_w}": (None, f"W{_b} visits"), f"{_w}_n_visits": (None, f"W{_b} visits"),

@@ -6,6 +6,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import math
 from dataclasses import asdict, replace
 from importlib import metadata
 from typing import Any
@@ -22,6 +23,7 @@ from dashboard.provenance.citations import ACKNOWLEDGEMENTS, CITATIONS, USE_CITA
 from dashboard.science.analysis import AnalysisParams, View
 from dashboard.science.apertures import AUTO_RULE, RESOLVED_LIGHTCURVE_NOTE, STANDARD_APERTURE_ARCSEC
 from dashboard.science.apertures import REFERENCES as PHOT_REFERENCES
+from dashboard.science.colours import manifest_entry as colour_classes_entry
 from dashboard.science.photometry import BANDS, SATURATED_FRACTION, SATURATION_ONSET_MAG, ZP_SOURCE
 from dashboard.science.quality import EPOCH_CUTS, SATURATION_CUT, saturation_keeps
 
@@ -64,7 +66,7 @@ def _installed_versions(packages: tuple[str, ...]) -> tuple[tuple[str, str], ...
 
 def json_value(value: object) -> object:
     """The one JSON rule of every manifest for what JSON has no type for: a numpy integer, float
-    or bool as the number or bool it holds (a numpy NaN as null), anything else as its text."""
+    or bool as the number or bool it holds (a NaN as null: ``dumps``), anything else as its text."""
     if isinstance(value, np.integer):
         return int(value)
     if isinstance(value, np.floating):
@@ -74,10 +76,29 @@ def json_value(value: object) -> object:
     return str(value)
 
 
+def dumps(value: object) -> str:
+    """``value`` as manifest JSON: keys sorted, one space an indent, ``json_value`` for the
+    rest, and a NaN or an infinity (which JSON cannot hold) as null."""
+    try:
+        return json.dumps(value, indent=1, sort_keys=True, default=json_value, allow_nan=False)
+    except ValueError:  # rare: a NaN somewhere; walk it once
+        return json.dumps(_finite(value), indent=1, sort_keys=True, default=json_value, allow_nan=False)
+
+
+def _finite(value: object) -> object:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(v) for v in value]
+    return value
+
+
 def manifest_bytes(entry: dict[str, Any]) -> bytes:
     """A manifest's bytes: a view's bundle, a batch folder's and a batch zip's, a survey folder's
     (and a batch run's identity). Keys sorted, one space an indent, a newline at the end."""
-    return (json.dumps(entry, indent=1, sort_keys=True, default=json_value) + "\n").encode()
+    return (dumps(entry) + "\n").encode()
 
 
 def _epochs_mjd(result: TableResult) -> Any:
@@ -111,6 +132,7 @@ def manifest(view: View, settings: Settings, files: dict[str, bytes]) -> dict:
         "variability": {band: asdict(stats) for band, stats in view.lightcurve.stats.items()},
         "periodogram": _periodogram_entry(view),
         "colour_magnitude": view.colour_track.summary() if view.colour_track else None,
+        "colour_classes": colour_classes_entry(view.colours),
         "target": asdict(view.target),
         "query": {"radius_arcsec": obs.cone.radius_arcsec, "ra": obs.cone.ra, "dec": obs.cone.dec, "frame": "ICRS"},
         "match": {
@@ -199,10 +221,10 @@ class ManifestText:
         return ("{\n" + ",\n".join(lines) + "\n}\n").encode()
 
     def _text(self, value: object) -> str:
-        """``json.dumps(value, indent=1, sort_keys=True, default=json_value)``; a list's flat dicts
+        """``dumps(value)``; a list's flat dicts
         (the filters: ~20 a manifest, most the same in every target's) each rendered once."""
         if not isinstance(value, list) or not value or not all(isinstance(v, dict) for v in value):
-            return json.dumps(value, indent=1, sort_keys=True, default=json_value)
+            return dumps(value)
         items = []
         for item in value:
             # the key holds each value's type and, for a float, its repr (1 == 1.0 == True, 0.0 == -0.0)
@@ -210,7 +232,7 @@ class ManifestText:
             flat = all(v is None or isinstance(v, (str, int, float)) for v in item.values())
             text = self._flat.get(key) if flat else None
             if text is None:
-                text = json.dumps(item, indent=1, sort_keys=True, default=json_value)
+                text = dumps(item)
                 if flat:
                     self._flat[key] = text
             items.append(text.replace("\n", "\n "))

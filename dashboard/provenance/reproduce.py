@@ -29,6 +29,7 @@ from dashboard.archive.votable import votable_rows
 from dashboard.core.model import Cone, Footprint, Observations, Provenance, ServerSideFilter, TableResult, Target
 from dashboard.provenance.bundle import data_files
 from dashboard.science.analysis import AnalysisParams, analyze
+from dashboard.science.colours import CLASS_COLUMN, CRITERIA
 from dashboard.science.motion import Motion
 from dashboard.science.photometry import SedOptions
 from dashboard.science.quality import CatalogCuts, EpochCuts
@@ -98,7 +99,8 @@ def recompute(folder: Path) -> dict[str, bytes]:
 #: bundle whose manifest lacks a section reproduces in the old mode: its files are compared on
 #: the columns they have (0.9: the saturation columns of sed.csv).
 LATER_SECTIONS = {"saturation": ("sat", "saturated"),
-                  "photometry": ("phot", "phot_reason", "lower_limit", "catalog")}
+                  "photometry": ("phot", "phot_reason", "lower_limit", "catalog"),
+                  "colour_classes": (*(c.column for c in CRITERIA), CLASS_COLUMN)}
 
 
 def _read_table(data: bytes, ecsv: bool) -> pd.DataFrame:

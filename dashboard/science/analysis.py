@@ -16,6 +16,7 @@ from dashboard.core.tables import CATWISE, DESIGNATION_PREFIX, EPOCH_TABLES, PSD
 from dashboard.core.targets import ecliptic_latitude
 from dashboard.science.apertures import is_resolved
 from dashboard.science.colour_track import ColourTrack, colour_track
+from dashboard.science.colours import CLASS_COLUMN, Verdict, classify, with_colour_classes
 from dashboard.science.deeper import DeeperMatch, catwise_rows, unwise_rows
 from dashboard.science.lightcurve import LightCurve, build_lightcurve
 from dashboard.science.motion import Motion, MotionUse, moving_counterpart
@@ -81,6 +82,8 @@ class View:
     rejects: pd.DataFrame | None = None
     #: what each added catalog (CatWISE2020, unWISE) gave the SED, or why nothing
     deeper: list[DeeperMatch] = field(default_factory=list)
+    #: the selected source's verdict per colour criterion (``colours.classify``)
+    colours: list[Verdict] | None = None
 
 
 @dataclass
@@ -94,6 +97,8 @@ class CatalogPart:
     resolved: bool
     deeper: list[DeeperMatch]
     filters: list[CutReport]
+    #: the selected source's verdict per colour criterion (``colours.classify``)
+    colours: list[Verdict] | None = None
 
 
 def catalog_part(target: Target, observations: Observations, params: AnalysisParams,
@@ -102,6 +107,8 @@ def catalog_part(target: Target, observations: Observations, params: AnalysisPar
     ``sources``: the source table when already made (``select.sources_of_objects``)."""
     if sources is None:
         sources = sources_table(observations.rows(PSD.name), target)
+    if CLASS_COLUMN not in sources:  # (a batch chunk classifies its sources at once)
+        sources = with_colour_classes(sources)
     chosen = selected_row(sources, target, params.source,
                           DESIGNATION_PREFIX.get(catalog_table(observations.results), "WISEA"))
     selection, source = chosen if chosen is not None else (None, None)
@@ -118,7 +125,8 @@ def catalog_part(target: Target, observations: Observations, params: AnalysisPar
                       f"ext_flg <= {c.max_ext_flg}, SNR >= {c.min_snr:g})",
             "ph_qual,cc_flags,ext_flg,w?snr", int(failed.sum()),
             int((sed_table["ph_qual"].to_numpy(object) == "not recorded").sum()), "applied per band to the SED"))
-    return CatalogPart(sources, selection, sed_table, resolved, deeper, filters)
+    verdicts = classify(source) if source is not None else None
+    return CatalogPart(sources, selection, sed_table, resolved, deeper, filters, verdicts)
 
 
 def analyze(target: Target, observations: Observations, params: AnalysisParams) -> View:
@@ -178,7 +186,7 @@ def assemble(target: Target, observations: Observations, params: AnalysisParams,
                 filters=catalog.filters + epoch_filters, match_counts=match_counts,
                 periodograms=periodograms or {}, periodogram_failure=periodogram_failure,
                 colour_track=colour_track(lightcurve.colour(), lightcurve.visits), motion=motion,
-                resolved=catalog.resolved, deeper=catalog.deeper,
+                resolved=catalog.resolved, deeper=catalog.deeper, colours=catalog.colours,
                 rejects=sources_table(observations.rows(PSR.name), target) if PSR.name in observations.results
                 else None)
 

@@ -59,6 +59,9 @@ def _source_columns() -> list[dict]:
         {"field": "designation", "headerName": "designation",
          "headerTooltip": "the catalog's designation (AllWISE: WISEA J…; the panel title names the catalog)"},
         {"field": "sep", "headerName": "separation (arcsec)", "sort": "asc", **number},
+        {"field": "colour_class", "headerName": "colour class", "tooltipField": "colour_class_tip",
+         "headerTooltip": "published WISE colour criteria the source meets (yes only; hover for every verdict: "
+                          "yes, no, undetermined by a limit, n/a); the criteria and papers are in the docs"},
     ]
     cols += [{"field": f"w{b}mpro", "headerName": f"W{b} (Vega mag ± σ)", "valueFormatter": _mag_formatter(b),
               **number} for b in "1234"]
@@ -226,7 +229,8 @@ def _sky_panel() -> html.Section:
 
 #: Skip links (the first tab stops of the page): straight to each panel, as a keyboard or
 #: screen-reader user would otherwise Tab through every control before it.
-SKIP_LINKS = [("sources-panel", "sources"), ("sed-panel", "SED"), ("lc-panel", "light curve"),
+SKIP_LINKS = [("sources-panel", "sources"), ("sed-panel", "SED"), ("colours-panel", "colours"),
+              ("lc-panel", "light curve"),
               ("controls-panel", "quality cuts"), ("pg-panel", "periodogram"), ("sky-panel", "sky context"),
               ("frames-panel", "visit images"), ("footer", "download")]
 #: The grids are one tab stop each (``ONE_TAB_STOP``: arrow keys move inside, Tab leaves):
@@ -276,6 +280,10 @@ def _main(state: ViewState) -> html.Main:
             _named("SED photometry", dcc.RadioItems(id="sed-phot", options=[
                 {"label": label, "value": mode} for mode, label in PHOT_CHOICES.items()], value="auto",
                 inline=True))], panel_id="sed-panel"),
+        _panel("Colours: AGN criteria", [
+            dcc.Loading(dcc.Graph(id="cc-graph", figure=LOADING, config=GRAPH_CONFIG), type="circle"),
+            html.P(id="colour-verdicts", className="muted"),
+        ], panel_id="colours-panel"),
         _panel(LIGHTCURVE_TITLE, [
             html.Div(id="lc-stats", className="muted"),
             dcc.Loading(dcc.Graph(id="lc-graph", figure=LOADING, config=GRAPH_CONFIG), type="circle"),

@@ -16,6 +16,7 @@ from dashboard.core.releases import year_span
 from dashboard.core.tables import ADDED, EPOCH_TABLES, PSD, PSR, RECORDED_VARIANTS, sources_title, spec
 from dashboard.science.analysis import View
 from dashboard.science.apertures import summary
+from dashboard.science.colours import CLASS_COLUMN, CRITERIA
 from dashboard.science.photometry import is_saturated, is_upper_limit, saturation_reason
 
 STATUS_CLASS = {"live": "ok", "hit": "ok", "stale": "warn", "offline": "offline"}
@@ -142,6 +143,8 @@ def source_rows(view: View) -> list[dict]:
             item[f"w{b}_saturated"] = is_saturated(f"W{b}", item[f"w{b}mpro"], item[f"w{b}sat"])  # type: ignore[arg-type]
             item[f"w{b}_limit"] = is_upper_limit(ph_qual[i] if ph_qual else None, item[f"w{b}mpro"],  # type: ignore[arg-type]
                                                  item[f"w{b}sigmpro"])  # type: ignore[arg-type]
+        item["colour_class"] = row.get(CLASS_COLUMN) or "—"
+        item["colour_class_tip"] = "; ".join(f"{c.label}: {row.get(c.column)}" for c in CRITERIA)
         for col in ("ph_qual", "cc_flags", "ext_flg"):
             v = row.get(col)
             missing = v is None or (not isinstance(v, str) and pd.isna(v))
@@ -200,6 +203,17 @@ def source_detail(rows: list[dict]) -> list:
     name = row["designation"] if row["designation"] != "not recorded" else "AllWISE source (designation not recorded)"
     return [html.H3([name, html.Span(f" · {row['sep']:.2f}\" from the target", className="muted")]),
             html.Ul([*bands, *[n for n in notes if n.children]], className="detail-list")]
+
+
+def colour_verdicts(view: View) -> str:
+    """One line: the selected source's answer to each colour criterion, with the reason of each
+    that is not a plain no (the table's hover holds every source's)."""
+    if not view.colours or view.selection is None:
+        return ""
+    by_column = {c.column: c for c in CRITERIA}
+    parts = [f"{by_column[v.criterion].label}: {v.answer}" + (f" ({v.reason})" if v.answer != "no" else "")
+             for v in view.colours]
+    return f"{view.selection.label}: " + "; ".join(parts) + ". Criteria and papers: docs, science choices."
 
 
 def photometry_note(view: View) -> str:

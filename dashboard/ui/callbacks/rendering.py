@@ -94,7 +94,8 @@ def placeholder(message: str, *, welcome: bool) -> dict:
     """Every panel in one state (loading, cancelled, failed, landing): nothing of a previous view
     stays on screen, and Download is off until there is a view."""
     fig = figures.message_figure(message)
-    return {"rows": [], "sed": fig, "lc": fig, "filters": [], "progress": "" if welcome else message,
+    return {"rows": [], "sed": fig, "colours": fig, "colour_verdicts": "", "lc": fig, "filters": [],
+            "progress": "" if welcome else message,
             "sources_message": "" if welcome else message, "selection": "", "detail": [], "fit": None,
             "download": None, "download_class": DOWNLOAD_OFF, "share": "", "configs": [no_update] * len(PLOTS),
             "timeseries": [fig, fig, fig], "pg_hint": "", "pg_style": {"display": "none"},
@@ -110,9 +111,10 @@ def build_panels(observed: Any, state: ViewState, share_base: str, params: Analy
     catalog_failed = panels.catalog_failure(observations)
     if catalog_failed is not None:
         sources_message = panels.catalog_unavailable(catalog_failed)
-        sed_fig = figures.message_figure(sources_message)
+        sed_fig = cc_fig = figures.message_figure(sources_message)
     else:
         sed_fig = figures.sed_figure(shown, state.sed_axis)
+        cc_fig = figures.colour_colour_figure(shown)
         with_psr = replace(state, added_tables=(*state.added_tables, "psr"))
         offer = panels.reject_offer(shown, state.added_tables, to_query(with_psr))
         sources_message = "" if rows else (offer or f"No AllWISE sources within "
@@ -138,7 +140,8 @@ def build_panels(observed: Any, state: ViewState, share_base: str, params: Analy
     if epoch_failed and not shown.lightcurve.epochs.empty:
         stats += " · partial: " + "; ".join(f"{t}: {e}" for t, e in epoch_failed.items())
     query = to_query(state)
-    return {"rows": rows, "sed": sed_fig, "lc": lc_fig, "filters": panels.filter_rows(shown), "progress": "",
+    return {"rows": rows, "sed": sed_fig, "colours": cc_fig, "colour_verdicts": panels.colour_verdicts(shown),
+            "lc": lc_fig, "filters": panels.filter_rows(shown), "progress": "",
             "sources_message": sources_message, "selection": panels.selection_text(shown),
             "detail": panels.source_detail(rows), "fit": "autoSize",
             "configs": [figures.graph_config(observed.target.label(), plot) for plot in PLOTS.values()],
@@ -154,7 +157,8 @@ def build_panels(observed: Any, state: ViewState, share_base: str, params: Analy
 
 
 #: Each plot's graph id and the name its exported files carry (wise_<target>_<name>.png|svg).
-PLOTS = {"sed-graph": "sed", "lc-graph": "lightcurve", "pg-graph": "periodogram", "fold-graph": "fold",
+PLOTS = {"sed-graph": "sed", "cc-graph": "colour_colour", "lc-graph": "lightcurve", "pg-graph": "periodogram",
+         "fold-graph": "fold",
          "cm-graph": "colour_magnitude"}
 
 
@@ -165,6 +169,7 @@ def panel_outputs(*, duplicate: bool) -> dict[str, Any]:
         return Output(component, prop, allow_duplicate=duplicate or shared)
 
     return {"rows": out("sources", "rowData"), "sed": out("sed-graph", "figure"), "lc": out("lc-graph", "figure"),
+            "colours": out("cc-graph", "figure"), "colour_verdicts": out("colour-verdicts", "children"),
             "filters": out("filters", "rowData"), "progress": out("progress", "children", shared=True),
             "sources_message": out("sources-message", "children"), "selection": out("selection", "children"),
             "detail": out("source-detail", "children"),
