@@ -9,6 +9,7 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+from test_lightcurve import RENAME, timewise_inputs
 
 from dashboard.science.blackbody import colour_correction_blackbody, isophotal_hz, planck_nu, temperature_from_ratio
 from dashboard.science.blackbody_table import temperatures_from_ratios
@@ -16,7 +17,6 @@ from dashboard.science.flares import PC_M, FlareParams, analyse
 from dashboard.science.lightcurve import build_lightcurve
 from dashboard.science.select import match_epochs
 from dashboard.science.stacking import Binning
-from test_lightcurve import RENAME, timewise_inputs
 
 #: WISE sees a position every ~182.6 d: "within one visit gap" below means within 200 d.
 VISIT_GAP_D = 200.0
