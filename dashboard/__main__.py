@@ -33,6 +33,12 @@ def _parser() -> argparse.ArgumentParser:
                               "CatWISE2020, unWISE)")
         cmd.add_argument("--periodogram", action="store_true",
                          help="Lomb-Scargle per band: print each best period (fetch); periodogram files (bundle)")
+        cmd.add_argument("--flare", action="store_true",
+                         help="search the visits for an infrared flare and measure the dust per visit")
+        cmd.add_argument("--z", type=float, default=None, metavar="REDSHIFT",
+                         help="with --flare: the redshift (rest-frame dust temperature, radius, luminosity)")
+        cmd.add_argument("--t0", default=None, metavar="DATE",
+                         help="with --flare: the event date (MJD or ISO date): the flare's delay from it")
         if name == "bundle":
             cmd.add_argument("-o", "--output", required=True, help="the zip file to write")
             cmd.add_argument("--url", default=None, metavar="QUERY_STRING",

@@ -5,6 +5,7 @@ Exit codes: 0 every table fetched, 1 every table failed, 2 bad input, 3 some tab
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -18,6 +19,7 @@ from dashboard.science.analysis import AnalysisParams, binning_note
 from dashboard.science.apertures import RESOLVED_LIGHTCURVE_NOTE
 from dashboard.science.colour_track import REDDENING_SLOPE
 from dashboard.science.colours import class_label
+from dashboard.science.flares import FlareAnalysis, FlareParams, flare_row
 from dashboard.science.photometry import SedOptions
 from dashboard.science.variability import describe
 
@@ -57,7 +59,7 @@ def fetch_command(settings: Settings, args: argparse.Namespace) -> int:
     observed = _observe(settings, args)
     target, observations = observed.target, observed.observations
     shown = view(observed, AnalysisParams(source=args.source, periodogram=args.periodogram,
-                                          sed_options=SedOptions(phot=args.phot)))
+                                          sed_options=SedOptions(phot=args.phot), flare=flare_params(args)))
     print(f"target: {target.label()} -> ra={target.ra:.6f} dec={target.dec:+.6f} ({target.resolver}); "
           f"cone {observed.cone.radius_arcsec:g} arcsec")
     for line in observations.status_lines():
@@ -99,9 +101,39 @@ def fetch_command(settings: Settings, args: argparse.Namespace) -> int:
                   + (f"; on the WISE alias '{p.alias}'" if p.alias else "")
                   + (f"\n  {caution}" if (caution := shown.periodogram_caution(band)) else "") if p is not None else
                   f"{band}: too few detected epochs for a periodogram")
+    if shown.flare is not None:
+        print_flare(shown.flare)
     if not observations.results and settings.offline:
         print("offline demo targets: " + ", ".join(t.name for t in archive.demo_targets()), file=sys.stderr)
     return _exit_code(observed)
+
+
+def flare_params(args: argparse.Namespace) -> FlareParams | None:
+    """The flare search's parameters from ``--flare``, ``--z`` and ``--t0`` (checked as the URL's)."""
+    from dashboard.core.targets import TargetError
+    from dashboard.ui.urlstate import parse_exact
+
+    if not args.flare:
+        if args.z is not None or args.t0 is not None:
+            raise TargetError("--z and --t0 go with --flare")
+        return None
+    query = "target=x" + (f"&z={args.z}" if args.z is not None else "") + (f"&t0={args.t0}" if args.t0 else "")
+    state = parse_exact(query, max_radius=1.0)
+    return FlareParams(redshift=state.redshift, event_mjd=state.event_mjd)
+
+
+def print_flare(found: FlareAnalysis) -> None:
+    """The flare search as lines: the answer, then each dust visit."""
+    row = flare_row(found)
+    print(f"flare search: {row['reason']}")
+    if found.flare.found:
+        print(f"  start MJD {row['start_mjd']:.1f}, peak {row['peak_mjd']:.1f}, end {row['end_mjd']:.1f}; "
+              f"peak excess W1 {row['peak_excess_w1_mjy']:.3g} mJy, W2 {row['peak_excess_w2_mjy']:.3g} mJy"
+              + (f"; {row['delay_days']:.0f} d after t0" if math.isfinite(float(row["delay_days"])) else ""))  # type: ignore[arg-type]
+    for d in found.dust.to_dict("records"):
+        rest = (f", T_rest {d['t_rest_k']:.0f} K, R {d['radius_pc']:.3g} pc, log L {d['log_lum_erg_s']:.2f}"
+                if "t_rest_k" in d else "")
+        print(f"  dust MJD {d['mjd']:.1f}: T_obs {d['t_obs_k']:.0f} +- {d['t_obs_err_k']:.0f} K{rest}")
 
 
 def bundle_command(settings: Settings, args: argparse.Namespace) -> int:
@@ -116,9 +148,11 @@ def bundle_command(settings: Settings, args: argparse.Namespace) -> int:
     elif args.target:  # the page's view of this target with the command's options
         radius = parse_radius(args.radius, settings.max_radius_arcsec) if args.radius else \
             settings.default_radius_arcsec
+        flare = flare_params(args)
         state = ViewState(target=args.target, radius=radius, source=args.source or "",
-                          periodogram=bool(args.periodogram),
-                          phot=args.phot, added_tables=added_tables(args.add))
+                          periodogram=bool(args.periodogram), phot=args.phot, added_tables=added_tables(args.add),
+                          flare_search=flare is not None, redshift=flare.redshift if flare else None,
+                          event_mjd=flare.event_mjd if flare else None)
     else:
         raise TargetError("give a TARGET or --url 'QUERY_STRING' (the part of a page link after '?')")
     observed = observe(state.target, state.radius, settings, add=state.added_tables)

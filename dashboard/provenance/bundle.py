@@ -27,6 +27,7 @@ from dashboard.provenance.columns import csv_and_ecsv, csv_and_ecsv_parts
 from dashboard.provenance.manifest import manifest, manifest_bytes, used_citations
 from dashboard.provenance.zipped import zip_files, zip_time
 from dashboard.science.analysis import View
+from dashboard.science.flares import FLARE_COLUMNS, flare_row
 from dashboard.science.lightcurve import COLOUR_COLUMNS, EPOCH_COLUMNS, VISIT_COLUMNS
 from dashboard.science.periodogram import Periodogram
 from dashboard.sky.context import SkyContext
@@ -90,6 +91,7 @@ lightcurve_epochs.csv   W1/W2 single-exposure epochs, with passed/reasons and th
 lightcurve_visits.csv   per-visit medians
 lightcurve_colour.csv   W1-W2 per visit where both bands are detected
 periodogram_w?.csv      (with a periodogram) Lomb-Scargle power per frequency (1/day); manifest "periodogram"
+flare.csv, dust.csv     (with flare=1) the infrared flare and the dust per visit, with ECSV twins; manifest "flare"
 image/cutout_w?.fits    (when IRSA's image service answered) the AllWISE Atlas cutout as received
 identification/*.csv    (when they answered) SIMBAD objects and Gaia DR3 sources in the cone; manifest "sky_context"
 FAILURES.txt            (only when a table failed) which tables are missing and why
@@ -107,6 +109,9 @@ def source_columns(sources: pd.DataFrame) -> list[str]:
 
 
 SOURCES_TEXT = "AllWISE catalog sources in the cone, nearest first"
+FLARE_TEXT = "the infrared flare search: one row (manifest 'flare' for the method and every parameter)"
+DUST_TEXT = ("the dust per visit with an excess in both W1 and W2: blackbody temperature (with a redshift: radius and "
+             "luminosity)")
 #: The light-curve tables of a bundle: the ``LightCurve`` frame each is written from, its columns, its description.
 LIGHTCURVE_TABLES: dict[str, tuple[str, list[str], str]] = {
     "lightcurve_epochs": ("epochs", EPOCH_COLUMNS,
@@ -129,6 +134,11 @@ def data_files(view: View, written: Mapping[str, tuple[bytes, bytes]] | None = N
         files[f"{name}.csv"], files[f"{name}.ecsv"] = csv_and_ecsv(frame, columns, description=text)
     for band, p in view.periodograms.items():
         files[f"periodogram_{band.lower()}.csv"] = _periodogram_csv(p)
+    if view.flare is not None:  # the flare and dust-echo search (science/flares.py), when asked for
+        row = pd.DataFrame([flare_row(view.flare)], columns=FLARE_COLUMNS)
+        files["flare.csv"], files["flare.ecsv"] = csv_and_ecsv(row, FLARE_COLUMNS, description=FLARE_TEXT)
+        dust = view.flare.dust
+        files["dust.csv"], files["dust.ecsv"] = csv_and_ecsv(dust, list(dust.columns), description=DUST_TEXT)
     return files
 
 

@@ -79,6 +79,33 @@ COLUMNS |= {  # the colour classes (science/colours.py): one column per publishe
                              "(a band is a limit or missing and the bounds leave it open) or n/a (outside its range)")
     for criterion in CRITERIA
 } | {CLASS_COLUMN: (None, "the criteria this source meets (yes only), e.g. 'AGN: Stern12, R90'; '—' none")}
+COLUMNS |= {  # the flare search (science/flares.py): flare.csv, dust.csv and the batch summary
+    "flare": (None, "True: an infrared flare (both W1 and W2 at the flare significance after a baseline)"),
+    "flare_start_mjd": ("d", "MJD of the flare's first excess visit"),
+    "start_mjd": ("d", "MJD of the first excess visit"),
+    "flare_peak_mjd": ("d", "MJD of the W1 visit of largest excess"),
+    "peak_mjd": ("d", "MJD of the W1 visit of largest excess"),
+    "end_mjd": ("d", "MJD of the last visit of the excess region"),
+    "rise_days": ("d", "W1 e-folding rise time (T2DustEchoEval's formula, on flux)"),
+    "fade_days": ("d", "W1 e-folding fade time after the peak"),
+    "delay_days": ("d", "flare start minus the event date t0"),
+    "light_travel_pc": ("pc", "c times the delay (rest frame when the redshift is known)"),
+    "peak_excess_w1_mjy": ("mJy", "W1 largest visit excess over the baseline"),
+    "peak_excess_w2_mjy": ("mJy", "W2 largest visit excess over the baseline"),
+    "peak_significance_w1": (None, "W1 largest excess over its error"),
+    "peak_significance_w2": (None, "W2 largest excess over its error"),
+    "t_dust_k_at_peak": ("K", "dust blackbody temperature at the dust visit nearest the peak"),
+    "t_dust_frame": (None, "rest (a redshift known: (1+z) T_obs) or observed"),
+    "energy_erg": ("erg", "energy radiated over the flare's dust visits, rest frame"),
+    "excess_w1_mjy": ("mJy", "W1 visit flux minus the baseline"), "excess_w1_err_mjy": ("mJy", "its 1-sigma error"),
+    "excess_w2_mjy": ("mJy", "W2 visit flux minus the baseline"), "excess_w2_err_mjy": ("mJy", "its 1-sigma error"),
+    "t_obs_k": ("K", "observed-frame blackbody temperature of the W1/W2 excess (WISE colour corrections)"),
+    "t_obs_err_k": ("K", "half the 16-84 percentile range of the resampled temperatures"),
+    "t_rest_k": ("K", "rest-frame temperature (1+z) t_obs_k"), "t_rest_err_k": ("K", "its spread"),
+    "radius_pc": ("pc", "blackbody radius from the W2 excess at the angular-diameter distance (Planck18)"),
+    "radius_err_pc": ("pc", "its spread"), "log_lum_erg_s": (None, "log10 of 4 pi R^2 sigma T_rest^4 in erg/s"),
+    "log_lum_err_erg_s": (None, "its spread (dex)"), "redshift": (None, "the redshift used"),
+}
 for _b in "12":  # the variability statistics per band (science/variability.py, BandStats)
     _w = f"w{_b}"
     COLUMNS |= {f"n_visits_{_w}": (None, f"W{_b} visits"), f"{_w}_n_visits": (None, f"W{_b} visits"),

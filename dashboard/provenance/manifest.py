@@ -24,6 +24,7 @@ from dashboard.science.analysis import AnalysisParams, View
 from dashboard.science.apertures import AUTO_RULE, RESOLVED_LIGHTCURVE_NOTE, STANDARD_APERTURE_ARCSEC
 from dashboard.science.apertures import REFERENCES as PHOT_REFERENCES
 from dashboard.science.colours import manifest_entry as colour_classes_entry
+from dashboard.science.flares import manifest_entry as flare_entry
 from dashboard.science.photometry import BANDS, SATURATED_FRACTION, SATURATION_ONSET_MAG, ZP_SOURCE
 from dashboard.science.quality import EPOCH_CUTS, SATURATION_CUT, saturation_keeps
 
@@ -133,6 +134,7 @@ def manifest(view: View, settings: Settings, files: dict[str, bytes]) -> dict:
         "periodogram": _periodogram_entry(view),
         "colour_magnitude": view.colour_track.summary() if view.colour_track else None,
         "colour_classes": colour_classes_entry(view.colours),
+        **({"flare": flare_entry(view.flare)} if view.flare is not None else {}),
         "target": asdict(view.target),
         "query": {"radius_arcsec": obs.cone.radius_arcsec, "ra": obs.cone.ra, "dec": obs.cone.dec, "frame": "ICRS"},
         "match": {

@@ -30,6 +30,7 @@ from dashboard.core.model import Cone, Footprint, Observations, Provenance, Serv
 from dashboard.provenance.bundle import data_files
 from dashboard.science.analysis import AnalysisParams, analyze
 from dashboard.science.colours import CLASS_COLUMN, CRITERIA
+from dashboard.science.flares import FlareParams
 from dashboard.science.motion import Motion
 from dashboard.science.photometry import SedOptions
 from dashboard.science.quality import CatalogCuts, EpochCuts
@@ -49,7 +50,16 @@ def params_from_manifest(entry: dict[str, Any], motion: dict[str, Any] | None = 
         # a manifest from before the photometry choice (0.9) read every band's profile fit
         binning=Binning(**entry["binning"]), sed_options=SedOptions(**{"phot": "profile", **entry["sed_options"]}),
         periodogram=bool(entry.get("periodogram", False)),
+        flare=flare_params(entry.get("flare")),
     )
+
+
+def flare_params(entry: dict[str, Any] | None) -> FlareParams | None:
+    """The flare search's parameters as the manifest's ``params`` recorded them (None: not asked)."""
+    if not entry:
+        return None
+    window = entry.get("baseline_window")
+    return FlareParams(**{**entry, "baseline_window": tuple(window) if window else None})
 
 
 @functools.lru_cache(maxsize=8)

@@ -18,6 +18,8 @@ from dashboard.science.apertures import is_resolved
 from dashboard.science.colour_track import ColourTrack, colour_track
 from dashboard.science.colours import CLASS_COLUMN, Verdict, classify, with_colour_classes
 from dashboard.science.deeper import DeeperMatch, catwise_rows, unwise_rows
+from dashboard.science.flares import FlareAnalysis, FlareParams
+from dashboard.science.flares import analyse as analyse_flare
 from dashboard.science.lightcurve import LightCurve, build_lightcurve
 from dashboard.science.motion import Motion, MotionUse, moving_counterpart
 from dashboard.science.periodogram import Periodogram, periodogram
@@ -45,6 +47,8 @@ class AnalysisParams:
     binning: Binning = Binning()
     sed_options: SedOptions = SedOptions()
     periodogram: bool = False  # Lomb-Scargle per band (periodogram.py); off by default: it costs ~0.2 s a band
+    #: the flare and dust-echo search (flares.py) and its choices; None: not asked for (off by default)
+    flare: FlareParams | None = None
     #: Gaia DR3 astrometry of the sources in the cone (from the sky context, or the manifest when
     #: replayed): the selected source's counterpart, if it moves, is matched epoch by epoch.
     counterparts: tuple[Motion, ...] = ()
@@ -84,6 +88,8 @@ class View:
     deeper: list[DeeperMatch] = field(default_factory=list)
     #: the selected source's verdict per colour criterion (``colours.classify``)
     colours: list[Verdict] | None = None
+    #: the flare and dust-echo search, when asked for (``params.flare``)
+    flare: FlareAnalysis | None = None
 
 
 @dataclass
@@ -187,6 +193,7 @@ def assemble(target: Target, observations: Observations, params: AnalysisParams,
                 periodograms=periodograms or {}, periodogram_failure=periodogram_failure,
                 colour_track=colour_track(lightcurve.colour(), lightcurve.visits), motion=motion,
                 resolved=catalog.resolved, deeper=catalog.deeper, colours=catalog.colours,
+                flare=analyse_flare(lightcurve.visits, params.binning.enabled, params.flare) if params.flare else None,
                 rejects=sources_table(observations.rows(PSR.name), target) if PSR.name in observations.results
                 else None)
 

@@ -14,6 +14,7 @@ from urllib.parse import parse_qs, urlencode
 
 from dashboard.core.targets import TargetError
 from dashboard.science.analysis import AnalysisParams
+from dashboard.science.flares import FlareParams
 from dashboard.science.photometry import SedOptions
 from dashboard.science.quality import CatalogCuts, EpochCuts
 from dashboard.science.stacking import Binning
@@ -63,6 +64,9 @@ class ViewState:
     y_range: tuple[float, float] | None = _default("y_range")
     event_mjd: float | None = _default("event_mjd")
     time_axis: str = _default("time_axis")
+    flare_search: bool = _default("flare_search")
+    redshift: float | None = _default("redshift")
+    baseline_window: tuple[float, float] | None = _default("baseline_window")
     notices: tuple[str, ...] = field(default=(), compare=False)
 
     @property
@@ -161,6 +165,8 @@ def to_params(state: ViewState) -> AnalysisParams:
                         outlier_threshold=state.outlier_threshold, outlier_quantile=state.outlier_quantile),
         sed_options=SedOptions(alpha=state.colour_alpha, w4_red_correction=state.w4_red, phot=state.phot),
         periodogram=state.periodogram or state.fold_period == "best",
+        flare=FlareParams(baseline_window=state.baseline_window, redshift=state.redshift,
+                          event_mjd=state.event_mjd) if state.flare_search else None,
     )
 
 

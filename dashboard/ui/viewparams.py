@@ -146,6 +146,16 @@ VIEW_PARAMETERS: tuple[ViewParameter, ...] = (
                   "`tax=t0`.", ("light curve",)),
     ViewParameter("time_axis", "tax", Choice(("mjd", "date", "t0"), "tax is mjd, date or t0 (needs t0)"), "mjd",
                   "The light curve's time axis: MJD, calendar date, or days since `t0`.", ("light curve",)),
+    ViewParameter("flare_search", "flare", Flag(), False, "Search the visits for an infrared flare and measure the "
+                  "dust per visit (timewise's method; the docs' science page).",
+                  ("flare & dust", "flare.csv", "dust.csv")),
+    ViewParameter("redshift", "z", Number(0.0, 7.0, "z is a redshift from {low:g} to {high:g}"), None,
+                  "The target's redshift: the dust's rest-frame temperature, radius and luminosity (Planck18).",
+                  ("flare & dust", "dust.csv")),
+    ViewParameter("baseline_window", "base", Span(40000.0, 80000.0, "base is two MJDs a,b with 40000 <= a < b <= "
+                                                  "80000 (the baseline's window)", ".9g"), None,
+                  "The flare search's baseline set by hand: the visits between two MJDs (at least two).",
+                  ("flare & dust", "flare.csv", "dust.csv")),
 )
 
 BY_KEY = {p.key: p for p in VIEW_PARAMETERS}
