@@ -231,7 +231,8 @@ def _sky_panel() -> html.Section:
 #: screen-reader user would otherwise Tab through every control before it.
 SKIP_LINKS = [("sources-panel", "sources"), ("sed-panel", "SED"), ("colours-panel", "colours"),
               ("lc-panel", "light curve"),
-              ("controls-panel", "quality cuts"), ("pg-panel", "periodogram"), ("sky-panel", "sky context"),
+              ("controls-panel", "quality cuts"), ("pg-panel", "periodogram"), ("flare-panel", "flare & dust"),
+              ("sky-panel", "sky context"),
               ("frames-panel", "visit images"), ("footer", "download")]
 #: The grids are one tab stop each (``ONE_TAB_STOP``: arrow keys move inside, Tab leaves):
 #: without it Tab walked every header and cell, ~50 presses from the table to the first cut.
@@ -240,6 +241,23 @@ SKIP_LINKS = [("sources-panel", "sources"), ("sed-panel", "SED"), ("colours-pane
 def _skip_links() -> html.Nav:
     return html.Nav(className="skip-links", **_aria("label", "skip to a panel"), children=[
         html.A(f"Skip to {name}", href=f"#{target}", className="skip-link") for target, name in SKIP_LINKS])
+
+
+def _flare_panel() -> html.Section:
+    """Flare & dust: the excess over the baseline with its blocks, the dust per visit, one sentence."""
+    return _panel("Flare & dust echo (visits)", [
+        html.P(id="flare-summary", className="muted"),
+        html.Div(id="flare-graphs", className="pg-graphs", style={"display": "none"}, children=[
+            dcc.Loading(dcc.Graph(id="flare-graph", figure=LOADING, config=GRAPH_CONFIG), type="circle"),
+            dcc.Loading(dcc.Graph(id="dust-graph", figure=LOADING, config=GRAPH_CONFIG), type="circle"),
+        ]),
+    ], extra=[html.Div(className="pg-controls", children=[
+        _named("flare search", dcc.Checklist(id="flare-toggle", value=[], options=[
+            {"label": "search for an infrared flare", "value": "on"}])),
+        html.Label("redshift z", htmlFor="redshift-input", className="muted"),
+        dcc.Input(id="redshift-input", type="number", min=0, max=7, step="any", debounce=True,
+                  className="small-input", placeholder="none"),
+    ])], panel_id="flare-panel")
 
 
 def _main(state: ViewState) -> html.Main:
@@ -280,10 +298,10 @@ def _main(state: ViewState) -> html.Main:
             _named("SED photometry", dcc.RadioItems(id="sed-phot", options=[
                 {"label": label, "value": mode} for mode, label in PHOT_CHOICES.items()], value="auto",
                 inline=True))], panel_id="sed-panel"),
-        _panel("Colours: AGN criteria", [
+        _panel("Colours: AGN criteria", [html.Div(className="cc-body", children=[
             dcc.Loading(dcc.Graph(id="cc-graph", figure=LOADING, config=GRAPH_CONFIG), type="circle"),
-            html.P(id="colour-verdicts", className="muted"),
-        ], panel_id="colours-panel"),
+            html.Div(id="colour-verdicts", className="colour-verdicts"),
+        ])], panel_id="colours-panel"),
         _panel(LIGHTCURVE_TITLE, [
             html.Div(id="lc-stats", className="muted"),
             dcc.Loading(dcc.Graph(id="lc-graph", figure=LOADING, config=GRAPH_CONFIG), type="circle"),
@@ -308,6 +326,7 @@ def _main(state: ViewState) -> html.Main:
                       className="small-input fold-input", autoComplete="off"),
             _named("band folded", dcc.RadioItems(id="fold-band", options=["W1", "W2"], value="W1", inline=True)),
         ])], panel_id="pg-panel"),
+        _flare_panel(),
         _sky_panel(),
         _frames_panel(),
     ])

@@ -16,7 +16,7 @@ from dashboard.core.releases import year_span
 from dashboard.core.tables import ADDED, EPOCH_TABLES, PSD, PSR, RECORDED_VARIANTS, sources_title, spec
 from dashboard.science.analysis import View
 from dashboard.science.apertures import summary
-from dashboard.science.colours import CLASS_COLUMN, CRITERIA
+from dashboard.science.colours import CLASS_COLUMN, CRITERIA, class_label
 from dashboard.science.photometry import is_saturated, is_upper_limit, saturation_reason
 
 STATUS_CLASS = {"live": "ok", "hit": "ok", "stale": "warn", "offline": "offline"}
@@ -205,15 +205,19 @@ def source_detail(rows: list[dict]) -> list:
             html.Ul([*bands, *[n for n in notes if n.children]], className="detail-list")]
 
 
-def colour_verdicts(view: View) -> str:
-    """One line: the selected source's answer to each colour criterion, with the reason of each
-    that is not a plain no (the table's hover holds every source's)."""
+def colour_verdicts(view: View) -> list:
+    """The selected source's answer to each colour criterion, with its reason and paper, as a
+    list (the source table's hover holds every source's)."""
     if not view.colours or view.selection is None:
-        return ""
+        return []
     by_column = {c.column: c for c in CRITERIA}
-    parts = [f"{by_column[v.criterion].label}: {v.answer}" + (f" ({v.reason})" if v.answer != "no" else "")
-             for v in view.colours]
-    return f"{view.selection.label}: " + "; ".join(parts) + ". Criteria and papers: docs, science choices."
+    items = [html.Li([html.Strong(f"{by_column[v.criterion].label}: {v.answer}"), f" — {v.reason}. ",
+                      html.Span(by_column[v.criterion].reference, className="muted")]) for v in view.colours]
+    label = class_label(view.colours)
+    return [html.H3(f"{view.selection.label}: {'no AGN criterion met' if label == '—' else label}"),
+            html.Ul(items, className="detail-list"),
+            html.P("yes/no: every value the measurement allows decides alike; undetermined: a limit or a missing band "
+                   "leaves it open; n/a: outside the criterion's range.", className="muted")]
 
 
 def photometry_note(view: View) -> str:

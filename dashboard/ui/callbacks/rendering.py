@@ -94,11 +94,12 @@ def placeholder(message: str, *, welcome: bool) -> dict:
     """Every panel in one state (loading, cancelled, failed, landing): nothing of a previous view
     stays on screen, and Download is off until there is a view."""
     fig = figures.message_figure(message)
-    return {"rows": [], "sed": fig, "colours": fig, "colour_verdicts": "", "lc": fig, "filters": [],
+    return {"rows": [], "sed": fig, "colours": fig, "colour_verdicts": [], "lc": fig, "filters": [],
             "progress": "" if welcome else message,
             "sources_message": "" if welcome else message, "selection": "", "detail": [], "fit": None,
             "download": None, "download_class": DOWNLOAD_OFF, "share": "", "configs": [no_update] * len(PLOTS),
             "timeseries": [fig, fig, fig], "pg_hint": "", "pg_style": {"display": "none"},
+            "flare": [fig, fig], "flare_summary": "", "flare_style": {"display": "none"},
             "welcome": {"display": "block" if welcome else "none"}, "stats": "", "status": [],
             "lc_title": panels.LIGHTCURVE_TITLE, "sources_title": panels.SOURCES_TITLE,
             "tab": "landing" if welcome else "view", "phot_note": "", "rejects": []}
@@ -148,6 +149,7 @@ def build_panels(observed: Any, state: ViewState, share_base: str, params: Analy
             "timeseries": [*_timeseries(shown, state), figures.colour_magnitude_figure(shown)],
             "pg_hint": (shown.periodogram_caution(state.fold_band) or "") if state.wants_timeseries else PG_HINT,
             "pg_style": {} if state.wants_timeseries else {"display": "none"},
+            **_flare_outputs(shown),
             "download": "/bundle.zip" + query, "download_class": DOWNLOAD_ON, "share": share_base + query,
             "welcome": {"display": "none"}, "stats": stats, "status": panels.status_lines(observations),
             "lc_title": panels.lightcurve_title(shown),
@@ -158,7 +160,7 @@ def build_panels(observed: Any, state: ViewState, share_base: str, params: Analy
 
 #: Each plot's graph id and the name its exported files carry (wise_<target>_<name>.png|svg).
 PLOTS = {"sed-graph": "sed", "cc-graph": "colour_colour", "lc-graph": "lightcurve", "pg-graph": "periodogram",
-         "fold-graph": "fold",
+         "fold-graph": "fold", "flare-graph": "flare_excess", "dust-graph": "dust",
          "cm-graph": "colour_magnitude"}
 
 
@@ -176,6 +178,8 @@ def panel_outputs(*, duplicate: bool) -> dict[str, Any]:
             "configs": [out(graph, "config") for graph in PLOTS],
             "timeseries": [out("pg-graph", "figure"), out("fold-graph", "figure"), out("cm-graph", "figure")],
             "pg_hint": out("pg-hint", "children"), "pg_style": out("pg-graphs", "style"),
+            "flare": [out("flare-graph", "figure"), out("dust-graph", "figure")],
+            "flare_summary": out("flare-summary", "children"), "flare_style": out("flare-graphs", "style"),
             "fit": out("sources", "columnSize"),
             "download": out("download", "href"), "download_class": out("download", "className"),
             "share": out("share-url", "value"), "welcome": out("welcome", "style"),
@@ -183,6 +187,19 @@ def panel_outputs(*, duplicate: bool) -> dict[str, Any]:
             "lc_title": out("lc-title", "children"), "sources_title": out("sources-title", "children"),
             "tab": out("view-tabs", "value"), "phot_note": out("sed-phot-note", "children"),
             "rejects": out("rejects", "children")}
+
+
+FLARE_HINT = ("Tick 'search for an infrared flare': a baseline per band (Bayesian blocks), each visit's excess, the "
+              "flare, and the dust's temperature per visit (with z: its radius and luminosity).")
+
+
+def _flare_outputs(shown: Any) -> dict:
+    """The Flare & dust panel: its two figures and one sentence, or the hint while not asked for."""
+    found = shown.flare
+    if found is None:
+        return {"flare": [no_update, no_update], "flare_summary": FLARE_HINT, "flare_style": {"display": "none"}}
+    return {"flare": [figures.excess_figure(found), figures.dust_figure(found)],
+            "flare_summary": figures.flare_sentence(found), "flare_style": {}}
 
 
 PG_HINT = "Tick 'Lomb–Scargle periodogram' or type a period to fold (days, or 'best')."

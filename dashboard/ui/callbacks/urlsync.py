@@ -49,6 +49,8 @@ CONTROLS: dict[str, tuple[Callable[[ViewState], Any], Callable[[Any], dict[str, 
     "outlier-threshold": (lambda s: s.outlier_threshold, lambda v: _number("othr", "outlier_threshold", v)),
     "outlier-quantile": (lambda s: s.outlier_quantile, lambda v: _number("oq", "outlier_quantile", v)),
     "pg-toggle": (lambda s: ["on"] if s.periodogram else [], lambda v: {"periodogram": bool(v)}),
+    "flare-toggle": (lambda s: ["on"] if s.flare_search else [], lambda v: {"flare_search": bool(v)}),
+    "redshift-input": (lambda s: s.redshift, lambda v: {"redshift": _redshift(v)}),
     "fold-input": (lambda s: "" if s.fold_period is None else (
                        s.fold_period if isinstance(s.fold_period, str) else f"{s.fold_period:g}"),
                    lambda v: {"fold_period": parse_fold(str(v or ""))}),
@@ -62,6 +64,16 @@ CONTROLS: dict[str, tuple[Callable[[ViewState], Any], Callable[[Any], dict[str, 
 def _visit(value: object) -> int | None:
     """A visit chosen in a dropdown: a number 0, 1, …, or none."""
     return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
+
+
+def _redshift(value: object) -> float | None:
+    """A redshift typed in its box: within the URL's bounds, else none (the box empty)."""
+    low, high, _ = BOUNDS["z"]
+    try:
+        z = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+    return z if low <= z <= high else None
 
 
 NEW_LOOKUP = ("go", "target-input", "radius-input")
