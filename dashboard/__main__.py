@@ -60,6 +60,9 @@ def _parser() -> argparse.ArgumentParser:
     batch.add_argument("--workers", type=int, default=None,
                        help="LocalCluster worker processes when no scheduler is given (default WISE_DASK_WORKERS)")
     batch.add_argument("--phot", choices=PHOT_MODES, default="auto", help="SED photometry per band (phot_w1..phot_w4)")
+    batch.add_argument("--flare", action="store_true",
+                       help="search each target's visits for an infrared flare (the summary's flare columns; a list's "
+                            "z column gives each target's redshift)")
     batch.add_argument("--offline", action="store_true",
                        help="answer from the offline archive only (targets not in it: failed, with the reason)")
     return parser

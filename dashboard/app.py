@@ -23,10 +23,10 @@ from dashboard.archive.service import store_reachable
 from dashboard.config import Settings
 from dashboard.core.errors import ServiceError, StoreUnavailable
 from dashboard.pipeline import view
-from dashboard.provenance.bundle import build_bundle, safe_name
+from dashboard.provenance.bundle import build_bundle
 from dashboard.ui import callbacks
 from dashboard.ui.layout import make_layout
-from dashboard.ui.urlstate import page_view
+from dashboard.ui.urlstate import bundle_filename, page_view
 from dashboard.vo_routes import exact_view, text
 from dashboard.web.batches import Batches, start_clean_up
 from dashboard.web.jobs import ThreadJobManager
@@ -247,7 +247,8 @@ def _routes(server: Flask, settings: Settings, manager: object) -> None:
         data = bundles.get(exact.key(),  # built once
                            lambda: build_bundle(view(exact.observed, exact.params), settings, sky, page,
                                                 exact.evidence(settings)))
-        headers = {"Content-Disposition": f'attachment; filename="wise_{safe_name(exact.observed.target.label())}.zip"',
+        name = bundle_filename(exact.state, exact.observed.target.label())
+        headers = {"Content-Disposition": f'attachment; filename="{name}"',
                    "X-WISE-Cache": obs.cache_states()}
         failures = "; ".join(f"{t}={e.kind}" for t, e in obs.failures.items())
         if failures:

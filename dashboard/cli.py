@@ -196,7 +196,7 @@ def batch_command(settings: Settings, args: argparse.Namespace) -> int:
                           "writes summary.parquet/.csv and visits.parquet")
     for bad in targets.bad:
         print(f"line {bad.line}: {bad.reason}", file=sys.stderr)
-    params = AnalysisParams(sed_options=SedOptions(phot=args.phot))
+    params = AnalysisParams(sed_options=SedOptions(phot=args.phot), flare=FlareParams() if args.flare else None)
     if args.service == "parquet":
         table = _survey(settings, args, targets, params)
     else:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import hashlib
 import io
 import json
 import zipfile
@@ -11,6 +12,7 @@ from dataclasses import replace
 import pytest
 
 from dashboard.app import create_app
+from dashboard.ui.urlstate import parse_query, to_query
 
 
 @pytest.fixture
@@ -27,7 +29,12 @@ def test_healthz_does_not_touch_irsa(client, tap):
 def test_bundle_route_serves_the_view_of_its_query_string(client):
     reply = client.get("/bundle.zip?target=AT2019dsg&r=10&cuts=nb,na&ph=AB")
     assert reply.status_code == 200 and reply.mimetype == "application/zip"
-    assert 'filename="wise_AT2019dsg.zip"' in reply.headers["Content-Disposition"]
+    # named after the view: target, radius, and 8 hex digits of the sha256 of its canonical query
+    canonical = to_query(parse_query("target=AT2019dsg&r=10&cuts=nb,na&ph=AB"))
+    digest = hashlib.sha256(canonical.encode()).hexdigest()[:8]
+    assert f'filename="wise_AT2019dsg_r10_{digest}.zip"' in reply.headers["Content-Disposition"]
+    other = client.get("/bundle.zip?target=AT2019dsg&r=10&cuts=nb&ph=AB")
+    assert other.headers["Content-Disposition"] != reply.headers["Content-Disposition"]  # another view, another name
     manifest = json.loads(zipfile.ZipFile(io.BytesIO(reply.data)).read("manifest.json"))
     assert manifest["catalog_cuts"]["ph_qual"] == "AB"
     enabled = {c["token"]: c["enabled"] for c in manifest["epoch_cuts"]}

@@ -14,7 +14,7 @@ made per target on the page (a source clicked, Gaia counterparts) are not part o
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 
 import numpy as np
 import pandas as pd
@@ -25,6 +25,8 @@ from dashboard.core.errors import WiseError
 from dashboard.core.tables import EPOCH_TABLES, PSD
 from dashboard.science.analysis import AnalysisParams
 from dashboard.science.colours import CLASS_COLUMN, CRITERIA, class_label, classify
+from dashboard.science.flares import analyse as analyse_flare
+from dashboard.science.flares import flare_row
 from dashboard.science.lightcurve import VISIT_COLUMNS, bin_visits, epochs_from_table, visit_colours
 from dashboard.science.photometry import BANDS as BANDS_W
 from dashboard.science.photometry import photometry_kinds
@@ -34,12 +36,19 @@ from dashboard.science.stacking import group_median
 from dashboard.science.variability import BANDS, BandStats, variability_of_objects
 
 STATISTICS = [f.name for f in fields(BandStats)]
+#: The flare search's columns of the summary (``flares.flare_row``'s name -> the summary's), filled
+#: when the batch asks for the search (``AnalysisParams.flare``): one definition with ``flare.csv``.
+FLARE_SUMMARY = {"flare": "flare", "start_mjd": "flare_start_mjd", "peak_mjd": "flare_peak_mjd",
+                 "peak_excess_w1_mjy": "peak_excess_w1_mjy", "peak_excess_w2_mjy": "peak_excess_w2_mjy",
+                 "peak_significance_w1": "peak_significance_w1", "peak_significance_w2": "peak_significance_w2",
+                 "t_dust_k_at_peak": "t_dust_k_at_peak", "t_dust_frame": "t_dust_frame"}
 COLUMNS = (["line", "id", "input", "ra", "dec", "designation", "separation_arcsec"]
            + [f"w{b}mpro" for b in range(1, 5)] + [f"w{b}sigmpro" for b in range(1, 5)]
            + ["ph_qual", "ext_flg"] + [f"phot_w{b}" for b in range(1, 5)] + [f"sat_w{b}" for b in range(1, 5)]
            + [c.column for c in CRITERIA] + [CLASS_COLUMN]
            + ["n_epochs_passed", "n_epochs_rejected", "n_visits_w1", "n_visits_w2"]
-           + [f"{band}_{name}" for band in ("w1", "w2") for name in STATISTICS] + ["w1_w2_median", "status", "reason"])
+           + [f"{band}_{name}" for band in ("w1", "w2") for name in STATISTICS] + ["w1_w2_median"]
+           + ["redshift", *FLARE_SUMMARY.values(), "status", "reason"])
 #: ``visits.parquet`` of a survey-scale batch: the columns of ``lightcurve_visits.csv`` and the target's line and id.
 VISITS = ["line", "id", *VISIT_COLUMNS]
 PHOTOMETRY = (["designation"] + [f"w{b}mpro" for b in range(1, 5)] + [f"w{b}sigmpro" for b in range(1, 5)]
@@ -107,12 +116,38 @@ def analyze_chunk(chunk: list[BatchTarget], replies: dict[str, TapReply | WiseEr
             out.loc[uid, "reason"] = reason
     for uid, reason in (unanswered or {}).items():
         out.loc[uid, ["status", "reason"]] = ["failed", reason]
+    out["redshift"] = [t.redshift for t in chunk]
     if visits is None:
         return ChunkAnalysis(out, pd.DataFrame(columns=VISITS))
+    if params.flare is not None:
+        flare_columns(out, visits, chunk, params)
     obj = visits.pop("object").to_numpy(np.int64)
     visits.insert(0, "id", out["id"].to_numpy(object)[obj])
     visits.insert(0, "line", out["line"].to_numpy(np.int64)[obj])
     return ChunkAnalysis(out, visits.reset_index(drop=True))
+
+
+def target_params(params: AnalysisParams, item: BatchTarget) -> AnalysisParams:
+    """A target's own parameters: the batch's, with its list's redshift for the flare search."""
+    if params.flare is None or item.redshift is None:
+        return params
+    return replace(params, flare=replace(params.flare, redshift=item.redshift))
+
+
+def flare_columns(out: pd.DataFrame, visits: pd.DataFrame, chunk: list[BatchTarget], params: AnalysisParams) -> None:
+    """Each target's flare search on its own visits (its list's ``z`` as the redshift), as the
+    single view's ``flare.csv`` says it, into the summary's ``FLARE_SUMMARY`` columns."""
+    if params.flare is None:
+        return
+    by_object = dict(iter(visits.groupby("object", sort=True)))
+    for uid, item in enumerate(chunk):
+        own, flare = by_object.get(uid), target_params(params, item).flare
+        if own is None or flare is None:
+            continue
+        found = analyse_flare(own.drop(columns="object"), params.binning.enabled, flare)
+        row = flare_row(found)
+        for name, column in FLARE_SUMMARY.items():
+            out.at[uid, column] = row[name]  # type: ignore[assignment]
 
 
 @dataclass

@@ -36,7 +36,7 @@ from dashboard.archive.service import shared_store
 from dashboard.archive.tap import IrsaTapClient, TapReply
 from dashboard.archive.threads import each_at_once
 from dashboard.archive.votable import frame_to_votable, votable_rows
-from dashboard.batch.analysis import analyze_chunk
+from dashboard.batch.analysis import analyze_chunk, target_params
 from dashboard.batch.targets import BatchTarget
 from dashboard.batch.upload import UploadJobs, upload_votable
 from dashboard.batch.views import Made, chunk_views, rows_between
@@ -296,14 +296,16 @@ class ChunkData:
     def view(self, uid: int, queries: dict[str, str], service_url: str) -> View:
         """The single view of the chunk's target ``uid``: its own rows of each table (split off by
         upload_id), analysed by ``analyze`` as the page would."""
-        return analyze(self.targets[uid].target, self.observations(uid, queries, service_url), self.params)
+        return analyze(self.targets[uid].target, self.observations(uid, queries, service_url),
+                       target_params(self.params, self.targets[uid]))
 
     def views(self, queries: dict[str, str], service_url: str) -> Iterator[Made]:
         """The single view of every target of the chunk, in order, made at once (``views.py``):
         what ``view`` gives each, for the bundle's folders."""
         return chunk_views([item.target for item in self.targets],
                            lambda uid: self.observations(uid, queries, service_url),
-                           {t: r.rows for t, r in self.replies.items() if isinstance(r, TapReply)}, self.params)
+                           {t: r.rows for t, r in self.replies.items() if isinstance(r, TapReply)}, self.params,
+                           [target_params(self.params, item) for item in self.targets])
 
     def observations(self, uid: int, queries: dict[str, str], service_url: str) -> Observations:
         """Target ``uid``'s own rows of each table, as a single view's observations of its cone."""

@@ -1,7 +1,8 @@
 """A list of targets in: one target per line, in any form the target box accepts.
 
 Forms: pasted text (one target per line; blank lines and ``#`` comments skipped); CSV or ECSV
-with a ``target`` column and optional ``id`` and ``radius`` (arcsec) columns. A CSV is
+with a ``target`` column and optional ``id``, ``radius`` (arcsec) and ``z`` (the redshift the flare
+search's dust uses) columns. A CSV is
 recognised by a first line naming a ``target`` column (a plain line "314.26, 14.20" is a
 target, not a header). Every line is checked first; bad ones are kept with their line number and
 reason and the rest proceed. Names are resolved a few at once, at most ``max_names`` per list:
@@ -11,6 +12,7 @@ beyond that, the list must give coordinates.
 from __future__ import annotations
 
 import csv
+import math
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -31,6 +33,7 @@ class BatchTarget:
     id: str
     target: Target
     radius_arcsec: float
+    redshift: float | None = None
 
     @property
     def input(self) -> str:
@@ -65,6 +68,24 @@ class _Line:
     text: str
     id: str
     radius: object
+    z: object = None
+
+
+#: Redshifts a list may give (the URL's ``z``).
+Z_RANGE = (0.0, 7.0)
+
+
+def _redshift(value: object) -> float | None:
+    """A list's ``z`` cell: empty, or a redshift within ``Z_RANGE``."""
+    if value is None or str(value).strip() in ("", "--"):
+        return None
+    try:
+        z = float(str(value))
+    except ValueError:
+        z = math.nan
+    if not (Z_RANGE[0] <= z <= Z_RANGE[1]):
+        raise TargetError(f"z {str(value)[:20]!r} is not a redshift from {Z_RANGE[0]:g} to {Z_RANGE[1]:g}")
+    return z
 
 
 def _lines(text: str) -> list[_Line]:
@@ -86,7 +107,8 @@ def _csv(rows: list[str], header: list[str]) -> list[_Line]:
         if not any(v.strip() for v in values) or values[0].lstrip().startswith("#"):
             continue
         record = dict(zip(header, (v.strip() for v in values), strict=False))
-        out.append(_Line(offset, record.get("target", ""), record.get("id") or str(offset), record.get("radius")))
+        out.append(_Line(offset, record.get("target", ""), record.get("id") or str(offset), record.get("radius"),
+                         record.get("z")))
     return out
 
 
@@ -102,7 +124,8 @@ def _ecsv(text: str) -> list[_Line]:
         raise TargetError("The ECSV file has no 'target' column.")
     first = next(i for i, r in enumerate(text.splitlines(), 1) if not r.startswith("#"))  # the header line
     return [_Line(first + i + 1, str(row["target"]), str(row["id"]) if "id" in table.colnames else str(first + i + 1),
-                  row["radius"] if "radius" in table.colnames else None) for i, row in enumerate(table)]
+                  row["radius"] if "radius" in table.colnames else None, row["z"] if "z" in table.colnames else None)
+            for i, row in enumerate(table)]
 
 
 def count_lines(text: str) -> int:
@@ -125,7 +148,8 @@ def read_list(text: str, *, default_radius: float, max_radius: float, aliases: M
         try:
             radius = default_radius if item.radius in (None, "") else parse_radius(item.radius, max_radius)
             parsed[item.line] = BatchTarget(item.line, ident, parse_target(item.text, aliases=aliases,
-                                                                            resolver=_defer), radius)
+                                                                            resolver=_defer), radius,
+                                            _redshift(item.z))
         except _Deferred:
             names.append((item, radius, ident))
         except TargetError as exc:
@@ -142,7 +166,8 @@ def read_list(text: str, *, default_radius: float, max_radius: float, aliases: M
     def resolve(entry: tuple[_Line, float, str]) -> BatchTarget | BadLine:
         item, radius, ident = entry
         try:
-            return BatchTarget(item.line, ident, parse_target(item.text, aliases=aliases, resolver=resolver), radius)
+            return BatchTarget(item.line, ident, parse_target(item.text, aliases=aliases, resolver=resolver), radius,
+                               _redshift(item.z))
         except TargetError as exc:
             return BadLine(item.line, item.text, str(exc), ident)
 

@@ -40,17 +40,19 @@ Made = tuple[View, dict[str, tuple[bytes, bytes]]]
 
 
 def chunk_views(targets: list[Target], observations: Callable[[int], Observations], replies: dict[str, pd.DataFrame],
-                params: AnalysisParams) -> Iterator[Made]:
+                params: AnalysisParams, own_params: list[AnalysisParams] | None = None) -> Iterator[Made]:
     """The view of each target of a chunk, in order, each with its sources and light-curve tables
     already written from the chunk's frames (``bundle.table_parts``; none for a light curve
     without epochs). ``observations(uid)``: target ``uid``'s own rows; ``replies``: the rows of
     each table that answered the chunk, every target's tagged by ``upload_id`` (its place in
     ``targets``). Each view is made when asked for and dropped: a chunk's 500 views (or their
-    observations and catalog halves) held at once cost ~1 s of garbage collection."""
+    observations and catalog halves) held at once cost ~1 s of garbage collection. ``own_params``:
+    each target's own (the batch's, with its list's redshift for the flare search)."""
     n = len(targets)
+    mine = own_params or [params] * n
     if not _by_chunk(params):
         for uid, target in enumerate(targets):
-            yield analyze(target, observations(uid), params), {}
+            yield analyze(target, observations(uid), mine[uid]), {}
         return
     psd = replies.get(PSD.name, pd.DataFrame())
     at = np.array([[t.ra, t.dec] for t in targets], float).reshape(n, 2)
@@ -70,19 +72,19 @@ def chunk_views(targets: list[Target], observations: Callable[[int], Observation
     for uid, target in enumerate(targets):
         own = observations(uid)
         table = sources.table(uid) if PSD.name in own.results else None
-        catalog = catalog_part(target, own, params, table)
+        catalog = catalog_part(target, own, mine[uid], table)
         sel = catalog.selection
         same = (sel is None and not found[uid]) or (sel is not None and found[uid] and (sel.ra, sel.dec, sel.cntr) == (
             ra[uid], dec[uid], int(cntr[uid]) if known[uid] else None))
         if not same or any(r.provenance.server_side_filter is not None for r in own.results.values()):
-            yield analyze(target, own, params), {}
+            yield analyze(target, own, mine[uid]), {}
             continue
         curve = curves.curve(uid)
         tables = [s.name for s in EPOCH_TABLES if s.name in own.results and s.name in epochs.reports]
         filters = [report for t in tables for report in epochs.reports[t][uid]]
         filters += saturation_reports(curve.epochs, {t: own.results[t].provenance.table for t in tables}, params)
         written = curves.written[uid] | ({"sources": sources.written[uid]} if table is not None else {})
-        yield assemble(target, own, params, catalog, curve, filters,
+        yield assemble(target, own, mine[uid], catalog, curve, filters,
                        {t: epochs.match_counts[t][uid] for t in tables}), written
 
 

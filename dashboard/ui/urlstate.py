@@ -8,11 +8,13 @@ service layer's ``AnalysisParams``; the bundle route reads the same query string
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 from urllib.parse import parse_qs, urlencode
 
 from dashboard.core.targets import TargetError
+from dashboard.provenance.bundle import safe_name
 from dashboard.science.analysis import AnalysisParams
 from dashboard.science.flares import FlareParams
 from dashboard.science.photometry import SedOptions
@@ -21,8 +23,8 @@ from dashboard.science.stacking import Binning
 from dashboard.ui.paramkinds import ParseContext, Refused, Unchanged
 from dashboard.ui.viewparams import BOUNDS, BY_KEY, BY_NAME, FOLD_WHY, VIEW_PARAMETERS, parse_fold
 
-__all__ = ["BOUNDS", "ViewState", "fold_refusal", "from_store", "page_view", "parse_exact", "parse_fold",
-           "parse_query", "to_params", "to_query"]
+__all__ = ["BOUNDS", "ViewState", "bundle_filename", "fold_refusal", "from_store", "page_view", "parse_exact",
+           "parse_fold", "parse_query", "to_params", "to_query"]
 
 
 def _default(name: str) -> Any:
@@ -141,6 +143,13 @@ def to_query(state: ViewState) -> str:
     """The canonical query string of a state: the first links' parameters always (so a link never
     drifts), every other one only when it is not at its default."""
     return "?" + urlencode(_written(state))
+
+
+def bundle_filename(state: ViewState, label: str) -> str:
+    """A view's download name: the target (``label``, made safe), the radius, and the first 8 hex
+    digits of the sha256 of its canonical query, so two views of one target never share a name."""
+    digest = hashlib.sha256(to_query(state).encode()).hexdigest()[:8]
+    return f"wise_{safe_name(label)}_r{state.radius:g}_{digest}.zip"
 
 
 def page_view(state: ViewState) -> dict[str, Any]:
