@@ -153,6 +153,27 @@ def test_every_summary_value_equals_the_single_view_of_its_target(batch_settings
                                   rtol=1e-12)
 
 
+def test_the_flare_columns_equal_each_targets_own_flare_search(batch_settings, tap):
+    """``batch --flare`` with a list's z column: each summary row's flare columns are what the
+    single view's flare.csv says with that target's redshift (real rows: AT2019dsg's echo, a
+    timewise host, a Cohen standard); a bad z is a bad line that says what is accepted."""
+    from dashboard.batch.analysis import FLARE_SUMMARY
+    from dashboard.science.flares import FlareParams, flare_row
+
+    text = "target,z\nAT2019dsg,0.0512\nAT2018lhv,\nHD 73108,\nAT2016eix,seven\n"
+    targets = service.read(text, replace(batch_settings, default_radius_arcsec=4.0))
+    assert [b.line for b in targets.bad] == [5] and "not a redshift from 0 to 7" in targets.bad[0].reason
+    params = AnalysisParams(flare=FlareParams())
+    table = service.run(targets, batch_settings, params=params).table.set_index("line")
+    assert table.loc[2, "flare"] and table.loc[2, "redshift"] == 0.0512 and table.loc[2, "t_dust_frame"] == "rest"
+    for item in targets.targets:
+        own = AnalysisParams(flare=FlareParams(redshift=item.redshift))
+        row = flare_row(view(observe(item.input, item.radius_arcsec, batch_settings), own).flare)
+        for name, column in FLARE_SUMMARY.items():
+            got, expected = table.loc[item.line, column], row[name]
+            assert (pd.isna(got) and pd.isna(expected)) or got == expected, (item.input, column, got, expected)
+
+
 def test_one_query_per_table_per_chunk_and_every_job_deleted(batch_settings, tap):
     targets = service.read(LIST, batch_settings)  # 5 targets, chunks of 2: 3 chunks
     service.run(targets, batch_settings)

@@ -116,11 +116,11 @@ def analyze_chunk(chunk: list[BatchTarget], replies: dict[str, TapReply | WiseEr
             out.loc[uid, "reason"] = reason
     for uid, reason in (unanswered or {}).items():
         out.loc[uid, ["status", "reason"]] = ["failed", reason]
-    out["redshift"] = [t.redshift for t in chunk]
-    if visits is None:
-        return ChunkAnalysis(out, pd.DataFrame(columns=VISITS))
+    out["redshift"] = np.array([np.nan if t.redshift is None else t.redshift for t in chunk], float)
     if params.flare is not None:
         flare_columns(out, visits, chunk, params)
+    if visits is None:
+        return ChunkAnalysis(out, pd.DataFrame(columns=VISITS))
     obj = visits.pop("object").to_numpy(np.int64)
     visits.insert(0, "id", out["id"].to_numpy(object)[obj])
     visits.insert(0, "line", out["line"].to_numpy(np.int64)[obj])
@@ -134,17 +134,20 @@ def target_params(params: AnalysisParams, item: BatchTarget) -> AnalysisParams:
     return replace(params, flare=replace(params.flare, redshift=item.redshift))
 
 
-def flare_columns(out: pd.DataFrame, visits: pd.DataFrame, chunk: list[BatchTarget], params: AnalysisParams) -> None:
+def flare_columns(out: pd.DataFrame, visits: pd.DataFrame | None, chunk: list[BatchTarget],
+                  params: AnalysisParams) -> None:
     """Each target's flare search on its own visits (its list's ``z`` as the redshift), as the
-    single view's ``flare.csv`` says it, into the summary's ``FLARE_SUMMARY`` columns."""
-    if params.flare is None:
-        return
-    by_object = dict(iter(visits.groupby("object", sort=True)))
+    single view's ``flare.csv`` says it, into the summary's ``FLARE_SUMMARY`` columns (a target
+    without visits gets the search's answer for none, as its single view does)."""
+    none = pd.DataFrame({c: pd.Series(dtype=float if c in ("mjd", "flux_jy", "flux_err_jy") else object)
+                         for c in VISIT_COLUMNS})
+    by_object = dict(iter(visits.groupby("object", sort=True))) if visits is not None else {}
     for uid, item in enumerate(chunk):
         own, flare = by_object.get(uid), target_params(params, item).flare
-        if own is None or flare is None:
+        if flare is None:
             continue
-        found = analyse_flare(own.drop(columns="object"), params.binning.enabled, flare)
+        own = own.drop(columns="object") if own is not None else none
+        found = analyse_flare(own, params.binning.enabled, flare)
         row = flare_row(found)
         for name, column in FLARE_SUMMARY.items():
             out.at[uid, column] = row[name]  # type: ignore[assignment]
