@@ -47,7 +47,7 @@ def test_the_state_has_one_field_per_parameter_in_the_table_order_with_its_defau
 def test_every_value_written_reads_back(parameter):
     """The canonical text of each default (and of a set value) is read as the same value."""
     samples = {"t0": 58603.1, "tax": "date", "fold": "best", "flare": True, "z": 0.0512,
-               "base": (56000.0, 58400.0), "visit": 3, "ref": 1, "xr": (56000.0, 59000.0),
+               "base": (56000.0, 58400.0), "fit": ("W1", "W2", "W3"), "visit": 3, "ref": 1, "xr": (56000.0, 59000.0),
                "yr": (14.0, 15.0), "add": ("psr",), "alpha": 2, "src": "J205702.96+141216.2"}
     for value in (parameter.default, samples.get(parameter.key)):
         if value is None or value in ("", ()):

@@ -134,6 +134,7 @@ def manifest(view: View, settings: Settings, files: dict[str, bytes]) -> dict:
         "periodogram": _periodogram_entry(view),
         "colour_magnitude": view.colour_track.summary() if view.colour_track else None,
         "colour_classes": colour_classes_entry(view.colours),
+        "sed_shape": view.sed_shape().manifest_entry(),
         **({"flare": flare_entry(view.flare)} if view.flare is not None else {}),
         "target": asdict(view.target),
         "query": {"radius_arcsec": obs.cone.radius_arcsec, "ra": obs.cone.ra, "dec": obs.cone.dec, "frame": "ICRS"},

@@ -51,6 +51,7 @@ def params_from_manifest(entry: dict[str, Any], motion: dict[str, Any] | None = 
         binning=Binning(**entry["binning"]), sed_options=SedOptions(**{"phot": "profile", **entry["sed_options"]}),
         periodogram=bool(entry.get("periodogram", False)),
         flare=flare_params(entry.get("flare")),
+        fit_bands=tuple(entry["fit_bands"]) if entry.get("fit_bands") else None,
     )
 
 

@@ -32,6 +32,7 @@ from dashboard.science.quality import (
     catalog_band_reasons,
     saturation_keeps,
 )
+from dashboard.science.sed_fit import SedShape, sed_shape
 from dashboard.science.select import Selection, match_epochs, selected_row, sources_table
 from dashboard.science.stacking import Binning
 
@@ -49,6 +50,8 @@ class AnalysisParams:
     periodogram: bool = False  # Lomb-Scargle per band (periodogram.py); off by default: it costs ~0.2 s a band
     #: the flare and dust-echo search (flares.py) and its choices; None: not asked for (off by default)
     flare: FlareParams | None = None
+    #: the SED bands the blackbody is fitted to (``sed_fit.py``); None: every detection
+    fit_bands: tuple[str, ...] | None = None
     #: Gaia DR3 astrometry of the sources in the cone (from the sky context, or the manifest when
     #: replayed): the selected source's counterpart, if it moves, is matched epoch by epoch.
     counterparts: tuple[Motion, ...] = ()
@@ -90,6 +93,10 @@ class View:
     colours: list[Verdict] | None = None
     #: the flare and dust-echo search, when asked for (``params.flare``)
     flare: FlareAnalysis | None = None
+
+    def sed_shape(self) -> SedShape:
+        """The SED's spectral index (both ranges) and blackbody fit (``sed_fit.py``)."""
+        return sed_shape(self.sed, self.params.fit_bands)
 
 
 @dataclass

@@ -13,7 +13,8 @@ young stars, not galaxies).
 **Blackbody fit**: F_ν(quoted) = Ω B_ν(ν*, T) f_c(T) at each band's isophotal frequency ν*,
 with the WISE colour correction for a blackbody f_c (``blackbody.py``; 1 for bands without
 one), by least squares: for each T the best Ω is linear, and T minimises χ² (a grid in log T,
-refined); its uncertainty is where χ² rises by 1. At least three detections are needed.
+refined); its uncertainty is where χ² rises by 1, widened by √(χ²/dof) when the fit is worse than
+the errors allow (a blackbody is rarely the whole story). At least three detections are needed.
 """
 
 from __future__ import annotations
@@ -125,8 +126,11 @@ def fit_blackbody(sed: pd.DataFrame, bands: tuple[str, ...] | None = None) -> Bl
                             options={"xatol": 1e-7})
     log_t = float(found.x)
     chi2, omega = _chi2_at(log_t, nu, flux, err, names)
-    return BlackbodyFit(math.exp(log_t), _t_error(log_t, chi2, nu, flux, err, names), omega, chi2,
-                        len(rows) - 2, tuple(names))
+    dof = len(rows) - 2
+    # a fit worse than the errors allow (chi2 per degree of freedom above 1) widens its error by sqrt(chi2/dof)
+    scale = math.sqrt(max(1.0, chi2 / dof)) if dof > 0 else 1.0
+    return BlackbodyFit(math.exp(log_t), _t_error(log_t, chi2, nu, flux, err, names) * scale, omega, chi2, dof,
+                        tuple(names))
 
 
 def _t_error(log_t: float, chi2: float, nu: np.ndarray, flux: np.ndarray, err: np.ndarray, names: list[str]) -> float:
@@ -150,3 +154,32 @@ def _t_error(log_t: float, chi2: float, nu: np.ndarray, flux: np.ndarray, err: n
                 lo, hi = (lo, mid) if inside else (mid, hi)
         edges.append(math.exp((lo + hi) / 2))
     return (edges[1] - edges[0]) / 2
+
+
+@dataclass(frozen=True)
+class SedShape:
+    """What the page, the manifest and ``fetch`` say of the SED's shape: each a result or why none."""
+
+    index: SpectralIndex | str
+    index_wide: SpectralIndex | str
+    blackbody: BlackbodyFit | str
+    fit_bands: tuple[str, ...] | None
+
+    def lines(self) -> list[str]:
+        return [x if isinstance(x, str) else x.text() for x in (self.index, self.index_wide, self.blackbody)]
+
+    def manifest_entry(self) -> dict[str, object]:
+        def entry(x: SpectralIndex | BlackbodyFit | str) -> object:
+            return {"none": x} if isinstance(x, str) else {**x.__dict__, "bands": list(x.bands)}
+
+        return {"spectral_index": entry(self.index), "spectral_index_wide": entry(self.index_wide),
+                "blackbody": entry(self.blackbody), "fit_bands": list(self.fit_bands) if self.fit_bands else "every "
+                "detection", "method": "alpha = d log(lambda F_lambda) / d log lambda by weighted least squares over "
+                "detections (Greene et al. 1994 classes); blackbody F_nu = Omega B_nu(T) f_c(T) by least squares "
+                "(WISE colour corrections for a blackbody, Wright et al. 2010 response curves)"}
+
+
+def sed_shape(sed: pd.DataFrame, fit_bands: tuple[str, ...] | None = None) -> SedShape:
+    index = spectral_index(sed, DEFAULT_INDEX_BANDS)
+    wide = spectral_index(sed, WIDE_INDEX_BANDS)
+    return SedShape(index, wide, fit_blackbody(sed, fit_bands), fit_bands)

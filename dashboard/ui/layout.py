@@ -229,11 +229,10 @@ def _sky_panel() -> html.Section:
 
 #: Skip links (the first tab stops of the page): straight to each panel, as a keyboard or
 #: screen-reader user would otherwise Tab through every control before it.
-SKIP_LINKS = [("sources-panel", "sources"), ("sed-panel", "SED"), ("colours-panel", "colours"),
-              ("lc-panel", "light curve"),
-              ("controls-panel", "quality cuts"), ("pg-panel", "periodogram"), ("flare-panel", "flare & dust"),
-              ("sky-panel", "sky context"),
-              ("frames-panel", "visit images"), ("footer", "download")]
+SKIP_LINKS = [("sources-panel", "sources"), ("sed-panel", "SED"), ("lc-panel", "light curve"),
+              ("controls-panel", "quality cuts"), ("colours-panel", "colours"), ("pg-panel", "periodogram"),
+              ("flare-panel", "flare & dust"), ("sky-panel", "sky context"), ("frames-panel", "visit images"),
+              ("footer", "download")]
 #: The grids are one tab stop each (``ONE_TAB_STOP``: arrow keys move inside, Tab leaves):
 #: without it Tab walked every header and cell, ~50 presses from the table to the first cut.
 
@@ -291,6 +290,7 @@ def _main(state: ViewState) -> html.Main:
         _panel("Spectral energy distribution", [
             dcc.Loading(dcc.Graph(id="sed-graph", figure=LOADING, config=GRAPH_CONFIG), type="circle"),
             html.P(id="sed-phot-note", className="muted phot-note"),
+            html.P(id="sed-shape-note", className="muted phot-note"),
         ], extra=[_named("SED axis", dcc.RadioItems(id="sed-axis", options=[
             {"label": html.Span(["F", html.Sub("ν"), " (Jy)"]), "value": "fnu"},
             {"label": html.Span(["ν F", html.Sub("ν"), " (erg s⁻¹ cm⁻²)"]), "value": "nufnu"}],
@@ -298,10 +298,6 @@ def _main(state: ViewState) -> html.Main:
             _named("SED photometry", dcc.RadioItems(id="sed-phot", options=[
                 {"label": label, "value": mode} for mode, label in PHOT_CHOICES.items()], value="auto",
                 inline=True))], panel_id="sed-panel"),
-        _panel("Colours: AGN criteria", [html.Div(className="cc-body", children=[
-            dcc.Loading(dcc.Graph(id="cc-graph", figure=LOADING, config=GRAPH_CONFIG), type="circle"),
-            html.Div(id="colour-verdicts", className="colour-verdicts"),
-        ])], panel_id="colours-panel"),
         _panel(LIGHTCURVE_TITLE, [
             html.Div(id="lc-stats", className="muted"),
             dcc.Loading(dcc.Graph(id="lc-graph", figure=LOADING, config=GRAPH_CONFIG), type="circle"),
@@ -312,6 +308,10 @@ def _main(state: ViewState) -> html.Main:
             options=[{"label": "magnitude", "value": "mag"}, {"label": "flux (mJy)", "value": "flux"}]))],
             panel_id="lc-panel", title_id="lc-title"),
         _controls(state),
+        _panel("Colours: AGN criteria", [html.Div(className="cc-body", children=[
+            dcc.Loading(dcc.Graph(id="cc-graph", figure=LOADING, config=GRAPH_CONFIG), type="circle"),
+            html.Div(id="colour-verdicts", className="colour-verdicts"),
+        ])], panel_id="colours-panel"),
         _panel("Periodogram and folding (single exposures that passed the cuts)", [
             html.P(id="pg-hint", className="muted"),
             html.Div(id="pg-graphs", className="pg-graphs", children=[

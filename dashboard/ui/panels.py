@@ -220,6 +220,13 @@ def colour_verdicts(view: View) -> list:
                    "leaves it open; n/a: outside the criterion's range.", className="muted")]
 
 
+def sed_shape_note(view: View) -> str:
+    """Under the SED: its spectral index (Ks–W3 and Ks–W4, the bands used named) and blackbody fit."""
+    if view.sed.empty:
+        return ""
+    return " · ".join(view.sed_shape().lines())
+
+
 def photometry_note(view: View) -> str:
     """Under the SED: which photometry each band uses and why (``apertures.summary``), and, for a
     resolved source, what that means for the light curve."""

@@ -66,6 +66,7 @@ class ViewState:
     y_range: tuple[float, float] | None = _default("y_range")
     event_mjd: float | None = _default("event_mjd")
     time_axis: str = _default("time_axis")
+    fit_bands: tuple[str, ...] = _default("fit_bands")
     flare_search: bool = _default("flare_search")
     redshift: float | None = _default("redshift")
     baseline_window: tuple[float, float] | None = _default("baseline_window")
@@ -176,6 +177,7 @@ def to_params(state: ViewState) -> AnalysisParams:
         periodogram=state.periodogram or state.fold_period == "best",
         flare=FlareParams(baseline_window=state.baseline_window, redshift=state.redshift,
                           event_mjd=state.event_mjd) if state.flare_search else None,
+        fit_bands=state.fit_bands or None,
     )
 
 

@@ -102,7 +102,7 @@ def placeholder(message: str, *, welcome: bool) -> dict:
             "flare": [fig, fig], "flare_summary": "", "flare_style": {"display": "none"},
             "welcome": {"display": "block" if welcome else "none"}, "stats": "", "status": [],
             "lc_title": panels.LIGHTCURVE_TITLE, "sources_title": panels.SOURCES_TITLE,
-            "tab": "landing" if welcome else "view", "phot_note": "", "rejects": []}
+            "tab": "landing" if welcome else "view", "phot_note": "", "shape_note": "", "rejects": []}
 
 
 def build_panels(observed: Any, state: ViewState, share_base: str, params: AnalysisParams | None = None) -> dict:
@@ -155,6 +155,7 @@ def build_panels(observed: Any, state: ViewState, share_base: str, params: Analy
             "lc_title": panels.lightcurve_title(shown),
             "sources_title": sources_title(catalog_table(observations.results)), "tab": "view",
             "phot_note": panels.photometry_note(shown) if catalog_failed is None else "",
+            "shape_note": panels.sed_shape_note(shown) if catalog_failed is None else "",
             "rejects": panels.rejects_section(shown)}
 
 
@@ -186,6 +187,7 @@ def panel_outputs(*, duplicate: bool) -> dict[str, Any]:
             "stats": out("lc-stats", "children"), "status": out("status", "children"),
             "lc_title": out("lc-title", "children"), "sources_title": out("sources-title", "children"),
             "tab": out("view-tabs", "value"), "phot_note": out("sed-phot-note", "children"),
+            "shape_note": out("sed-shape-note", "children"),
             "rejects": out("rejects", "children")}
 
 

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from dashboard.science.analysis import View
-from dashboard.science.photometry import SATURATION_NOTE, saturation_rule
+from dashboard.science.photometry import SATURATION_NOTE, nu_fnu, saturation_rule
 from dashboard.ui.figures.style import (
     AXIS,
     BAND_COLOURS,
@@ -32,6 +32,19 @@ PHOT_LABELS = {"profile": "profile fit (w?mpro)", "elliptical": "elliptical aper
 def _column(sed: pd.DataFrame, name: str, default: object) -> pd.Series:
     """A column of the SED table, or its default where an older table lacks it (a replayed bundle)."""
     return sed[name] if name in sed else pd.Series(default, index=sed.index)
+
+
+def _blackbody_trace(view: View, nufnu: bool) -> list[dict[str, Any]]:
+    """The blackbody fitted to the SED (``sed_fit.py``), a dashed curve, when there is one."""
+    fit = view.sed_shape().blackbody
+    if isinstance(fit, str):
+        return []
+    lam = np.geomspace(2.7, 27.0, 80)
+    flux = fit.model_jy(lam)
+    y = nu_fnu(flux, 1.0) / lam if nufnu else flux  # nu F_nu at each wavelength
+    return [dict(type="scatter", mode="lines", x=lam.round(4).tolist(), y=[float(f"{v:.6g}") for v in y],
+                 name=f"blackbody {fit.temperature_k:.0f} K (χ² {fit.chi2:.1f})", hoverinfo="name",
+                 line=dict(color="#6b7280", dash="dash", width=1.5))]
 
 
 def sed_figure(view: View, axis: str = "fnu") -> Figure:
@@ -86,6 +99,7 @@ def sed_figure(view: View, axis: str = "fnu") -> Figure:
                          color="#333"),
             hovertext=hover, hoverinfo="text",
         ))
+    data += _blackbody_trace(view, nufnu)
     shown = sed.loc[sed["measured"], ycol].to_numpy(float)
     errors = np.nan_to_num(sed.loc[sed["measured"], ecol].to_numpy(float))
     positive = np.concatenate([shown, shown + errors, shown - errors])
