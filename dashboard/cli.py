@@ -77,6 +77,9 @@ def fetch_command(settings: Settings, args: argparse.Namespace) -> int:
     for row in shown.sed.to_dict("records"):
         value = f"{row['flux_jy']:.4g} Jy" if row["measured"] else "no measurement"
         print(f"SED {row['band']} {row['catalog']}: {value}; {row['phot']} ({row['phot_reason']})")
+    if not shown.sed.empty:
+        for line in shown.sed_shape().lines():
+            print(f"SED shape: {line}")
     for match in shown.deeper:
         print(f"{match.catalog}: {match.note}" + (f" (motion: {match.motion})" if match.motion else ""))
     if shown.rejects is not None:
