@@ -181,7 +181,28 @@ def test_periodogram_and_fold_travel_in_the_url(fold):
     again = parse_query(query)
     assert again == state and not again.notices
     assert to_params(state).periodogram and not to_params(ViewState(target="x")).periodogram
-    assert to_params(ViewState(target="x", fold_period="best")).periodogram  # folding at the best period needs it
+    # folding at the best period finds that period itself: the periodogram is drawn, and its tables
+    # bundled, only with pg=1 (a fold=best bundle was 6.6 MB of periodogram CSVs)
+    assert not to_params(ViewState(target="x", fold_period="best")).periodogram
+
+
+def test_a_fold_at_the_best_period_without_the_periodogram_says_where_its_period_came_from(offline_view):
+    """fold=best&pg=0: the fold is drawn at the W1 periodogram's best period, which the title says
+    was not drawn; the fold follows unit=flux (mJy, not reversed)."""
+    from dashboard.ui import figures
+    from dashboard.ui.callbacks.rendering import best_period
+
+    shown = offline_view("AT2019dsg", 2.5)
+    assert not shown.periodograms
+    period, how = best_period(shown, "W1")
+    assert period is not None and "not drawn" in how
+    with_pg = offline_view("AT2019dsg", 2.5, to_params(ViewState(target="x", periodogram=True)))
+    assert best_period(with_pg, "W1") == (period, how.replace("not drawn: tick 'Lomb–Scargle periodogram' to see it",
+                                                               "drawn above"))
+    flux = figures.folded_figure(shown, "W1", period, how, "flux")
+    assert "mJy" in flux["layout"]["yaxis"]["title"]["text"] and flux["layout"]["yaxis"]["autorange"] is True
+    mag = figures.folded_figure(shown, "W1", period, how)
+    assert mag["layout"]["yaxis"]["autorange"] == "reversed"
 
 
 @pytest.mark.parametrize("part, says", [("fold=0", "a fold period is 'best' or days from 0.0657"),

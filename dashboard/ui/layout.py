@@ -265,8 +265,8 @@ def _main(state: ViewState) -> html.Main:
         _panel(SOURCES_TITLE, [
             html.Div(id="sources-message", className="panel-message"),
             dag.AgGrid(id="sources", columnDefs=_source_columns(), rowData=[], className="ag-theme-alpine",
-                       style={"height": "190px"}, getRowId="params.data.key", columnSize="autoSize",
-                       columnSizeOptions={"skipHeader": False},
+                       # ~7 rows at once (Arp 220's 60" field has 12); autoSize measures headers too by default
+                       style={"height": "330px"}, getRowId="params.data.key", columnSize="autoSize",
                        defaultColDef={"sortable": True, "filter": True, "resizable": True},
                        dashGridOptions={**ONE_TAB_STOP, "tooltipShowDelay": 150,
                                         "suppressColumnVirtualisation": True,

@@ -174,7 +174,7 @@ def to_params(state: ViewState) -> AnalysisParams:
         binning=replace(Binning(), enabled=state.binning, gap_days=state.visit_gap,
                         outlier_threshold=state.outlier_threshold, outlier_quantile=state.outlier_quantile),
         sed_options=SedOptions(alpha=state.colour_alpha, w4_red_correction=state.w4_red, phot=state.phot),
-        periodogram=state.periodogram or state.fold_period == "best",
+        periodogram=state.periodogram,  # a fold at the best period finds it itself (rendering._timeseries)
         flare=FlareParams(baseline_window=state.baseline_window, redshift=state.redshift,
                           event_mjd=state.event_mjd) if state.flare_search else None,
         fit_bands=state.fit_bands or None,

@@ -14,6 +14,7 @@ from dashboard.core.tables import catalog_table, sources_title
 from dashboard.pipeline import view, with_sky
 from dashboard.science.analysis import AnalysisParams, binning_note
 from dashboard.science.apertures import RESOLVED_LIGHTCURVE_NOTE
+from dashboard.science.periodogram import periodogram
 from dashboard.science.variability import describe
 from dashboard.ui import figures, panels
 from dashboard.ui.urlstate import ViewState, from_store, to_params, to_query
@@ -204,6 +205,19 @@ def _flare_outputs(shown: Any) -> dict:
             "flare_summary": figures.flare_sentence(found), "flare_style": {}}
 
 
+def best_period(shown: Any, band: str) -> tuple[float | None, str]:
+    """The best period of ``band`` and where it came from: the view's periodogram when it was
+    asked for (``pg=1``), else one computed for the fold alone (not drawn, not in the bundle)."""
+    found = shown.periodograms.get(band)
+    where = "drawn above"
+    if found is None:
+        found = periodogram(shown.lightcurve.epochs, band)
+        where = "not drawn: tick 'Lomb–Scargle periodogram' to see it"
+    if found is None:
+        return None, "no best period: too few detected exposures"
+    return found.best_period_d, f"the best period of the {band} Lomb–Scargle periodogram, {where}"
+
+
 PG_HINT = "Tick 'Lomb–Scargle periodogram' or type a period to fold (days, or 'best')."
 
 
@@ -215,10 +229,10 @@ def _timeseries(shown: Any, state: ViewState) -> list:
     pg_fig = (figures.periodogram_figure(shown, state.fold_band) if shown.params.periodogram
               else figures.message_figure("Tick 'Lomb–Scargle periodogram' to compute it."))
     if state.fold_period == "best":
-        best = shown.periodograms.get(state.fold_band)
-        fold_fig = figures.folded_figure(shown, state.fold_band, best.best_period_d if best else None, "best period")
+        period, how = best_period(shown, state.fold_band)
+        fold_fig = figures.folded_figure(shown, state.fold_band, period, how, state.unit)
     elif state.fold_period is not None:
-        fold_fig = figures.folded_figure(shown, state.fold_band, float(state.fold_period), "typed")
+        fold_fig = figures.folded_figure(shown, state.fold_band, float(state.fold_period), "typed", state.unit)
     else:
         fold_fig = figures.message_figure("Type a period to fold (days, or 'best').")
     return [pg_fig, fold_fig]

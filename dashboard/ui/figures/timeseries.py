@@ -78,26 +78,30 @@ def periodogram_figure(view: View, band: str) -> Figure:
         legend=dict(orientation="h", yref="container", y=0, yanchor="bottom", x=0))}
 
 
-def folded_figure(view: View, band: str, period_d: float | None, how: str) -> Figure:
-    """``band``'s exposures that passed, at phase 0–2 of ``period_d`` (from the first exposure)."""
+def folded_figure(view: View, band: str, period_d: float | None, how: str, unit: str = "mag") -> Figure:
+    """``band``'s exposures that passed, at phase 0–2 of ``period_d`` (from the first exposure), in
+    the light curve's unit (Vega magnitude, or flux density in mJy)."""
     used = usable_epochs(view.lightcurve.epochs, band)
     if period_d is None or used.empty:
         return message_figure(f"No {band} fold: " + ("no period" if period_d is None else "no detected exposures"))
     t0 = float(used["mjd"].iloc[0])
     phase = fold(used["mjd"].to_numpy(float), period_d, t0)
-    mag, err = used["mag"].to_numpy(float), used["mag_err"].to_numpy(float)
+    flux = unit == "flux"
+    value, err = ((used["flux_jy"].to_numpy(float) * 1e3, used["flux_err_jy"].to_numpy(float) * 1e3) if flux
+                  else (used["mag"].to_numpy(float), used["mag_err"].to_numpy(float)))
     data = [dict(type=trace_type(2 * len(used)), x=typed(np.concatenate([phase, phase + 1])),
-                 y=typed(np.concatenate([mag, mag])), mode="markers", name=f"{band} exposures",
+                 y=typed(np.concatenate([value, value])), mode="markers", name=f"{band} exposures",
                  marker=dict(size=5, color=BAND_COLOURS[band], opacity=0.6),
                  error_y=dict(type="data", array=typed(np.concatenate([err, err])), thickness=0.6, width=0,
                               color=BAND_COLOURS[band]),
-                 hovertemplate=f"{band} phase %{{x:.3f}}: %{{y:.3f}} mag<extra></extra>")]
+                 hovertemplate=f"{band} phase %{{x:.3f}}: %{{y:.4g}} {'mJy' if flux else 'mag'}<extra></extra>")]
     return {"data": data, "layout": base_layout(
         380, margin=dict(l=60, r=20, t=75, b=50), showlegend=False, hovermode="closest",
         title=dict(text=f"{band} folded at P = {period_d:.6g} d ({escape(how)})<br>phase 0 at MJD {t0:.3f}",
                    font=dict(size=13)),
         xaxis=dict(AXIS, range=[0, 2], title=dict(text="phase"), dtick=0.25),
-        yaxis=dict(AXIS, autorange="reversed", title=dict(text=f"{band} (Vega mag)")))}
+        yaxis=dict(AXIS, autorange=True if flux else "reversed",
+                   title=dict(text=f"{band} F<sub>ν</sub> (mJy)" if flux else f"{band} (Vega mag)")))}
 
 
 def colour_magnitude_figure(view: View) -> Figure:
