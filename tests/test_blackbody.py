@@ -67,3 +67,14 @@ def test_a_blackbodys_radius_from_its_flux():
     omega = 3.141592653589793 * radius ** 2 / distance ** 2
     quoted = float(planck_nu(isophotal_hz("W1"), t)) * omega * colour_correction_blackbody("W1", t) / 1e-26
     assert Blackbody.through(quoted, "W1", t).radius_m(distance) == pytest.approx(radius, rel=1e-9)
+
+
+def test_the_tabulated_corrections_equal_the_plain_integral():
+    """The speed path (``blackbody_table.colour_corrections``) against the integral, off the grid."""
+    import numpy as np
+
+    from dashboard.science.blackbody_table import colour_corrections
+
+    for band in ("W1", "W2", "W3", "W4"):
+        for t in np.geomspace(120.0, 9e4, 37):
+            assert float(colour_corrections(band, t)) == pytest.approx(colour_correction_blackbody(band, t), rel=1e-5)

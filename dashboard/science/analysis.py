@@ -93,10 +93,14 @@ class View:
     colours: list[Verdict] | None = None
     #: the flare and dust-echo search, when asked for (``params.flare``)
     flare: FlareAnalysis | None = None
+    _sed_shape: SedShape | None = field(default=None, repr=False, compare=False)
 
     def sed_shape(self) -> SedShape:
-        """The SED's spectral index (both ranges) and blackbody fit (``sed_fit.py``)."""
-        return sed_shape(self.sed, self.params.fit_bands)
+        """The SED's spectral index (both ranges) and blackbody fit (``sed_fit.py``), made once
+        (the figure, the note and the manifest read it)."""
+        if self._sed_shape is None:
+            self._sed_shape = sed_shape(self.sed, self.params.fit_bands)
+        return self._sed_shape
 
 
 @dataclass

@@ -11,10 +11,10 @@ I α ≥ 0.3; flat −0.3 ≤ α < 0.3; II −1.6 ≤ α < −0.3; III α < −1
 young stars, not galaxies).
 
 **Blackbody fit**: F_ν(quoted) = Ω B_ν(ν*, T) f_c(T) at each band's isophotal frequency ν*,
-with the WISE colour correction for a blackbody f_c (``blackbody.py``; 1 for bands without
-one), by least squares: for each T the best Ω is linear, and T minimises χ² (a grid in log T,
-refined); its uncertainty is where χ² rises by 1, widened by √(χ²/dof) when the fit is worse than
-the errors allow (a blackbody is rarely the whole story). At least three detections are needed.
+with the WISE colour correction for a blackbody f_c (``blackbody.py``, read from its tabulated
+speed path ``blackbody_table.colour_corrections``; 1 for bands without one), by least squares:
+for each T the best Ω is linear, and T minimises χ² (a grid in log T, refined); its uncertainty
+is where χ² rises by 1, widened by √(χ²/dof) when the fit is worse than the errors allow (a blackbody is rarely the whole story). At least three detections are needed.
 """
 
 from __future__ import annotations
@@ -26,7 +26,8 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import minimize_scalar
 
-from dashboard.science.blackbody import T_RANGE, colour_correction_blackbody, planck_nu
+from dashboard.science.blackbody import T_RANGE, planck_nu
+from dashboard.science.blackbody_table import colour_corrections
 
 C_UM_HZ = 2.99792458e14
 #: Greene et al. 1994's class boundaries in α.
@@ -103,7 +104,7 @@ class BlackbodyFit:
 def _chi2_at(log_t: float, nu: np.ndarray, flux: np.ndarray, err: np.ndarray, bands: list[str]) -> tuple[float, float]:
     """χ² and the best Ω at T = exp(log_t)."""
     t = math.exp(log_t)
-    shape = planck_nu(nu, t) * np.array([colour_correction_blackbody(b, t) if b in WISE else 1.0 for b in bands])
+    shape = planck_nu(nu, t) * np.array([float(colour_corrections(b, t)) if b in WISE else 1.0 for b in bands])
     shape = shape / 1e-26  # Jy per steradian
     w = 1.0 / err ** 2
     omega = float((w * shape * flux).sum() / (w * shape ** 2).sum())
