@@ -14,7 +14,8 @@ young stars, not galaxies).
 with the WISE colour correction for a blackbody f_c (``blackbody.py``, read from its tabulated
 speed path ``blackbody_table.colour_corrections``; 1 for bands without one), by least squares:
 for each T the best Ω is linear, and T minimises χ² (a grid in log T, refined); its uncertainty
-is where χ² rises by 1, widened by √(χ²/dof) when the fit is worse than the errors allow (a blackbody is rarely the whole story). At least three detections are needed.
+is where χ² rises by 1, widened by √(χ²/dof) when the fit is worse than the errors allow (a
+blackbody is rarely the whole story). At least three detections are needed.
 """
 
 from __future__ import annotations
