@@ -627,8 +627,9 @@ def test_binning_off_keeps_error_bars_ticks_and_says_why_the_colour_panel_is_emp
 
 
 def sed_points(page) -> dict[float, float]:
-    """Wavelength (µm, rounded) -> F_nu of every SED point drawn."""
+    """Wavelength (µm, rounded) -> F_nu of every SED point drawn (not the fitted blackbody's curve)."""
     pairs = page.evaluate("""() => document.querySelector('#sed-graph .js-plotly-plot')._fullData
+        .filter(t => t.mode !== 'lines')
         .flatMap(t => Array.from(t.x || [], (x, i) => [x, (t.y || [])[i]]))""")
     return {round(x, 1): y for x, y in pairs if y is not None}
 
