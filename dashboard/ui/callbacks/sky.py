@@ -41,7 +41,7 @@ def moves(settings: Settings, sky_data: dict | None, fetched: dict | None, state
 def sky_query(fetched: dict | None, state_data: dict | None, current: dict | None) -> Any:
     """What the sky context is asked for: the fetched cone (by fetch id) and the image band."""
     fetch_id = (fetched or {}).get("fetch_id")
-    wanted = {"fetch_id": fetch_id, "band": (state_data or {}).get("img", "W1")} if fetch_id else None
+    wanted = {"fetch_id": fetch_id, "band": (state_data or {}).get("image_band", "W1")} if fetch_id else None
     return no_update if wanted == current else wanted
 
 
@@ -75,7 +75,8 @@ def render_sky(settings: Settings, sky_data: dict | None, fetched: dict | None, 
     fetch_id = (fetched or {}).get("fetch_id")
     if not fetch_id:
         return sky.empty("The image and identification follow once the WISE tables are in.")
-    if (sky_data or {}).get("fetch_id") != fetch_id or (sky_data or {}).get("band") != state_data.get("img", "W1"):
+    band = state_data.get("image_band", "W1")
+    if (sky_data or {}).get("fetch_id") != fetch_id or (sky_data or {}).get("band") != band:
         return sky.empty("Fetching the WISE image, SIMBAD and Gaia DR3…")
     if sky_data.get("error") or not sky_data.get("sky_id"):  # type: ignore[union-attr]
         return sky.empty(str(sky_data.get("error") or "The sky context failed."))  # type: ignore[union-attr]
