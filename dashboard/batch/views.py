@@ -31,7 +31,7 @@ from dashboard.science.analysis import (
     catalog_part,
     saturation_reports,
 )
-from dashboard.science.colours import with_colour_classes
+from dashboard.science.colours_table import with_colour_classes
 from dashboard.science.lightcurve import LightCurve, build_lightcurve, visit_colours
 from dashboard.science.select import identifiers, select_sources, sources_of_objects
 

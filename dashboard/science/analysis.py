@@ -16,7 +16,8 @@ from dashboard.core.tables import CATWISE, DESIGNATION_PREFIX, EPOCH_TABLES, PSD
 from dashboard.core.targets import ecliptic_latitude
 from dashboard.science.apertures import is_resolved
 from dashboard.science.colour_track import ColourTrack, colour_track
-from dashboard.science.colours import CLASS_COLUMN, Verdict, classify, with_colour_classes
+from dashboard.science.colours import CLASS_COLUMN, Verdict, classify
+from dashboard.science.colours_table import with_colour_classes
 from dashboard.science.deeper import DeeperMatch, catwise_rows, unwise_rows
 from dashboard.science.flares import FlareAnalysis, FlareParams
 from dashboard.science.flares import analyse as analyse_flare

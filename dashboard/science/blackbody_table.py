@@ -29,15 +29,15 @@ GRID = 4000
 
 
 @functools.cache
-def _correction_curve(band: str) -> tuple[np.ndarray, np.ndarray]:
-    """log T on the grid, and f_c of a blackbody at each."""
+def correction_grid(band: str) -> tuple[np.ndarray, np.ndarray]:
+    """log T on the grid (``GRID`` points over ``T_RANGE``), and f_c of a blackbody at each."""
     log_t = np.linspace(np.log(T_RANGE[0]), np.log(T_RANGE[1]), GRID)
     return log_t, np.array([colour_correction_blackbody(band, float(np.exp(x))) for x in log_t])
 
 
 def colour_corrections(band: str, temperature_k: float | np.ndarray) -> np.ndarray:
     """``colour_correction_blackbody`` interpolated in log T (within ``T_RANGE``)."""
-    log_t, fc = _correction_curve(band)
+    log_t, fc = correction_grid(band)
     return np.interp(np.log(temperature_k), log_t, fc)
 
 
@@ -48,7 +48,7 @@ def _ratio_curve(blue: str, red: str, corrections: bool) -> tuple[np.ndarray, np
     t = np.exp(log_t)
     ratio = planck_nu(isophotal_hz(red), t) / planck_nu(isophotal_hz(blue), t)  # type: ignore[arg-type]
     if corrections:
-        ratio = ratio * _correction_curve(red)[1] / _correction_curve(blue)[1]
+        ratio = ratio * correction_grid(red)[1] / correction_grid(blue)[1]
     order = np.argsort(ratio)
     return np.log(ratio[order]), log_t[order]
 

@@ -141,6 +141,9 @@ def linear_answer(conditions: list[Linear], m: Magnitudes) -> Answer:
         return "no"
     if all(lo == hi for lo, hi in zip(m.lo, m.hi, strict=True)):
         return "no"  # a point: some condition fails at it
+    free = [i for i, (lo, hi) in enumerate(zip(m.lo, m.hi, strict=True)) if lo != hi]
+    if len(free) == 1:  # one magnitude free: each condition is a half-line in it; do they overlap?
+        return "undetermined" if _half_lines_meet(conditions, m, free[0]) else "no"
     # is there one point of the box meeting all conditions at once? (a feasibility problem)
     bounds = [(None if math.isinf(lo) else lo, None if math.isinf(hi) else hi) for lo, hi in zip(m.lo, m.hi,
                                                                                                  strict=True)]
@@ -148,6 +151,22 @@ def linear_answer(conditions: list[Linear], m: Magnitudes) -> Answer:
     b_ub = [cond.const for cond in conditions]
     feasible = linprog(np.zeros(3), A_ub=a_ub, b_ub=b_ub, bounds=bounds, method="highs").status == 0
     return "undetermined" if feasible else "no"
+
+
+def _half_lines_meet(conditions: list[Linear], m: Magnitudes, i: int) -> bool:
+    """Whether some value of magnitude ``i`` in its interval meets every condition, the other
+    magnitudes being points (each condition a·x + b > 0 is then x above or below -b/a)."""
+    low, high = m.lo[i], m.hi[i]
+    for cond in conditions:
+        rest = cond.const + sum(c * m.lo[j] for j, c in enumerate(cond.coef) if j != i and c != 0)
+        a = cond.coef[i]
+        if a == 0:
+            if not cond.holds(_rounded(rest)):
+                return False
+            continue
+        edge = -rest / a
+        low, high = (max(low, edge), high) if a > 0 else (low, min(high, edge))
+    return low < high
 
 
 @dataclass(frozen=True)

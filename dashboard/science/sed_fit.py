@@ -11,9 +11,10 @@ I α ≥ 0.3; flat −0.3 ≤ α < 0.3; II −1.6 ≤ α < −0.3; III α < −1
 young stars, not galaxies).
 
 **Blackbody fit**: F_ν(quoted) = Ω B_ν(ν*, T) f_c(T) at each band's isophotal frequency ν*,
-with the WISE colour correction for a blackbody f_c (``blackbody.py``, read from its tabulated
-speed path ``blackbody_table.colour_corrections``; 1 for bands without one), by least squares:
-for each T the best Ω is linear, and T minimises χ² (a grid in log T, refined); its uncertainty
+with the WISE colour correction for a blackbody f_c (``blackbody.py``, at the nodes of its tabulated
+speed path ``blackbody_table.correction_grid``; 1 for bands without one), by least squares: for
+each T the best Ω is linear, and T minimises χ² (on that grid of log T, 0.17 % steps, refined by a
+parabola); its uncertainty
 is where χ² rises by 1, widened by √(χ²/dof) when the fit is worse than the errors allow (a
 blackbody is rarely the whole story). At least three detections are needed.
 """
@@ -25,10 +26,9 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy.optimize import minimize_scalar
 
-from dashboard.science.blackbody import T_RANGE, planck_nu
-from dashboard.science.blackbody_table import colour_corrections
+from dashboard.science.blackbody import planck_nu
+from dashboard.science.blackbody_table import correction_grid
 
 C_UM_HZ = 2.99792458e14
 #: Greene et al. 1994's class boundaries in α.
@@ -102,60 +102,60 @@ class BlackbodyFit:
                 f"for {self.dof} degree(s) of freedom ({', '.join(self.bands)})")
 
 
-def _chi2_at(log_t: float, nu: np.ndarray, flux: np.ndarray, err: np.ndarray, bands: list[str]) -> tuple[float, float]:
-    """χ² and the best Ω at T = exp(log_t)."""
-    t = math.exp(log_t)
-    shape = planck_nu(nu, t) * np.array([float(colour_corrections(b, t)) if b in WISE else 1.0 for b in bands])
-    shape = shape / 1e-26  # Jy per steradian
+def chi2_curve(nu: np.ndarray, flux: np.ndarray, err: np.ndarray, bands: list[str]
+               ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """χ² and the best Ω at every temperature of the colour-correction grid (log T), at once."""
+    log_t = correction_grid("W1")[0]
+    t = np.exp(log_t)[:, None]
+    fc = np.column_stack([correction_grid(b)[1] if b in WISE else np.ones(len(log_t)) for b in bands])
+    shape = planck_nu(nu[None, :], t) * fc / 1e-26  # (temperatures, bands): Jy per steradian
     w = 1.0 / err ** 2
-    omega = float((w * shape * flux).sum() / (w * shape ** 2).sum())
-    return float((w * (flux - omega * shape) ** 2).sum()), omega
+    omega = (w * shape * flux).sum(axis=1) / (w * shape ** 2).sum(axis=1)
+    chi2 = (w * (flux - omega[:, None] * shape) ** 2).sum(axis=1)
+    return log_t, chi2, omega
 
 
 def fit_blackbody(sed: pd.DataFrame, bands: tuple[str, ...] | None = None) -> BlackbodyFit | str:
-    """The blackbody through the detections of ``bands`` (all detections when None), or why none."""
+    """The blackbody through the detections of ``bands`` (all detections when None), or why none:
+    the least χ² on the grid of log T, refined by the parabola through it and its neighbours."""
     rows = detections(sed, bands)
     if len(rows) < 3:
         return f"no blackbody fit: {len(rows)} detection(s) in the bands chosen; at least three are needed"
     nu = C_UM_HZ / rows["wavelength_um"].to_numpy(float)
     flux, err = rows["flux_jy"].to_numpy(float), rows["flux_err_jy"].to_numpy(float)
     names = list(rows["band"])
-    grid = np.linspace(math.log(T_RANGE[0]), math.log(T_RANGE[1]), 120)
-    chi = [_chi2_at(g, nu, flux, err, names)[0] for g in grid]
-    best = int(np.argmin(chi))
-    low, high = grid[max(best - 1, 0)], grid[min(best + 1, len(grid) - 1)]
-    found = minimize_scalar(lambda g: _chi2_at(g, nu, flux, err, names)[0], bounds=(low, high), method="bounded",
-                            options={"xatol": 1e-7})
-    log_t = float(found.x)
-    chi2, omega = _chi2_at(log_t, nu, flux, err, names)
+    log_t, chi2, omega = chi2_curve(nu, flux, err, names)
+    best = int(np.clip(np.argmin(chi2), 1, len(log_t) - 2))
+    (x0, x1), (y0, y1, y2) = log_t[best - 1:best + 1], chi2[best - 1:best + 2]
+    curvature = y0 - 2 * y1 + y2
+    shift = 0.5 * (y0 - y2) / curvature if curvature > 0 else 0.0
+    step = x1 - x0
+    best_log_t = x1 + float(np.clip(shift, -1, 1)) * step
+    best_chi2 = float(y1 - 0.25 * (y0 - y2) * shift) if curvature > 0 else float(y1)
     dof = len(rows) - 2
     # a fit worse than the errors allow (chi2 per degree of freedom above 1) widens its error by sqrt(chi2/dof)
-    scale = math.sqrt(max(1.0, chi2 / dof)) if dof > 0 else 1.0
-    return BlackbodyFit(math.exp(log_t), _t_error(log_t, chi2, nu, flux, err, names) * scale, omega, chi2, dof,
-                        tuple(names))
+    scale = math.sqrt(max(1.0, best_chi2 / dof)) if dof > 0 else 1.0
+    error = _t_error(log_t, chi2, best_log_t, best_chi2)
+    return BlackbodyFit(math.exp(best_log_t), error * scale, float(np.interp(best_log_t, log_t, omega)),
+                        max(best_chi2, 0.0), dof, tuple(names))
 
 
-def _t_error(log_t: float, chi2: float, nu: np.ndarray, flux: np.ndarray, err: np.ndarray, names: list[str]) -> float:
-    """Half the width of the T interval where χ² is within 1 of its minimum (Ω refitted)."""
-    def rise(g: float) -> float:
-        return _chi2_at(g, nu, flux, err, names)[0] - chi2 - 1.0
-
+def _t_error(log_t: np.ndarray, chi2: np.ndarray, best_log_t: float, best_chi2: float) -> float:
+    """Half the width of the T interval where χ² is within 1 of its minimum (Ω refitted at each
+    T), the crossings read off the grid by linear interpolation (the grid's edge if beyond it)."""
+    level = best_chi2 + 1.0
+    below, above = log_t < best_log_t, log_t > best_log_t
     edges = []
-    for direction in (-1, 1):
-        step, g = 1e-4, log_t
-        while abs(g - log_t) < 5 and rise(g + direction * step) < 0:
-            step *= 2
-        g = log_t + direction * step
-        lo, hi = sorted((log_t, g))
-        for _ in range(60):  # bisection on the crossing
-            mid = (lo + hi) / 2
-            inside = rise(mid) < 0
-            if direction > 0:
-                lo, hi = (mid, hi) if inside else (lo, mid)
-            else:
-                lo, hi = (lo, mid) if inside else (mid, hi)
-        edges.append(math.exp((lo + hi) / 2))
-    return (edges[1] - edges[0]) / 2
+    for side, order in ((below, -1), (above, 1)):
+        xs, ys = log_t[side][::order], chi2[side][::order]  # outward from the minimum
+        out = np.flatnonzero(ys >= level)
+        if not len(out):
+            edges.append(float(xs[-1]) if len(xs) else best_log_t)
+            continue
+        k = int(out[0])
+        x_in, y_in = (float(xs[k - 1]), float(ys[k - 1])) if k > 0 else (best_log_t, best_chi2)
+        edges.append(x_in + (level - y_in) * (float(xs[k]) - x_in) / (float(ys[k]) - y_in))
+    return (math.exp(max(edges)) - math.exp(min(edges))) / 2
 
 
 @dataclass(frozen=True)
