@@ -23,6 +23,7 @@ from dashboard.provenance.citations import ACKNOWLEDGEMENTS, CITATIONS, USE_CITA
 from dashboard.science.analysis import AnalysisParams, View
 from dashboard.science.apertures import AUTO_RULE, RESOLVED_LIGHTCURVE_NOTE, STANDARD_APERTURE_ARCSEC
 from dashboard.science.apertures import REFERENCES as PHOT_REFERENCES
+from dashboard.science.colours import METHOD_ENTRY as COLOUR_METHOD
 from dashboard.science.colours import manifest_entry as colour_classes_entry
 from dashboard.science.flares import manifest_entry as flare_entry
 from dashboard.science.photometry import BANDS, SATURATED_FRACTION, SATURATION_ONSET_MAG, ZP_SOURCE
@@ -133,7 +134,8 @@ def manifest(view: View, settings: Settings, files: dict[str, bytes]) -> dict:
         "variability": {band: asdict(stats) for band, stats in view.lightcurve.stats.items()},
         "periodogram": _periodogram_entry(view),
         "colour_magnitude": view.colour_track.summary() if view.colour_track else None,
-        "colour_classes": colour_classes_entry(view.colours),
+        "colour_classes": COLOUR_METHOD,
+        "colour_verdicts": colour_classes_entry(view.colours),
         "sed_shape": view.sed_shape().manifest_entry(),
         **({"flare": flare_entry(view.flare)} if view.flare is not None else {}),
         "target": asdict(view.target),

@@ -322,9 +322,13 @@ def with_colour_classes(sources: pd.DataFrame) -> pd.DataFrame:
     return sources.assign(**columns, **{CLASS_COLUMN: [class_label(v) for v in verdicts]})
 
 
-def manifest_entry(verdicts: list[Verdict] | None) -> dict:
-    """The manifest's ``colour_classes``: the method, each criterion with its paper, and the
-    selected source's verdicts with the reason for each."""
+def manifest_entry(verdicts: list[Verdict] | None) -> dict | None:
+    """The manifest's ``colour_verdicts``: the selected source's answer to each criterion with its
+    reason (the method and the criteria are the manifest's ``colour_classes``, ``METHOD_ENTRY``)."""
+    return None if verdicts is None else {v.criterion: {"answer": v.answer, "reason": v.reason} for v in verdicts}
+
+
+def _method_entry() -> dict:
     return {
         "method": "catalog profile-fit Vega magnitudes w1mpro, w2mpro, w3mpro as intervals (a 95% upper limit "
                   "on the flux: the magnitude is a lower bound; no measurement: unbounded); yes/no when every "
@@ -335,6 +339,9 @@ def manifest_entry(verdicts: list[Verdict] | None) -> dict:
                       "assef18_r90": dict(zip(("alpha", "beta", "gamma"), ASSEF18_R90, strict=True)),
                       "assef18_c75": {"w1_w2": ASSEF18_C75}, "mateos12": MATEOS12, "jarrett11": JARRETT11,
                       "zero_points_jy": {b: BANDS[b].zero_point_jy for b in COLOUR_BANDS}},
-        "selected": None if verdicts is None else {v.criterion: {"answer": v.answer, "reason": v.reason}
-                                                   for v in verdicts},
     }
+
+
+#: The manifest's ``colour_classes``: the method, the criteria and their constants, one object
+#: (a batch's manifests render it once).
+METHOD_ENTRY = _method_entry()

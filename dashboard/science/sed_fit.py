@@ -38,17 +38,40 @@ WIDE_INDEX_BANDS = ("Ks", "W1", "W2", "W3", "W4")
 WISE = ("W1", "W2", "W3", "W4")
 
 
-def detections(sed: pd.DataFrame, bands: tuple[str, ...] | None = None) -> pd.DataFrame:
-    """The SED rows that are measured detections with a positive flux and error (never a limit)."""
-    if sed.empty:
-        return sed
-    keep = sed["measured"].astype(bool) & ~sed["upper_limit"].astype(bool)
-    keep &= np.isfinite(sed["flux_jy"].to_numpy(float)) & (sed["flux_jy"].to_numpy(float) > 0)
-    keep &= np.isfinite(sed["flux_err_jy"].to_numpy(float)) & (sed["flux_err_jy"].to_numpy(float) > 0)
-    if "passed" in sed:
-        keep &= sed["passed"].astype(bool)
-    rows = sed[keep]
-    return rows[rows["band"].isin(bands)] if bands is not None else rows
+@dataclass(frozen=True)
+class Points:
+    """The SED's detections as arrays (a measured, unrejected band with a positive flux and
+    error; never a limit), read from the table once."""
+
+    band: np.ndarray
+    wavelength_um: np.ndarray
+    flux_jy: np.ndarray
+    flux_err_jy: np.ndarray
+
+    @classmethod
+    def of(cls, sed: pd.DataFrame) -> Points:
+        if sed.empty:
+            empty = np.zeros(0)
+            return cls(np.zeros(0, dtype=object), empty, empty, empty)
+        flux, err = sed["flux_jy"].to_numpy(float), sed["flux_err_jy"].to_numpy(float)
+        with np.errstate(invalid="ignore"):
+            keep = (sed["measured"].to_numpy(bool) & ~sed["upper_limit"].to_numpy(bool) & np.isfinite(flux)
+                    & (flux > 0) & np.isfinite(err) & (err > 0))
+        if "passed" in sed:
+            keep &= sed["passed"].to_numpy(bool)
+        return cls(sed["band"].to_numpy(object)[keep], sed["wavelength_um"].to_numpy(float)[keep], flux[keep],
+                   err[keep])
+
+    def only(self, bands: tuple[str, ...] | None) -> Points:
+        if bands is None:
+            return self
+        keep = np.isin(self.band, list(bands))
+        return Points(self.band[keep], self.wavelength_um[keep], self.flux_jy[keep], self.flux_err_jy[keep])
+
+
+def detections(sed: pd.DataFrame | Points, bands: tuple[str, ...] | None = None) -> Points:
+    """The detections of ``bands`` (all when None)."""
+    return (sed if isinstance(sed, Points) else Points.of(sed)).only(bands)
 
 
 @dataclass(frozen=True)
@@ -67,21 +90,20 @@ def greene_class(alpha: float) -> str:
     return next((name for bound, name in GREENE_CLASSES if alpha >= bound), "III")
 
 
-def spectral_index(sed: pd.DataFrame, bands: tuple[str, ...] = DEFAULT_INDEX_BANDS) -> SpectralIndex | str:
+def spectral_index(sed: pd.DataFrame | Points, bands: tuple[str, ...] = DEFAULT_INDEX_BANDS) -> SpectralIndex | str:
     """α over the detections of ``bands``, or why there is none (fewer than two detections)."""
     rows = detections(sed, bands)
-    if len(rows) < 2:
-        return f"no spectral index over {', '.join(bands)}: {len(rows)} detection(s), two are needed"
-    lam = rows["wavelength_um"].to_numpy(float)
-    flux = rows["flux_jy"].to_numpy(float)
+    if len(rows.band) < 2:
+        return f"no spectral index over {', '.join(bands)}: {len(rows.band)} detection(s), two are needed"
+    lam, flux = rows.wavelength_um, rows.flux_jy
     x = np.log10(lam)
     y = np.log10(flux * C_UM_HZ / lam)  # log(nu F_nu) = log(lambda F_lambda), up to a constant
-    sigma = rows["flux_err_jy"].to_numpy(float) / (flux * math.log(10))
+    sigma = rows.flux_err_jy / (flux * math.log(10))
     w = 1.0 / sigma ** 2
     design = np.vstack([x, np.ones_like(x)]).T
     cov = np.linalg.inv(design.T @ (design * w[:, None]))
     slope = float((cov @ (design.T @ (w * y)))[0])
-    return SpectralIndex(slope, float(math.sqrt(cov[0, 0])), tuple(rows["band"]), greene_class(slope))
+    return SpectralIndex(slope, float(math.sqrt(cov[0, 0])), tuple(rows.band.tolist()), greene_class(slope))
 
 
 @dataclass(frozen=True)
@@ -115,15 +137,15 @@ def chi2_curve(nu: np.ndarray, flux: np.ndarray, err: np.ndarray, bands: list[st
     return log_t, chi2, omega
 
 
-def fit_blackbody(sed: pd.DataFrame, bands: tuple[str, ...] | None = None) -> BlackbodyFit | str:
+def fit_blackbody(sed: pd.DataFrame | Points, bands: tuple[str, ...] | None = None) -> BlackbodyFit | str:
     """The blackbody through the detections of ``bands`` (all detections when None), or why none:
     the least χ² on the grid of log T, refined by the parabola through it and its neighbours."""
     rows = detections(sed, bands)
-    if len(rows) < 3:
-        return f"no blackbody fit: {len(rows)} detection(s) in the bands chosen; at least three are needed"
-    nu = C_UM_HZ / rows["wavelength_um"].to_numpy(float)
-    flux, err = rows["flux_jy"].to_numpy(float), rows["flux_err_jy"].to_numpy(float)
-    names = list(rows["band"])
+    if len(rows.band) < 3:
+        return f"no blackbody fit: {len(rows.band)} detection(s) in the bands chosen; at least three are needed"
+    nu = C_UM_HZ / rows.wavelength_um
+    flux, err = rows.flux_jy, rows.flux_err_jy
+    names = rows.band.tolist()
     log_t, chi2, omega = chi2_curve(nu, flux, err, names)
     best = int(np.clip(np.argmin(chi2), 1, len(log_t) - 2))
     (x0, x1), (y0, y1, y2) = log_t[best - 1:best + 1], chi2[best - 1:best + 2]
@@ -132,7 +154,7 @@ def fit_blackbody(sed: pd.DataFrame, bands: tuple[str, ...] | None = None) -> Bl
     step = x1 - x0
     best_log_t = x1 + float(np.clip(shift, -1, 1)) * step
     best_chi2 = float(y1 - 0.25 * (y0 - y2) * shift) if curvature > 0 else float(y1)
-    dof = len(rows) - 2
+    dof = len(names) - 2
     # a fit worse than the errors allow (chi2 per degree of freedom above 1) widens its error by sqrt(chi2/dof)
     scale = math.sqrt(max(1.0, best_chi2 / dof)) if dof > 0 else 1.0
     error = _t_error(log_t, chi2, best_log_t, best_chi2)
@@ -182,6 +204,7 @@ class SedShape:
 
 
 def sed_shape(sed: pd.DataFrame, fit_bands: tuple[str, ...] | None = None) -> SedShape:
-    index = spectral_index(sed, DEFAULT_INDEX_BANDS)
-    wide = spectral_index(sed, WIDE_INDEX_BANDS)
-    return SedShape(index, wide, fit_blackbody(sed, fit_bands), fit_bands)
+    points = Points.of(sed)  # the table read once
+    index = spectral_index(points, DEFAULT_INDEX_BANDS)
+    wide = spectral_index(points, WIDE_INDEX_BANDS)
+    return SedShape(index, wide, fit_blackbody(points, fit_bands), fit_bands)
