@@ -270,7 +270,7 @@ def find_flare(excess: pd.DataFrame, baselines: dict[str, Baseline], params: Fla
         return flare
     w1, w2 = flare.bands["W1"], flare.bands["W2"]
     if min(w1.peak_significance, w2.peak_significance) < params.flare_sigma:
-        flare.reason = f"no flare: the highest excess reached {numbers}, below {params.flare_sigma:g}σ in both bands"
+        flare.reason = f"no flare: the highest excess reached {numbers}, not {params.flare_sigma:g}σ in both bands"
         return flare
     if w1.start_mjd > w2.end_mjd or w2.start_mjd > w1.end_mjd:
         flare.reason = f"no flare: W1 and W2 peak in excess regions that do not overlap ({numbers})"

@@ -55,12 +55,12 @@ def _regions() -> list[dict[str, Any]]:
                                                                         low[1]],
              name="Jarrett+11 box", line=dict(color=REGION_COLOURS["Jarrett11"], width=1.5)),
         dict(line, x=mx, y=my, name="Mateos+12 wedge", line=dict(color=REGION_COLOURS["Mateos12"], width=1.5)),
-        dict(line, x=list(X_SPAN), y=[STERN12_W1W2] * 2, name=f"Stern+12: W1−W2 ≥ {STERN12_W1W2} (W2 ≤ 15.05)",
+        dict(line, x=list(X_SPAN), y=[STERN12_W1W2] * 2, name=f"Stern+12: ≥ {STERN12_W1W2} (W2 ≤ 15.05)",
              line=dict(color=REGION_COLOURS["Stern12"], dash="dash", width=1.2)),
-        dict(line, x=list(X_SPAN), y=[ASSEF18_C75] * 2, name=f"Assef+18 C75: W1−W2 > {ASSEF18_C75}",
+        dict(line, x=list(X_SPAN), y=[ASSEF18_C75] * 2, name=f"Assef+18 C75: > {ASSEF18_C75}",
              line=dict(color=REGION_COLOURS["C75"], dash="dot", width=1.2)),
         dict(line, x=list(X_SPAN), y=[ASSEF18_R90[0]] * 2,
-             name=f"Assef+18 R90: W1−W2 > {ASSEF18_R90[0]} for W2 ≤ {ASSEF18_R90[2]} (higher for fainter W2)",
+             name=f"Assef+18 R90: > {ASSEF18_R90[0]} to W2 {ASSEF18_R90[2]}, rising fainter",
              line=dict(color=REGION_COLOURS["R90"], dash="dashdot", width=1.2)),
     ]
 

@@ -75,7 +75,8 @@ def flare_sentence(found: FlareAnalysis) -> str:
     """One sentence with the numbers: the answer, and for a flare its timing, excess and dust."""
     row = flare_row(found)
     if not found.flare.found:
-        return str(row["reason"]).capitalize() + "."
+        reason = str(row["reason"])
+        return reason[:1].upper() + reason[1:] + "."
     parts = [f"Flare (dashed lines: start, peak, end) from MJD {row['start_mjd']:.0f} (peak "
              f"{row['peak_mjd']:.0f}, excess W1 "
              f"{row['peak_excess_w1_mjy']:.3g} mJy, W2 {row['peak_excess_w2_mjy']:.3g} mJy)"]
