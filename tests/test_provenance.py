@@ -452,3 +452,24 @@ def test_one_json_rule_for_numpy_scalars_nan_and_text():
     assert "NaN" not in text and "Infinity" not in text  # JSON has neither: every reader can parse it
     assert json.loads(text) == {"n": 5, "x": 0.5, "missing": None, "ok": False, "where": "a/b",
                                 "deep": [{"inf": None, "nan32": None}]}
+
+
+def test_reproduce_without_the_package_checks_checksums_and_says_how_to_install(offline_view, settings, tmp_path):
+    """A colleague without WISE Explorer: reproduce.py checks every file's sha256 with Python alone,
+    then says which version the recompute needs and how to install it (never a registry name);
+    a changed file is named and fails. ``-I -S``: no site-packages, so no ``dashboard``."""
+    import subprocess
+    import sys
+
+    from dashboard import __version__
+    from dashboard.provenance.bundle import build_bundle
+
+    zipfile.ZipFile(io.BytesIO(build_bundle(offline_view("AT2019dsg", 2.5), settings))).extractall(tmp_path)
+    bare = subprocess.run([sys.executable, "-I", "-S", "reproduce.py"], cwd=tmp_path, capture_output=True, text=True)
+    assert bare.returncode == 3, bare.stdout + bare.stderr
+    assert "files match the manifest's checksums" in bare.stdout and f"WISE Explorer {__version__}" in bare.stdout
+    assert "pip install ." in bare.stdout and "Traceback" not in bare.stderr
+    (tmp_path / "sed.csv").write_text("band\nW1\n")
+    changed = subprocess.run([sys.executable, "-I", "-S", "reproduce.py"], cwd=tmp_path, capture_output=True,
+                             text=True)
+    assert changed.returncode == 1 and "differs  sed.csv" in changed.stdout

@@ -61,18 +61,44 @@ def _raw_votables(observations: Observations) -> dict[str, bytes]:
     return files
 
 
-REPRODUCE = """\"\"\"Recompute every CSV of this bundle offline from raw/*.vot and manifest.json, and compare.
+REPRODUCE = """\"\"\"Check and recompute this bundle offline from raw/*.vot and manifest.json.
 
-Needs the package that made it: pip install wise-explorer=={version} (or `pip install .` in its
-checkout). `python reproduce.py` exits 0 when every file agrees, else names the files that differ.
+`python reproduce.py` first checks every file against the sha256 the manifest lists (Python alone),
+then recomputes every CSV with the package that made the bundle, WISE Explorer {version} (its
+module is `dashboard`; it is not on a package index: `pip install .` in its source checkout at that
+version), and compares. Exit status: 0 every file agrees; 1 some differ (named); 3 the checksums
+were checked but the recompute could not run (the package is not installed: the message says how).
 `python reproduce.py --requery` also re-runs the ADQL at the recorded service and compares row counts.
 \"\"\"
+import hashlib
+import json
 import sys
 from pathlib import Path
 
-from dashboard.provenance.reproduce import main
+HERE = Path(__file__).resolve().parent
 
-sys.exit(main(Path(__file__).resolve().parent, requery="--requery" in sys.argv[1:]))
+
+def checksums() -> int:
+    \"\"\"How many files differ from (or are missing against) the manifest's sha256.\"\"\"
+    files = json.loads((HERE / "manifest.json").read_text())["files"]
+    bad = [name for name, digest in sorted(files.items())
+           if not (HERE / name).is_file() or hashlib.sha256((HERE / name).read_bytes()).hexdigest() != digest]
+    for name in bad:
+        print(f"differs  {name} (its sha256 is not the manifest's)")
+    print(f"{len(files) - len(bad)} of {len(files)} files match the manifest's checksums")
+    return len(bad)
+
+
+if __name__ == "__main__":
+    differ = checksums()
+    try:
+        from dashboard.provenance.reproduce import main
+    except ModuleNotFoundError:
+        print("Not recomputed: that needs WISE Explorer {version} (module 'dashboard'). Install that version "
+              "from its source checkout (`git checkout` the {version} commit, then `pip install .`; it is not on "
+              "a package index) and run this again.")
+        sys.exit(1 if differ else 3)
+    sys.exit(max(1 if differ else 0, main(HERE, requery="--requery" in sys.argv[1:])))
 """
 
 
@@ -96,7 +122,9 @@ image/cutout_w?.fits    (when IRSA's image service answered) the AllWISE Atlas c
 identification/*.csv    (when they answered) SIMBAD objects and Gaia DR3 sources in the cone; manifest "sky_context"
 FAILURES.txt            (only when a table failed) which tables are missing and why
 CITATION.bib            papers and dataset DOIs to cite; ACKNOWLEDGEMENTS.txt the required texts
-reproduce.py            recomputes every CSV from raw/ offline (python reproduce.py; --requery asks IRSA again)
+*.ecsv                  the ECSV twin of each CSV: the same rows with every column's unit and description
+reproduce.py            checks every file's sha256, then recomputes every CSV from raw/ offline with the package
+                        (python reproduce.py; --requery asks IRSA again)
 """
 
 
