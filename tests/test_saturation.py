@@ -45,6 +45,8 @@ def test_a_bright_star_is_marked_saturated_in_its_sed_and_table(offline_view):
     assert "saturated (W1 brighter than 8.1 mag or w1sat > 0.05)" in hover and "NOT VERIFIED" in hover
     detail = panels.source_detail([row])
     assert "saturated (brighter than the 3.8 mag onset; biased)" in str(detail)
+    # W1 -0.342 and W2 0.100 carry ph_qual U: a 424 Jy star is saturated, never "fainter than" (issue 41)
+    assert "fainter than" not in str(detail) and str(detail).count("is the profile fit of saturated pixels") == 2
 
 
 def _bright_epochs(offline_settings, w1=None, w2=None):

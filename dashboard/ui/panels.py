@@ -181,15 +181,19 @@ def source_detail(rows: list[dict]) -> list:
     bands = []
     for i, b in enumerate("1234"):
         mag, err, snr = row[f"w{b}mpro"], row[f"w{b}sigmpro"], row[f"w{b}snr"]
+        saturated = bool(row.get(f"w{b}_saturated"))
         if mag is None:
             text = "no magnitude"
+        elif saturated and len(ph) > i and ph[i] == "U":  # far above the onset: never "fainter than"
+            text = (f"saturated: {mag:.3f} mag is the profile fit of saturated pixels, which the catalog flags U; "
+                    f"the source is brighter than the onset, and the value is biased, not a limit")
         elif len(ph) > i and ph[i] == "U":  # a 95% upper limit on the flux: the source is fainter
             text = f"fainter than {mag:.3f} mag (95% upper limit)"
         else:
             text = f"{mag:.3f}" + ("" if err is None else f" ± {err:.3f}") + " mag"
         if snr is not None:
             text += f", SNR {snr:g}"
-        if row.get(f"w{b}_saturated"):
+        if saturated:
             text += f", saturated ({saturation_reason(f'W{b}', mag, row.get(f'w{b}sat'))}; biased)"
         flags = [f"{col} {value[i]}: " + decode(col, value[i]).split(": ", 1)[-1]
                  for col, value in (("ph_qual", ph), ("cc_flags", cc)) if value != "not recorded" and len(value) > i]
