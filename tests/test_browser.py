@@ -475,7 +475,9 @@ def test_flags_are_coloured_with_a_legend_and_the_selected_source_reads_in_words
     assert colours == ["rgb(255, 243, 205)", "rgb(255, 243, 205)"]  # FLAG_TONES['caution']
     assert "95% upper limit on the flux" in page.inner_text(".flag-legend")
     detail = page.locator("#source-detail")
-    assert "fainter than -0.342 mag (95% upper limit)" in detail.inner_text()
+    # W1 -0.342 with ph_qual U is a saturated 424 Jy star, never "fainter than" (issue 41 item 5)
+    assert "saturated: -0.342 mag is the profile fit of saturated pixels" in detail.inner_text()
+    assert "fainter than -0.342" not in detail.inner_text()
     assert "cc_flags h: scattered-light halo contamination" in detail.inner_text()
     box = detail.bounding_box()
     assert box and box["x"] >= 0 and box["x"] + box["width"] <= width

@@ -260,7 +260,9 @@ def test_flag_cells_get_a_tone_and_the_selected_source_is_told_in_words(offline)
     assert (row["ph_qual_tone"], row["cc_flags_tone"]) == ("caution", "caution")
     text = str(out["detail"])
     assert "J084012.78+641940.9" in text and "0.47" in text
-    assert "fainter than -0.342 mag (95% upper limit)" in text  # a U band is a limit, never a value
+    # a U band is a limit, never a value, unless it is saturated: HD 73108's W1 (-0.342 mag, U) is a
+    # saturated 424 Jy star, told as saturated and never "fainter than" (issue 41 item 5)
+    assert "saturated: -0.342 mag is the profile fit of saturated pixels" in text and "fainter than" not in text
     assert "1.817 ± 0.016 mag" in text and "ph_qual A: detected, SNR > 10" in text
     assert "cc_flags h: scattered-light halo contamination" in text and "ext_flg 0: point-source-like" in text
 
