@@ -112,17 +112,23 @@ def fetch_command(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def flare_params(args: argparse.Namespace) -> FlareParams | None:
-    """The flare search's parameters from ``--flare``, ``--z`` and ``--t0`` (checked as the URL's)."""
+    """The flare search's parameters from ``--flare``, ``--z`` and ``--t0``, read as the URL's
+    ``z`` and ``t0`` are (``ui/viewparams.py``: the same bounds and messages)."""
     from dashboard.core.targets import TargetError
-    from dashboard.ui.urlstate import parse_exact
+    from dashboard.ui.paramkinds import ParseContext, Refused
+    from dashboard.ui.viewparams import BY_KEY
 
     if not args.flare:
         if args.z is not None or args.t0 is not None:
             raise TargetError("--z and --t0 go with --flare")
         return None
-    query = "target=x" + (f"&z={args.z}" if args.z is not None else "") + (f"&t0={args.t0}" if args.t0 else "")
-    state = parse_exact(query, max_radius=1.0)
-    return FlareParams(redshift=state.redshift, event_mjd=state.event_mjd)
+    read = {}
+    for key, text in (("z", args.z), ("t0", args.t0)):
+        try:
+            read[key] = None if text is None else BY_KEY[key].kind.parse(str(text), ParseContext(key=key))
+        except Refused as refused:
+            raise TargetError(f"--{key} {str(text)[:30]!r}: {refused}") from None
+    return FlareParams(redshift=read["z"], event_mjd=read["t0"])
 
 
 def print_flare(found: FlareAnalysis) -> None:

@@ -96,6 +96,15 @@ class View:
     flare: FlareAnalysis | None = None
     _sed_shape: SedShape | None = field(default=None, repr=False, compare=False)
 
+    def best_period(self, band: str) -> tuple[float | None, bool]:
+        """The best period of ``band`` for a fold, and whether it is the view's own periodogram's
+        (``pg=1``) or one found for the fold alone (neither drawn nor bundled)."""
+        found = self.periodograms.get(band)
+        if found is not None:
+            return found.best_period_d, True
+        alone = periodogram(self.lightcurve.epochs, band)
+        return (alone.best_period_d if alone is not None else None), False
+
     def sed_shape(self) -> SedShape:
         """The SED's spectral index (both ranges) and blackbody fit (``sed_fit.py``), made once
         (the figure, the note and the manifest read it)."""

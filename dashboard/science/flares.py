@@ -168,11 +168,15 @@ def window_baseline(band: str, mjd: np.ndarray, flux: np.ndarray, err: np.ndarra
     return Baseline(band, level, error, [float(t) for t in mjd[inside]], marked, "window set by hand")
 
 
-def band_visits(visits: pd.DataFrame, band: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """A band's detected visits (no upper limits, finite flux and error), in time order."""
+def detected_visits(visits: pd.DataFrame, band: str) -> pd.DataFrame:
+    """A band's detected visits: no upper limits, a finite flux and a positive error."""
     rows = visits[(visits["band"] == band) & ~visits["upper_limit"].astype(bool)]
-    rows = rows[np.isfinite(rows["flux_jy"].to_numpy(float)) & (rows["flux_err_jy"].to_numpy(float) > 0)]
-    rows = rows.sort_values("mjd", kind="stable")
+    return rows[np.isfinite(rows["flux_jy"].to_numpy(float)) & (rows["flux_err_jy"].to_numpy(float) > 0)]
+
+
+def band_visits(visits: pd.DataFrame, band: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A band's detected visits as arrays, in time order (what the blocks are made of)."""
+    rows = detected_visits(visits, band).sort_values("mjd", kind="stable")
     return rows["mjd"].to_numpy(float), rows["flux_jy"].to_numpy(float), rows["flux_err_jy"].to_numpy(float)
 
 
@@ -180,8 +184,7 @@ def excess_table(visits: pd.DataFrame, baselines: dict[str, Baseline]) -> pd.Dat
     """Step 3: one row per detected visit and band: its excess over the band's baseline."""
     parts = []
     for band, base in baselines.items():
-        rows = visits[(visits["band"] == band) & ~visits["upper_limit"].astype(bool)]
-        rows = rows[np.isfinite(rows["flux_jy"].to_numpy(float)) & (rows["flux_err_jy"].to_numpy(float) > 0)]
+        rows = detected_visits(visits, band)
         excess = rows["flux_jy"].to_numpy(float) - base.level
         error = np.hypot(rows["flux_err_jy"].to_numpy(float), base.error)
         in_baseline = np.isin(rows["mjd"].to_numpy(float), base.visit_mjd)

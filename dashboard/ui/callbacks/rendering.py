@@ -14,7 +14,6 @@ from dashboard.core.tables import catalog_table, sources_title
 from dashboard.pipeline import view, with_sky
 from dashboard.science.analysis import AnalysisParams, binning_note
 from dashboard.science.apertures import RESOLVED_LIGHTCURVE_NOTE
-from dashboard.science.periodogram import periodogram
 from dashboard.science.variability import describe
 from dashboard.ui import figures, panels
 from dashboard.ui.urlstate import ViewState, from_store, to_params, to_query
@@ -208,14 +207,11 @@ def _flare_outputs(shown: Any) -> dict:
 def best_period(shown: Any, band: str) -> tuple[float | None, str]:
     """The best period of ``band`` and where it came from: the view's periodogram when it was
     asked for (``pg=1``), else one computed for the fold alone (not drawn, not in the bundle)."""
-    found = shown.periodograms.get(band)
-    where = "drawn above"
-    if found is None:
-        found = periodogram(shown.lightcurve.epochs, band)
-        where = "not drawn: tick 'Lomb–Scargle periodogram' to see it"
-    if found is None:
+    period, drawn = shown.best_period(band)
+    if period is None:
         return None, "no best period: too few detected exposures"
-    return found.best_period_d, f"the best period of the {band} Lomb–Scargle periodogram, {where}"
+    where = "drawn above" if drawn else "not drawn: tick 'Lomb–Scargle periodogram' to see it"
+    return period, f"the best period of the {band} Lomb–Scargle periodogram, {where}"
 
 
 PG_HINT = "Tick 'Lomb–Scargle periodogram' or type a period to fold (days, or 'best')."
