@@ -153,3 +153,20 @@ def test_the_sed_axis_reads_as_a_person_writes_it_at_every_unit_choice(offline_v
     assert len(labels) >= 2 and layout["yaxis"]["title"]["text"].endswith(")")  # the unit is on the axis
     for value, label in zip(layout["yaxis"]["tickvals"], labels, strict=True):
         assert READABLE.match(label) and _read_label(label) == pytest.approx(value, rel=1e-6), label
+
+
+def test_the_time_axis_in_dates_or_days_since_the_event_and_the_event_marked(offline_view):
+    """AT2019dsg's real visits (2010-2024): dates are level and uncrowded, days since t0 count from
+    0 at the event, and the event date is a dashed line through both panels."""
+    from dashboard.ui import figures
+
+    shown = offline_view("AT2019dsg", 2.5)
+    dates = figures.lightcurve_figure(shown, time_axis="date", event_mjd=58582.0)["layout"]
+    axis = dates["xaxis2"]
+    assert axis["tickangle"] == 0 and 5 <= len(axis["ticktext"]) <= 9
+    assert all(label.endswith("-01") for label in axis["ticktext"]) and axis["title"]["text"] == "date (UTC)"
+    assert [s["x0"] for s in dates["shapes"]] == [58582.0 - figures.REFERENCE_MJD]
+    days = figures.lightcurve_figure(shown, time_axis="t0", event_mjd=58582.0)["layout"]["xaxis2"]
+    assert "0" in days["ticktext"] and days["title"]["text"] == "days since t0 (MJD 58582)"
+    assert "shapes" not in figures.lightcurve_figure(shown)["layout"] or not figures.lightcurve_figure(shown)[
+        "layout"]["shapes"]

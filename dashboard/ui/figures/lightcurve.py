@@ -162,13 +162,13 @@ def time_ticks(x_span: list[float], event_mjd: float | None, time_axis: str) -> 
     """The time axis's title and ticks: MJD (plotly's own ticks), calendar dates (a tick every
     half year, or every year past eight), or days since ``event_mjd`` (a round step)."""
     lo, hi = x_span[0] + REFERENCE_MJD, x_span[1] + REFERENCE_MJD
-    if time_axis == "date":
+    if time_axis == "date":  # level labels that never crowd: half years over a short span, else every 1st/2nd year
         first, last = date_of_mjd(lo).year, date_of_mjd(hi).year + 1
-        months = (1, 7) if last - first <= 8 else (1,)
+        months, every = ((1, 7), 1) if last - first <= 4 else ((1,), 1 if last - first <= 8 else 2)
         ticks = [(mjd_of_month(y, m), f"{y}-{m:02d}") for y in range(first, last + 1) for m in months
-                 if lo <= mjd_of_month(y, m) <= hi]
+                 if lo <= mjd_of_month(y, m) <= hi and (y - first) % every == 0]
         return dict(tickvals=[t - REFERENCE_MJD for t, _ in ticks], ticktext=[label for _, label in ticks],
-                    title=dict(text="date (UTC)", standoff=4))
+                    tickangle=0, title=dict(text="date (UTC)", standoff=4))
     if time_axis == "t0" and event_mjd is not None:
         step = next(s for s in (10, 20, 50, 100, 200, 500, 1000, 2000) if (hi - lo) / s <= 10)
         start = np.floor((lo - event_mjd) / step) * step
