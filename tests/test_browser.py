@@ -949,7 +949,7 @@ def test_keyboard_reaches_each_panel_and_crosses_a_grid_in_one_press(page, offli
     reachable by keyboard."""
     page.goto(offline_app + "/?target=Arp+220&r=60")
     wait_rendered(page, target="Arp")
-    page.wait_for_timeout(300)
+    page.wait_for_function("() => document.querySelector('#sed-graph .modebar-btn[tabindex=\"0\"]')")
     page.locator("body").focus()
     page.keyboard.press("Tab")
     assert page.evaluate("() => document.activeElement.textContent") == "Skip to sources"
