@@ -17,6 +17,9 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from dashboard.archive import offline as archive  # noqa: E402
 from dashboard.core.model import Cone  # noqa: E402
+from dashboard.runtime import configure  # noqa: E402
+
+configure()  # as every process of the product does where it starts
 
 
 def real_neowise_rows() -> pd.DataFrame:

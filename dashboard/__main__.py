@@ -9,6 +9,7 @@ from dataclasses import replace
 
 from dashboard import config
 from dashboard.core.tables import ADDED
+from dashboard.runtime import configure
 from dashboard.science.apertures import PHOT_MODES
 
 
@@ -70,6 +71,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    configure()
     settings = config.load()
     if getattr(args, "offline", False):
         settings = replace(settings, offline=True)

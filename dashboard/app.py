@@ -24,6 +24,7 @@ from dashboard.config import Settings
 from dashboard.core.errors import ServiceError, StoreUnavailable
 from dashboard.pipeline import view
 from dashboard.provenance.bundle import build_bundle
+from dashboard.runtime import configure
 from dashboard.ui import callbacks
 from dashboard.ui.layout import make_layout
 from dashboard.ui.urlstate import bundle_filename, page_view
@@ -87,6 +88,7 @@ INDEX_PAGE = """<!DOCTYPE html>
 def create_app(settings: Settings | None = None, *, production: bool = False) -> dash.Dash:
     """The app. ``production`` (the gunicorn entry point) refuses to start without SECRET_KEY,
     which signs Dash's background-job handles and must be the same on every worker and host."""
+    configure()
     settings = settings or config.load()
     problem = settings.production_problem() if production else None
     if problem:

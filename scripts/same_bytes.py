@@ -21,6 +21,7 @@ SETS = {
     "aperture-strict": "&phot=aperture&alpha=2&w4red=1&ph=AB&cc=1&ext=0&snr=5&match=2",
     "cuts-binning": "&cuts=nb,na,cc&bin=1&gap=50&othr=3&oq=0.9&unit=flux&sed=nufnu",
     "periodogram": "&pg=1&fold=best&fb=W2",
+    "science": "&flare=1&z=0.05&t0=58600&fit=W1,W2,W3,W4&tax=t0",
 }
 
 

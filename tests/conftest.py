@@ -18,7 +18,10 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from dashboard.archive.service import build_fetcher  # noqa: E402
 from dashboard.config import Settings  # noqa: E402
+from dashboard.runtime import configure  # noqa: E402
 from tap_server import LocalTap  # noqa: E402
+
+configure()  # the options every process of the product sets where it starts
 
 DATA = ROOT / "tests" / "data" / "wise-data"
 

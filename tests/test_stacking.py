@@ -10,15 +10,16 @@ from scipy import special, stats
 from conftest import DATA
 from dashboard.core.tables import NEOWISE
 from dashboard.science.distributions import chi2_sf, student_t_quantile
-from dashboard.science.lightcurve import bin_visits, epochs_from_table
-from dashboard.science.stacking import (
-    Binning,
+from dashboard.science.grouped import (
     dense_ids,
     group_median,
     group_quantile,
-    robust_median,
+    plain_median,
+    plain_quantile,
     sort_within_groups,
 )
+from dashboard.science.lightcurve import bin_visits, epochs_from_table
+from dashboard.science.stacking import Binning, robust_median
 
 RENAME = {"W1_mag": "w1mpro", "W1_mag_error": "w1sigmpro", "W2_mag": "w2mpro", "W2_mag_error": "w2sigmpro",
           "W1_flux": "w1flux", "W1_flux_error": "w1sigflux", "W2_flux": "w2flux", "W2_flux_error": "w2sigflux"}
@@ -53,6 +54,8 @@ def test_group_median_and_quantile_equal_numpy_per_group(sample):
     group = pd.factorize(sample["object"][ok].to_numpy() * 100 + (sample["mjd"][ok].to_numpy() // 150))[0]
     n = int(group.max()) + 1
     medians, quantiles = group_median(group, flux, n), group_quantile(group, flux, 0.6827, n)
+    assert np.array_equal(medians, plain_median(group, flux, n))  # the speed path equals the plain one
+    assert np.allclose(quantiles, plain_quantile(group, flux, 0.6827, n), rtol=1e-12, atol=1e-12)
     for g in range(n):
         values = flux[group == g]
         assert medians[g] == np.median(values)

@@ -27,12 +27,12 @@ from dashboard.science.analysis import AnalysisParams
 from dashboard.science.colours import CLASS_COLUMN, CRITERIA, class_label, classify
 from dashboard.science.flares import analyse as analyse_flare
 from dashboard.science.flares import flare_row
+from dashboard.science.grouped import group_median
 from dashboard.science.lightcurve import VISIT_COLUMNS, bin_visits, epochs_from_table, visit_colours
 from dashboard.science.photometry import BANDS as BANDS_W
 from dashboard.science.photometry import photometry_kinds
 from dashboard.science.quality import CutReport, apply_epoch_cuts_by_object
 from dashboard.science.select import identifiers, match_rows, select_sources
-from dashboard.science.stacking import group_median
 from dashboard.science.variability import BANDS, BandStats, variability_of_objects
 
 STATISTICS = [f.name for f in fields(BandStats)]

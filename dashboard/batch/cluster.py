@@ -35,6 +35,9 @@ def dask_client(scheduler: str | None, *, workers: int = 2, memory_limit: str = 
         raise ClusterUnavailable(f"cannot reach the Dask scheduler at {where} ({exc}): start it with "
                                  "`dask scheduler` and its workers with `dask worker ADDRESS`") from None
     try:
+        from dashboard.batch.worker_setup import ProcessOptions
+
+        client.register_plugin(ProcessOptions())
         yield client
     finally:
         client.close()

@@ -10,7 +10,7 @@ import pandas as pd
 from dashboard.batch.analysis import COLUMNS
 from dashboard.batch.run import BatchRun
 from dashboard.batch.targets import BadLine, BatchTarget
-from dashboard.provenance.columns import csv_and_ecsv
+from dashboard.provenance.table_writer import csv_and_ecsv
 
 STATUSES = ("ok", "no_source", "failed", "bad_input")
 __all__ = ["COLUMNS", "STATUSES", "assemble", "spreadsheet_safe", "summary", "summary_csv", "summary_files"]

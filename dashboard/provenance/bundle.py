@@ -23,8 +23,8 @@ from dashboard.core.tables import TABLES, spec
 from dashboard.provenance import frames as frames_bundle
 from dashboard.provenance import sky as sky_bundle
 from dashboard.provenance.citations import ACKNOWLEDGEMENTS, BIBTEX
-from dashboard.provenance.columns import csv_and_ecsv, csv_and_ecsv_parts
 from dashboard.provenance.manifest import manifest, manifest_bytes, used_citations
+from dashboard.provenance.table_writer import csv_and_ecsv, csv_and_ecsv_parts
 from dashboard.provenance.zipped import zip_files, zip_time
 from dashboard.science.analysis import View
 from dashboard.science.flares import FLARE_COLUMNS, flare_row

@@ -28,6 +28,7 @@ from dashboard import __version__
 from dashboard.archive.votable import votable_rows
 from dashboard.core.model import Cone, Footprint, Observations, Provenance, ServerSideFilter, TableResult, Target
 from dashboard.provenance.bundle import data_files
+from dashboard.runtime import configure
 from dashboard.science.analysis import AnalysisParams, analyze
 from dashboard.science.colours import CLASS_COLUMN, CRITERIA
 from dashboard.science.flares import FlareParams
@@ -175,6 +176,7 @@ def read_manifest(folder: Path) -> dict[str, Any] | None:
 
 
 def main(folder: Path, *, requery: bool = False) -> int:
+    configure()
     manifest = read_manifest(folder)
     if manifest is None:
         return 1
@@ -212,6 +214,7 @@ def main(folder: Path, *, requery: bool = False) -> int:
 def main_batch(root: Path) -> int:
     """A batch bundle: the shared files (chunk replies, summary) against the top-level checksums,
     then every target folder as ``main`` checks a single bundle."""
+    configure()
     top = read_manifest(root)
     if top is None:
         return 1

@@ -16,8 +16,10 @@ import pandas as pd
 
 from dashboard.core.measurement import no_measurement
 from dashboard.core.tables import TABLES, TableSpec
+from dashboard.science.epoch_tables import TextCodes, colour_join, epoch_frame, ph_qual_letters, repeated
+from dashboard.science.grouped import group_median
 from dashboard.science.photometry import DN_MAGZP, SATURATED_FRACTION, dn_to_jy, mag_err_to_jy, mag_to_jy
-from dashboard.science.stacking import Binning, group_median, stack, visit_ids, windowed
+from dashboard.science.stacking import Binning, stack, visit_ids, windowed
 from dashboard.science.variability import BandStats, variability
 
 EPOCH_COLUMNS = ["mjd", "band", "table", "mag", "mag_err", "flux_jy", "flux_err_jy", "upper_limit", "measured",
@@ -25,10 +27,6 @@ EPOCH_COLUMNS = ["mjd", "band", "table", "mag", "mag_err", "flux_jy", "flux_err_
 COLOUR_COLUMNS = ["visit", "mjd", "w1_w2", "w1_w2_err"]
 VISIT_COLUMNS = ["visit", "band", "mjd", "mag", "mag_err", "flux_jy", "flux_err_jy", "upper_limit",
                  "n_used", "n_rejected", "n_outliers", "n_limits"]
-
-#: A text column as codes: (code per epoch, the values the codes index).
-TextCodes = tuple[np.ndarray, tuple[str, ...]]
-
 
 @dataclass
 class LightCurve:
@@ -88,38 +86,21 @@ class LightCurve:
 
 
 def visit_colours(visits: pd.DataFrame) -> pd.DataFrame:
-    """W1 - W2 per visit detected in both bands, with the visit's mean MJD of W1; per object when
-    the visits carry an ``object`` column (a batch), which the result then keeps.
-
-    In the W1 visits' order (what an inner join on the visit keeps); a (object, visit) is one row
-    per band, so the join is a match of integer keys (pandas' merge cost ~3 ms a view)."""
-    many = "object" in visits
-    keys = ["object", "visit"] if many else ["visit"]
+    """W1 - W2 per visit detected in both bands (an inner join of the W1 and W2 detections on the
+    visit), at the W1 visit's mean MJD, error the two magnitude errors in quadrature; per object
+    when the visits carry an ``object`` column (a batch), which the result then keeps. In the W1
+    visits' order. (``epoch_tables.colour_join``: the join as integer keys; ``plain_colour_join``
+    is the pandas merge it replaces.)"""
     if visits.empty:
-        return pd.DataFrame(columns=keys[:-1] + COLOUR_COLUMNS)
-    detected = ~visits["upper_limit"].to_numpy(bool)
-    band = visits["band"].to_numpy(object)
-    visit = visits["visit"].to_numpy(np.int64)
-    obj = visits["object"].to_numpy(np.int64) if many else np.zeros(len(visits), np.int64)
-    key = obj * (int(visit.max()) + 1) + visit
-    w1 = np.flatnonzero(detected & (band == "W1"))
-    w2 = np.flatnonzero(detected & (band == "W2"))
-    _, at1, at2 = np.intersect1d(key[w1], key[w2], assume_unique=True, return_indices=True)
-    order = np.argsort(at1, kind="stable")
-    i1, i2 = w1[at1[order]], w2[at2[order]]
-    mag = visits["mag"].to_numpy(float)
-    err = visits["mag_err"].to_numpy(float)
-    return pd.DataFrame({
-        **({"object": obj[i1]} if many else {}), "visit": visit[i1], "mjd": visits["mjd"].to_numpy(float)[i1],
-        "w1_w2": mag[i1] - mag[i2], "w1_w2_err": np.hypot(err[i1], err[i2]),
-    })
+        return pd.DataFrame(columns=(["object"] if "object" in visits else []) + COLOUR_COLUMNS)
+    return colour_join(visits)
 
 
 def epochs_from_table(rows: pd.DataFrame, spec: TableSpec, binning: Binning, label: str | None = None,
                       cut_saturated: bool = False) -> pd.DataFrame:
     """One row per (exposure, band) with magnitude, flux density and the quality verdict
     (``band_epochs``, W1's rows then W2's)."""
-    return _epoch_frame(band_epochs(rows, spec, binning, label, cut_saturated))
+    return _epochs(band_epochs(rows, spec, binning, label, cut_saturated))
 
 
 def band_epochs(rows: pd.DataFrame, spec: TableSpec, binning: Binning, label: str | None = None,
@@ -127,100 +108,97 @@ def band_epochs(rows: pd.DataFrame, spec: TableSpec, binning: Binning, label: st
     """The columns (``EPOCH_COLUMNS`` without visit and outlier) of one table's epochs, one set per
     band that the table has: one row per exposure, with magnitude, flux density and the quality verdict.
 
-    A band without a measurement (``measurement.py``) stays in the table, not passed, with the
-    reason, and with no magnitude or flux. ``label`` is the table the rows really came from.
-    ``saturated``: brighter than the band's onset (``binning.saturation_w1``/``_w2``) or, where
+    Per band, in order: (1) the measurement: a band without one (``measurement.py``) stays in
+    the table, not passed, with the reason, and with no magnitude or flux; ``ph_qual`` U or a
+    magnitude without an error is an upper limit; (2) the flux density (``flux_densities``);
+    (3) saturation: brighter than the band's onset (``binning.saturation_w1``/``_w2``) or, where
     the table has ``w?sat``, more than ``SATURATED_FRACTION`` of the fit's pixels saturated;
-    ``cut_saturated`` (the epoch cut ``sat``) then fails that band's epoch alone."""
-    suffix = spec.mag_suffix
+    ``cut_saturated`` (the epoch cut ``sat``) then fails that band's epoch alone. ``label`` is
+    the table the rows really came from."""
     parts: list[dict[str, np.ndarray]] = []
-    letters = _ph_qual_letters(rows.get("ph_qual"), len(rows))
+    letters = ph_qual_letters(rows.get("ph_qual"), len(rows))
     for band in ("W1", "W2"):
         b = band.lower()
-        mag_col = f"{b}mpro{suffix}"
-        if rows.empty or mag_col not in rows:
+        if rows.empty or f"{b}mpro{spec.mag_suffix}" not in rows:
             continue
-        mag = _column(rows, mag_col)
-        err = _column(rows, f"{b}sigmpro{suffix}")
-        dn = _column(rows, f"{b}flux{suffix}")
-        dn_err = _column(rows, f"{b}sigflux{suffix}")
-        letter = letters[0 if band == "W1" else 1]
-        snr = _column(rows, f"{b}snr") if f"{b}snr" in rows else None
-        missing, why = no_measurement(mag, err, snr, letter if "ph_qual" in rows else None,
-                                      multi_epoch=spec.multi_epoch)
-        mag = np.where(missing, np.nan, mag)
-        err = np.where(missing, np.nan, err)
-        dn = np.where(missing, np.nan, dn)
-        upper = ~missing & ((letter == "U") | (np.isnan(err) & np.isfinite(mag)))
-        flux_mag = mag_to_jy(mag, band)
-        zp = frame_zero_points(mag, dn, band, rows["object"].to_numpy(np.int64) if "object" in rows else None)
-        flux = np.where(upper | ~np.isfinite(dn), flux_mag, dn_to_jy(dn, band, zp))
-        flux_err = np.where(upper, np.nan, np.where(np.isfinite(dn), dn_to_jy(dn_err, band, zp),
-                                                    mag_err_to_jy(flux_mag, err)))
+        m = _measured(rows, spec, band, letters[0 if band == "W1" else 1])
+        flux, flux_err = flux_densities(m, band, rows["object"].to_numpy(np.int64) if "object" in rows else None)
         sat_limit = binning.saturation_w1 if band == "W1" else binning.saturation_w2
         fraction = _column(rows, f"{b}sat")
-        saturated = ~missing & np.isfinite(mag) & ((mag < sat_limit) | (fraction > SATURATED_FRACTION))
+        saturated = ~m.missing & np.isfinite(m.mag) & ((m.mag < sat_limit) | (fraction > SATURATED_FRACTION))
         passed = rows["passed"].to_numpy(bool) if "passed" in rows else np.ones(len(rows), bool)
-        # the rows' own text column, unless this band adds reasons (pandas checks an object
-        # array's every string again: ~4 ms per 10^5 rows)
-        reasons: Any = rows["reasons"].array if "reasons" in rows else ""
-        if missing.any() or cut_saturated and saturated.any():
-            reasons = rows["reasons"].to_numpy(object).copy() if "reasons" in rows else np.full(len(rows), "", object)
-        if missing.any():
-            gone = np.array([f"no measurement in {band} ({w})" for w in why[missing]], dtype=object)
-            reasons[missing] = [f"{g}; {r}" if r else g for g, r in zip(gone, reasons[missing], strict=True)]
-        if cut_saturated and saturated.any():
-            why_sat = np.array([f"saturated in {band}: {m:.2f} mag (brighter than {sat_limit:g})" if m < sat_limit
-                                else f"saturated in {band}: {b}sat = {f:g} (> {SATURATED_FRACTION:g})"
-                                for m, f in zip(mag[saturated], fraction[saturated], strict=True)], dtype=object)
-            reasons[saturated] = [f"{r}; {w}" if r else w for w, r in zip(why_sat, reasons[saturated], strict=True)]
+        reasons = _reasons(rows, band, m, saturated if cut_saturated else None, sat_limit, fraction)
+        if cut_saturated:
             passed = passed & ~saturated
         n = len(rows)
         parts.append({
-            "mjd": rows["mjd"].to_numpy(float), "band": _repeated(band, n),
-            "table": _repeated(label or spec.name, n),
-            "mag": mag, "mag_err": np.where(upper, np.nan, err),
-            "flux_jy": flux, "flux_err_jy": flux_err, "upper_limit": upper, "measured": ~missing,
-            "saturated": saturated, "passed": passed & ~missing,
-            "reasons": _repeated(reasons, n) if isinstance(reasons, str) else np.asarray(reasons, object),
+            "mjd": rows["mjd"].to_numpy(float), "band": repeated(band, n), "table": repeated(label or spec.name, n),
+            "mag": m.mag, "mag_err": np.where(m.upper, np.nan, m.err), "flux_jy": flux, "flux_err_jy": flux_err,
+            "upper_limit": m.upper, "measured": ~m.missing, "saturated": saturated, "passed": passed & ~m.missing,
+            "reasons": repeated(reasons, n) if isinstance(reasons, str) else np.asarray(reasons, object),
         } | ({"object": rows["object"].to_numpy(np.int64)} if "object" in rows else {}))
     return parts
 
 
-def _repeated(text: str, n: int) -> np.ndarray:
-    """``text`` n times, one string object: ``np.full`` would make n copies, which compare and hash
-    one by one (a factorize of 10^5 band names took 27 ms instead of 8)."""
-    out = np.empty(n, dtype=object)
-    out.fill(text)
-    return out
+@dataclass
+class Measured:
+    """One band's exposures as the table gives them, a missing measurement blanked (``why``)."""
+
+    mag: np.ndarray
+    err: np.ndarray
+    dn: np.ndarray
+    dn_err: np.ndarray
+    missing: np.ndarray
+    why: np.ndarray
+    upper: np.ndarray  # ph_qual U, or a magnitude without an error: a 95 % upper limit
 
 
-#: Epoch columns that hold one value per ``band_epochs`` part: joined as codes, not as strings.
-_PER_PART = ("band", "table")
-_TEXT = pd.StringDtype(na_value=np.nan)  # what pandas infers for text (storage: dashboard/__init__.py)
+def _measured(rows: pd.DataFrame, spec: TableSpec, band: str, letter: pd.Categorical) -> Measured:
+    b, suffix = band.lower(), spec.mag_suffix
+    mag, err = _column(rows, f"{b}mpro{suffix}"), _column(rows, f"{b}sigmpro{suffix}")
+    snr = _column(rows, f"{b}snr") if f"{b}snr" in rows else None
+    missing, why = no_measurement(mag, err, snr, letter if "ph_qual" in rows else None, multi_epoch=spec.multi_epoch)
+    mag, err = np.where(missing, np.nan, mag), np.where(missing, np.nan, err)
+    upper = ~missing & ((letter == "U") | (np.isnan(err) & np.isfinite(mag)))
+    return Measured(mag=mag, err=err, dn=np.where(missing, np.nan, _column(rows, f"{b}flux{suffix}")),
+                    dn_err=_column(rows, f"{b}sigflux{suffix}"), missing=missing, why=why, upper=upper)
 
 
-def _epoch_frame(parts: list[dict[str, np.ndarray]], order: np.ndarray | None = None,
-                 codes: dict[str, TextCodes] | None = None) -> pd.DataFrame:
-    """The epochs of ``band_epochs`` parts as one frame, rows in ``order`` if given: arrays joined
-    and taken before the frame is made (a frame's take of its text columns cost ~10 ms at 10^5),
-    per-part text as codes (kept in ``codes`` when given), text typed as pandas would infer it
-    without the scan."""
-    if not parts:
-        return pd.DataFrame(columns=EPOCH_COLUMNS[:-2])
-    pick = (lambda a: a) if order is None else (lambda a: a[order])
-    columns: dict[str, Any] = {}
-    for name in parts[0]:
-        if name in _PER_PART:
-            values = list(dict.fromkeys(part[name][0] for part in parts))
-            code = pick(np.concatenate([np.full(len(part[name]), values.index(part[name][0])) for part in parts]))
-            columns[name] = pd.array(np.array(values, dtype=object)[code], dtype=_TEXT)
-            if codes is not None:
-                codes[name] = (code, tuple(values))
-        else:
-            joined = pick(np.concatenate([part[name] for part in parts]))
-            columns[name] = pd.array(joined, dtype=_TEXT) if joined.dtype == object else joined
-    return pd.DataFrame(columns)
+def flux_densities(m: Measured, band: str, obj: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    """Flux density and error in Jy: from the DN flux with the exposure's own zero point
+    (``frame_zero_points``) where the table gives one, else (and for upper limits) from the magnitude."""
+    flux_mag = mag_to_jy(m.mag, band)
+    zp = frame_zero_points(m.mag, m.dn, band, obj)
+    flux = np.where(m.upper | ~np.isfinite(m.dn), flux_mag, dn_to_jy(m.dn, band, zp))
+    flux_err = np.where(m.upper, np.nan, np.where(np.isfinite(m.dn), dn_to_jy(m.dn_err, band, zp),
+                                                  mag_err_to_jy(flux_mag, m.err)))
+    return flux, flux_err
+
+
+def _reasons(rows: pd.DataFrame, band: str, m: Measured, cut: np.ndarray | None, sat_limit: float,
+             fraction: np.ndarray) -> Any:
+    """The rows' reasons with this band's added: no measurement, and saturation where ``cut``
+    (the saturated exposures, when the epoch cut ``sat`` is on). The rows' own text column when
+    nothing is added (pandas checks an object array's every string again: ~4 ms per 10^5 rows)."""
+    if not m.missing.any() and (cut is None or not cut.any()):
+        return rows["reasons"].array if "reasons" in rows else ""
+    reasons = rows["reasons"].to_numpy(object).copy() if "reasons" in rows else np.full(len(rows), "", object)
+    if m.missing.any():
+        gone = [f"no measurement in {band} ({w})" for w in m.why[m.missing]]
+        reasons[m.missing] = [f"{g}; {r}" if r else g for g, r in zip(gone, reasons[m.missing], strict=True)]
+    if cut is not None and cut.any():
+        b = band.lower()
+        why_sat = [f"saturated in {band}: {mag:.2f} mag (brighter than {sat_limit:g})" if mag < sat_limit
+                   else f"saturated in {band}: {b}sat = {f:g} (> {SATURATED_FRACTION:g})"
+                   for mag, f in zip(m.mag[cut], fraction[cut], strict=True)]
+        reasons[cut] = [f"{r}; {w}" if r else w for w, r in zip(why_sat, reasons[cut], strict=True)]
+    return reasons
+
+
+def _epochs(parts: list[dict[str, np.ndarray]], order: np.ndarray | None = None,
+            codes: dict[str, TextCodes] | None = None) -> pd.DataFrame:
+    """The parts as one frame of epochs, rows in ``order`` (``epoch_tables.epoch_frame``)."""
+    return epoch_frame(parts, order, codes) if parts else pd.DataFrame(columns=EPOCH_COLUMNS[:-2])
 
 
 def _column(rows: pd.DataFrame, name: str) -> np.ndarray:
@@ -252,29 +230,6 @@ def frame_zero_points(mag: np.ndarray, dn: np.ndarray, band: str, obj: np.ndarra
     fill = group_median(obj[own], zp[own], n_objects)
     fill = np.where(np.isfinite(fill), fill, DN_MAGZP[band])
     return np.where(known, zp, fill[obj])
-
-
-def _ph_qual_letters(ph_qual: pd.Series | None, n: int) -> tuple[pd.Categorical, pd.Categorical]:
-    """The W1 and W2 letters of each row's ``ph_qual`` ('' where it has none), as categoricals:
-    a few distinct letters, compared by code (``no_measurement`` reads them without factorizing)."""
-    if ph_qual is None or not pd.api.types.is_object_dtype(ph_qual) and not pd.api.types.is_string_dtype(ph_qual):
-        return _letters(np.zeros(n, np.int64), [""]), _letters(np.zeros(n, np.int64), [""])
-    # A table holds few distinct ph_qual strings: read the letters once per distinct value (pandas'
-    # .str[i] per row took a quarter of a warm view at 10^5 epochs).
-    codes, distinct = pd.factorize(ph_qual.astype(object), use_na_sentinel=True)
-
-    def letter(index: int) -> pd.Categorical:
-        # code -1 (a missing value) takes the trailing ""
-        return _letters(codes, [v[index] if isinstance(v, str) and len(v) > index else "" for v in distinct] + [""])
-
-    return letter(0), letter(1)
-
-
-def _letters(codes: np.ndarray, table: list[str]) -> pd.Categorical:
-    """Letter ``table[code]`` of each row (code -1: the table's last entry) as a categorical."""
-    categories, inverse = np.unique(np.array(table, dtype=object), return_inverse=True)
-    letters: np.ndarray = inverse[codes]
-    return pd.Categorical.from_codes(letters, categories=pd.Index(categories))
 
 
 def bin_visits(epochs: pd.DataFrame, binning: Binning) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -323,7 +278,7 @@ def build_lightcurve(tables: dict[str, pd.DataFrame], binning: Binning,
         not_w1 = np.concatenate([np.full(len(p["mjd"]), p["band"][0] != "W1") for p in parts])
         order = np.lexsort((not_w1, np.concatenate([p["mjd"] for p in parts])))
     codes: dict[str, TextCodes] = {}
-    epochs = _epoch_frame(parts, order, codes)
+    epochs = _epochs(parts, order, codes)
     if not binning.enabled or epochs.empty:
         epochs["visit"] = visit_ids(epochs["mjd"].to_numpy(float), binning.gap_days,
                                     max_visit_days=binning.max_visit_days,

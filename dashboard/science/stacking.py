@@ -19,13 +19,10 @@ parameter names (``Binning``):
 * Epochs without an error are upper limits (a visit of only limits is a limit, at the median
   limit); they are never silently dropped: they are counted per visit.
 
-How it is fast: no Python loop over groups. Every group gets a dense integer id; sorting on
-(group, value) puts each group's values in order, so a median or a quantile is index arithmetic
-on the group's start and count, and sums are ``bincount``. Groups are small (a visit holds ~12
-exposures), so the sort is a table of one row per group, each row sorted on its own
-(``sort_within_groups``), not one sort of every value. The outlier loop
-runs on all groups together, each pass only on the groups that changed in the last one, until
-none changes. One object or thousands go through the same code.
+The steps run on all objects, visits and bands at once (one object or thousands go through the
+same code): a median or a quantile per (object, visit, band) group is ``grouped.group_median`` /
+``grouped.group_quantile``, the speed path of ``np.median`` / ``np.quantile`` per group, kept
+apart in ``grouped.py`` with its plain equivalent and tested equal to it.
 """
 
 from __future__ import annotations
@@ -35,6 +32,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from dashboard.science.distributions import t_quantiles
+from dashboard.science.grouped import dense_ids, group_median, group_quantile
 
 
 @dataclass(frozen=True)
@@ -110,93 +108,6 @@ def windowed(mjd: np.ndarray, binning: Binning) -> bool:
     return bool(np.any(t[ends] - t[starts] > binning.max_visit_days))
 
 
-def sort_within_groups(group: np.ndarray, values: np.ndarray, *, stable: bool = False) -> np.ndarray:
-    """The order that sorts by (group, value); with ``stable`` exactly ``np.lexsort((values, group))``
-    (equal values keep their order, where later sums depend on it), faster (module docstring)."""
-    table = _group_table(group, values)
-    if table is None:  # one group far larger than the rest: one integer key, unique, sorts both
-        rank = np.empty(len(values), dtype=np.int64)
-        rank[np.argsort(values, kind="stable" if stable else None)] = np.arange(len(values))
-        return np.argsort(np.asarray(group, np.int64) * len(values) + rank)
-    rows, index, filled = table
-    assert index is not None
-    return np.take_along_axis(index, np.argsort(rows, axis=1, kind="stable"), axis=1)[filled]
-
-
-def _group_table(group: np.ndarray, values: np.ndarray, *, with_index: bool = True) -> tuple[
-        np.ndarray, np.ndarray | None, np.ndarray] | None:
-    """Values as a table of one row per group id, in their order, NaN-padded (NaN sorts last, as in
-    ``np.argsort``): (rows, each cell's index into ``values`` if ``with_index``, which cells hold a
-    value); None where the table would hold more than ~4x the values (then one sort is cheaper)."""
-    n = len(values)
-    group = np.asarray(group, np.int64)
-    n_groups = int(group.max()) + 1 if n else 0
-    count = np.bincount(group, minlength=n_groups)
-    width = int(count.max()) if n else 0
-    if n == 0 or n_groups * width > 4 * n + 1024:
-        return None
-    # a stable sort by group keeps each group's values in their order (radix sort for < 2^16 ids)
-    by_group = np.argsort(group.astype(np.uint16) if n_groups <= 1 << 16 else group, kind="stable")
-    g = group[by_group]
-    column = np.arange(n) - (np.cumsum(count) - count)[g]
-    rows = np.full((n_groups, width), np.nan)
-    rows[g, column] = np.asarray(values, float)[by_group]
-    index = None
-    if with_index:
-        index = np.zeros((n_groups, width), np.int64)
-        index[g, column] = by_group
-    return rows, index, np.arange(width) < count[:, None]
-
-
-def dense_ids(key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``np.unique(key, return_inverse=True)`` of non-negative integer keys: by marking each key in
-    a table of the key range (no sort) where that range is small against the keys' number."""
-    key = np.asarray(key, np.int64)
-    if len(key) == 0 or int(key.max()) > 4 * len(key) + 1024:
-        return np.unique(key, return_inverse=True)
-    present = np.zeros(int(key.max()) + 1, bool)
-    present[key] = True
-    return np.flatnonzero(present), (np.cumsum(present) - 1)[key]
-
-
-def _sorted_groups(group: np.ndarray, values: np.ndarray, n_groups: int) -> tuple[
-        np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """What the per-group order statistics start from: the values sorted within their groups,
-    each group's count and first index, an all-NaN result and which groups have values."""
-    table = _group_table(group, values, with_index=False)
-    if table is None:
-        v = values[sort_within_groups(group, values)]
-    else:
-        rows, _, filled = table
-        rows.sort(axis=1)
-        v = rows[filled]
-    count = np.bincount(group, minlength=n_groups)
-    return v, count, np.cumsum(count) - count, np.full(n_groups, np.nan), count > 0
-
-
-def group_median(group: np.ndarray, values: np.ndarray, n_groups: int) -> np.ndarray:
-    """Median of ``values`` per group id (0..n_groups-1); NaN for an empty group."""
-    v, count, start, out, has = _sorted_groups(group, values, n_groups)
-    lo = start[has] + (count[has] - 1) // 2
-    hi = start[has] + count[has] // 2
-    out[has] = 0.5 * (v[lo] + v[hi])
-    return out
-
-
-def group_quantile(group: np.ndarray, values: np.ndarray, q: float, n_groups: int) -> np.ndarray:
-    """``np.quantile(..., method="interpolated_inverted_cdf")`` per group id."""
-    v, count, start, out, has = _sorted_groups(group, values, n_groups)
-    n = count[has]
-    virtual = n * q - 1.0  # Hyndman & Fan method 4: alpha = 0, beta = 1
-    below = np.floor(virtual)
-    gamma = virtual - below
-    prev = np.clip(below, 0, n - 1).astype(np.int64)
-    nxt = np.clip(below + 1, 0, n - 1).astype(np.int64)
-    a, b = v[start[has] + prev], v[start[has] + nxt]
-    out[has] = a + gamma * (b - a)
-    return out
-
-
 def t_factor(n: np.ndarray) -> np.ndarray:
     """Upper end of the central 68 % interval of Student's t with n - 1 degrees of freedom."""
     return t_quantiles(0.84, np.maximum(n - 1, 1))
@@ -243,56 +154,55 @@ def visit_error(group: np.ndarray, values: np.ndarray, errors: np.ndarray, media
 def stack(obj: np.ndarray | None, mjd: np.ndarray, band: np.ndarray, flux: np.ndarray, flux_err: np.ndarray,
           mag: np.ndarray, mag_err: np.ndarray, passed: np.ndarray, upper: np.ndarray, measured: np.ndarray,
           binning: Binning) -> Stacked:
-    """Stack epochs of one or many objects (``obj``: object index per epoch, or None for one).
-
-    ``band`` is 0 for W1, 1 for W2. Arrays are per epoch, in any order."""
+    """Stack epochs of one or many objects (``obj``: object index per epoch, or None for one), in
+    the module docstring's steps. ``band`` is 0 for W1, 1 for W2. Arrays are per epoch, any order."""
     n = len(mjd)
     obj = np.zeros(n, np.int64) if obj is None else np.asarray(obj, np.int64)
+    # 1. visits: the gap rule, per object (windows where a gap-visit is too long)
     visit = visit_ids(mjd, binning.gap_days, obj, max_visit_days=binning.max_visit_days,
                       window_days=binning.window_days)
-    # dense group id per (object, visit, band), ordered like that
-    band = np.asarray(band, np.int64)
-    span = int(visit.max()) + 1 if n else 1
-    key = (obj * span + visit) * 2 + band
-    keys, group = dense_ids(key)
-    n_groups = len(keys)
-    group_band = keys % 2
-    group_visit = (keys // 2) % span
-    group_object = keys // 2 // span
+    # 2. one group per (object, visit, band), numbered in that order
+    group, group_object, group_visit, group_band = _groups(obj, visit, np.asarray(band, np.int64))
+    n_groups = len(group_band)
     count = np.bincount(group, minlength=n_groups)
     with np.errstate(invalid="ignore", divide="ignore"):
         group_mjd = np.bincount(group, weights=mjd, minlength=n_groups) / count
     n_rejected = np.bincount(group, weights=measured & ~passed, minlength=n_groups).astype(np.int64)
-    is_limit = passed & upper
-    n_limits = np.bincount(group, weights=is_limit, minlength=n_groups).astype(np.int64)
-    detected = passed & ~upper & np.isfinite(flux)
-    det = np.flatnonzero(detected)
-    g = group[det]
-    flux_median, det_outlier = robust_median(g, flux[det], n_groups, binning.outlier_threshold,
+    # 3. the median flux of the detections, outliers rejected until none is left
+    detected = np.flatnonzero(passed & ~upper & np.isfinite(flux))
+    flux_median, det_outlier = robust_median(group[detected], flux[detected], n_groups, binning.outlier_threshold,
                                              binning.outlier_quantile)
     outlier = np.zeros(n, dtype=bool)
-    outlier[det[det_outlier]] = True
-    used = det[~det_outlier]
-    gu = group[used]
-    n_used = np.bincount(gu, minlength=n_groups)
-    flux_err_out = visit_error(gu, flux[used], flux_err[used], flux_median, n_groups)
+    outlier[detected[det_outlier]] = True
+    n_outliers = np.bincount(group[detected[det_outlier]], minlength=n_groups)
+    # 4. the error of each median; the magnitudes' median and error over the same epochs
+    used = detected[~det_outlier]
+    n_used = np.bincount(group[used], minlength=n_groups)
+    flux_err_out = visit_error(group[used], flux[used], flux_err[used], flux_median, n_groups)
     m_ok = used[np.isfinite(mag[used])]
-    gm = group[m_ok]
-    mag_median = group_median(gm, mag[m_ok], n_groups)
-    mag_err_out = visit_error(gm, mag[m_ok], mag_err[m_ok], mag_median, n_groups)
-    n_outliers = np.bincount(g[det_outlier], minlength=n_groups)
-    # groups of limits only: the median limit
-    lim = np.flatnonzero(is_limit)
-    limit_mag = group_median(group[lim], mag[lim], n_groups)
+    mag_median = group_median(group[m_ok], mag[m_ok], n_groups)
+    mag_err_out = visit_error(group[m_ok], mag[m_ok], mag_err[m_ok], mag_median, n_groups)
+    # 5. a group of upper limits only is a limit, at the median limit
+    is_limit = passed & upper
+    n_limits = np.bincount(group, weights=is_limit, minlength=n_groups).astype(np.int64)
+    limit_mag = group_median(group[is_limit], mag[is_limit], n_groups)
     has_det = n_used > 0
     only_limits = ~has_det & (n_limits > 0)
     keep = has_det | only_limits
-    out_mag = np.where(has_det, mag_median, limit_mag)
     return Stacked(
         visit=visit, outlier=outlier, object_index=group_object[keep], group_visit=group_visit[keep],
         group_band=group_band[keep], mjd=group_mjd[keep],
         flux=np.where(has_det, flux_median, np.nan)[keep], flux_err=np.where(has_det, flux_err_out, np.nan)[keep],
-        mag=out_mag[keep], mag_err=np.where(has_det, mag_err_out, np.nan)[keep], upper_limit=only_limits[keep],
-        n_used=n_used[keep], n_rejected=n_rejected[keep], n_outliers=np.where(has_det, n_outliers, 0)[keep],
-        n_limits=n_limits[keep],
+        mag=np.where(has_det, mag_median, limit_mag)[keep], mag_err=np.where(has_det, mag_err_out, np.nan)[keep],
+        upper_limit=only_limits[keep], n_used=n_used[keep], n_rejected=n_rejected[keep],
+        n_outliers=np.where(has_det, n_outliers, 0)[keep], n_limits=n_limits[keep],
     )
+
+
+def _groups(obj: np.ndarray, visit: np.ndarray, band: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray,
+                                                                           np.ndarray]:
+    """Each epoch's group id, dense and ordered by (object, visit, band); each group's object,
+    visit and band."""
+    span = int(visit.max()) + 1 if len(visit) else 1
+    keys, group = dense_ids((obj * span + visit) * 2 + band)
+    return group, keys // 2 // span, (keys // 2) % span, keys % 2

@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 
 from dashboard.science.distributions import chi2_sf
-from dashboard.science.stacking import sort_within_groups
+from dashboard.science.grouped import sort_within_groups
 
 #: Fewest exposures a visit needs to count towards the error floor (its median must be meaningful).
 FLOOR_MIN_PER_VISIT = 3
