@@ -28,7 +28,7 @@ from dashboard.runtime import configure
 from dashboard.ui import callbacks
 from dashboard.ui.layout import make_layout
 from dashboard.ui.urlstate import bundle_filename, page_view
-from dashboard.vo_routes import exact_view, text
+from dashboard.vo_routes import ExactView, exact_view, text
 from dashboard.web.batches import Batches, start_clean_up
 from dashboard.web.jobs import ThreadJobManager
 from dashboard.web.memo import Memo
@@ -244,22 +244,36 @@ def _routes(server: Flask, settings: Settings, manager: object) -> None:
         exact = exact_view(settings)
         if isinstance(exact, Response):
             return exact
-        obs, sky = exact.observed.observations, exact.sky
+        sky = exact.sky
         page = page_view(exact.state)  # recorded in the manifest: which view this is, zoom and fold included
         data = bundles.get(exact.key(),  # built once
                            lambda: build_bundle(view(exact.observed, exact.params), settings, sky, page,
                                                 exact.evidence(settings)))
-        name = bundle_filename(exact.state, exact.observed.target.label())
-        headers = {"Content-Disposition": f'attachment; filename="{name}"',
-                   "X-WISE-Cache": obs.cache_states()}
-        failures = "; ".join(f"{t}={e.kind}" for t, e in obs.failures.items())
-        if failures:
-            headers["X-WISE-Failures"] = failures
-        sky_failures = "; ".join(f"{k}={e.kind}" + (f" ({e.noticed})" if isinstance(e, ServiceError) and e.noticed
-                                                    else "") for k, e in sorted(sky.failures.items()))
-        if sky_failures:  # how this delivery noticed a missing service: never inside the zip
-            headers["X-WISE-Sky"] = sky_failures
-        return Response(data, mimetype="application/zip", headers=headers)
+        return Response(data, mimetype="application/zip", headers=_bundle_headers(exact))
+
+    _error_handlers(server)
+
+
+def _bundle_headers(exact: ExactView) -> dict[str, str]:
+    """The bundle's file name, the cache states (``X-WISE-Cache``), the IRSA tables missing
+    (``X-WISE-Failures``, as in FAILURES.txt) and how this delivery noticed a missing sky service
+    (``X-WISE-Sky``: never inside the zip)."""
+    obs, sky = exact.observed.observations, exact.sky
+    name = bundle_filename(exact.state, exact.observed.target.label())
+    headers = {"Content-Disposition": f'attachment; filename="{name}"', "X-WISE-Cache": obs.cache_states()}
+    failures = "; ".join(f"{t}={e.kind}" for t, e in obs.failures.items())
+    if failures:
+        headers["X-WISE-Failures"] = failures
+    sky_failures = "; ".join(f"{k}={e.kind}" + (f" ({e.noticed})" if isinstance(e, ServiceError) and e.noticed
+                                                else "") for k, e in sorted(sky.failures.items()))
+    if sky_failures:
+        headers["X-WISE-Sky"] = sky_failures
+    return headers
+
+
+def _error_handlers(server: Flask) -> None:
+    """Plain-text answers: 404 for what is not here, 503 while the shared store is down, and a
+    logged 500 for anything else (never a traceback to the client)."""
 
     @server.errorhandler(404)
     def not_found(_: Exception) -> tuple[str, int, dict]:

@@ -457,8 +457,11 @@ def test_a_batch_whose_worker_died_is_told_and_its_jobs_are_deleted(batch_settin
     dead = BatchState(id="a" * 32, client="x", jobs=[job.url])
     batches._save(dead)
     batches.store.set(INDEX, [dead.id])
+    assert batches.get(dead.id).status == "lost"  # a read marks it lost and deletes nothing over the network
+    assert not tap.jobs[job.url.rsplit("/", 1)[1]].deleted
     assert batches.clean_up() == 1
     assert tap.jobs[job.url.rsplit("/", 1)[1]].deleted
+    assert batches.clean_up() == 0  # deleted once
     state = batches.get(dead.id)
     assert state.status == "lost" and "restarted" in state.message
     # killed after its table, while making the bundle: the table stands, the bundle is said to be lost

@@ -18,8 +18,8 @@ from conftest import ROOT, run_reproduce
 from dashboard.config import Settings
 from dashboard.provenance.bundle import build_bundle
 from dashboard.science.analysis import AnalysisParams
-from dashboard.science.photometry import SATURATED_FRACTION
 from dashboard.science.quality import ALL_CUTS, EpochCuts
+from dashboard.science.saturation import SATURATED_FRACTION
 from dashboard.ui import panels
 from dashboard.ui.urlstate import parse_query
 
@@ -42,11 +42,17 @@ def test_a_bright_star_is_marked_saturated_in_its_sed_and_table(offline_view):
     traces = sed_figure(view)["data"]
     assert "saturated (biased)" in [t["name"] for t in traces]  # W3: a saturated detection has its own marker
     hover = " ".join(h for t in traces for h in t["hovertext"])
-    assert "saturated (W1 brighter than 8.1 mag or w1sat > 0.05)" in hover and "NOT VERIFIED" in hover
+    assert "saturated (W1 brighter than the catalog onset 8.1 mag or w1sat > 0.05)" in hover and "NOT VERIFIED" in hover
     detail = panels.source_detail([row])
-    assert "saturated (brighter than the 3.8 mag onset; biased)" in str(detail)
+    assert "saturated (brighter than the catalog's 3.8 mag onset; biased)" in str(detail)
     # W1 -0.342 and W2 0.100 carry ph_qual U: a 424 Jy star is saturated, never "fainter than" (issue 41)
     assert "fainter than" not in str(detail) and str(detail).count("is the profile fit of saturated pixels") == 2
+    # the SED draws the saturated U bands as saturated fits, never as limits, and its note says so (issue 41)
+    marked = {t["name"]: [h.split(" ")[0] for h in t["hovertext"]] for t in traces}
+    assert marked["saturated (biased)"] == ["W1", "W2", "W3"] and "95% upper limit" not in marked
+    assert "a saturated fit, not a limit" in hover and "(95% upper limit)" not in hover
+    note = panels.photometry_note(view)
+    assert "saturated in W1, W2, W3" in note and "in every band." not in note
 
 
 def _bright_epochs(offline_settings, w1=None, w2=None):

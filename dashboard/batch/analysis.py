@@ -64,6 +64,39 @@ class ChunkAnalysis:
     visits: pd.DataFrame
 
 
+def _source_columns(out: pd.DataFrame, found: np.ndarray, source: pd.DataFrame, params: AnalysisParams) -> None:
+    """The selected sources' SED photometry choice and saturation per band (as the single view's
+    SED table) and their colour classes."""
+    records = source.to_dict("records")
+    kinds = [photometry_kinds(row, params.sed_options.phot) for row in records]
+    for b, band in enumerate(BANDS_W, start=1):
+        out.loc[found, f"phot_w{b}"] = [k[band][0] for k in kinds]
+        out.loc[found, f"sat_w{b}"] = [k[band][1] for k in kinds]
+    verdicts = [classify(row) for row in records]
+    for i, criterion in enumerate(CRITERIA):
+        out.loc[found, criterion.column] = [v[i].answer for v in verdicts]
+    out.loc[found, CLASS_COLUMN] = [class_label(v) for v in verdicts]
+
+
+def _statuses(out: pd.DataFrame, chunk: list[BatchTarget], found: np.ndarray,
+              replies: dict[str, TapReply | WiseError], unanswered: dict[int, str],
+              uncatalogued: dict[int, str]) -> None:
+    """Each target's status and reason: ok or no_source; failed (with the tables' reasons) when a
+    table failed or no table answered it."""
+    failed = {t: e for t, e in replies.items() if isinstance(e, WiseError)}
+    out["status"] = np.where(found, "ok", "no_source")
+    out["reason"] = ["" if f else f"no AllWISE source within {t.radius_arcsec:g} arcsec"
+                     for f, t in zip(found, chunk, strict=True)]
+    if failed:
+        out["status"] = "failed"
+        out["reason"] = "; ".join(f"{t}: {e}" for t, e in failed.items())
+    for uid, reason in uncatalogued.items():
+        if not found[uid] and not failed:
+            out.loc[uid, "reason"] = reason
+    for uid, reason in unanswered.items():
+        out.loc[uid, ["status", "reason"]] = ["failed", reason]
+
+
 def analyze_chunk(chunk: list[BatchTarget], replies: dict[str, TapReply | WiseError],
                   params: AnalysisParams, unanswered: dict[int, str] | None = None,
                   uncatalogued: dict[int, str] | None = None) -> ChunkAnalysis:
@@ -90,32 +123,14 @@ def analyze_chunk(chunk: list[BatchTarget], replies: dict[str, TapReply | WiseEr
                 values = source[column].to_numpy(object, copy=True)
                 values[pd.isna(values)] = np.nan  # one missing value (None and NaN both arrive)
                 out.loc[found, column] = values
-    if found.any():  # the SED's photometry choice and saturation per band, as the single view's SED table
-        kinds = [photometry_kinds(row, params.sed_options.phot) for row in source.to_dict("records")]
-        for b, band in enumerate(BANDS_W, start=1):
-            out.loc[found, f"phot_w{b}"] = [k[band][0] for k in kinds]
-            out.loc[found, f"sat_w{b}"] = [k[band][1] for k in kinds]
-        verdicts = [classify(row) for row in source.to_dict("records")]  # the selected source's colour classes
-        for i, criterion in enumerate(CRITERIA):
-            out.loc[found, criterion.column] = [v[i].answer for v in verdicts]
-        out.loc[found, CLASS_COLUMN] = [class_label(v) for v in verdicts]
+    if found.any():
+        _source_columns(out, found, source, params)
     cntr = np.zeros(n, np.int64)
     cntr_known = np.zeros(n, bool)
     if found.any() and "cntr" in source:
         cntr[found], cntr_known[found] = identifiers(source["cntr"])
     visits = _light_curves(out, replies, params, where_ra, where_dec, cntr, cntr_known)
-    failed = {t: e for t, e in replies.items() if isinstance(e, WiseError)}
-    out["status"] = np.where(found, "ok", "no_source")
-    out["reason"] = ["" if f else f"no AllWISE source within {t.radius_arcsec:g} arcsec" for f, t in zip(found, chunk,
-                                                                                                          strict=True)]
-    if failed:
-        out["status"] = "failed"
-        out["reason"] = "; ".join(f"{t}: {e}" for t, e in failed.items())
-    for uid, reason in (uncatalogued or {}).items():
-        if not found[uid] and not failed:
-            out.loc[uid, "reason"] = reason
-    for uid, reason in (unanswered or {}).items():
-        out.loc[uid, ["status", "reason"]] = ["failed", reason]
+    _statuses(out, chunk, found, replies, unanswered or {}, uncatalogued or {})
     out["redshift"] = np.array([np.nan if t.redshift is None else t.redshift for t in chunk], float)
     if params.flare is not None:
         flare_columns(out, visits, chunk, params)

@@ -28,7 +28,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -187,8 +187,6 @@ def run_survey(targets: TargetList, settings: Settings, out: OutDir, client: Any
                progress: Callable[[Counter], None] = lambda counter: None,
                cancelled: Callable[[], bool] = lambda: False, in_flight: int | None = None) -> SurveyRun:
     """Run ``targets`` on the Dask ``client`` into ``out``; see the module's docstring."""
-    from distributed import wait
-
     params = params or AnalysisParams()
     root = ParquetRoot(settings.parquet_root, settings.parquet_region)
     datasets: list[ParquetDataset] = [d for group in DATASETS.values() for d in group]
@@ -201,88 +199,145 @@ def run_survey(targets: TargetList, settings: Settings, out: OutDir, client: Any
     todo = {u for u in layout.units if unit_name(u) not in done}
     counter = Counter(len(layout.targets), sum(len(layout.units[u]) for u in layout.units if u not in todo))
     progress(counter)
-    limit = in_flight or max(4, 3 * sum(client.nthreads().values()))
-    reads: dict[tuple[ParquetDataset, int], Any] = {}
-    users = {p: sum(1 for u in todo if p in layout.needs[u]) for p in layout.reads}
-    pending: dict[Any, int] = {}  # analysis future -> its unit
-    failed: dict[int, str] = {}  # unit -> why its targets failed
-    multi: dict[int, list[pd.DataFrame]] = {}
-    multi_failed: dict[int, WiseError] = {}
-    cancelled_run = False
-
-    def collect(block: bool) -> None:
-        if not pending:
-            return
-        try:
-            finished, _ = wait(list(pending), return_when="FIRST_COMPLETED", timeout=None if block else 0.01)
-        except TimeoutError:  # nothing finished yet
-            return
-        for future in finished:
-            unit = pending.pop(future)
-            try:
-                result: ChunkAnalysis = future.result()
-            except WiseError as exc:
-                failed[unit] = exc.data_message
-            except Exception as exc:  # the task died with its workers (KilledWorker) or failed in them
-                failed[unit] = f"{type(exc).__name__}: {exc}"[:300]
-            else:
-                out.write_unit(unit_name(unit), result.summary, result.visits)
-            counter.add(len(layout.units[unit]))
-            progress(counter)
-            future.release()
-
-    def submit(unit: int) -> None:
-        positions = layout.units[unit]
-        parts: dict[str, list[Any]] = {PSD.name: [], NEOWISE.name: []}
-        for pixel in layout.needs[unit]:
-            for dataset in datasets:
-                key = (dataset, pixel)
-                if key not in reads:
-                    reads[key] = client.submit(read_cones, root, dataset, pixel, layout.cones(layout.reads[pixel]),
-                                               schemas[dataset], settings.parquet_batch_rows,
-                                               key=f"wise-read-{dataset.label.replace(' ', '-')}-{pixel}-{token}")
-                parts[dataset.table].append(reads[key])
-            users[pixel] -= 1
-            if users[pixel] == 0:  # the last unit that needs this pixel holds its reads from here on
-                for dataset in datasets:
-                    reads.pop((dataset, pixel), None)
-        mep: TapReply | WiseError = multi_failed.get(unit) or _rows_of(multi.pop(unit, []))
-        future = client.submit(analyze_unit, [layout.targets[i] for i in positions], positions, parts[PSD.name],
-                               parts[NEOWISE.name], mep, params, key=f"wise-unit-{unit}-{token}")
-        pending[future] = unit
-
     token = identity(targets.targets, settings, params)["list_sha256"][:12]
+    work = SurveySchedule(client, layout, todo, Reads(root, datasets, schemas, settings.parquet_batch_rows, token),
+                          params, out, (counter, progress), in_flight or max(4, 3 * sum(client.nthreads().values())))
     last_chunk = {u: int(positions[-1]) // settings.batch_chunk for u, positions in layout.units.items()}
     for index, chunk in enumerate(chunks(layout.targets, settings.batch_chunk)):
         if cancelled():
-            cancelled_run = True
+            work.state = "cancelled"
             break
         start = index * settings.batch_chunk
         units_here = {int(layout.home[i]) for i in range(start, start + len(chunk))} & todo
-        if not units_here:
-            continue
-        reply = multi_epoch(index, chunk)
-        for unit in units_here:
-            positions = layout.units[unit]
+        if units_here:
+            work.take_multi_epoch(multi_epoch(index, chunk), start, units_here)
+            work.submit_ready(sorted(u for u in units_here if last_chunk[u] == index))
+    work.finish(cancelled)
+    return _finish(targets, layout, out, work.failed, work.state == "cancelled", root, datasets, by_tap, settings,
+                   params, client)
+
+
+@dataclass(frozen=True)
+class Reads:
+    """How a unit's Parquet reads are made: the root, the datasets and their schemas, the batch
+    size, and the run's token (in every task key, so two runs never share a task)."""
+
+    root: ParquetRoot
+    datasets: list[ParquetDataset]
+    schemas: dict[ParquetDataset, Any]
+    batch_rows: int
+    token: str
+
+
+#: ``running`` while chunks are being sent; ``draining`` when all are sent and tasks are still
+#: out; ``cancelled`` when asked to stop (tasks out are cancelled); ``finished`` when none is left.
+ScheduleState = Literal["running", "draining", "cancelled", "finished"]
+
+
+class SurveySchedule:
+    """The survey's scheduling state on the Dask cluster, in one place.
+
+    A unit (a sky pixel's targets) is submitted when the last chunk of multi-epoch rows it needs
+    has arrived (``take_multi_epoch``, then ``submit_ready``). Its reads (one task per dataset and
+    pixel its cones touch) are shared with the other units that need that pixel and forgotten
+    after the last of them is submitted, so the cluster frees them. At most ``limit`` analyses are
+    out at once (``collect`` waits for one when there are more); each finished unit is written at
+    once (``out.write_unit``) and counted; a unit whose task failed keeps why in ``failed``."""
+
+    def __init__(self, client: Any, layout: Plan, todo: set[int], reads: Reads, params: AnalysisParams,
+                 out: OutDir, counting: tuple[Counter, Callable[[Counter], None]], limit: int) -> None:
+        self.client, self.layout, self.reads, self.params, self.out = client, layout, reads, params, out
+        (self.counter, self.progress), self.limit = counting, limit
+        self.state: ScheduleState = "running"
+        self.read_futures: dict[tuple[ParquetDataset, int], Any] = {}
+        self.users = {p: sum(1 for u in todo if p in layout.needs[u]) for p in layout.reads}  # units still to read
+        self.pending: dict[Any, int] = {}  # analysis future -> its unit
+        self.failed: dict[int, str] = {}  # unit -> why its targets failed
+        self.multi: dict[int, list[pd.DataFrame]] = {}  # unit -> its multi-epoch rows so far
+        self.multi_failed: dict[int, WiseError] = {}
+
+    def take_multi_epoch(self, reply: TapReply | WiseError, start: int, units: set[int]) -> None:
+        """A chunk's multi-epoch rows (from position ``start``), split among ``units``."""
+        for unit in units:
+            positions = self.layout.units[unit]
             if isinstance(reply, WiseError):
-                multi_failed[unit] = reply
+                self.multi_failed[unit] = reply
                 continue
-            ids = reply.rows["upload_id"].to_numpy(np.int64) + start if len(reply.rows) else np.zeros(0, np.int64)
+            rows = reply.rows
+            ids = rows["upload_id"].to_numpy(np.int64) + start if len(rows) else np.zeros(0, np.int64)
             keep = np.isin(ids, positions)
-            multi.setdefault(unit, []).append(reply.rows[keep].assign(upload_id=np.searchsorted(positions, ids[keep])))
-        for unit in sorted(u for u in units_here if last_chunk[u] == index):
-            submit(unit)
-            while len(pending) >= limit:
-                collect(block=True)
-        collect(block=False)
-    while pending and not cancelled_run:
-        if cancelled():
-            cancelled_run = True
-            break
-        collect(block=True)
-    for future in pending:
-        future.cancel()
-    return _finish(targets, layout, out, failed, cancelled_run, root, datasets, by_tap, settings, params, client)
+            self.multi.setdefault(unit, []).append(rows[keep].assign(upload_id=np.searchsorted(positions, ids[keep])))
+
+    def submit_ready(self, units: list[int]) -> None:
+        """Submit these units (all their rows have arrived), keeping at most ``limit`` out."""
+        for unit in units:
+            self.submit(unit)
+            while len(self.pending) >= self.limit:
+                self.collect(block=True)
+        self.collect(block=False)
+
+    def submit(self, unit: int) -> None:
+        positions = self.layout.units[unit]
+        parts: dict[str, list[Any]] = {PSD.name: [], NEOWISE.name: []}
+        for pixel in self.layout.needs[unit]:
+            for dataset in self.reads.datasets:
+                parts[dataset.table].append(self._read(dataset, pixel))
+            self.users[pixel] -= 1
+            if self.users[pixel] == 0:  # the last unit that needs this pixel holds its reads from here on
+                for dataset in self.reads.datasets:
+                    self.read_futures.pop((dataset, pixel), None)
+        mep: TapReply | WiseError = self.multi_failed.get(unit) or _rows_of(self.multi.pop(unit, []))
+        future = self.client.submit(analyze_unit, [self.layout.targets[i] for i in positions], positions,
+                                    parts[PSD.name], parts[NEOWISE.name], mep, self.params,
+                                    key=f"wise-unit-{unit}-{self.reads.token}")
+        self.pending[future] = unit
+
+    def _read(self, dataset: ParquetDataset, pixel: int) -> Any:
+        key = (dataset, pixel)
+        if key not in self.read_futures:
+            r = self.reads
+            self.read_futures[key] = self.client.submit(
+                read_cones, r.root, dataset, pixel, self.layout.cones(self.layout.reads[pixel]), r.schemas[dataset],
+                r.batch_rows, key=f"wise-read-{dataset.label.replace(' ', '-')}-{pixel}-{r.token}")
+        return self.read_futures[key]
+
+    def collect(self, block: bool) -> None:
+        """Write the analyses that have finished (waiting for one if ``block``)."""
+        from distributed import wait
+
+        if not self.pending:
+            return
+        try:
+            finished, _ = wait(list(self.pending), return_when="FIRST_COMPLETED", timeout=None if block else 0.01)
+        except TimeoutError:  # nothing finished yet
+            return
+        for future in finished:
+            unit = self.pending.pop(future)
+            try:
+                result: ChunkAnalysis = future.result()
+            except WiseError as exc:
+                self.failed[unit] = exc.data_message
+            except Exception as exc:  # the task died with its workers (KilledWorker) or failed in them
+                self.failed[unit] = f"{type(exc).__name__}: {exc}"[:300]
+            else:
+                self.out.write_unit(unit_name(unit), result.summary, result.visits)
+            self.counter.add(len(self.layout.units[unit]))
+            self.progress(self.counter)
+            future.release()
+
+    def finish(self, cancelled: Callable[[], bool]) -> None:
+        """Wait for what is out unless cancelled; cancel what is left."""
+        if self.state == "running":
+            self.state = "draining"
+        while self.pending and self.state == "draining":
+            if cancelled():
+                self.state = "cancelled"
+                break
+            self.collect(block=True)
+        for future in self.pending:
+            future.cancel()
+        if self.state == "draining":
+            self.state = "finished"
 
 
 def _rows_of(parts: list[pd.DataFrame]) -> TapReply:

@@ -26,8 +26,9 @@ from dashboard.science.apertures import REFERENCES as PHOT_REFERENCES
 from dashboard.science.colours import METHOD_ENTRY as COLOUR_METHOD
 from dashboard.science.colours import manifest_entry as colour_classes_entry
 from dashboard.science.flares import manifest_entry as flare_entry
-from dashboard.science.photometry import BANDS, SATURATED_FRACTION, SATURATION_ONSET_MAG, ZP_SOURCE
-from dashboard.science.quality import EPOCH_CUTS, SATURATION_CUT, saturation_keeps
+from dashboard.science.photometry import BANDS, ZP_SOURCE
+from dashboard.science.quality import EPOCH_CUTS, SATURATION_CUT
+from dashboard.science.saturation import CATALOG_ONSET_MAG, SATURATED_FRACTION, saturation_keeps
 
 #: What computes a bundle (the page itself, Dash and plotly, does not enter its files).
 SOFTWARE = ["astropy", "astroquery", "pyvo", "numpy", "pandas"]
@@ -190,7 +191,7 @@ def _fixed_sections(params: AnalysisParams) -> dict[str, Any]:
         "processing": PROCESSING,
         "catalog_cuts": asdict(params.catalog_cuts),
         "epoch_cuts": epoch_cut_entries(params),
-        "saturation": {"catalog_onsets_mag": SATURATION_ONSET_MAG, "saturated_fraction": SATURATED_FRACTION,
+        "saturation": {"catalog_onsets_mag": CATALOG_ONSET_MAG, "saturated_fraction": SATURATED_FRACTION,
                        "epoch_onsets_mag": {"W1": params.binning.saturation_w1, "W2": params.binning.saturation_w2},
                        "verified": False,
                        "note": "onsets NOT VERIFIED against the Explanatory Supplements (NEOWISE ES sec. "

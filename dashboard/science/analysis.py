@@ -24,15 +24,15 @@ from dashboard.science.flares import analyse as analyse_flare
 from dashboard.science.lightcurve import LightCurve, build_lightcurve
 from dashboard.science.motion import Motion, MotionUse, moving_counterpart
 from dashboard.science.periodogram import Periodogram, periodogram
-from dashboard.science.photometry import SATURATED_FRACTION, SedOptions, sed_rows
+from dashboard.science.photometry import SedOptions, sed_rows
 from dashboard.science.quality import (
     CatalogCuts,
     CutReport,
     EpochCuts,
     apply_epoch_cuts,
     catalog_band_reasons,
-    saturation_keeps,
 )
+from dashboard.science.saturation import SATURATED_FRACTION, saturation_keeps
 from dashboard.science.sed_fit import SedShape, sed_shape
 from dashboard.science.select import Selection, match_epochs, selected_row, sources_table
 from dashboard.science.stacking import Binning

@@ -19,7 +19,7 @@ II.1.a, the ``w?mpro`` caution). The catalog also carries (same section, column 
 some band, which saturated stars show as well (12 of 220 Cohen standards): it never switches a
 band by itself. The resolved criterion for the standard aperture is T. Jarrett's ("How to decide
 when a WISE object is resolved", WISE extended-source notes), read on W1: ``w1rchi2`` > 5 is well
-resolved, below 2 unresolved. It counts only where W1 is not saturated (``photometry.is_saturated``),
+resolved, below 2 unresolved. It counts only where W1 is not saturated (``saturation.is_saturated``),
 since saturated cores fit badly too; W1 saturates first (its onset is the faintest), so a star
 saturated in any band is saturated in W1 and never qualifies. The band switched must itself be
 unsaturated. A band whose chosen photometry is missing falls back to the profile fit, and says so.
@@ -125,7 +125,7 @@ def _profile(band: str, reason: str) -> BandPhotometry:
 def choose(source: SourceRow, band: str, mode: str, *, saturated: dict[str, bool]) -> BandPhotometry:
     """The photometry of one band under ``mode`` (``PHOT_MODES``). A "profile" choice carries no
     magnitude: the caller reads w?mpro with its ph_qual as always. ``saturated``: by band, whether
-    it meets the catalog saturation rule (``photometry.is_saturated``)."""
+    it meets the catalog saturation rule (``saturation.is_saturated``)."""
     if mode not in PHOT_MODES:
         raise ValueError(f"phot is one of {', '.join(PHOT_MODES)}, got {mode!r}")
     b = band.lower()

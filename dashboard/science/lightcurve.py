@@ -18,7 +18,8 @@ from dashboard.core.measurement import no_measurement
 from dashboard.core.tables import TABLES, TableSpec
 from dashboard.science.epoch_tables import TextCodes, colour_join, epoch_frame, ph_qual_letters, repeated
 from dashboard.science.grouped import group_median
-from dashboard.science.photometry import DN_MAGZP, SATURATED_FRACTION, dn_to_jy, mag_err_to_jy, mag_to_jy
+from dashboard.science.photometry import DN_MAGZP, dn_to_jy, mag_err_to_jy, mag_to_jy
+from dashboard.science.saturation import SATURATED_FRACTION
 from dashboard.science.stacking import Binning, stack, visit_ids, windowed
 from dashboard.science.variability import BandStats, variability
 

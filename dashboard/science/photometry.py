@@ -23,6 +23,7 @@ import pandas as pd
 
 from dashboard.core.measurement import SourceRow, finite_number, no_measurement
 from dashboard.science.apertures import BandPhotometry, choose
+from dashboard.science.saturation import is_saturated
 
 ZP_SOURCE = ("Wright et al. 2010, AJ 140, 1868; Jarrett et al. 2011, ApJ 735, 112; "
              "WISE Explanatory Supplement sec. IV.4.h.i.1")
@@ -57,21 +58,6 @@ COLOUR_CORRECTIONS: dict[int, tuple[float, float, float, float]] = {
 #: ES IV.4.h.i.2 "additional W4 correction for red sources": 8 % lower W4 flux.
 #: NOT VERIFIED against the Supplement (value from public code copies).
 W4_RED_FACTOR = 0.92
-
-#: Where a catalog point counts as saturated, per band: brighter than the band's onset of
-#: saturation for point sources, or more than ``SATURATED_FRACTION`` of the pixels of its fit
-#: region saturated (``w?sat``). The onsets (W1 8.1, W2 6.7, W3 3.8, W4 -0.4 mag) are read from
-#: the All-Sky/AllWISE Explanatory Supplements' saturation sections (All-Sky ES sec. VI.3.c,
-#: AllWISE ES sec. II.2) as quoted in public copies: NOT VERIFIED against the Supplement itself.
-SATURATION_ONSET_MAG = {"W1": 8.1, "W2": 6.7, "W3": 3.8, "W4": -0.4}
-#: ``w?sat`` above this is saturation; below it, saturated pixels are single charged-particle
-#: hits: "approximately 1% of sources fainter than the nominal saturation boundaries have w?sat>0
-#: because of charged particle strikes within the fitting area" (WISE Preliminary Release ES sec.
-#: VI.4.d). The Arp 220 field's rows carry w4sat <= 0.005 from such hits; a saturated core fills
-#: far more than one pixel in twenty of the fit region.
-SATURATED_FRACTION = 0.05
-SATURATION_NOTE = ("profile-fit photometry on saturated pixels is biased (onsets NOT VERIFIED against the "
-                   "Explanatory Supplement)")
 
 #: Nominal instrumental zero points (mag) turning single-exposure DN fluxes into flux densities
 #: (ES IV.4.h, "conv2flux"; the per-frame MAGZP is not queried). Used by timewise the same way.
@@ -121,23 +107,6 @@ def is_upper_limit(letter: str | None, mag: float | None, err: float | None) -> 
     if letter is None:
         return err is None and mag is not None
     return letter == "U"
-
-
-def is_saturated(band: str, mag: float | None, sat: float | None) -> bool:
-    """A catalog band counts as saturated (``SATURATION_ONSET_MAG``, ``SATURATED_FRACTION``)."""
-    return bool((mag is not None and mag < SATURATION_ONSET_MAG[band])
-                or (sat is not None and sat > SATURATED_FRACTION))
-
-
-def saturation_rule(band: str) -> str:
-    return f"{band} brighter than {SATURATION_ONSET_MAG[band]:g} mag or w{band[1]}sat > {SATURATED_FRACTION:g}"
-
-
-def saturation_reason(band: str, mag: float | None, sat: float | None) -> str:
-    """Which part of the rule a saturated band meets, e.g. "brighter than the 8.1 mag onset"."""
-    if mag is not None and mag < SATURATION_ONSET_MAG[band]:
-        return f"brighter than the {SATURATION_ONSET_MAG[band]:g} mag onset"
-    return f"w{band[1]}sat {sat:g} > {SATURATED_FRACTION:g}"
 
 
 def saturated_bands(source: SourceRow) -> dict[str, bool]:

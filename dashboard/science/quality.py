@@ -71,16 +71,10 @@ EPOCH_CUTS: tuple[EpochCut, ...] = (
 CUTS_BY_TOKEN: dict[str, EpochCut] = {c.token: c for c in EPOCH_CUTS}
 #: The per-band cut of saturated epochs: not a cut of whole rows (a W1-saturated exposure keeps
 #: its W2 value unless W2 is saturated too), so it is made where each band's epoch is made
-#: (``lightcurve.epochs_from_table``), by the rule of ``SATURATION_KEEPS``.
+#: (``lightcurve.epochs_from_table``), by the rule of ``saturation.saturation_keeps``.
 SATURATION_CUT = "sat"
 SATURATION_LABEL = "not saturated (per band)"
 ALL_CUTS: tuple[str, ...] = (*CUTS_BY_TOKEN, SATURATION_CUT)
-
-
-def saturation_keeps(onset_w1: float, onset_w2: float, fraction: float) -> str:
-    """The saturation cut's rule in words (the page, the reasons, the manifest)."""
-    return (f"W1 fainter than {onset_w1:g} mag, W2 fainter than {onset_w2:g} mag (onsets NOT VERIFIED against the "
-            f"NEOWISE Explanatory Supplement sec. II.1.c.iv) and w?sat <= {fraction:g}, per band")
 
 
 @dataclass(frozen=True)

@@ -33,6 +33,7 @@ import numpy as np
 
 from dashboard.science.distributions import t_quantiles
 from dashboard.science.grouped import dense_ids, group_median, group_quantile
+from dashboard.science.saturation import EXPOSURE_ONSET_MAG
 
 
 @dataclass(frozen=True)
@@ -43,8 +44,8 @@ class Binning:
     gap_days: float = 100.0
     outlier_threshold: float = 5.0
     outlier_quantile: float = 0.6827
-    saturation_w1: float = 8.0  # mag; NOT VERIFIED against the NEOWISE Supplement II.1.c.iv
-    saturation_w2: float = 6.7  # mag; NOT VERIFIED against the NEOWISE Supplement II.1.c.iv
+    saturation_w1: float = EXPOSURE_ONSET_MAG["W1"]  # mag (saturation.py)
+    saturation_w2: float = EXPOSURE_ONSET_MAG["W2"]
     max_visit_days: float = 30.0  # a gap-visit longer than this is split into windows
     window_days: float = 7.0
 

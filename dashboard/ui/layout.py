@@ -262,74 +262,92 @@ def _flare_panel() -> html.Section:
 def _main(state: ViewState) -> html.Main:
     """The panels of a view (mounted once there is one: see ``make_layout``)."""
     return html.Main(id="main", className="grid", children=[
-        _panel(SOURCES_TITLE, [
-            html.Div(id="sources-message", className="panel-message"),
-            dag.AgGrid(id="sources", columnDefs=_source_columns(), rowData=[], className="ag-theme-alpine",
-                       # ~7 rows at once (Arp 220's 60" field has 12); autoSize measures headers too by default
-                       style={"height": "330px"}, getRowId="params.data.key", columnSize="autoSize",
-                       defaultColDef={"sortable": True, "filter": True, "resizable": True},
-                       dashGridOptions={**ONE_TAB_STOP, "tooltipShowDelay": 150,
-                                        "suppressColumnVirtualisation": True,
-                                        "getRowStyle": {"styleConditions": [{
-                                            "condition": "params.data.selected",
-                                            "style": {"backgroundColor": "#dbeafe", "fontWeight": "600"}}]}}),
-            _flag_legend(),
-            html.Div(id="source-detail", className="source-detail"),
-            html.Div(id="rejects", className="rejects"),
-        ], extra=[html.Span(id="selection", className="muted"),
-                  # the label and its choices wrap as one piece
-                  html.Div([html.Span("also query:", className="muted", title="tables fetched only on request: "
-                                      "the reject table's sources the catalog left out, and the deeper W1/W2 "
-                                      "catalogs"),
-                            _named("also query", dcc.Checklist(id="add-tables", inline=True, value=[], options=[
-                                {"label": label, "value": token} for token, label in ADDED_CHOICES.items()]))],
-                           style={"display": "inline-flex", "gap": "6px", "alignItems": "center",
-                                  "flexWrap": "wrap"})],
-            panel_id="sources-panel",
-            title_id="sources-title"),
-        _panel("Spectral energy distribution", [
-            dcc.Loading(dcc.Graph(id="sed-graph", figure=LOADING, config=GRAPH_CONFIG), type="circle"),
-            html.P(id="sed-phot-note", className="muted phot-note"),
-            html.P(id="sed-shape-note", className="muted phot-note"),
-        ], extra=[_named("SED axis", dcc.RadioItems(id="sed-axis", options=[
-            {"label": html.Span(["F", html.Sub("ν"), " (Jy)"]), "value": "fnu"},
-            {"label": html.Span(["ν F", html.Sub("ν"), " (erg s⁻¹ cm⁻²)"]), "value": "nufnu"}],
-                                 value="fnu", inline=True)),
-            _named("SED photometry", dcc.RadioItems(id="sed-phot", options=[
-                {"label": label, "value": mode} for mode, label in PHOT_CHOICES.items()], value="auto",
-                inline=True))], panel_id="sed-panel"),
-        _panel(LIGHTCURVE_TITLE, [
-            html.Div(id="lc-stats", className="muted"),
-            dcc.Loading(dcc.Graph(id="lc-graph", figure=LOADING, config=GRAPH_CONFIG), type="circle"),
-            html.H3("Colour–magnitude track (dust or intrinsic?)"),
-            dcc.Loading(dcc.Graph(id="cm-graph", figure=LOADING, config=GRAPH_CONFIG), type="circle"),
-        ], extra=[_named("light-curve unit", dcc.RadioItems(
-            id="lc-unit", value="mag", inline=True,
-            options=[{"label": "magnitude", "value": "mag"}, {"label": "flux (mJy)", "value": "flux"}]))],
-            panel_id="lc-panel", title_id="lc-title"),
-        _controls(state),
-        _panel("Colours: AGN criteria", [html.Div(className="cc-body", children=[
-            dcc.Loading(dcc.Graph(id="cc-graph", figure=LOADING, config=GRAPH_CONFIG), type="circle"),
-            html.Div(id="colour-verdicts", className="colour-verdicts"),
-        ])], panel_id="colours-panel"),
-        _panel("Periodogram and folding (single exposures that passed the cuts)", [
-            html.P(id="pg-hint", className="muted"),
-            html.Div(id="pg-graphs", className="pg-graphs", children=[
-                dcc.Loading(dcc.Graph(id="pg-graph", figure=LOADING, config=GRAPH_CONFIG), type="circle"),
-                dcc.Loading(dcc.Graph(id="fold-graph", figure=LOADING, config=GRAPH_CONFIG), type="circle"),
-            ]),
-        ], extra=[html.Div(className="pg-controls", children=[
-            _named("periodogram", dcc.Checklist(id="pg-toggle", value=[],
-                                                options=[{"label": "Lomb–Scargle periodogram", "value": "on"}])),
-            html.Label("fold at", htmlFor="fold-input", className="muted"),
-            dcc.Input(id="fold-input", type="text", placeholder="best or days", debounce=True,
-                      className="small-input fold-input", autoComplete="off"),
-            _named("band folded", dcc.RadioItems(id="fold-band", options=["W1", "W2"], value="W1", inline=True)),
-        ])], panel_id="pg-panel"),
-        _flare_panel(),
-        _sky_panel(),
-        _frames_panel(),
+        _sources_panel(), _sed_panel(), _lightcurve_panel(), _controls(state), _colours_panel(),
+        _periodogram_panel(), _flare_panel(), _sky_panel(), _frames_panel(),
     ])
+
+
+def _sources_panel() -> html.Section:
+    """The source table, its flags legend, the selected source's detail and the added tables."""
+    return _panel(SOURCES_TITLE, [
+        html.Div(id="sources-message", className="panel-message"),
+        dag.AgGrid(id="sources", columnDefs=_source_columns(), rowData=[], className="ag-theme-alpine",
+                   # ~7 rows at once (Arp 220's 60" field has 12); autoSize measures headers too by default
+                   style={"height": "330px"}, getRowId="params.data.key", columnSize="autoSize",
+                   defaultColDef={"sortable": True, "filter": True, "resizable": True},
+                   dashGridOptions={**ONE_TAB_STOP, "tooltipShowDelay": 150,
+                                    "suppressColumnVirtualisation": True,
+                                    "getRowStyle": {"styleConditions": [{
+                                        "condition": "params.data.selected",
+                                        "style": {"backgroundColor": "#dbeafe", "fontWeight": "600"}}]}}),
+        _flag_legend(),
+        html.Div(id="source-detail", className="source-detail"),
+        html.Div(id="rejects", className="rejects"),
+    ], extra=[html.Span(id="selection", className="muted"),
+              # the label and its choices wrap as one piece
+              html.Div([html.Span("also query:", className="muted", title="tables fetched only on request: "
+                                  "the reject table's sources the catalog left out, and the deeper W1/W2 "
+                                  "catalogs"),
+                        _named("also query", dcc.Checklist(id="add-tables", inline=True, value=[], options=[
+                            {"label": label, "value": token} for token, label in ADDED_CHOICES.items()]))],
+                       style={"display": "inline-flex", "gap": "6px", "alignItems": "center",
+                              "flexWrap": "wrap"})],
+        panel_id="sources-panel",
+        title_id="sources-title")
+
+
+def _sed_panel() -> html.Section:
+    """The SED, its photometry note and shape note; the axis and photometry choices."""
+    return _panel("Spectral energy distribution", [
+        dcc.Loading(dcc.Graph(id="sed-graph", figure=LOADING, config=GRAPH_CONFIG), type="circle"),
+        html.P(id="sed-phot-note", className="muted phot-note"),
+        html.P(id="sed-shape-note", className="muted phot-note"),
+    ], extra=[_named("SED axis", dcc.RadioItems(id="sed-axis", options=[
+        {"label": html.Span(["F", html.Sub("ν"), " (Jy)"]), "value": "fnu"},
+        {"label": html.Span(["ν F", html.Sub("ν"), " (erg s⁻¹ cm⁻²)"]), "value": "nufnu"}],
+                             value="fnu", inline=True)),
+        _named("SED photometry", dcc.RadioItems(id="sed-phot", options=[
+            {"label": label, "value": mode} for mode, label in PHOT_CHOICES.items()], value="auto",
+            inline=True))], panel_id="sed-panel")
+
+
+def _lightcurve_panel() -> html.Section:
+    """The light curve, its statistics and the colour–magnitude track; the unit choice."""
+    return _panel(LIGHTCURVE_TITLE, [
+        html.Div(id="lc-stats", className="muted"),
+        dcc.Loading(dcc.Graph(id="lc-graph", figure=LOADING, config=GRAPH_CONFIG), type="circle"),
+        html.H3("Colour–magnitude track (dust or intrinsic?)"),
+        dcc.Loading(dcc.Graph(id="cm-graph", figure=LOADING, config=GRAPH_CONFIG), type="circle"),
+    ], extra=[_named("light-curve unit", dcc.RadioItems(
+        id="lc-unit", value="mag", inline=True,
+        options=[{"label": "magnitude", "value": "mag"}, {"label": "flux (mJy)", "value": "flux"}]))],
+        panel_id="lc-panel", title_id="lc-title")
+
+
+def _colours_panel() -> html.Section:
+    """The colour–colour diagram and the criteria's verdicts."""
+    return _panel("Colours: AGN criteria", [html.Div(className="cc-body", children=[
+        dcc.Loading(dcc.Graph(id="cc-graph", figure=LOADING, config=GRAPH_CONFIG), type="circle"),
+        html.Div(id="colour-verdicts", className="colour-verdicts"),
+    ])], panel_id="colours-panel")
+
+
+def _periodogram_panel() -> html.Section:
+    """The periodogram and the folded light curve; their controls."""
+    return _panel("Periodogram and folding (single exposures that passed the cuts)", [
+        html.P(id="pg-hint", className="muted"),
+        html.Div(id="pg-graphs", className="pg-graphs", children=[
+            dcc.Loading(dcc.Graph(id="pg-graph", figure=LOADING, config=GRAPH_CONFIG), type="circle"),
+            dcc.Loading(dcc.Graph(id="fold-graph", figure=LOADING, config=GRAPH_CONFIG), type="circle"),
+        ]),
+    ], extra=[html.Div(className="pg-controls", children=[
+        _named("periodogram", dcc.Checklist(id="pg-toggle", value=[],
+                                            options=[{"label": "Lomb–Scargle periodogram", "value": "on"}])),
+        html.Label("fold at", htmlFor="fold-input", className="muted"),
+        dcc.Input(id="fold-input", type="text", placeholder="best or days", debounce=True,
+                  className="small-input fold-input", autoComplete="off"),
+        _named("band folded", dcc.RadioItems(id="fold-band", options=["W1", "W2"], value="W1", inline=True)),
+    ])], panel_id="pg-panel")
 
 
 def _frames_panel() -> html.Section:

@@ -17,7 +17,8 @@ from dashboard.core.tables import ADDED, EPOCH_TABLES, PSD, PSR, RECORDED_VARIAN
 from dashboard.science.analysis import View
 from dashboard.science.apertures import summary
 from dashboard.science.colours import CLASS_COLUMN, CRITERIA, class_label
-from dashboard.science.photometry import is_saturated, is_upper_limit, saturation_reason
+from dashboard.science.photometry import is_upper_limit
+from dashboard.science.saturation import SATURATED_FRACTION, is_saturated, saturation_reason
 
 STATUS_CLASS = {"live": "ok", "hit": "ok", "stale": "warn", "offline": "offline"}
 
@@ -91,8 +92,11 @@ def saturation_notice(view: View) -> str:
     if not bands:
         return ""
     cut = view.params.epoch_cuts.saturated
-    return (f"Every {'/'.join(bands)} epoch is saturated (brighter than the onset, or w?sat above "
-            f"the threshold): profile-fit magnitudes of saturated pixels are biased"
+    b = view.params.binning
+    onsets = {"W1": b.saturation_w1, "W2": b.saturation_w2}
+    return (f"Every {'/'.join(bands)} epoch is saturated (single exposures brighter than "
+            + ", ".join(f"{band} {onsets[band]:g} mag" for band in bands if band in onsets)
+            + f", or w?sat above {SATURATED_FRACTION:g}): profile-fit magnitudes of saturated pixels are biased"
             + ("; the 'not saturated' cut removed them all (untick it to see them)." if cut else "."))
 
 
@@ -241,9 +245,14 @@ def photometry_note(view: View) -> str:
                if r["catalog"] not in ADDED_TABLE_NAMES]
     deeper = "".join(f" · {m.catalog}: {m.note}" for m in view.deeper)
     asked_other = view.params.sed_options.phot in ("elliptical", "aperture")  # its fallback is said band by band
+    saturated = [str(r["band"]) for r in sed.to_dict("records")
+                 if r["catalog"] not in ADDED_TABLE_NAMES and r.get("saturated")]
+    said = (f" · saturated in {', '.join(saturated)}: the profile fit of saturated pixels is biased (drawn as ◇, "
+            "never as a limit)") if saturated else ""
     if all(kind == "profile" for _, kind, _ in choices) and not view.resolved and not asked_other:
-        return "Photometry: profile fit (w?mpro) in every band." + deeper
-    return "Photometry: " + summary(choices) + deeper
+        every = "in every band" if not saturated else "in every band, saturated or not"
+        return f"Photometry: profile fit (w?mpro) {every}." + said + deeper
+    return "Photometry: " + summary(choices) + said + deeper
 
 
 ADDED_TABLE_NAMES = {t.name for t in ADDED.values()}

@@ -19,6 +19,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -41,16 +42,24 @@ CLEAN_UP_S = 60.0
 INDEX = "batch:index"
 
 
+#: A batch's state: ``running``; then ``done``, ``cancelled``, ``failed`` (its message says why),
+#: or ``lost`` (found running with no worker alive: the server restarted under it).
+BatchStatus = Literal["running", "done", "cancelled", "lost", "failed"]
+#: Its bundle: ``""`` not started, ``preparing`` (each target's full view is made), ``ready``,
+#: ``failed``, or ``none`` (the Parquet route makes no bundle: its folder is the result).
+BundleState = Literal["", "preparing", "ready", "failed", "none"]
+
+
 @dataclass
 class BatchState:
     id: str
     client: str
-    status: str = "running"  # running, done, cancelled, lost, failed
+    status: BatchStatus = "running"
     progress: dict[str, str] = field(default_factory=dict)  # "chunk i table" -> state
     chunks_total: int = 0
     message: str = ""
     rows: list[dict] = field(default_factory=list)  # summary.csv as records (when finished)
-    bundle: str = ""  # "", "preparing" (each target's full view is made), "ready" or "failed"
+    bundle: BundleState = ""
     bad: list[dict] = field(default_factory=list)
     jobs: list[str] = field(default_factory=list)
     jobs_cleaned: bool = False
@@ -80,6 +89,8 @@ class Batches:
         self.store.set(f"batch:{state.id}", asdict(state), expire=self.ttl_s)
 
     def get(self, batch_id: str) -> BatchState | None:
+        """The batch's state; one found running with no worker alive is marked ``lost`` (its IRSA
+        jobs are deleted by ``clean_up``, never by a read)."""
         if not batch_id or len(batch_id) != 32 or not batch_id.isalnum():
             return None
         raw = self.store.get(f"batch:{batch_id}")
@@ -89,7 +100,6 @@ class Batches:
         if state.status == "running" and self.store.get(f"batch-alive:{batch_id}") is None:
             state.status, state.message = "lost", ("The server restarted while running this batch. Run it again: "
                                                    "the chunks already done come from the cache.")
-            self._clean_jobs(state)
             self._save(state)
         elif state.bundle == "preparing" and self.store.get(f"batch-alive:{batch_id}") is None:
             state.bundle = "failed"  # the worker died after the table: the table stands, the bundle never comes
@@ -111,8 +121,11 @@ class Batches:
         """Jobs of batches whose worker died, deleted at IRSA; returns how many batches were cleaned."""
         cleaned = 0
         for batch_id in self._index():
-            state = self.get(batch_id)  # marks a dead running batch lost and deletes its jobs
-            cleaned += bool(state and state.status == "lost" and state.jobs)
+            state = self.get(batch_id)  # marks a dead running batch lost
+            if state and state.status == "lost" and state.jobs and not state.jobs_cleaned:
+                self._clean_jobs(state)
+                self._save(state)
+                cleaned += 1
         return cleaned
 
     def cancel(self, batch_id: str) -> None:
@@ -179,79 +192,7 @@ class Batches:
         return state.id
 
     def _run(self, state: BatchState, text: str, radius: float | None) -> None:
-        done = threading.Event()
-        lock = threading.Lock()
-
-        def beat() -> None:
-            while not done.wait(HEARTBEAT_S / 3):
-                self.store.set(f"batch-alive:{state.id}", True, expire=HEARTBEAT_S * 3)
-                self.store.set(f"batch-running:{state.client}", state.id, expire=HEARTBEAT_S * 3)
-
-        threading.Thread(target=beat, daemon=True).start()
-        limiter = rate_limiter(self.settings)
-
-        def progress(chunk: int, table: str, status: str) -> None:
-            with lock:
-                state.progress[f"chunk {chunk + 1}/{state.chunks_total} {table}"] = status
-                self._save(state)
-
-        def on_job(url: str) -> None:
-            with lock:
-                state.jobs.append(url)
-                self._save(state)
-
-        def before_chunk(index: int) -> str | None:
-            return None if limiter.allow(state.client) else limiter.refusal()
-
-        try:
-            state.progress["reading the list"] = "names resolved…"
-            self._save(state)
-            targets = service.read(text, self.settings, radius=radius)
-            with lock:
-                state.progress["reading the list"] = f"{len(targets.targets)} targets, {len(targets.bad)} bad lines"
-                state.bad = [{"line": b.line, "input": b.input, "reason": b.reason} for b in targets.bad]
-                state.chunks_total = -(-len(targets.targets) // self.settings.batch_chunk)
-                self._save(state)
-            cancelled = lambda: bool(self.store.get(f"batch-cancel:{state.id}"))  # noqa: E731
-            if state.service == "parquet":
-                self._run_survey(state, targets, lock, cancelled)
-                return
-            result = service.run(targets, self.settings, progress=progress, on_job=on_job, before_chunk=before_chunk,
-                                 cancelled=cancelled)
-            # The table first (all targets at once, seconds); the bundle, which makes each target's
-            # full single view, after it: the page shows the table while the bundle is prepared.
-            self._table(state, targets, result.table, lock)
-            with lock:
-                state.status = "cancelled" if result.run.cancelled else "done"
-                state.message = result.run.stopped
-                state.jobs_cleaned = True  # the runner deleted each job as it ended
-                state.bundle = "preparing"
-                self._save(state)
-            try:
-                bundle = build_batch_bundle(result.run, targets.bad, result.table, self.settings)
-            except Exception:
-                log.exception("batch %s: the bundle failed", state.id)
-                with lock:
-                    state.bundle = "failed"
-            else:
-                self.store.set(f"batch-bundle:{state.id}", bundle, expire=self.ttl_s)
-                with lock:
-                    state.bundle = "ready"
-        except WiseError as exc:  # the cluster or the Parquet catalogs failed: said as it is
-            with lock:
-                state.status, state.message = "failed", str(exc)
-        except Exception as exc:  # a defect: logged, said on the page
-            log.exception("batch %s failed", state.id)
-            with lock:
-                state.status, state.message = "failed", f"The batch failed on the server ({type(exc).__name__}); " \
-                                                         "it was logged."
-        finally:
-            done.set()
-            with lock:
-                self._save(state)
-            self.store.delete(f"batch-alive:{state.id}")
-            self.store.delete(f"batch-running:{state.client}")
-
+        RunningBatch(self, state).run(text, radius)
 
     def _table(self, state: BatchState, targets: TargetList, table: pd.DataFrame, lock: threading.Lock) -> None:
         """The finished table: summary.csv in the store, the rows on the page (each with its cone)."""
@@ -284,6 +225,101 @@ class Batches:
         with lock:
             state.status = "cancelled" if run.cancelled else "done"
             state.bundle = "none"
+
+
+class RunningBatch:
+    """One batch running in this process: its state (saved to the shared store at each change,
+    under ``lock``), its heartbeat (``batch-alive``: a batch found running without one is lost),
+    and the steps of a run: read the list, run it (TAP or Parquet), the table, then the bundle."""
+
+    def __init__(self, batches: Batches, state: BatchState) -> None:
+        self.batches, self.state = batches, state
+        self.store, self.settings = batches.store, batches.settings
+        self.lock = threading.Lock()
+        self.done = threading.Event()
+        self.limiter = rate_limiter(batches.settings)
+
+    def beat(self) -> None:
+        """Until the run ends: this batch is alive, and it is this client's running batch."""
+        while not self.done.wait(HEARTBEAT_S / 3):
+            self.store.set(f"batch-alive:{self.state.id}", True, expire=HEARTBEAT_S * 3)
+            self.store.set(f"batch-running:{self.state.client}", self.state.id, expire=HEARTBEAT_S * 3)
+
+    def progress(self, chunk: int, table: str, status: str) -> None:
+        with self.lock:
+            self.state.progress[f"chunk {chunk + 1}/{self.state.chunks_total} {table}"] = status
+            self.batches._save(self.state)
+
+    def on_job(self, url: str) -> None:
+        with self.lock:
+            self.state.jobs.append(url)
+            self.batches._save(self.state)
+
+    def before_chunk(self, index: int) -> str | None:
+        return None if self.limiter.allow(self.state.client) else self.limiter.refusal()
+
+    def cancelled(self) -> bool:
+        return bool(self.store.get(f"batch-cancel:{self.state.id}"))
+
+    def run(self, text: str, radius: float | None) -> None:
+        state = self.state
+        threading.Thread(target=self.beat, daemon=True).start()
+        try:
+            targets = self.read_list(text, radius)
+            if state.service == "parquet":
+                self.batches._run_survey(state, targets, self.lock, self.cancelled)
+            else:
+                self.run_tap(targets)
+        except WiseError as exc:  # the cluster or the Parquet catalogs failed: said as it is
+            with self.lock:
+                state.status, state.message = "failed", str(exc)
+        except Exception as exc:  # a defect: logged, said on the page
+            log.exception("batch %s failed", state.id)
+            with self.lock:
+                state.status, state.message = "failed", f"The batch failed on the server ({type(exc).__name__}); " \
+                                                         "it was logged."
+        finally:
+            self.done.set()
+            with self.lock:
+                self.batches._save(state)
+            self.store.delete(f"batch-alive:{state.id}")
+            self.store.delete(f"batch-running:{state.client}")
+
+    def read_list(self, text: str, radius: float | None) -> TargetList:
+        state = self.state
+        state.progress["reading the list"] = "names resolved…"
+        self.batches._save(state)
+        targets = service.read(text, self.settings, radius=radius)
+        with self.lock:
+            state.progress["reading the list"] = f"{len(targets.targets)} targets, {len(targets.bad)} bad lines"
+            state.bad = [{"line": b.line, "input": b.input, "reason": b.reason} for b in targets.bad]
+            state.chunks_total = -(-len(targets.targets) // self.settings.batch_chunk)
+            self.batches._save(state)
+        return targets
+
+    def run_tap(self, targets: TargetList) -> None:
+        """The TAP route: the table first (all targets at once, seconds); the bundle, which makes
+        each target's full single view, after it: the page shows the table while it is prepared."""
+        state = self.state
+        result = service.run(targets, self.settings, progress=self.progress, on_job=self.on_job,
+                             before_chunk=self.before_chunk, cancelled=self.cancelled)
+        self.batches._table(state, targets, result.table, self.lock)
+        with self.lock:
+            state.status = "cancelled" if result.run.cancelled else "done"
+            state.message = result.run.stopped
+            state.jobs_cleaned = True  # the runner deleted each job as it ended
+            state.bundle = "preparing"
+            self.batches._save(state)
+        try:
+            bundle = build_batch_bundle(result.run, targets.bad, result.table, self.settings)
+        except Exception:
+            log.exception("batch %s: the bundle failed", state.id)
+            with self.lock:
+                state.bundle = "failed"
+        else:
+            self.store.set(f"batch-bundle:{state.id}", bundle, expire=self.batches.ttl_s)
+            with self.lock:
+                state.bundle = "ready"
 
 
 _CLEANERS: set[str] = set()

@@ -29,6 +29,18 @@ log = logging.getLogger(__name__)
 
 
 def register(app: dash.Dash, settings: Settings) -> None:
+    """Every callback of the page: the view state, the fetch, the render, the sky, the frames and
+    the batch page."""
+    _register_state(app, settings)
+    _register_fetch(app, settings)
+    _register_render(app, settings)
+    register_sky(app, settings)
+    register_frames(app, settings)
+    batch.register(app, settings)
+
+
+def _register_state(app: dash.Dash, settings: Settings) -> None:
+    """The view state from the link and the controls; the address bar and a zoom."""
     def on_state(search: str | None, go: int, target_submit: int, radius_submit: int, cell: dict | None,
                  click: dict | None, controls: dict[str, Any], target_text: str | None, radius_text: object,
                  query: dict | None) -> dict:
@@ -64,6 +76,9 @@ def register(app: dash.Dash, settings: Settings) -> None:
                  State("url", "search"), prevent_initial_call=True)(
         lambda relayout, search: zoom_search(settings, search, relayout))
 
+
+def _register_fetch(app: dash.Dash, settings: Settings) -> None:
+    """The background fetch of a view's data, its progress and its Cancel."""
     def on_fetch_error(exc: Exception) -> dict:
         """A defect in a job is logged and told on the page, never a 500 on the poll."""
         log.error("background fetch failed: %s", exc)
@@ -95,6 +110,9 @@ def register(app: dash.Dash, settings: Settings) -> None:
     app.callback(Output("cancelled", "data"), Input("cancel", "n_clicks_timestamp"), State("query", "data"),
                  prevent_initial_call=True)(on_cancel)
 
+
+def _register_render(app: dash.Dash, settings: Settings) -> None:
+    """The panels drawn from the fetched data and the state; again when a moving counterpart arrives."""
     def on_render(fetched: dict | None, state: dict | None, cancelled: dict | None, sky_data: dict | None,
                   query: dict | None, href: str | None) -> dict:
         return render(settings, fetched, state, href, query=query, cancelled=cancelled, sky_data=sky_data)
@@ -128,7 +146,3 @@ def register(app: dash.Dash, settings: Settings) -> None:
                "cancelled": State("cancelled", "data"), "query": State("query", "data"), "href": State("url", "href")},
         prevent_initial_call=True,
     )(on_motion)
-
-    register_sky(app, settings)
-    register_frames(app, settings)
-    batch.register(app, settings)

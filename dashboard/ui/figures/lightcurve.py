@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from dashboard.science.analysis import View
+from dashboard.science.lightcurve import LightCurve
 from dashboard.ui.figures.style import (
     AXIS,
     BAND_COLOURS,
@@ -61,49 +63,81 @@ def lightcurve_figure(view: View, unit: str = "mag", x_range: tuple[float, float
     if y_range is None:
         y_range = padded(np.concatenate(kept_values))
     outside = 0
+    style = _Style(flux, scale, fmt, when, y, ey)
+    for band in ("W1", "W2"):
+        outside += _band_traces(data, lc, epochs, band, values, errors, kept_mask, y_range, style)
+    return _figure(data, lc, epochs, outside, x_range, y_range, flux, event_mjd, time_axis)
+
+
+@dataclass(frozen=True)
+class _Style:
+    """How the light curve's values are shown: flux (mJy) or magnitudes, and their hover text."""
+
+    flux: bool
+    scale: float
+    fmt: str
+    when: str
+    y: str
+    ey: str
+
+
+def _band_traces(data: list[dict[str, Any]], lc: LightCurve, epochs: dict[str, np.ndarray], band: str,
+                 values: np.ndarray, errors: np.ndarray, kept_mask: np.ndarray, y_range: tuple[float, float] | None,
+                 style: _Style) -> int:
+    """A band's traces: exposures (one trace per table), saturated exposures, limits, rejected
+    epochs and visits, added to ``data``; returns how many rejected points lie outside ``y_range``."""
+    fmt, when, scale = style.fmt, style.when, style.scale
     measured = _measured(lc.epochs)  # the rows of ``epochs``
     table_code, table_names = lc.text_codes("table")  # codes, not text compared per epoch (~10 ms at 10^5)
     band_code, band_names = lc.text_codes("band")
     table_code, band_code = table_code[measured], band_code[measured]
-    for band in ("W1", "W2"):
-        in_band = band_code == (band_names.index(band) if band in band_names else -1)
-        kind = trace_type(int(in_band.sum()))
-        colour = BAND_COLOURS[band]
-        good = in_band & kept_mask
-        upper, saturated = epochs["upper_limit"], epochs["saturated"]
-        detected, limits, bright = good & ~upper & ~saturated, good & upper, good & ~upper & saturated
-        shown = 0
-        for code, table in enumerate(table_names):
-            rows = detected & (table_code == code)
-            if not rows.any():
-                continue
-            # one trace per table: the table name lives in the trace, not in every point
-            trace = dict(type=kind, x=since_reference(epochs["mjd"][rows]), y=typed(values[rows]),
-                         mode="markers", name=f"{band} exposures", legendgroup=band, showlegend=shown == 0,
-                         marker=dict(size=4, color=colour, opacity=0.35),
-                         hovertemplate=f"{band} {when}: %{{y:{fmt}}}<br>{table}<extra></extra>")
-            if not lc.binning.enabled:
-                trace["error_y"] = dict(type="data", array=typed(np.nan_to_num(errors[rows]) * scale),
-                                        thickness=0.6, width=0, color=colour)
-            data.append(trace)
-            shown += 1
-        if bright.any():  # kept only with the 'sat' cut off: drawn apart, as biased
-            data.append(dict(type=kind, x=since_reference(epochs["mjd"][bright]), y=typed(values[bright]),
-                             mode="markers", name=f"{band} saturated exposures (biased)", legendgroup=band,
-                             marker=dict(size=7, color=colour, symbol="diamond-open", opacity=0.8),
-                             hovertemplate=f"{band} {when}: %{{y:{fmt}}}<br>saturated: brighter than the onset or "
-                                           f"w?sat above the threshold (biased)<extra></extra>"))
-        if limits.any():
-            data.append(dict(type=kind, x=since_reference(epochs["mjd"][limits]), y=typed(values[limits]),
-                             mode="markers", name=f"{band} exposure 95% upper limits", legendgroup=band,
-                             marker=dict(size=7, color=colour, symbol="triangle-down-open", opacity=0.6),
-                             hovertemplate=f"{band} {when}: 95% upper limit %{{y:{fmt}}}<extra></extra>"))
-        bad = in_band & ~kept_mask
-        if bad.any():
-            outside += _rejected_traces(data, band, {k: epochs[k][bad] for k in REJECTED_COLUMNS}, values[bad],
-                                        y_range, flux, kind, when, fmt)
-        if not visits.empty:
-            data += _visit_traces(visits[visits["band"] == band], band, y, ey, scale, fmt)
+    in_band = band_code == (band_names.index(band) if band in band_names else -1)
+    kind = trace_type(int(in_band.sum()))
+    colour = BAND_COLOURS[band]
+    good = in_band & kept_mask
+    upper, saturated = epochs["upper_limit"], epochs["saturated"]
+    detected, limits, bright = good & ~upper & ~saturated, good & upper, good & ~upper & saturated
+    shown = 0
+    for code, table in enumerate(table_names):
+        rows = detected & (table_code == code)
+        if not rows.any():
+            continue
+        # one trace per table: the table name lives in the trace, not in every point
+        trace = dict(type=kind, x=since_reference(epochs["mjd"][rows]), y=typed(values[rows]),
+                     mode="markers", name=f"{band} exposures", legendgroup=band, showlegend=shown == 0,
+                     marker=dict(size=4, color=colour, opacity=0.35),
+                     hovertemplate=f"{band} {when}: %{{y:{fmt}}}<br>{table}<extra></extra>")
+        if not lc.binning.enabled:
+            trace["error_y"] = dict(type="data", array=typed(np.nan_to_num(errors[rows]) * scale),
+                                    thickness=0.6, width=0, color=colour)
+        data.append(trace)
+        shown += 1
+    if bright.any():  # kept only with the 'sat' cut off: drawn apart, as biased
+        data.append(dict(type=kind, x=since_reference(epochs["mjd"][bright]), y=typed(values[bright]),
+                         mode="markers", name=f"{band} saturated exposures (biased)", legendgroup=band,
+                         marker=dict(size=7, color=colour, symbol="diamond-open", opacity=0.8),
+                         hovertemplate=f"{band} {when}: %{{y:{fmt}}}<br>saturated: brighter than the onset or "
+                                       f"w?sat above the threshold (biased)<extra></extra>"))
+    if limits.any():
+        data.append(dict(type=kind, x=since_reference(epochs["mjd"][limits]), y=typed(values[limits]),
+                         mode="markers", name=f"{band} exposure 95% upper limits", legendgroup=band,
+                         marker=dict(size=7, color=colour, symbol="triangle-down-open", opacity=0.6),
+                         hovertemplate=f"{band} {when}: 95% upper limit %{{y:{fmt}}}<extra></extra>"))
+    outside = 0
+    bad = in_band & ~kept_mask
+    if bad.any():
+        outside = _rejected_traces(data, band, {k: epochs[k][bad] for k in REJECTED_COLUMNS}, values[bad],
+                                   y_range, style.flux, kind, when, fmt)
+    visits = lc.visits
+    if not visits.empty:
+        data += _visit_traces(visits[visits["band"] == band], band, style.y, style.ey, scale, fmt)
+    return outside
+
+
+def _figure(data: list[dict[str, Any]], lc: LightCurve, epochs: dict[str, np.ndarray], outside: int,
+            x_range: tuple[float, float] | None, y_range: tuple[float, float] | None, flux: bool,
+            event_mjd: float | None, time_axis: str) -> Figure:
+    """The colour panel, the notes, the axes (MJD below, years above) and the event marker."""
     lo, hi = float(epochs["mjd"].min()), float(epochs["mjd"].max())
     colour_traces = _colour_traces(lc, lo, hi)
     data += colour_traces

@@ -9,7 +9,8 @@ import numpy as np
 import pandas as pd
 
 from dashboard.science.analysis import View
-from dashboard.science.photometry import SATURATION_NOTE, nu_fnu, saturation_rule
+from dashboard.science.photometry import nu_fnu
+from dashboard.science.saturation import SATURATION_NOTE, saturation_rule
 from dashboard.ui.figures.style import (
     AXIS,
     BAND_COLOURS,
@@ -47,13 +48,45 @@ def _blackbody_trace(view: View, nufnu: bool) -> list[dict[str, Any]]:
                  line=dict(color="#6b7280", dash="dash", width=1.5))]
 
 
+def _y_axis(sed: pd.DataFrame, ycol: str, ecol: str, nufnu: bool) -> dict[str, Any]:
+    """A log axis over the measured values and their error bars, with readable ticks."""
+    unit = "erg s<sup>−1</sup> cm<sup>−2</sup>" if nufnu else "Jy"
+    shown = sed.loc[sed["measured"], ycol].to_numpy(float)
+    errors = np.nan_to_num(sed.loc[sed["measured"], ecol].to_numpy(float))
+    positive = np.concatenate([shown, shown + errors, shown - errors])
+    positive = positive[np.isfinite(positive) & (positive > 0)]
+    yaxis: dict[str, Any] = dict(AXIS, type="log", title=dict(text=f"{'ν F<sub>ν</sub>' if nufnu else 'F<sub>ν</sub>'}"
+                                                                  f" ({unit})"))
+    if len(positive):
+        low, high = float(positive.min()) / 1.6, float(positive.max()) * 1.6
+        values, labels = log_ticks(low, high)
+        yaxis |= dict(range=[math.log10(low), math.log10(high)], tickvals=values, ticktext=labels)
+    return yaxis
+
+
+def _hover(r: dict[Any, Any]) -> str:
+    """A point's hover text: band, magnitude, flux density, photometry, flags, reasons, notes."""
+    return (f"{r['band']} {float(r['wavelength_um']):.2f} µm<br>mag {float(r['mag']):.3f}"
+            + (f" ± {float(r['mag_err']):.3f}" if np.isfinite(r["mag_err"]) else "")
+            + f"<br>F<sub>ν</sub> {float(r['flux_jy']):.4g} Jy"
+            + (f" ± {float(r['flux_err_jy']):.2g}" if np.isfinite(r["flux_err_jy"]) else "")
+            + (" (95% upper limit)" if r["upper_limit"] and not r.get("saturated") else "")
+            + (" (flagged U by the catalog: a saturated fit, not a limit)" if r["upper_limit"] and r.get("saturated")
+               else "")
+            + f"<br>{escape(str(r.get('catalog', '')))}: "
+            + PHOT_LABELS.get(str(r.get("phot", "profile")), "profile fit")
+            + f"<br>ph_qual {r['ph_qual']}, cc_flags {r['cc_flag']}"
+            + (f"<br>{escape(str(r['reasons']))}" if r["reasons"] else "")
+            + (f"<br>{escape(str(r['note']))}" if r["note"] else "")
+            + (f"<br>saturated ({saturation_rule(str(r['band']))}): {SATURATION_NOTE}" if r.get("saturated") else ""))
+
+
 def sed_figure(view: View, axis: str = "fnu") -> Figure:
     sed = view.sed
     if sed.empty or not sed["measured"].any():
         return message_figure("No AllWISE catalog photometry for this cone")
     nufnu = axis == "nufnu"
     ycol, ecol = ("nu_fnu", "nu_fnu_err") if nufnu else ("flux_jy", "flux_err_jy")
-    unit = "erg s<sup>−1</sup> cm<sup>−2</sup>" if nufnu else "Jy"
     data = []
     saturated = _column(sed, "saturated", False)
     phot = _column(sed, "phot", "profile")
@@ -65,8 +98,12 @@ def sed_figure(view: View, axis: str = "fnu") -> Figure:
         ("elliptical aperture (2MASS XSC)", point & (phot == "elliptical"), "square", None),
         ("standard aperture", point & (phot == "aperture") & ~lower, "hexagon", None),
         ("aperture: lower limit on total flux", point & (phot == "aperture") & lower, "triangle-up", None),
-        ("saturated (biased)", point & saturated & (phot == "profile"), "diamond-open", None),
-        ("95% upper limit", sed["measured"] & sed["upper_limit"] & sed["passed"] & ~added, "triangle-down", None),
+        # a saturated band is a biased fit, never a limit, even where the catalog flags it U
+        ("saturated (biased)", sed["measured"] & sed["passed"] & ~added & saturated & ((phot == "profile")
+                                                                                   | sed["upper_limit"]),
+         "diamond-open", None),
+        ("95% upper limit", sed["measured"] & sed["upper_limit"] & ~saturated & sed["passed"] & ~added,
+         "triangle-down", None),
         ("rejected by cuts", sed["measured"] & ~sed["passed"] & ~added, "x", REJECTED),
         *[(name, sed["measured"] & (sed["catalog"] == table), symbol, None)
           for table, (name, symbol) in ADDED_MARKERS.items() if added.any()],
@@ -76,20 +113,7 @@ def sed_figure(view: View, axis: str = "fnu") -> Figure:
         part = sed[mask]
         if part.empty:
             continue
-        hover = [
-            f"{r['band']} {float(r['wavelength_um']):.2f} µm<br>mag {float(r['mag']):.3f}"
-            + (f" ± {float(r['mag_err']):.3f}" if np.isfinite(r["mag_err"]) else "")
-            + f"<br>F<sub>ν</sub> {float(r['flux_jy']):.4g} Jy"
-            + (f" ± {float(r['flux_err_jy']):.2g}" if np.isfinite(r["flux_err_jy"]) else "")
-            + (" (95% upper limit)" if r["upper_limit"] else "")
-            + f"<br>{escape(str(r.get('catalog', '')))}: "
-            + PHOT_LABELS.get(str(r.get("phot", "profile")), "profile fit")
-            + f"<br>ph_qual {r['ph_qual']}, cc_flags {r['cc_flag']}"
-            + (f"<br>{escape(str(r['reasons']))}" if r["reasons"] else "")
-            + (f"<br>{escape(str(r['note']))}" if r["note"] else "")
-            + (f"<br>saturated ({saturation_rule(str(r['band']))}): {SATURATION_NOTE}" if r.get("saturated") else "")
-            for r in (records[i] for i in np.flatnonzero(mask.to_numpy(bool)))
-        ]
+        hover = [_hover(records[i]) for i in np.flatnonzero(mask.to_numpy(bool))]
         data.append(dict(
             type="scatter", x=part["wavelength_um"].tolist(), y=part[ycol].tolist(), mode="markers", name=name,
             marker=dict(symbol=symbol, size=13 if symbol != "circle" else 10,
@@ -100,16 +124,7 @@ def sed_figure(view: View, axis: str = "fnu") -> Figure:
             hovertext=hover, hoverinfo="text",
         ))
     data += _blackbody_trace(view, nufnu)
-    shown = sed.loc[sed["measured"], ycol].to_numpy(float)
-    errors = np.nan_to_num(sed.loc[sed["measured"], ecol].to_numpy(float))
-    positive = np.concatenate([shown, shown + errors, shown - errors])
-    positive = positive[np.isfinite(positive) & (positive > 0)]
-    yaxis: dict[str, Any] = dict(AXIS, type="log", title=dict(text=f"{'ν F<sub>ν</sub>' if nufnu else 'F<sub>ν</sub>'}"
-                                                                  f" ({unit})"))
-    if len(positive):
-        low, high = float(positive.min()) / 1.6, float(positive.max()) * 1.6
-        values, labels = log_ticks(low, high)
-        yaxis |= dict(range=[math.log10(low), math.log10(high)], tickvals=values, ticktext=labels)
+    yaxis = _y_axis(sed, ycol, ecol, nufnu)
     label = escape(view.selection.label) if view.selection else ""
     # A phone's plot is ~330 px wide: ~34 characters at 14 px. A longer name goes on its own line
     # (plotly never wraps a title; it clips it).
