@@ -25,6 +25,7 @@ from dashboard.core.errors import ServiceError, StoreUnavailable
 from dashboard.pipeline import view
 from dashboard.provenance.bundle import build_bundle
 from dashboard.runtime import configure
+from dashboard.sky.evidence import VisitEvidence
 from dashboard.ui import callbacks
 from dashboard.ui.layout import make_layout
 from dashboard.ui.urlstate import bundle_filename, page_view
@@ -221,7 +222,7 @@ def _security_headers(app: dash.Dash) -> None:
 
 
 def _routes(server: Flask, settings: Settings, manager: object) -> None:
-    bundles: Memo[bytes] = Memo()  # bundle bytes by (target, fetched data, view parameters)
+    bundles: Memo[tuple[bytes, VisitEvidence | None]] = Memo()  # a bundle by (target, fetched data, view parameters)
 
     @server.get("/healthz")
     def healthz() -> Response:
@@ -244,17 +245,18 @@ def _routes(server: Flask, settings: Settings, manager: object) -> None:
         exact = exact_view(settings)
         if isinstance(exact, Response):
             return exact
-        sky = exact.sky
         page = page_view(exact.state)  # recorded in the manifest: which view this is, zoom and fold included
-        data = bundles.get(exact.key(),  # built once
-                           lambda: build_bundle(view(exact.observed, exact.params), settings, sky, page,
-                                                exact.evidence(settings)))
-        return Response(data, mimetype="application/zip", headers=_bundle_headers(exact))
+        built = bundles.get(exact.key(), lambda: _bundle(exact, page))  # built once
+        return Response(built[0], mimetype="application/zip", headers=_bundle_headers(exact, built[1]))
+
+    def _bundle(exact: ExactView, page: dict[str, Any]) -> tuple[bytes, VisitEvidence | None]:
+        evidence = exact.evidence(settings)
+        return build_bundle(view(exact.observed, exact.params), settings, exact.sky, page, evidence), evidence
 
     _error_handlers(server)
 
 
-def _bundle_headers(exact: ExactView) -> dict[str, str]:
+def _bundle_headers(exact: ExactView, evidence: VisitEvidence | None) -> dict[str, str]:
     """The bundle's file name, the cache states (``X-WISE-Cache``), the IRSA tables missing
     (``X-WISE-Failures``, as in FAILURES.txt) and how this delivery noticed a missing sky service
     (``X-WISE-Sky``: never inside the zip)."""
@@ -264,8 +266,11 @@ def _bundle_headers(exact: ExactView) -> dict[str, str]:
     failures = "; ".join(f"{t}={e.kind}" for t, e in obs.failures.items())
     if failures:
         headers["X-WISE-Failures"] = failures
+    missing = dict(sorted(sky.failures.items()))
+    if evidence is not None and evidence.failure is not None:
+        missing["frames"] = evidence.failure  # the image archive (IBE), for the visit's frames
     sky_failures = "; ".join(f"{k}={e.kind}" + (f" ({e.noticed})" if isinstance(e, ServiceError) and e.noticed
-                                                else "") for k, e in sorted(sky.failures.items()))
+                                                else "") for k, e in missing.items())
     if sky_failures:
         headers["X-WISE-Sky"] = sky_failures
     return headers

@@ -14,7 +14,7 @@ from dashboard.archive import offline as archive
 from dashboard.config import Settings
 from dashboard.core.errors import NotCovered
 from dashboard.core.tables import ADDED, catalog_table, sources_title
-from dashboard.pipeline import Observed, observe, sky_context, view, with_sky
+from dashboard.pipeline import Observed, bundle_evidence, observe, sky_context, view, with_sky
 from dashboard.science.analysis import AnalysisParams, binning_note
 from dashboard.science.apertures import RESOLVED_LIGHTCURVE_NOTE
 from dashboard.science.colour_track import REDDENING_SLOPE
@@ -171,9 +171,13 @@ def bundle_command(settings: Settings, args: argparse.Namespace) -> int:
             print(line, file=sys.stderr)
         return EXIT_ALL_FAILED
     sky = sky_context(observed, band, settings)
-    data = build_bundle(view(observed, with_sky(params, sky)), settings, sky, page_view(state))
+    shown = view(observed, with_sky(params, sky))
+    evidence = bundle_evidence(shown, state.visit_frames, state.visit, state.reference_visit, settings)
+    data = build_bundle(shown, settings, sky, page_view(state), evidence)
     for failure in sky.failures.values():
         print(f"sky context: {failure}", file=sys.stderr)
+    if evidence is not None and evidence.failure is not None:
+        print(f"frames: {evidence.failure} (listed in FAILURES.txt)", file=sys.stderr)
     Path(args.output).write_bytes(data)
     print(f"wrote {args.output} ({len(data)} bytes)")
     for table, err in observed.observations.failures.items():

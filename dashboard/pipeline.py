@@ -16,6 +16,7 @@ from dashboard.core.tables import tables_for
 from dashboard.core.targets import parse_radius, parse_target
 from dashboard.science.analysis import AnalysisParams, View, analyze
 from dashboard.sky.context import SkyContext, fetch_context
+from dashboard.sky.evidence import VisitEvidence, gather
 from dashboard.sky.identify import motions
 
 
@@ -75,3 +76,13 @@ def with_sky(params: AnalysisParams, context: SkyContext | None) -> AnalysisPara
     """``params`` with the Gaia astrometry of the sky context (the epoch match may use it)."""
     gaia = context.rows("gaia") if context is not None else None
     return replace(params, counterparts=motions(gaia)) if gaia is not None else params
+
+
+def bundle_evidence(shown: View, asked: bool, visit: int | None, reference: int | None,
+                    settings: Settings) -> VisitEvidence | None:
+    """The visit's frames a bundle holds when its view asks for them (URL ``frames=1`` with a
+    ``visit``): the chosen visit's and the reference's, no strip, through the frames' cache. One
+    definition for ``/bundle.zip`` and ``bundle --url`` (the same bytes)."""
+    if not asked or visit is None:
+        return None
+    return gather(shown, visit, reference, settings, strip=False)

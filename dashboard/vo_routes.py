@@ -21,11 +21,11 @@ from flask import Flask, Response, request
 from dashboard.config import Settings
 from dashboard.core.errors import IrsaTimeout, IrsaUnreachable, StoreUnavailable
 from dashboard.core.targets import TargetError
-from dashboard.pipeline import Observed, observe, sky_context, view, with_sky
+from dashboard.pipeline import Observed, bundle_evidence, observe, sky_context, view, with_sky
 from dashboard.provenance.votables import TABLES, view_votable
 from dashboard.science.analysis import AnalysisParams, View
 from dashboard.sky.context import SkyContext
-from dashboard.sky.evidence import VisitEvidence, gather
+from dashboard.sky.evidence import VisitEvidence
 from dashboard.ui.urlstate import ViewState, page_view, parse_exact, to_params
 from dashboard.web.memo import Memo, fingerprint
 from dashboard.web.ratelimit import rate_limiter
@@ -46,10 +46,8 @@ class ExactView:
     def evidence(self, settings: Settings) -> VisitEvidence | None:
         """The visit's frames when the view asks for them in its bundle (``frames=1``): the
         chosen visit's and the reference's (no strip), through the frames' cache."""
-        if not self.state.visit_frames or self.state.visit is None:
-            return None
-        return gather(view(self.observed, self.params), self.state.visit, self.state.reference_visit, settings,
-                      strip=False)
+        return bundle_evidence(view(self.observed, self.params), self.state.visit_frames, self.state.visit,
+                               self.state.reference_visit, settings)
 
     def key(self, extra: Any = None) -> tuple:
         """What makes two requests the same (a memo's key): target, data, parameters, sky, the

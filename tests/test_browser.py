@@ -989,3 +989,26 @@ def test_photometry_choice_and_added_tables_are_in_the_link_and_say_what_they_di
     wait_rendered(page, target="add=catwise")
     assert "catwise_2020: not in the offline archive" in page.inner_text("#status")
     assert "phot=elliptical" in page.url and not page.console_errors  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("start", ["/", "/?target=Arp+220&r=60"], ids=["landing page", "over a view"])
+def test_the_target_box_keeps_what_is_typed_at_any_speed(page, offline_app, start):
+    """Issue 41 item 1: typing "AT2019dsg" with no delay between keys gave "AdsgT2019" and
+    "AT209dsg1" in 3 of 16 tries, then Enter loaded nothing. Typed with zero delay, many times,
+    on the landing page and over a rendered view, the box holds exactly what was typed, and Enter
+    then loads that target."""
+    page.goto(offline_app + start)
+    if start == "/":
+        wait_app_ready(page)
+    else:
+        wait_rendered(page, target="Arp")
+    box = page.locator("#target-input")
+    typed = []
+    for _ in range(16):
+        box.fill("")
+        box.press_sequentially("AT2019dsg", delay=0)
+        typed.append(box.input_value())
+    assert typed == ["AT2019dsg"] * 16
+    box.press("Enter")
+    wait_rendered(page, target="AT2019dsg")
+    assert box.input_value() == "AT2019dsg"

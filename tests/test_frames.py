@@ -275,3 +275,53 @@ def test_clicking_a_visit_on_the_light_curve_puts_it_in_the_link(offline_setting
     out = sync_state(offline_settings, "lc-graph", "?target=AT2019dsg&r=2.5", None, {}, "AT2019dsg", 2.5, None,
                      click=click)
     assert f"visit={fifth[3]}" in out["search"]
+
+
+def test_bundle_url_with_frames_is_the_routes_bundle_byte_for_byte(frame_settings, ibe, visits, tap, tmp_path,
+                                                                    monkeypatch):
+    """Issue 41 item 2: the command line wrote no frames.csv and no ``visit_frames`` entry for
+    ``frames=1&visit=V`` while ``/bundle.zip`` did; both now take the frames from one definition
+    (``pipeline.bundle_evidence``) and give the same bytes."""
+    import zipfile
+
+    from dashboard.__main__ import main
+    from dashboard.app import create_app
+
+    chosen, ref = sorted(visits)[0], sorted(visits)[1]
+    query = f"target=AT2019dsg&r=2.5&visit={chosen}&ref={ref}&frames=1"
+    routed = create_app(frame_settings).server.test_client().get(f"/bundle.zip?{query}")
+    assert routed.status_code == 200
+    for name, value in {"WISE_TAP_URL": tap.url, "WISE_CACHE_DIR": str(frame_settings.cache_dir),
+                        "WISE_RESOLVE_NAMES_ONLINE": "0", "WISE_IBE_URL": ibe.url, "WISE_TIMEOUT_IBE_S": "5",
+                        "WISE_MAX_FRAMES": "40", "WISE_TIMEOUT_CONNECT_S": "2"}.items():
+        monkeypatch.setenv(name, value)
+    path = tmp_path / "cli.zip"
+    assert main(["bundle", "--url", query, "-o", str(path)]) == 0
+    names = zipfile.ZipFile(path).namelist()
+    assert "frames.csv" in names and f"frames/visit_{chosen}_w1.fits" in names
+    assert path.read_bytes() == routed.data
+
+
+def test_an_unreachable_image_archive_is_listed_in_failures_and_the_sky_header(settings, visits):
+    """Issue 41 item 2: with the image archive unreachable a ``frames=1`` bundle held a header-only
+    frames.csv and said why only in the manifest. Now FAILURES.txt lists every piece asked for and
+    not got (the sky services here too, their reasons stable: the same data gives the same bytes),
+    frames.csv is not written, and ``X-WISE-Sky`` names the image archive."""
+    import json
+    import zipfile
+
+    from dashboard.app import create_app
+
+    nowhere = replace(settings, ibe_url="http://127.0.0.1:9/ibe", ibe_timeout_s=2.0)
+    chosen = sorted(visits)[0]
+    query = f"target=AT2019dsg&r=2.5&visit={chosen}&frames=1"
+    reply = create_app(nowhere).server.test_client().get(f"/bundle.zip?{query}")
+    assert reply.status_code == 200
+    files = zipfile.ZipFile(io.BytesIO(reply.data))
+    lines = files.read("FAILURES.txt").decode().splitlines()
+    assert [line.split(":")[0] for line in lines] == ["sky gaia", "sky image", "sky simbad", "frames"]
+    assert "frames.csv" not in files.namelist()
+    assert json.loads(files.read("manifest.json"))["visit_frames"]["frames"]["file"] is None
+    assert "frames=" in reply.headers["X-WISE-Sky"] and "image=" in reply.headers["X-WISE-Sky"]
+    again = create_app(replace(nowhere, cache_dir=nowhere.cache_dir.parent / "other")).server.test_client()
+    assert again.get(f"/bundle.zip?{query}").data == reply.data  # stable reasons: the same bytes

@@ -124,7 +124,7 @@ periodogram_w?.csv      (with a periodogram) Lomb-Scargle power per frequency (1
 flare.csv, dust.csv     (with flare=1) the infrared flare and the dust per visit, with ECSV twins; manifest "flare"
 image/cutout_w?.fits    (when IRSA's image service answered) the AllWISE Atlas cutout as received
 identification/*.csv    (when they answered) SIMBAD objects and Gaia DR3 sources in the cone; manifest "sky_context"
-FAILURES.txt            (only when a table failed) which tables are missing and why
+FAILURES.txt            (only when something asked for is missing) the IRSA tables, sky services and frames, and why
 CITATION.bib            papers and dataset DOIs to cite; ACKNOWLEDGEMENTS.txt the required texts
 *.ecsv                  the ECSV twin of each CSV: the same rows with every column's unit and description
 reproduce.py            checks every file's sha256, then recomputes every CSV from raw/ offline with the package
@@ -205,9 +205,19 @@ def _periodogram_csv(result: Periodogram) -> bytes:
     return frame.to_csv(index=False, float_format="%.9g", lineterminator="\n").encode()
 
 
-def failures_text(observations: Observations) -> str:
-    """One line per failed table (the ``FAILURES.txt`` of a partial bundle)."""
-    return "".join(f"{table}: {err.kind}: {err.data_message}\n" for table, err in observations.failures.items())
+def failures_text(observations: Observations, sky: SkyContext | None = None,
+                  evidence: VisitEvidence | None = None) -> str:
+    """The ``FAILURES.txt`` of a partial bundle: one line per piece the view asked for and did not
+    get, with a stable reason (the same data gives the same bytes): each IRSA table, each sky
+    service (``sky image``, ``sky simbad``, ``sky gaia``) and the visit's frames from the image
+    archive (``frames``). How a delivery noticed a failure (a timeout, a cached refusal) is never
+    here: it goes in the ``X-WISE-Sky`` header."""
+    lines = [f"{table}: {err.kind}: {err.data_message}" for table, err in observations.failures.items()]
+    if sky is not None:
+        lines += [f"sky {key}: {err.kind}: {err.data_message}" for key, err in sorted(sky.failures.items())]
+    if evidence is not None and evidence.failure is not None:
+        lines.append(f"frames: {evidence.failure.kind}: {evidence.failure.data_message}")
+    return "".join(line + "\n" for line in lines)
 
 
 def build_bundle(view: View, settings: Settings, sky: SkyContext | None = None,
@@ -227,8 +237,9 @@ def build_bundle(view: View, settings: Settings, sky: SkyContext | None = None,
     files["ACKNOWLEDGEMENTS.txt"] = ("\n\n".join(ACKNOWLEDGEMENTS.values()) + "\n").encode()
     files["README.txt"] = README.encode()
     files["reproduce.py"] = REPRODUCE.replace("{version}", __version__).encode()
-    if view.observations.failures:
-        files["FAILURES.txt"] = failures_text(view.observations).encode()
+    missing = failures_text(view.observations, sky, evidence)
+    if missing:
+        files["FAILURES.txt"] = missing.encode()
     entry = manifest(view, settings, files)
     entry["view"] = dict(page) if page is not None else {
         "query": None, "parameters": None, "note": "made without a page link (the command line with a target)"}

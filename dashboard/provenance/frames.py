@@ -15,6 +15,10 @@ from dashboard.sky.visit_image import METHOD, to_fits
 
 
 def files(evidence: VisitEvidence) -> dict[str, bytes]:
+    """frames.csv and the co-added FITS images; nothing when the image archive failed (no frame of
+    the visit is known: FAILURES.txt says why)."""
+    if evidence.failure is not None:
+        return {}
     out = {"frames.csv": evidence.frames_table().to_csv(index=False, float_format="%.8f",
                                                         lineterminator="\n").encode()}
     for (visit, band), image in sorted(evidence.images.items()):
@@ -41,7 +45,7 @@ def manifest_entry(evidence: VisitEvidence) -> dict[str, Any]:
         "searches": {str(v): found.search for v, found in sorted(evidence.frames.items())},
         "failure": None if evidence.failure is None else {"kind": evidence.failure.kind,
                                                           "message": evidence.failure.data_message},
-        "frames": {"file": "frames.csv", "count": len(table),
+        "frames": {"file": None if evidence.failure is not None else "frames.csv", "count": len(table),
                    "fetched": int((table["status"] == "fetched").sum()) if len(table) else 0},
         "cutout_size_pix": SIZE_PIX, "coadd_method": METHOD,
         "software": {"reproject": reproject, "astropy": metadata.version("astropy")},
