@@ -170,4 +170,6 @@ def test_a_forced_photometry_that_falls_back_says_so_under_the_sed(offline_view)
     shown = offline_view("HD 73108", 5, AnalysisParams(sed_options=SedOptions(phot="aperture")))
     note = panels.photometry_note(shown)
     assert "phot=aperture asked, but w?mag is not recorded" in note and "W1–W4" in note
-    assert panels.photometry_note(offline_view("HD 73108", 5)) == "Photometry: profile fit (w?mpro) in every band."
+    plain = panels.photometry_note(offline_view("HD 73108", 5))  # three bands saturated: said (issue 41 item 5)
+    assert plain.startswith("Photometry: profile fit (w?mpro) in every band, saturated or not.")
+    assert "saturated in W1, W2, W3" in plain

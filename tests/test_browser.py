@@ -852,6 +852,8 @@ def test_a_batch_runs_from_the_page_lists_bad_lines_and_links_each_row(sized_pag
     page.goto(live_app + "/batch")
     page.wait_for_selector("#batch-section", state="visible")
     assert not page.locator("#welcome").is_visible() and not page.locator("#main").is_visible()  # batch only
+    # one run button: the single target's Go bar is not above the batch form (issue 41 item 8)
+    assert not page.locator("#go").is_visible() and page.locator("#batch-run").is_visible()
     # before any batch, a disabled download offers nothing (it used to save batch.html): no
     # address, and a click starts no download
     for link in ("#batch-summary", "#batch-download"):
@@ -869,9 +871,15 @@ def test_a_batch_runs_from_the_page_lists_bad_lines_and_links_each_row(sized_pag
                            timeout=60_000)
     page.wait_for_function("() => document.querySelectorAll('#batch-table .ag-center-cols-container .ag-row')"
                            ".length === 4", timeout=20_000)
-    if page.width > 1000:  # type: ignore[attr-defined]  # at 420 px the status column is scrolled to
-        text = page.locator("#batch-table").inner_text()
-        assert text.count("bad_input") == 2 and "\nok\n" in text
+    text = page.locator("#batch-table").inner_text()  # status comes first, at 420 px too
+    assert text.count("bad_input") == 2 and "\nok\n" in text
+    headers = page.locator("#batch-table .ag-header-cell-text").all_inner_texts()
+    assert "line" in headers and "id" not in headers  # no ids given: no id column repeating the line
+    seen = page.evaluate("""() => { const grid = document.querySelector('#batch-table').getBoundingClientRect();
+        return Array.from(document.querySelectorAll('#batch-table .ag-header-cell')).filter(c => {
+            const r = c.getBoundingClientRect(); return r.width > 0 && r.left >= grid.left - 1
+                && r.right <= grid.right + 1; }).length; }""")
+    assert seen >= 4, seen  # at 420 px it was three
     assert "line 2:" in page.locator("#batch-message").inner_text()
     assert "line 4:" in page.locator("#batch-message").inner_text()
     address = page.url
@@ -1012,3 +1020,43 @@ def test_the_target_box_keeps_what_is_typed_at_any_speed(page, offline_app, star
     box.press("Enter")
     wait_rendered(page, target="AT2019dsg")
     assert box.input_value() == "AT2019dsg"
+
+
+@pytest.mark.parametrize("path", ["/", "/batch"], ids=["landing page", "batch page"])
+def test_no_skip_link_leads_to_a_panel_that_is_not_there(page, offline_app, path):
+    """Issue 41 item 7: on the landing page and /batch the first eight Tab stops were skip links to
+    panels that were not there. There the first stop is the page's own first control."""
+    page.goto(offline_app + path)
+    wait_app_ready(page) if path == "/" else page.wait_for_selector("#batch-section", state="visible")
+    page.locator("body").focus()
+    page.keyboard.press("Tab")
+    focused = page.evaluate("() => [document.activeElement.className, document.activeElement.id]")
+    assert "skip-link" not in focused[0], focused
+
+
+def test_a_skip_link_moves_the_focus_to_its_panel(page, offline_app):
+    page.goto(offline_app + "/?target=Arp+220&r=60")
+    wait_rendered(page, target="Arp")
+    page.locator("body").focus()
+    page.keyboard.press("Tab")
+    assert page.evaluate("() => document.activeElement.textContent") == "Skip to sources"
+    page.keyboard.press("Enter")
+    assert page.evaluate("() => document.activeElement.id") == "sources-panel"
+
+
+def test_offline_the_visit_and_sky_panels_say_one_thing_and_show_no_empty_box(page, offline_app):
+    """Issue 41 item 3: offline, the visit panel said "IBE is not asked: offline" above "No frames:
+    the image archive did not answer" and then ~400 px of empty strip; the sky panel showed empty
+    boxes. Now each says one thing and shows no empty figure or table."""
+    page.goto(offline_app + "/?target=AT2019dsg&r=2.5&visit=3")
+    wait_rendered(page, target="AT2019dsg")
+    page.wait_for_function("() => (document.querySelector('#frames-message') || {}).textContent"
+                           "?.includes('offline')", timeout=30_000)
+    message = page.inner_text("#frames-message")
+    assert "did not answer" not in message and message.count("offline") == 1
+    assert not page.locator("#frames-images").is_visible()
+    page.wait_for_function("() => (document.querySelector('#sky-messages') || {}).textContent"
+                           "?.includes('offline')", timeout=30_000)
+    assert not page.locator("#sky-body").is_visible()
+    sky = page.inner_text("#sky-messages")
+    assert sky.count("offline") == 1 and page.locator("#sky-messages a.linkout").count() > 0

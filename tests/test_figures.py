@@ -170,3 +170,18 @@ def test_the_time_axis_in_dates_or_days_since_the_event_and_the_event_marked(off
     assert "0" in days["ticktext"] and days["title"]["text"] == "days since t0 (MJD 58582)"
     assert "shapes" not in figures.lightcurve_figure(shown)["layout"] or not figures.lightcurve_figure(shown)[
         "layout"]["shapes"]
+
+
+def test_the_sed_hover_says_not_recorded_once_and_gives_the_plotted_quantity(offline_view):
+    """Issue 41 item 6: ASASSN-14li's real Gator row has no flags: the hover said "ph_qual not
+    recorded" twice per point; on the νFν axis it gave Fν only. The title sits left, clear of the
+    toolbar (top right)."""
+    from dashboard.ui.figures import sed_figure
+
+    shown = offline_view("ASASSN-14li", 2.5)
+    for axis in ("fnu", "nufnu"):
+        figure = sed_figure(shown, axis)
+        hovers = [h for t in figure["data"] for h in t.get("hovertext", [])]
+        assert hovers and all(h.count("not recorded") == 1 for h in hovers)
+        assert all(("ν F<sub>ν</sub>" in h) == (axis == "nufnu") for h in hovers)
+        assert figure["layout"]["title"]["xanchor"] == "left"

@@ -18,7 +18,7 @@ from dashboard.science.variability import SMALLEST_PROBABILITY
 from dashboard.web.batches import BatchAlreadyRunning, Batches, BatchRefused
 from dashboard.web.ratelimit import client_address
 
-SHOWN = ["line", "status", "id", "input", "designation", "separation_arcsec", "w1mpro", "w2mpro", "ph_qual",
+SHOWN = ["status", "input", "line", "id", "designation", "separation_arcsec", "w1mpro", "w2mpro", "ph_qual",
          "n_epochs_passed", "n_visits_w1", "n_visits_w2", "w1_chi2_red_floor", "w1_p_constant_floor", "w1_w2_median",
          "reason"]
 EXAMPLE = "AT2019dsg\n192.06346 +17.77402\nJ205702.96+141216.2\nl=61.403 b=-19.734"
@@ -31,12 +31,17 @@ _PROBABILITY = {"valueFormatter": {"function": f"params.value == null ? '' : par
                                                f"? '< {SMALLEST_PROBABILITY:.0e}' : params.value.toPrecision(2)"}}
 
 
+def columns(with_id: bool = True) -> list[dict[str, Any]]:
+    """The table's columns: the view link pinned, then status and input first (what a phone shows),
+    narrow enough for several at 420 px. ``id`` only when the list gave ids (else it repeats ``line``)."""
+    shown = [c for c in SHOWN if with_id or c != "id"]
+    return [{"field": "view", "headerName": "view", "cellRenderer": "markdown", "pinned": "left", "width": 64,
+             "sortable": False, "filter": False}] + [
+        {"field": c, "headerName": c, "sortable": True, "filter": True, "resizable": True,
+         "minWidth": 6 * len(c) + 44, **(_PROBABILITY if c.endswith("p_constant_floor") else {})} for c in shown]
+
+
 def section() -> html.Section:
-    columns = [{"field": "view", "headerName": "view", "cellRenderer": "markdown", "pinned": "left", "width": 80,
-                "sortable": False, "filter": False}]
-    columns += [{"field": c, "headerName": c, "sortable": True, "filter": True, "resizable": True,
-                 "minWidth": 8 * len(c) + 60, **(_PROBABILITY if c.endswith("p_constant_floor") else {})}
-                for c in SHOWN]
     return html.Section(id="batch-section", className="panel batch", style={"display": "none"}, children=[
         html.Div(className="panel-head", children=[html.H2("Many targets at once"),
                                                    html.A("← one target", href="/", className="muted")]),
@@ -63,7 +68,7 @@ def section() -> html.Section:
             html.A("Download table (summary.csv)", id="batch-summary", className="button disabled", download=""),
             html.A("Download batch bundle (.zip)", id="batch-download", className="button disabled", download=""),
         ]),
-        dag.AgGrid(id="batch-table", rowData=[], columnDefs=columns, className="ag-theme-alpine",
+        dag.AgGrid(id="batch-table", rowData=[], columnDefs=columns(), className="ag-theme-alpine",
                    dashGridOptions={"pagination": True, "paginationPageSize": 50, **ONE_TAB_STOP},
                    style={"height": "560px"}),
         dcc.Interval(id="batch-poll", interval=1000, disabled=True), dcc.Store(id="batch-shown"),
@@ -107,10 +112,11 @@ def poll(settings: Settings, pathname: str | None, shown: str | None = None) -> 
     ident = batch_id(pathname)
     if not ident:
         return {"progress": "", "rows": [], "poll": True, "cancel": {"display": "none"}, "message": no_update,
-                "shown": None, **downloads(ident, table=False, bundle=False)}
+                "shown": None, "columns": no_update, **downloads(ident, table=False, bundle=False)}
     state = Batches(settings).get(ident)
     if state is None:
-        return {"progress": "", "rows": [], "poll": True, "shown": None, **downloads(ident, table=False, bundle=False),
+        return {"progress": "", "rows": [], "poll": True, "shown": None, "columns": no_update,
+                **downloads(ident, table=False, bundle=False),
                 "cancel": {"display": "none"}, "message": "This batch is not known here (or the cache no longer "
                                                           "keeps it); run the list again."}
     lines = [f"{k}: {v}" for k, v in state.progress.items()]
@@ -127,7 +133,9 @@ def poll(settings: Settings, pathname: str | None, shown: str | None = None) -> 
     bad = [f"line {b['line']}: {b['reason']}" for b in state.bad]
     table_key = f"{ident}:{state.status}"
     rows = no_update if shown == table_key else [r | {"view": view_link(r)} for r in state.rows]
+    ids = any(str(r.get("id")) != str(r.get("line")) for r in state.rows)
     return {"progress": [html.Div(head), *[html.Div(line) for line in lines]], "rows": rows, "shown": table_key,
+            "columns": no_update if shown == table_key else columns(with_id=ids),
             **downloads(ident, table=finished and bool(state.rows), bundle=ready, parquet=state.service == "parquet"),
             "poll": not busy,
             "cancel": {"display": "inline-block"} if state.status == "running" else {"display": "none"},
@@ -178,7 +186,8 @@ def register(app: dash.Dash, settings: Settings) -> None:
                 "label": Output("batch-download", "children"),
                 "summary_href": Output("batch-summary", "href"), "summary_cls": Output("batch-summary", "className"),
                 "poll": Output("batch-poll", "disabled"), "cancel": Output("batch-cancel", "style"),
-                "message": Output("batch-message", "children"), "shown": Output("batch-shown", "data")},
+                "message": Output("batch-message", "children"), "shown": Output("batch-shown", "data"),
+                "columns": Output("batch-table", "columnDefs")},
         inputs={"pathname": Input("url", "pathname"), "_": Input("batch-poll", "n_intervals")},
         state={"shown": State("batch-shown", "data")}, prevent_initial_call=False)
     def on_poll(pathname: str | None, _: int | None, shown: str | None) -> dict[str, Any]:

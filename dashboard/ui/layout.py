@@ -54,7 +54,9 @@ def _mag_formatter(band: str) -> dict:
 
 def _source_columns() -> list[dict]:
     """Sized to their content (``columnSize="autoSize"``); headers say the unit."""
-    number = {"filter": "agNumberColumnFilter", "type": "rightAligned"}
+    # numbers right-aligned in their cells; the header stays left-aligned, so its filter icon sits
+    # in its own column (a right-aligned header put it beside the previous column's)
+    number = {"filter": "agNumberColumnFilter", "cellClass": "ag-right-aligned-cell"}
     cols: list[dict] = [
         {"field": "designation", "headerName": "designation",
          "headerTooltip": "the catalog's designation (AllWISE: WISEA J…; the panel title names the catalog)"},
@@ -176,6 +178,7 @@ def _controls(state: ViewState) -> html.Section:
                 value=[]))]),
         ]),
         html.H3("What each cut removed"),
+        html.P(id="filters-note", className="muted"),
         # each cut beside its counts, so no number is scrolled out of sight (a phone scrolls to the
         # table and status); long texts have tooltips
         dag.AgGrid(id="filters", columnDefs=[
@@ -183,7 +186,8 @@ def _controls(state: ViewState) -> html.Section:
             {"field": "removed", "headerName": "removed (rows)", "type": "rightAligned", "width": 88},
             {"field": "not recorded", "headerName": "not recorded (rows)", "type": "rightAligned", "width": 98},
             {"field": "table", "width": 160},
-            {"field": "status", "tooltipField": "status", "flex": 1, "minWidth": 110},
+            {"field": "status", "tooltipField": "status", "flex": 1, "minWidth": 130, "wrapText": True,
+             "autoHeight": True, "cellStyle": {"lineHeight": "1.35", "paddingTop": "4px", "paddingBottom": "4px"}},
         ], rowData=[], className="ag-theme-alpine", style={"width": "100%", "height": None},
             defaultColDef={"wrapHeaderText": True, "autoHeaderHeight": True, "resizable": True},
             dashGridOptions={**ONE_TAB_STOP, "tooltipShowDelay": 200, "domLayout": "autoHeight"}),
@@ -202,7 +206,7 @@ def _sky_panel() -> html.Section:
     return _panel("Sky context: WISE image, SIMBAD and Gaia DR3", [
         html.Div(id="sky-progress", className="progress", role="status"),
         html.Div(id="sky-messages", className="panel-message", role="status"),
-        html.Div(className="sky-body", children=[  # image beside the identification; stacked when narrow
+        html.Div(id="sky-body", className="sky-body", children=[  # image beside the identification; stacked when narrow
             html.Div(className="sky-image", children=[
                 dcc.Loading(dcc.Graph(id="sky-graph", figure=LOADING, config=GRAPH_CONFIG), type="circle"),
                 html.P(id="blending", className="blending"),
@@ -359,12 +363,13 @@ def _frames_panel() -> html.Section:
         html.Div(id="frames-progress", className="progress", role="status"),
         html.Div(id="frames-message", className="panel-message", role="status"),
         html.P(id="visit-list", className="muted visit-list"),
-        dcc.Loading(dcc.Graph(id="frames-graph", figure=LOADING, config=GRAPH_CONFIG), type="circle"),
-        html.P("W1 co-adds · + the target · ○ the visit's detections · difference: red brighter, blue fainter "
-               "than the reference",
-               className="muted"),
-        html.H3("Every visit, one stretch (W1, a few frames each)"),
-        dcc.Loading(dcc.Graph(id="strip-graph", figure=LOADING, config=GRAPH_CONFIG), type="circle"),
+        html.Div(id="frames-images", className="hidden", children=[  # shown when there are images to show
+            dcc.Loading(dcc.Graph(id="frames-graph", figure=LOADING, config=GRAPH_CONFIG), type="circle"),
+            html.P("W1 co-adds · + the target · ○ the visit's detections · difference: red brighter, blue fainter "
+                   "than the reference", className="muted"),
+            html.H3("Every visit, one stretch (W1, a few frames each)"),
+            dcc.Loading(dcc.Graph(id="strip-graph", figure=LOADING, config=GRAPH_CONFIG), type="circle"),
+        ]),
         html.Details([html.Summary("frames used and their URLs"), html.Ul(id="frames-list", className="frames-list")]),
     ], extra=[html.Div(className="frames-controls", children=[
         html.Label("visit", htmlFor="visit-pick", className="muted"),

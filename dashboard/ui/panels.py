@@ -127,6 +127,14 @@ def filter_rows(view: View) -> list[dict]:
     return rows
 
 
+def filters_note(view: View) -> str:
+    """Above the cut table: the cuts that could not be applied because their column is missing or
+    not recorded, said once in words (not only in a cell)."""
+    unapplied = [f"{f.criterion} ({f.table}: {f.status.split(': ', 1)[-1]})" for f in view.filters
+                 if f.status.startswith("not applicable") or f.status.startswith("not recorded")]
+    return ("Not applied, for want of the column or its values: " + "; ".join(unapplied) + ".") if unapplied else ""
+
+
 def source_rows(view: View) -> list[dict]:
     """The source table's rows, with decoded flags for tooltips and the selected row marked."""
     import pandas as pd

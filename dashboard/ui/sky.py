@@ -22,8 +22,8 @@ from dashboard.ui import figures
 
 def empty(message: str) -> dict[str, Any]:
     """Every part of the panel in one state (fetching, offline, no view)."""
-    return {"figure": figures.message_figure(message), "simbad": [], "gaia": [], "messages": message,
-            "simbad_message": "", "gaia_message": "", "blending": "", "links": []}
+    return {"figure": figures.message_figure(""), "simbad": [], "gaia": [], "messages": message,
+            "simbad_message": "", "gaia_message": "", "blending": "", "links": [], "body": "sky-body hidden"}
 
 
 #: Rows shown per table (nearest first); the bundle holds them all.
@@ -74,7 +74,24 @@ def _aperture_outline(view: View | None, band: str) -> dict[str, tuple[np.ndarra
     return {name: ellipse_outline(view.selection.ra, view.selection.dec, a, ba, pa)}
 
 
+SERVICES = ("image", "simbad", "gaia")
+
+
+def none_answered(context: SkyContext) -> dict[str, Any]:
+    """No service answered (offline, say): one message for the panel, no empty image or tables;
+    the link-outs stay (the browser may reach what the server cannot)."""
+    kinds = {context.failures[key].kind for key in SERVICES}
+    said = ("This server runs offline (WISE_OFFLINE): IRSA's image service, SIMBAD and the Gaia archive are not "
+            "asked, so there is no AllWISE image, SIMBAD object or Gaia DR3 source here."
+            if kinds == {"offline"} else " · ".join(str(context.failures[key]) for key in SERVICES))
+    links = [html.A(label, href=url, target="_blank", rel="noopener noreferrer", className="linkout")
+             for label, url in linkouts(context.cone)]
+    return empty("") | {"messages": [html.P(said), html.Div(links, className="linkouts")]}
+
+
 def contents(context: SkyContext, view: View | None) -> dict[str, Any]:
+    if all(key in context.failures for key in SERVICES):
+        return none_answered(context)
     cone = context.cone
     messages = [str(context.failures["image"])] if "image" in context.failures else []
     told = {key: str(context.failures[key]) if key in context.failures else "" for key in ("simbad", "gaia")}
@@ -129,5 +146,5 @@ def contents(context: SkyContext, view: View | None) -> dict[str, Any]:
         "messages": " · ".join(messages), "simbad_message": told["simbad"], "gaia_message": told["gaia"],
         "blending": blend,
         "links": [html.A(label, href=url, target="_blank", rel="noopener noreferrer", className="linkout")
-                  for label, url in linkouts(cone)],
+                  for label, url in linkouts(cone)], "body": "sky-body",
     }

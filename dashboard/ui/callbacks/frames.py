@@ -65,8 +65,8 @@ def _options(windows: dict[int, tuple[float, float]]) -> str:
 
 def render_frames(settings: Settings, frames: dict | None, fetched: dict | None, state_data: dict | None) -> dict:
     """The panel for the current view: its visits to choose from, and the chosen visit's images."""
-    empty = {"figure": message_figure("Choose a visit to see its frames"), "strip": message_figure(""),
-             "list": [], "message": "", "options": no_update}
+    empty = {"figure": message_figure(""), "strip": message_figure(""), "list": [], "message": "",
+             "options": no_update, "images": "hidden"}
     fetch_id = (fetched or {}).get("fetch_id")
     if not state_data or not fetch_id:
         return empty
@@ -84,7 +84,7 @@ def render_frames(settings: Settings, frames: dict | None, fetched: dict | None,
         return out | {"message": f"{len(windows)} visits: choose one to see its frames."}
     if (frames or {}).get("fetch_id") != fetch_id or (frames or {}).get("visit") != state.visit \
             or (frames or {}).get("ref") != state.reference_visit:
-        return out | {"figure": message_figure(f"Fetching the frames of visit {state.visit}…")}
+        return out | {"message": f"Fetching the frames of visit {state.visit}…"}
     if frames.get("error") or not frames.get("frames_id"):  # type: ignore[union-attr]
         return out | {"message": str(frames.get("error") or "The frames could not be fetched.")}  # type: ignore[union-attr]
     evidence = handover(settings).get_frames(frames["frames_id"])  # type: ignore[index]
@@ -94,14 +94,14 @@ def render_frames(settings: Settings, frames: dict | None, fetched: dict | None,
                       f"{row['frame_num']:03d}: {row['status']} ",
                       html.A("FITS", href=str(row["url"]), target="_blank", rel="noopener")])
              for row in evidence.frames_table().to_dict("records")]
-    if evidence.failure is not None:
-        return out | {"figure": message_figure("No frames: the image archive did not answer"), "list": items,
-                      "message": f"{evidence.failure} — the frames of this visit cannot be shown now; the rest of "
-                                 "the view is unaffected."}
+    if evidence.failure is not None:  # one message, no empty figure
+        return out | {"list": items, "message": f"{evidence.failure} — the frames of this visit cannot be shown "
+                                                "now; the rest of the view is unaffected."}
     chosen = evidence.frames.get(state.visit)
     failed = len([c for c in chosen.cutouts if c.status != "fetched"]) if chosen is not None else 0
     note = f"{failed} frame(s) not shown: see the list." if failed else ""
-    return out | {"figure": visit_figure(evidence), "strip": strip_figure(evidence), "list": items, "message": note}
+    return out | {"figure": visit_figure(evidence), "strip": strip_figure(evidence), "list": items, "message": note,
+                  "images": ""}
 
 
 def register_frames(app: dash.Dash, settings: Settings) -> None:
@@ -113,7 +113,7 @@ def register_frames(app: dash.Dash, settings: Settings) -> None:
     app.callback(
         output={"figure": Output("frames-graph", "figure"), "strip": Output("strip-graph", "figure"),
                 "list": Output("frames-list", "children"), "message": Output("frames-message", "children"),
-                "options": Output("visit-list", "children")},
+                "options": Output("visit-list", "children"), "images": Output("frames-images", "className")},
         inputs={"frames": Input("frames", "data"), "fetched": Input("fetched", "data"),
                 "state_data": Input("view-state", "data")},
         prevent_initial_call=True,

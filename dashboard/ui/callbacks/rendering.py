@@ -94,7 +94,7 @@ def placeholder(message: str, *, welcome: bool) -> dict:
     """Every panel in one state (loading, cancelled, failed, landing): nothing of a previous view
     stays on screen, and Download is off until there is a view."""
     fig = figures.message_figure(message)
-    return {"rows": [], "sed": fig, "colours": fig, "colour_verdicts": [], "lc": fig, "filters": [],
+    return {"rows": [], "sed": fig, "colours": fig, "colour_verdicts": [], "lc": fig, "filters": [], "filters_note": "",
             "progress": "" if welcome else message,
             "sources_message": "" if welcome else message, "selection": "", "detail": [], "fit": None,
             "download": None, "download_class": DOWNLOAD_OFF, "share": "", "configs": [no_update] * len(PLOTS),
@@ -142,7 +142,8 @@ def build_panels(observed: Any, state: ViewState, share_base: str, params: Analy
         stats += " · partial: " + "; ".join(f"{t}: {e}" for t, e in epoch_failed.items())
     query = to_query(state)
     return {"rows": rows, "sed": sed_fig, "colours": cc_fig, "colour_verdicts": panels.colour_verdicts(shown),
-            "lc": lc_fig, "filters": panels.filter_rows(shown), "progress": "",
+            "lc": lc_fig, "filters": panels.filter_rows(shown), "filters_note": panels.filters_note(shown),
+            "progress": "",
             "sources_message": sources_message, "selection": panels.selection_text(shown),
             "detail": panels.source_detail(rows), "fit": "autoSize",
             "configs": [figures.graph_config(observed.target.label(), plot) for plot in PLOTS.values()],
@@ -173,7 +174,8 @@ def panel_outputs(*, duplicate: bool) -> dict[str, Any]:
 
     return {"rows": out("sources", "rowData"), "sed": out("sed-graph", "figure"), "lc": out("lc-graph", "figure"),
             "colours": out("cc-graph", "figure"), "colour_verdicts": out("colour-verdicts", "children"),
-            "filters": out("filters", "rowData"), "progress": out("progress", "children", shared=True),
+            "filters": out("filters", "rowData"), "filters_note": out("filters-note", "children"),
+            "progress": out("progress", "children", shared=True),
             "sources_message": out("sources-message", "children"), "selection": out("selection", "children"),
             "detail": out("source-detail", "children"),
             "configs": [out(graph, "config") for graph in PLOTS],

@@ -64,20 +64,39 @@ def _y_axis(sed: pd.DataFrame, ycol: str, ecol: str, nufnu: bool) -> dict[str, A
     return yaxis
 
 
-def _hover(r: dict[Any, Any]) -> str:
-    """A point's hover text: band, magnitude, flux density, photometry, flags, reasons, notes."""
+def _flags(r: dict[Any, Any]) -> str:
+    """ph_qual and cc_flags, "not recorded" said once when neither is."""
+    ph, cc = str(r["ph_qual"]), str(r["cc_flag"])
+    if ph == cc == "not recorded":
+        return "ph_qual and cc_flags not recorded"
+    return f"ph_qual {ph}, cc_flags {cc}"
+
+
+def _note(r: dict[Any, Any]) -> str:
+    """The band's note without what the flags line already says."""
+    parts = [p for p in str(r["note"] or "").split("; ") if p]
+    if str(r["ph_qual"]) == "not recorded":
+        parts = [p for p in parts if p != "ph_qual not recorded"]
+    return "; ".join(parts)
+
+
+def _hover(r: dict[Any, Any], nufnu: bool = False) -> str:
+    """A point's hover text: band, magnitude, flux density (and νFν on that axis), photometry,
+    flags, reasons, notes."""
     return (f"{r['band']} {float(r['wavelength_um']):.2f} µm<br>mag {float(r['mag']):.3f}"
             + (f" ± {float(r['mag_err']):.3f}" if np.isfinite(r["mag_err"]) else "")
             + f"<br>F<sub>ν</sub> {float(r['flux_jy']):.4g} Jy"
             + (f" ± {float(r['flux_err_jy']):.2g}" if np.isfinite(r["flux_err_jy"]) else "")
+            + (f"<br>ν F<sub>ν</sub> {float(r['nu_fnu']):.4g} erg s<sup>−1</sup> cm<sup>−2</sup>"
+               if nufnu and "nu_fnu" in r and np.isfinite(r["nu_fnu"]) else "")
             + (" (95% upper limit)" if r["upper_limit"] and not r.get("saturated") else "")
             + (" (flagged U by the catalog: a saturated fit, not a limit)" if r["upper_limit"] and r.get("saturated")
                else "")
             + f"<br>{escape(str(r.get('catalog', '')))}: "
             + PHOT_LABELS.get(str(r.get("phot", "profile")), "profile fit")
-            + f"<br>ph_qual {r['ph_qual']}, cc_flags {r['cc_flag']}"
+            + f"<br>{_flags(r)}"
             + (f"<br>{escape(str(r['reasons']))}" if r["reasons"] else "")
-            + (f"<br>{escape(str(r['note']))}" if r["note"] else "")
+            + (f"<br>{escape(_note(r))}" if _note(r) else "")
             + (f"<br>saturated ({saturation_rule(str(r['band']))}): {SATURATION_NOTE}" if r.get("saturated") else ""))
 
 
@@ -113,7 +132,7 @@ def sed_figure(view: View, axis: str = "fnu") -> Figure:
         part = sed[mask]
         if part.empty:
             continue
-        hover = [_hover(records[i]) for i in np.flatnonzero(mask.to_numpy(bool))]
+        hover = [_hover(records[i], nufnu) for i in np.flatnonzero(mask.to_numpy(bool))]
         data.append(dict(
             type="scatter", x=part["wavelength_um"].tolist(), y=part[ycol].tolist(), mode="markers", name=name,
             marker=dict(symbol=symbol, size=13 if symbol != "circle" else 10,
@@ -131,7 +150,7 @@ def sed_figure(view: View, axis: str = "fnu") -> Figure:
     title = f"SED of {label}" if len(label) <= TITLE_CHARS else f"SED of<br>{label}"
     return {"data": data, "layout": base_layout(
         400, margin=dict(l=80, r=20, t=40 if "<br>" not in title else 58, b=78),
-        title=dict(text=title, font=dict(size=14)),
+        title=dict(text=title, font=dict(size=14), x=0, xref="paper", xanchor="left"),  # left: clear of the toolbar
         xaxis=dict(AXIS, type="log", title=dict(text="wavelength (µm)"), tickvals=[3, 4, 5, 7, 10, 15, 20, 25],
                    range=[math.log10(2.7), math.log10(27)]),
         yaxis=yaxis, legend=dict(orientation="h", yref="container", y=0, yanchor="bottom", x=0), showlegend=True)}
