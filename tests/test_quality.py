@@ -92,3 +92,14 @@ def test_catalog_cuts_per_band(offline_view):
     default = offline_view("HD 73108", 3).sed
     assert default.passed.all()
     assert np.isfinite(default.flux_jy).all()
+
+
+def test_cuts_that_could_not_be_applied_are_said_above_the_table(offline_view):
+    """Issue 41 item 6: AT2019dsg's real AllWISE multi-epoch rows have no qual_frame or sso_flg
+    column and record none of the other cuts' values; the page says so above the cut table, per
+    table, not only in a cell."""
+    from dashboard.ui import panels
+
+    note = panels.filters_note(offline_view("AT2019dsg", 2.5))
+    assert "allwise_p3as_mep: qual_frame > 0, sso_flg = 0 (the table has no such column)" in note
+    assert "no value recorded" in note and note.startswith("Not applied: ")

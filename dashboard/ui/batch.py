@@ -38,7 +38,12 @@ def columns(with_id: bool = True) -> list[dict[str, Any]]:
     return [{"field": "view", "headerName": "view", "cellRenderer": "markdown", "pinned": "left", "width": 64,
              "sortable": False, "filter": False}] + [
         {"field": c, "headerName": c, "sortable": True, "filter": True, "resizable": True,
-         "minWidth": 6 * len(c) + 44, **(_PROBABILITY if c.endswith("p_constant_floor") else {})} for c in shown]
+         "width": WIDTHS.get(c, 7 * len(c) + 50), **(_PROBABILITY if c.endswith("p_constant_floor") else {})}
+        for c in shown]
+
+
+#: Column widths where the header's length is not the measure (px); AG Grid's default is 200.
+WIDTHS = {"status": 100, "input": 110, "line": 64, "id": 90, "designation": 170, "ph_qual": 90, "reason": 260}
 
 
 def section() -> html.Section:

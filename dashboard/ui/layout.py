@@ -396,12 +396,16 @@ def make_layout() -> html.Div:
                                                             className="muted"),
                                                   html.A("many targets (batch)", href="/batch", className="nav")]),
             html.Div(className="search", children=[
+                # debounce off: Dash 4's Input with debounce=True puts the caret back where it was a
+                # keystroke ago (a setTimeout per keystroke), so fast typing scrambled the text
+                # ("AdsgT2019"). These two boxes are read as State on Go or Enter, never as Inputs,
+                # so no callback runs as they are typed into.
                 dcc.Input(id="target-input", type="text", placeholder="target: name, coordinates or WISEA J…",
-                          debounce=True, n_submit=0, className="target-input", autoComplete="off"),
+                          debounce=False, n_submit=0, className="target-input", autoComplete="off"),
                 # text, not number: a browser number box hands over nothing for "-3", and the
                 # message must echo what was typed
                 dcc.Input(id="radius-input", type="text", value=f"{state.radius:g}", n_submit=0,
-                          debounce=True, className="radius-input", autoComplete="off"),
+                          debounce=False, className="radius-input", autoComplete="off"),
                 html.Label("arcsec", htmlFor="radius-input", className="muted", title="cone radius (arcsec)"),
                 html.Button("Go", id="go", n_clicks=0, className="go"),
                 html.Button("Cancel", id="cancel", n_clicks=0, className="cancel", style={"display": "none"}),

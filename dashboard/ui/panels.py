@@ -130,9 +130,16 @@ def filter_rows(view: View) -> list[dict]:
 def filters_note(view: View) -> str:
     """Above the cut table: the cuts that could not be applied because their column is missing or
     not recorded, said once in words (not only in a cell)."""
-    unapplied = [f"{f.criterion} ({f.table}: {f.status.split(': ', 1)[-1]})" for f in view.filters
-                 if f.status.startswith("not applicable") or f.status.startswith("not recorded")]
-    return ("Not applied, for want of the column or its values: " + "; ".join(unapplied) + ".") if unapplied else ""
+    said: dict[tuple[str, str], list[str]] = {}
+    for f in view.filters:
+        if f.status.startswith("not applicable"):
+            said.setdefault((f.table, "the table has no such column"), []).append(f.criterion)
+        elif f.status.startswith("not recorded"):
+            said.setdefault((f.table, "no value recorded"), []).append(f.criterion)
+    if not said:
+        return ""
+    return "Not applied: " + "; ".join(f"{table}: {', '.join(cuts)} ({why})"
+                                       for (table, why), cuts in said.items()) + "."
 
 
 def source_rows(view: View) -> list[dict]:
