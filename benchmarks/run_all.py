@@ -7,12 +7,18 @@ equality checked; timewise through TIMEWISE_PYTHON), ``warm_view_ms_1e3``/``1e4`
 render POST), ``payload_bytes_per_point_1e4``, ``cli_import_s`` (and ``cli_wall_s``),
 ``load_p95_ms``/``load_errors`` (20 users on the README's group-server configuration, workers
 recycled by count during the run so that recycling is included).
+The file also says when, on what and from which code: ``measured_utc``, ``version``, ``commit``,
+``machine`` (CPU count and memory). It is the one way to refresh ``results.json``: a figure quoted
+from it is dated, and a stale one shows its age.
 Run: TIMEWISE_PYTHON=/path/to/timewise-venv/bin/python python benchmarks/run_all.py
 """
 
 from __future__ import annotations
 
+import datetime
 import json
+import os
+import subprocess
 from pathlib import Path
 
 import cli_start
@@ -32,6 +38,19 @@ def _ratio(measured: dict, label: str) -> float | None:
                                         f"worst {measured.get('worst_sigma')} sigma)"
         print(f"stacking ratio {label}: null ({why})")
     return measured.get("ratio")
+
+
+def _stamp() -> dict[str, object]:
+    """When, from which code and on what machine the figures were measured."""
+    import psutil
+
+    from dashboard import __version__
+
+    root = Path(__file__).resolve().parents[1]
+    done = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=root, capture_output=True, text=True)
+    return {"measured_utc": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "version": __version__, "commit": done.stdout.strip() or None,
+            "machine": f"{os.cpu_count()} cores, {psutil.virtual_memory().total / 2**30:.0f} GiB"}
 
 
 def main() -> dict[str, float | None]:
@@ -54,7 +73,7 @@ def main() -> dict[str, float | None]:
     except Exception as exc:  # e.g. gunicorn cannot start here
         print(f"load: null ({type(exc).__name__}: {exc})")
         results |= {"load_p95_ms": None, "load_errors": None}
-    OUT.write_text(json.dumps(results, indent=1) + "\n")
+    OUT.write_text(json.dumps(_stamp() | results, indent=1) + "\n")
     print(f"== written to {OUT} ==")
     for key, value in results.items():
         print(f"{key:36s} {'null' if value is None else f'{value:.4g}'}")

@@ -488,7 +488,12 @@ def test_flags_are_coloured_with_a_legend_and_the_selected_source_reads_in_words
         e => e.scrollWidth > e.clientWidth + 1).map(e => e.textContent)""")
     assert not cut, cut  # headers are never cut
     if width == 1440:
-        assert page.locator("#sources .ag-header-cell-text", has_text="separation (arcsec)").count() == 1
+        assert page.locator("#sources .ag-header-cell-text", has_text="sep. (″)").count() == 1
+    seen = page.evaluate("""() => { const grid = document.querySelector('#sources').getBoundingClientRect();
+        return Array.from(document.querySelectorAll('#sources .ag-header-cell')).filter(c => {
+            const r = c.getBoundingClientRect(); return r.width > 0 && r.left >= grid.left - 1
+                && r.right <= grid.right + 1; }).length; }""")
+    assert seen >= 3, seen  # at 420 px the designation alone showed (issue 41 item 6)
     page.screenshot(path=str(SHOTS / f"flags_and_detail_{width}.png"), full_page=True)
     context.close()
     assert not page.console_errors, page.console_errors

@@ -107,7 +107,12 @@ def test_hostile_target_text_is_escaped_in_plot_annotations(offline):
     hostile = '<a href="https://example.org/login">Session expired</a>'
     _, out = run_view(offline, "?" + to_query(ViewState(target=hostile, radius=5)).lstrip("?"))
     texts = [a["text"] for fig in (out["sed"], out["lc"]) for a in fig["layout"].get("annotations", [])]
-    assert texts and all("<a " not in t for t in texts) and any("&lt;a" in t for t in texts)
+    assert texts and all("<a " not in t for t in texts)
+    assert hostile in out["progress"]  # said once, at the top, as text (Dash renders children as text)
+    from dashboard.ui import figures  # a short message in a plot: escaped
+
+    drawn = figures.message_figure(hostile)["layout"]["annotations"][0]["text"]
+    assert "<a " not in drawn and "&lt;a" in drawn
 
 
 def test_url_state_roundtrip_and_params():
@@ -328,3 +333,23 @@ def test_a_refused_new_target_says_the_view_below_is_the_previous_one(offline):
         assert "the view below is still the previous target, HD 73108 (r = 10″)" in out["notice"], (text, radius)
     offline_notice = callbacks.sync_state(offline, "go", "", None, NO_CONTROLS, "asdfqwer", 10, None)["notice"]
     assert "object name" not in offline_notice and "AT2019dsg" in offline_notice and "HD 73108" in offline_notice
+
+
+def test_a_long_error_is_said_once_at_the_top_not_in_every_panel():
+    """Issue 41 item 6: a bad link's long error appeared in three panels. The placeholder says it at
+    the top (the progress line) and the panels point there; a short state ("Loading this view…")
+    stays in the panels, where it is read."""
+    from dashboard.core.targets import TargetError, parse_target
+    from dashboard.ui.callbacks.rendering import placeholder
+
+    try:
+        parse_target("999 99")
+    except TargetError as exc:
+        long = str(exc)
+    assert len(long) > 90
+    out = placeholder(long, welcome=False)
+    assert out["progress"] == long and out["sources_message"] == ""
+    drawn = [a["text"] for fig in (out["sed"], out["lc"], out["colours"]) for a in fig["layout"]["annotations"]]
+    assert drawn == ["See the message at the top of the page."] * 3
+    short = placeholder("Loading this view…", welcome=False)
+    assert short["sources_message"] == "Loading this view…"

@@ -47,6 +47,7 @@ def test_a_bright_star_is_marked_saturated_in_its_sed_and_table(offline_view):
     assert "saturated (brighter than the catalog's 3.8 mag onset; biased)" in str(detail)
     # W1 -0.342 and W2 0.100 carry ph_qual U: a 424 Jy star is saturated, never "fainter than" (issue 41)
     assert "fainter than" not in str(detail) and str(detail).count("is the profile fit of saturated pixels") == 2
+    assert "95% confidence upper limit" not in str(detail)  # the U flag's meaning is not contradicted beside it
     # the SED draws the saturated U bands as saturated fits, never as limits, and its note says so (issue 41)
     marked = {t["name"]: [h.split(" ")[0] for h in t["hovertext"]] for t in traces}
     assert marked["saturated (biased)"] == ["W1", "W2", "W3"] and "95% upper limit" not in marked

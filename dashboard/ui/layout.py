@@ -60,7 +60,8 @@ def _source_columns() -> list[dict]:
     cols: list[dict] = [
         {"field": "designation", "headerName": "designation",
          "headerTooltip": "the catalog's designation (AllWISE: WISEA J…; the panel title names the catalog)"},
-        {"field": "sep", "headerName": "separation (arcsec)", "sort": "asc", **number},
+        {"field": "sep", "headerName": "sep. (″)", "headerTooltip": "separation from the target (arcsec)",
+         "sort": "asc", **number},
         {"field": "colour_class", "headerName": "colour class", "tooltipField": "colour_class_tip",
          "headerTooltip": "published WISE colour criteria the source meets (yes only; hover for every verdict: "
                           "yes, no, undetermined by a limit, n/a); the criteria and papers are in the docs"},
@@ -278,7 +279,11 @@ def _sources_panel() -> html.Section:
         dag.AgGrid(id="sources", columnDefs=_source_columns(), rowData=[], className="ag-theme-alpine",
                    # ~7 rows at once (Arp 220's 60" field has 12); autoSize measures headers too by default
                    style={"height": "330px"}, getRowId="params.data.key", columnSize="autoSize",
-                   defaultColDef={"sortable": True, "filter": True, "resizable": True},
+                   # sized to the values, headers wrapped above them: at 420 px several columns
+                   # show, not the designation alone (the component's own prop, not a grid option)
+                   columnSizeOptions={"skipHeader": True},
+                   defaultColDef={"sortable": True, "filter": True, "resizable": True, "wrapHeaderText": True,
+                                  "autoHeaderHeight": True, "minWidth": 80},
                    dashGridOptions={**ONE_TAB_STOP, "tooltipShowDelay": 150,
                                     "suppressColumnVirtualisation": True,
                                     "getRowStyle": {"styleConditions": [{

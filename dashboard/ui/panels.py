@@ -190,6 +190,13 @@ def flag_tone(column: str, value: str) -> str:
     return "caution" if any(c in caution for c in value) else "clean"
 
 
+def _meaning(column: str, letter: str, saturated: bool) -> str:
+    """A flag letter in words; ph_qual U of a saturated band is the catalog's flag, not a limit."""
+    if column == "ph_qual" and letter == "U" and saturated:
+        return "the catalog's flag (SNR < 2 from a failed fit); for a saturated band not a limit"
+    return decode(column, letter).split(": ", 1)[-1]
+
+
 def source_detail(rows: list[dict]) -> list:
     """The selected source in words (readable on a phone, no hover): designation, separation,
     per band magnitude ± error, SNR and what its flags mean; then ext_flg."""
@@ -205,7 +212,7 @@ def source_detail(rows: list[dict]) -> list:
             text = "no magnitude"
         elif saturated and len(ph) > i and ph[i] == "U":  # far above the onset: never "fainter than"
             text = (f"saturated: {mag:.3f} mag is the profile fit of saturated pixels, which the catalog flags U; "
-                    f"the source is brighter than the onset, and the value is biased, not a limit")
+                    f"the value is biased, not a limit")
         elif len(ph) > i and ph[i] == "U":  # a 95% upper limit on the flux: the source is fainter
             text = f"fainter than {mag:.3f} mag (95% upper limit)"
         else:
@@ -214,7 +221,7 @@ def source_detail(rows: list[dict]) -> list:
             text += f", SNR {snr:g}"
         if saturated:
             text += f", saturated ({saturation_reason(f'W{b}', mag, row.get(f'w{b}sat'))}; biased)"
-        flags = [f"{col} {value[i]}: " + decode(col, value[i]).split(": ", 1)[-1]
+        flags = [f"{col} {value[i]}: " + _meaning(col, value[i], saturated)
                  for col, value in (("ph_qual", ph), ("cc_flags", cc)) if value != "not recorded" and len(value) > i]
         bands.append(html.Li([html.B(f"W{b} "), text, *([html.Span(" · " + "; ".join(flags), className="muted")]
                                                        if flags else [])]))

@@ -90,13 +90,19 @@ def fetching_message(state: ViewState) -> str:
 WELCOME = "Type a target in the box at the top, or open one of the demo targets listed above."
 
 
+#: Longer than this, a placeholder's message is said once at the top, not in every panel.
+SHORT_MESSAGE = 90
+
+
 def placeholder(message: str, *, welcome: bool) -> dict:
     """Every panel in one state (loading, cancelled, failed, landing): nothing of a previous view
-    stays on screen, and Download is off until there is a view."""
-    fig = figures.message_figure(message)
+    stays on screen, and Download is off until there is a view. A long message (a bad link's
+    error, what is accepted) is said once, at the top; the panels point to it."""
+    long = len(message) > SHORT_MESSAGE
+    fig = figures.message_figure("See the message at the top of the page." if long else message)
     return {"rows": [], "sed": fig, "colours": fig, "colour_verdicts": [], "lc": fig, "filters": [], "filters_note": "",
             "progress": "" if welcome else message,
-            "sources_message": "" if welcome else message, "selection": "", "detail": [], "fit": None,
+            "sources_message": "" if welcome or long else message, "selection": "", "detail": [], "fit": None,
             "download": None, "download_class": DOWNLOAD_OFF, "share": "", "configs": [no_update] * len(PLOTS),
             "timeseries": [fig, fig, fig], "pg_hint": "", "pg_style": {"display": "none"},
             "flare": [fig, fig], "flare_summary": "", "flare_style": {"display": "none"},
