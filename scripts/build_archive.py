@@ -135,6 +135,34 @@ def write(table: Table, name: str) -> str:
     return name
 
 
+TWO_MASS_COLUMNS = ["tmass_key", *(f"{b}_{c}_2mass" for b in "jhk" for c in ("m", "msig"))]
+DERIVED_TWO_MASS = ("copied from the NEOWISE-R recording's rows of the same AllWISE source (their w1-w4mpro_allwise "
+                    "equal this row's w1-w4mpro): "
+                    "IRSA's neowiser_p1bs_psd carries the AllWISE source's 2MASS association; this catalog "
+                    "recording was made without those columns")
+
+
+def _fill_two_mass(kept: Table, files: dict[str, str]) -> bool:
+    """The catalog rows' 2MASS association, where the catalog recording lacks it and the target's
+    NEOWISE-R recording carries it for the same AllWISE source; True when filled."""
+    source = files.get("neowiser_p1bs_psd")
+    if source is None or "j_m_2mass" in kept.colnames:
+        return False
+    epochs, _ = read_gator(SOURCE / "gator" / source)
+    if "j_m_2mass" not in epochs.colnames:
+        return False
+    # the same AllWISE source: its W1-W4 magnitudes as the NEOWISE-R rows carry them (w?mpro_allwise;
+    # the catalog recording has no cntr to match on)
+    bands = [f"w{b}mpro" for b in "1234"]
+    by_mags = {tuple(round(float(r[f"{m}_allwise"]), 3) for m in bands): r for r in epochs}
+    keys = [tuple(round(float(r[m]), 3) for m in bands) for r in kept]
+    for column in TWO_MASS_COLUMNS:
+        values = [by_mags[k][column] if k in by_mags else np.ma.masked for k in keys]
+        kept[column] = np.ma.MaskedArray([0 if v is np.ma.masked else v for v in values],
+                                         mask=[v is np.ma.masked for v in values])
+    return any(k in by_mags for k in keys)
+
+
 def gator_entries() -> list[dict]:
     targets = []
     for name, (aliases, files) in GATOR_TARGETS.items():
@@ -150,6 +178,7 @@ def gator_entries() -> list[dict]:
             if derived:
                 names = [designation_of(float(r), float(d)) for r, d in zip(kept["ra"], kept["dec"], strict=True)]
                 kept.add_column(names, name="designation", index=0)
+            filled = requested == "allwise_p3as_psd" and _fill_two_mass(kept, files)
             out = write(kept, f"{name.replace(' ', '')}__{recorded}.ecsv")
             retrieved = int(header.get("RowsRetrieved", len(raw)) or len(raw))
             partial_note = (f"Only {len(raw)} of the {retrieved} rows IRSA returned were recorded; "
@@ -169,7 +198,8 @@ def gator_entries() -> list[dict]:
                 },
                 "server_side_filter": None,
                 "note": " ".join(filter(None, [VARIANT_NOTES.get(recorded, ""), partial_note])),
-                "derived_columns": {"designation": DERIVED_DESIGNATION} if derived else {},
+                "derived_columns": ({"designation": DERIVED_DESIGNATION} if derived else {})
+                | ({c: DERIVED_TWO_MASS for c in TWO_MASS_COLUMNS} if filled else {}),
             }
         targets.append({"name": name, "aliases": aliases, "ra": centre["ra"], "dec": centre["dec"],
                         "kind": GATOR_KINDS.get(name, "transient (Gator recordings)"), "tables": tables})
@@ -233,10 +263,13 @@ def cohen_entries() -> list[dict]:
             **{f"w{b}mpro": row[f"W{b}mag"] for b in "1234"},
             **{f"w{b}sigmpro": row[f"e_W{b}mag"] for b in "1234"},
             "ph_qual": row["qph"], "cc_flags": row["ccf"], "ext_flg": row["ex"], "var_flg": row["var"],
+            # the catalog's 2MASS association, as VizieR II/328 gives it (Jmag = j_m_2mass, d2M = r_2mass)
+            "r_2mass": row["d2M"], **{f"{b.lower()}_m_2mass": row[f"{b}mag"] for b in "JHK"},
+            **{f"{b.lower()}_msig_2mass": row[f"e_{b}mag"] for b in "JHK"},
         }
         frame = pd.DataFrame([data]).astype({"cntr": "Int64", "ext_flg": "Int64"})
-        for b in "1234":
-            frame[f"w{b}sigmpro"] = frame[f"w{b}sigmpro"].astype(float)
+        for column in [f"w{b}sigmpro" for b in "1234"] + [f"{b}_msig_2mass" for b in "jhk"] + ["r_2mass"]:
+            frame[column] = frame[column].astype(float)
         table = Table.from_pandas(frame)
         name = hd.replace(" ", "")
         out = write(table, f"{name}__allwise_p3as_psd.ecsv")

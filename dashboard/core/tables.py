@@ -33,7 +33,13 @@ _APERTURE_COLUMNS: dict[str, str] = {
         ("mag", "f8"), ("sigm", "f8"), ("flg", "i8"), ("mcor", "f8"),
         ("rsemi", "f8"), ("ba", "f8"), ("pa", "f8"), ("gmag", "f8"), ("gerr", "f8"), ("gflg", "i8"))},
 }
-_PSD_COLUMNS: dict[str, str] = {**_PSD_COLUMNS_0_9, **_APERTURE_COLUMNS}
+_PSD_COLUMNS_0_11: dict[str, str] = {**_PSD_COLUMNS_0_9, **_APERTURE_COLUMNS}
+#: The 2MASS Point Source Catalog source the AllWISE catalog associates with each source (AllWISE
+#: Explanatory Supplement sec. II.1.a): its key, distance (arcsec) and J, H, Ks magnitudes with
+#: their errors (a magnitude without an error is a 95 % upper limit); ``science/near_infrared.py``.
+_TMASS_COLUMNS: dict[str, str] = {"tmass_key": "i8", "r_2mass": "f8",
+                                  **{f"{b}_{c}_2mass": "f8" for b in "jhk" for c in ("m", "msig")}}
+_PSD_COLUMNS: dict[str, str] = {**_PSD_COLUMNS_0_11, **_TMASS_COLUMNS}
 
 _MEP_COLUMNS: dict[str, str] = {
     "cntr_mf": "i8", "source_id_mf": "U", "frame_id": "U", "mjd": "f8", "ra": "f8", "dec": "f8",
@@ -117,7 +123,7 @@ PSD = TableSpec(
     doi="10.26131/IRSA1",
     epochs=False,
     label="catalog",
-    earlier_columns=(tuple(_PSD_COLUMNS_0_9),),
+    earlier_columns=(tuple(_PSD_COLUMNS_0_9), tuple(_PSD_COLUMNS_0_11)),
 )
 MEP = TableSpec(
     name="allwise_p3as_mep",

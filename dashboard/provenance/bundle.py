@@ -22,8 +22,8 @@ from dashboard.core.model import Observations
 from dashboard.core.tables import TABLES, spec
 from dashboard.provenance import frames as frames_bundle
 from dashboard.provenance import sky as sky_bundle
-from dashboard.provenance.citations import ACKNOWLEDGEMENTS, BIBTEX
-from dashboard.provenance.manifest import manifest, manifest_bytes, used_citations
+from dashboard.provenance.citations import ACKNOWLEDGEMENTS, BIBTEX, TWO_MASS_ACKNOWLEDGEMENT
+from dashboard.provenance.manifest import manifest, manifest_bytes, shows_two_mass, used_citations
 from dashboard.provenance.table_writer import csv_and_ecsv, csv_and_ecsv_parts
 from dashboard.provenance.zipped import zip_files, zip_time
 from dashboard.science.analysis import View
@@ -234,7 +234,8 @@ def build_bundle(view: View, settings: Settings, sky: SkyContext | None = None,
         files |= sky_bundle.files(sky)
     if evidence is not None:
         files |= frames_bundle.files(evidence)
-    files["ACKNOWLEDGEMENTS.txt"] = ("\n\n".join(ACKNOWLEDGEMENTS.values()) + "\n").encode()
+    acknowledged = [*ACKNOWLEDGEMENTS.values(), *([TWO_MASS_ACKNOWLEDGEMENT] if shows_two_mass(view) else [])]
+    files["ACKNOWLEDGEMENTS.txt"] = ("\n\n".join(acknowledged) + "\n").encode()
     files["README.txt"] = README.encode()
     files["reproduce.py"] = REPRODUCE.replace("{version}", __version__).encode()
     missing = failures_text(view.observations, sky, evidence)

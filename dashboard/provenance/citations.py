@@ -117,4 +117,22 @@ USE_CITATIONS = {
   journal = {AJ}, year = 2013, volume = 145, pages = {6}
 }
 """),
+    "2mass": ("Skrutskie2006", "Skrutskie et al. 2006, AJ 131, 1163: the Two Micron All Sky Survey (2MASS); its "
+              "zero points: Cohen, Wheaton & Megeath 2003, AJ 126, 1090",
+              r"""@ARTICLE{Skrutskie2006,
+  author = {{Skrutskie}, M.~F. and others},
+  title = "{The Two Micron All Sky Survey (2MASS)}",
+  journal = {AJ}, year = 2006, volume = 131, pages = {1163}
 }
+@ARTICLE{Cohen2003,
+  author = {{Cohen}, Martin and {Wheaton}, Wm.~A. and {Megeath}, S.~T.},
+  title = "{Spectral Irradiance Calibration in the Infrared. XIV. The Absolute Calibration of 2MASS}",
+  journal = {AJ}, year = 2003, volume = 126, pages = {1090}
+}
+"""),
+}
+#: The 2MASS acknowledgement its data policy asks for, added where a view shows 2MASS photometry.
+TWO_MASS_ACKNOWLEDGEMENT = (
+    "This publication makes use of data products from the Two Micron All Sky Survey, which is a joint project of "
+    "the University of Massachusetts and the Infrared Processing and Analysis Center/California Institute of "
+    "Technology, funded by the National Aeronautics and Space Administration and the National Science Foundation.")

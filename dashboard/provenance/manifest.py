@@ -20,6 +20,7 @@ from dashboard.core.releases import release_label
 from dashboard.core.tables import UNITS, spec
 from dashboard.core.targets import ecliptic_latitude
 from dashboard.provenance.citations import ACKNOWLEDGEMENTS, CITATIONS, USE_CITATIONS
+from dashboard.science import near_infrared
 from dashboard.science.analysis import AnalysisParams, View
 from dashboard.science.apertures import AUTO_RULE, RESOLVED_LIGHTCURVE_NOTE, STANDARD_APERTURE_ARCSEC
 from dashboard.science.apertures import REFERENCES as PHOT_REFERENCES
@@ -149,6 +150,7 @@ def manifest(view: View, settings: Settings, files: dict[str, bytes]) -> dict:
         },
         "filters": [f.as_dict() for f in view.filters],
         "photometry": _photometry_entry(view),
+        **({"near_infrared": near_infrared.manifest_entry()} if shows_two_mass(view) else {}),
         "binning": {"method": "timewise stack_visits (Necker et al. 2025): median per visit, outliers at "
                               "threshold x quantile of |f - median| on flux, error max(t-corrected SDOM, combined)",
                     "mode": view.lightcurve.visit_mode, "window_days": params.binning.window_days,
@@ -266,14 +268,22 @@ def used_citations(view: View) -> list[tuple[str, str, str]]:
     """The papers of what this view used beyond the WISE tables: CatWISE2020, unWISE, the
     resolved-galaxy photometry."""
     keys: list[str] = [t for t in ("catwise_2020", "unwise_2019") if t in view.observations.results]
-    if not view.sed.empty and "phot" in view.sed and (view.sed["phot"].to_numpy(object) != "profile").any():
+    phot = view.sed["phot"].to_numpy(object) if not view.sed.empty and "phot" in view.sed else np.array([], object)
+    if np.isin(phot, ["elliptical", "aperture"]).any():
         keys.append("apertures")
+    if (phot == "2mass").any():
+        keys.append("2mass")
     return [USE_CITATIONS[k] for k in keys]
+
+
+def shows_two_mass(view: View) -> bool:
+    """The SED shows 2MASS photometry (its manifest entry, citation and acknowledgement)."""
+    return bool("phot" in view.sed and (view.sed["phot"].to_numpy(object) == "2mass").any())
 
 
 def _photometry_entry(view: View) -> dict[str, Any]:
     """Which photometry each SED band used and why (``science/apertures.py``)."""
-    sed = view.sed
+    sed = view.sed[view.sed["phot"] != "2mass"] if "phot" in view.sed else view.sed  # near_infrared: its own entry
     bands = [] if sed.empty else [  # columns read whole: a frame's to_dict costs ~2 ms, whatever its rows
         {"band": band, "phot": phot, "reason": reason, "lower_limit": bool(lower), "catalog": catalog}
         for band, phot, reason, lower, catalog in zip(*(sed[c].tolist() for c in ("band", "phot", "phot_reason",

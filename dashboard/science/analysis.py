@@ -23,6 +23,7 @@ from dashboard.science.flares import FlareAnalysis, FlareParams
 from dashboard.science.flares import analyse as analyse_flare
 from dashboard.science.lightcurve import LightCurve, build_lightcurve
 from dashboard.science.motion import Motion, MotionUse, moving_counterpart
+from dashboard.science.near_infrared import two_mass_rows
 from dashboard.science.periodogram import Periodogram, periodogram
 from dashboard.science.photometry import SedOptions, sed_rows
 from dashboard.science.quality import (
@@ -268,14 +269,15 @@ def _with_deeper(sed_table: pd.DataFrame, observations: Observations, selection:
 
 
 def _sed_rows(source: dict[Any, Any], params: AnalysisParams, catalog: str) -> list[dict[str, Any]]:
-    """The selected source's SED rows (``photometry.sed_rows``), each with its catalog cuts' verdict."""
+    """The selected source's SED rows (``photometry.sed_rows``), each with its catalog cuts' verdict,
+    then the J, H, Ks of its 2MASS association (``near_infrared.py``; the WISE cuts do not apply)."""
     rows = sed_rows(source, params.sed_options, catalog)
     for row in rows:
         reasons = catalog_band_reasons(source, row, params.catalog_cuts)
         if not row["measured"]:
             reasons.insert(0, row["note"])
         row["reasons"], row["passed"] = "; ".join(reasons), not reasons
-    return rows
+    return rows + two_mass_rows(source)
 
 
 def binning_note(view: View) -> str:

@@ -386,6 +386,34 @@ def _frames_panel() -> html.Section:
     ])], panel_id="frames-panel")
 
 
+def _header(state: ViewState) -> html.Header:
+    """The title, the target and radius boxes with Go and Cancel, and the lines that say what happened."""
+    return html.Header(className="header", children=[
+        html.Div(className="brand", children=[html.H1("WISE Explorer"),
+                                              html.Span("AllWISE sources · W1–W4 SED · NEOWISE light curve",
+                                                        className="muted"),
+                                              html.A("many targets (batch)", href="/batch", className="nav")]),
+        html.Div(className="search", children=[
+            # debounce off: Dash 4's Input with debounce=True puts the caret back where it was a
+            # keystroke ago (a setTimeout per keystroke), so fast typing scrambled the text
+            # ("AdsgT2019"). These two boxes are read as State on Go or Enter, never as Inputs,
+            # so no callback runs as they are typed into.
+            dcc.Input(id="target-input", type="text", placeholder="target: name, coordinates or WISEA J…",
+                      debounce=False, n_submit=0, className="target-input", autoComplete="off"),
+            # text, not number: a browser number box hands over nothing for "-3", and the
+            # message must echo what was typed
+            dcc.Input(id="radius-input", type="text", value=f"{state.radius:g}", n_submit=0,
+                      debounce=False, className="radius-input", autoComplete="off"),
+            html.Label("arcsec", htmlFor="radius-input", className="muted", title="cone radius (arcsec)"),
+            html.Button("Go", id="go", n_clicks=0, className="go"),
+            html.Button("Cancel", id="cancel", n_clicks=0, className="cancel", style={"display": "none"}),
+        ]),
+        html.Div(id="notice", className="notice", role="alert"),
+        html.Div(id="progress", className="progress"),
+        html.Div(id="status", className="status"),
+    ])
+
+
 def make_layout() -> html.Div:
     state = ViewState()
     return html.Div(id="page", className="page", children=[
@@ -395,30 +423,7 @@ def make_layout() -> html.Div:
         dcc.Store(id="sky-query"), dcc.Store(id="sky"), dcc.Store(id="motion"),
         dcc.Store(id="frames-query"), dcc.Store(id="frames"),
         _skip_links(),
-        html.Header(className="header", children=[
-            html.Div(className="brand", children=[html.H1("WISE Explorer"),
-                                                  html.Span("AllWISE sources · W1–W4 SED · NEOWISE light curve",
-                                                            className="muted"),
-                                                  html.A("many targets (batch)", href="/batch", className="nav")]),
-            html.Div(className="search", children=[
-                # debounce off: Dash 4's Input with debounce=True puts the caret back where it was a
-                # keystroke ago (a setTimeout per keystroke), so fast typing scrambled the text
-                # ("AdsgT2019"). These two boxes are read as State on Go or Enter, never as Inputs,
-                # so no callback runs as they are typed into.
-                dcc.Input(id="target-input", type="text", placeholder="target: name, coordinates or WISEA J…",
-                          debounce=False, n_submit=0, className="target-input", autoComplete="off"),
-                # text, not number: a browser number box hands over nothing for "-3", and the
-                # message must echo what was typed
-                dcc.Input(id="radius-input", type="text", value=f"{state.radius:g}", n_submit=0,
-                          debounce=False, className="radius-input", autoComplete="off"),
-                html.Label("arcsec", htmlFor="radius-input", className="muted", title="cone radius (arcsec)"),
-                html.Button("Go", id="go", n_clicks=0, className="go"),
-                html.Button("Cancel", id="cancel", n_clicks=0, className="cancel", style={"display": "none"}),
-            ]),
-            html.Div(id="notice", className="notice", role="alert"),
-            html.Div(id="progress", className="progress"),
-            html.Div(id="status", className="status"),
-        ]),
+        _header(state),
         _demo_links(),
         # The panels are mounted only once there is a view (a target): dcc.Tabs renders the
         # selected tab alone, so the landing page loads neither plotly.js (1.5 MB) nor AG Grid's

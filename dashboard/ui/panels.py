@@ -264,7 +264,7 @@ def photometry_note(view: View) -> str:
     if sed.empty or "phot" not in sed:
         return ""
     choices = [(r["band"], r["phot"], r["phot_reason"]) for r in sed.to_dict("records")
-               if r["catalog"] not in ADDED_TABLE_NAMES]
+               if r["catalog"] not in ADDED_TABLE_NAMES and r["band"] in WISE_BANDS]
     deeper = "".join(f" · {m.catalog}: {m.note}" for m in view.deeper)
     asked_other = view.params.sed_options.phot in ("elliptical", "aperture")  # its fallback is said band by band
     saturated = [str(r["band"]) for r in sed.to_dict("records")
@@ -278,6 +278,7 @@ def photometry_note(view: View) -> str:
 
 
 ADDED_TABLE_NAMES = {t.name for t in ADDED.values()}
+WISE_BANDS = ("W1", "W2", "W3", "W4")
 
 
 def reject_offer(view: View, add: tuple[str, ...], query_with_psr: str) -> Any:

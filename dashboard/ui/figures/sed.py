@@ -9,6 +9,8 @@ import numpy as np
 import pandas as pd
 
 from dashboard.science.analysis import View
+from dashboard.science.near_infrared import CATALOG as TWO_MASS
+from dashboard.science.near_infrared import TITLE as TWO_MASS_TITLE
 from dashboard.science.photometry import nu_fnu
 from dashboard.science.saturation import SATURATION_NOTE, saturation_rule
 from dashboard.ui.figures.style import (
@@ -25,9 +27,10 @@ from dashboard.ui.figures.style import (
 #: The longest name the SED title carries on one line with "SED of " (a 390-px phone).
 TITLE_CHARS = 26
 #: The deeper catalogs' W1/W2 points (``science/deeper.py``), each with its own marker.
-ADDED_MARKERS = {"catwise_2020": ("CatWISE2020 (W1, W2)", "star"), "unwise_2019": ("unWISE (W1, W2)", "pentagon")}
+ADDED_MARKERS = {"catwise_2020": ("CatWISE2020 (W1, W2)", "star"), "unwise_2019": ("unWISE (W1, W2)", "pentagon"),
+                 TWO_MASS: ("2MASS J, H, Ks (AllWISE's association)", "diamond")}
 PHOT_LABELS = {"profile": "profile fit (w?mpro)", "elliptical": "elliptical aperture (w?gmag)",
-               "aperture": "standard aperture (w?mag)"}
+               "aperture": "standard aperture (w?mag)", "2mass": "default magnitude (j/h/k_m_2mass)"}
 
 
 def _column(sed: pd.DataFrame, name: str, default: object) -> pd.Series:
@@ -67,6 +70,8 @@ def _y_axis(sed: pd.DataFrame, ycol: str, ecol: str, nufnu: bool) -> dict[str, A
 def _flags(r: dict[Any, Any]) -> str:
     """ph_qual and cc_flags, "not recorded" said once when neither is."""
     ph, cc = str(r["ph_qual"]), str(r["cc_flag"])
+    if ph == cc == "n/a":  # another survey's point (2MASS, CatWISE, unWISE): no WISE flags
+        return ""
     if ph == cc == "not recorded":
         return "ph_qual and cc_flags not recorded"
     return f"ph_qual {ph}, cc_flags {cc}"
@@ -78,6 +83,14 @@ def _note(r: dict[Any, Any]) -> str:
     if str(r["ph_qual"]) == "not recorded":
         parts = [p for p in parts if p != "ph_qual not recorded"]
     return "; ".join(parts)
+
+
+def _x_axis(sed: pd.DataFrame) -> dict[str, Any]:
+    """Log wavelength: 2.7–27 µm for WISE alone, from 1.1 µm when 2MASS points are drawn."""
+    near = bool((sed["measured"] & (_column(sed, "catalog", "") == TWO_MASS)).any())
+    ticks = ([1.2, 1.6, 2.2] if near else []) + [3, 4, 5, 7, 10, 15, 20, 25]
+    return dict(AXIS, type="log", title=dict(text="wavelength (µm)"), tickvals=ticks,
+                range=[math.log10(1.1 if near else 2.7), math.log10(27)])
 
 
 def _hover(r: dict[Any, Any], nufnu: bool = False) -> str:
@@ -92,9 +105,9 @@ def _hover(r: dict[Any, Any], nufnu: bool = False) -> str:
             + (" (95% upper limit)" if r["upper_limit"] and not r.get("saturated") else "")
             + (" (flagged U by the catalog: a saturated fit, not a limit)" if r["upper_limit"] and r.get("saturated")
                else "")
-            + f"<br>{escape(str(r.get('catalog', '')))}: "
+            + f"<br>{escape(TWO_MASS_TITLE if r.get('catalog') == TWO_MASS else str(r.get('catalog', '')))}: "
             + PHOT_LABELS.get(str(r.get("phot", "profile")), "profile fit")
-            + f"<br>{_flags(r)}"
+            + (f"<br>{_flags(r)}" if _flags(r) else "")
             + (f"<br>{escape(str(r['reasons']))}" if r["reasons"] else "")
             + (f"<br>{escape(_note(r))}" if _note(r) else "")
             + (f"<br>saturated ({saturation_rule(str(r['band']))}): {SATURATION_NOTE}" if r.get("saturated") else ""))
@@ -110,7 +123,8 @@ def sed_figure(view: View, axis: str = "fnu") -> Figure:
     saturated = _column(sed, "saturated", False)
     phot = _column(sed, "phot", "profile")
     lower = _column(sed, "lower_limit", False)
-    added = _column(sed, "catalog", "").isin(list(ADDED_MARKERS))
+    catalog = _column(sed, "catalog", "")
+    added = catalog.isin(list(ADDED_MARKERS))
     point = sed["measured"] & ~sed["upper_limit"] & sed["passed"] & ~added
     groups = [
         ("detection", point & ~saturated & (phot == "profile"), "circle", None),
@@ -121,10 +135,11 @@ def sed_figure(view: View, axis: str = "fnu") -> Figure:
         ("saturated (biased)", sed["measured"] & sed["passed"] & ~added & saturated & ((phot == "profile")
                                                                                    | sed["upper_limit"]),
          "diamond-open", None),
-        ("95% upper limit", sed["measured"] & sed["upper_limit"] & ~saturated & sed["passed"] & ~added,
+        ("95% upper limit", sed["measured"] & sed["upper_limit"] & ~saturated & sed["passed"]
+         & (~added | (catalog == TWO_MASS)),
          "triangle-down", None),
         ("rejected by cuts", sed["measured"] & ~sed["passed"] & ~added, "x", REJECTED),
-        *[(name, sed["measured"] & (sed["catalog"] == table), symbol, None)
+        *[(name, sed["measured"] & ~sed["upper_limit"] & (sed["catalog"] == table), symbol, None)
           for table, (name, symbol) in ADDED_MARKERS.items() if added.any()],
     ]
     records = sed.to_dict("records")  # once: pandas' to_dict costs ~1 ms a call, whatever the rows
@@ -151,6 +166,5 @@ def sed_figure(view: View, axis: str = "fnu") -> Figure:
     return {"data": data, "layout": base_layout(
         400, margin=dict(l=80, r=20, t=40 if "<br>" not in title else 58, b=78),
         title=dict(text=title, font=dict(size=14), x=0, xref="paper", xanchor="left"),  # left: clear of the toolbar
-        xaxis=dict(AXIS, type="log", title=dict(text="wavelength (µm)"), tickvals=[3, 4, 5, 7, 10, 15, 20, 25],
-                   range=[math.log10(2.7), math.log10(27)]),
+        xaxis=_x_axis(sed),
         yaxis=yaxis, legend=dict(orientation="h", yref="container", y=0, yanchor="bottom", x=0), showlegend=True)}

@@ -26,7 +26,8 @@ from dashboard.provenance.bundle import safe_name
 Figure = dict[str, Any]
 
 
-BAND_COLOURS = {"W1": "#1f77b4", "W2": "#d62728", "W3": "#2ca02c", "W4": "#9467bd"}
+BAND_COLOURS = {"W1": "#1f77b4", "W2": "#d62728", "W3": "#2ca02c", "W4": "#9467bd",
+                "J": "#8c564b", "H": "#e377c2", "Ks": "#7f7f7f"}  # 2MASS beside WISE
 
 
 REJECTED = "#b0b0b0"
