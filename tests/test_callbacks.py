@@ -29,7 +29,7 @@ def test_shared_url_renders_every_panel(offline):
     _, out = run_view(offline, "?target=AT2019dsg&r=10")
     rows = out["rows"]
     assert len(rows) == 1 and rows[0]["selected"] and rows[0]["ph_qual"] == "not recorded"
-    assert sum(len(t["x"]) for t in out["sed"]["data"] if t.get("mode") != "lines") == 4 + 3  # WISE's four, 2MASS's three
+    assert sum(len(t["x"]) for t in out["sed"]["data"] if t.get("mode") != "lines") == 4 + 3  # WISE, 2MASS
     curve = [t for t in out["sed"]["data"] if t.get("mode") == "lines"]  # and the blackbody fitted to them
     assert len(curve) == 1 and curve[0]["name"].startswith("blackbody ") and "χ²" in curve[0]["name"]
     assert any(t["name"] == "W1 visit median" and len(figures.array(t["x"])) == 20 for t in out["lc"]["data"])

@@ -345,3 +345,63 @@ def test_an_unreachable_cluster_fails_the_batch_with_what_to_do(survey_settings,
     state = batches.get(ident)
     assert state.status == "failed" and "cannot reach the Dask scheduler at tcp://127.0.0.1:" in state.message
     assert "dask worker ADDRESS" in state.message and "Traceback" not in state.message
+
+
+@pytest.mark.cluster
+@pytest.mark.parametrize("worker_package", ["other version", "not importable"])
+def test_a_cluster_that_cannot_run_the_work_says_so_before_any_is_submitted(tap, mirror, tmp_path, worker_package,
+                                                                           survey_settings):
+    """Issue 44 item 4: a worker that could not import the package made every target "failed" with
+    a Dask deserialization traceback. `dask scheduler` and `dask worker` (the real commands), the
+    worker's `dashboard` shadowed by another version or by one that cannot be imported: the CLI
+    stops at once with one line naming it, the address and how to install it (exit 1, no summary
+    written), and the page's Parquet batch ends failed with the same words."""
+    fake = tmp_path / "fake" / "dashboard"
+    fake.mkdir(parents=True)
+    fake.joinpath("__init__.py").write_text('__version__ = "0.0.1"\n' if worker_package == "other version"
+                                            else 'raise ImportError("a broken install")\n')
+    dask = Path(sys.executable).parent / "dask"
+    port = free_port()
+    address = f"tcp://127.0.0.1:{port}"
+    quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL, "start_new_session": True}
+    procs = [subprocess.Popen([str(dask), "scheduler", "--host", "127.0.0.1", "--port", str(port), "--no-dashboard"],
+                              env={**os.environ, "PYTHONPATH": str(ROOT)}, **quiet)]
+    try:
+        procs.append(subprocess.Popen([str(dask), "worker", address, "--nthreads", "1", "--no-nanny",
+                                       "--no-dashboard"], env={**os.environ, "PYTHONPATH": str(tmp_path / "fake")},
+                                      **quiet))
+        from distributed import Client
+
+        with Client(address, timeout="30s") as real:
+            real.wait_for_workers(1, timeout=60)
+        listing = tmp_path / "list.txt"
+        listing.write_text("AT2019dsg\n")
+        done = subprocess.run([sys.executable, "-m", "dashboard", "batch", str(listing), "--service", "parquet",
+                               "--parquet-root", str(mirror), "--scheduler", address, "--out-dir", str(tmp_path / "o")],
+                              capture_output=True, text=True, timeout=180, cwd=ROOT,
+                              env={**os.environ, "WISE_TAP_URL": tap.url, "WISE_CACHE_DIR": str(tmp_path / "c"),
+                                   "WISE_RESOLVE_NAMES_ONLINE": "0"})
+        assert done.returncode == 1, done.stderr
+        lines = [line for line in done.stderr.splitlines() if line.strip()]
+        said = "runs wise-explorer 0.0.1" if worker_package == "other version" else "cannot import the package"
+        assert len(lines) == 1 and said in lines[0] and address in lines[0], done.stderr
+        assert "install wise-explorer" in lines[0] and "Traceback" not in done.stderr
+        assert not (tmp_path / "o" / "summary.csv").exists()
+        from dashboard.web.batches import Batches  # the page's Parquet batch: the same words
+
+        batches = Batches(replace(survey_settings, dask_scheduler=address))
+        ident = batches.start("AT2019dsg\n", "", "10.0.0.4", "parquet")
+        deadline = time.monotonic() + 60
+        while batches.get(ident).status == "running" and time.monotonic() < deadline:
+            time.sleep(0.2)
+        state = batches.get(ident)
+        assert state.status == "failed" and said in state.message and address in state.message
+    finally:
+        for proc in reversed(procs):  # the worker first: without its scheduler it would keep reconnecting
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGTERM)
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait(timeout=15)

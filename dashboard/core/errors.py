@@ -202,3 +202,10 @@ class ClusterUnavailable(WiseError):
     """The Dask cluster (``--scheduler`` / ``WISE_DASK_SCHEDULER``) could not be reached or started."""
 
     kind = "cluster"
+
+
+class ClusterNotReady(ClusterUnavailable):
+    """The cluster answers but cannot run the work: its scheduler or a worker cannot import this
+    package, or runs another version of it (``batch/cluster.check_cluster``)."""
+
+    kind = "cluster-not-ready"
