@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 import math
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -22,9 +23,12 @@ from dashboard.science.colours import class_label
 from dashboard.science.flares import FlareAnalysis, FlareParams, flare_row
 from dashboard.science.photometry import SedOptions
 from dashboard.science.variability import describe
+from dashboard.sky.context import SkyContext
+from dashboard.sky.identify import SIMBAD_Z_RADIUS_ARCSEC, simbad_redshift
 
 if TYPE_CHECKING:
     from dashboard.batch.targets import TargetList
+    from dashboard.ui.urlstate import ViewState
 
 EXIT_OK, EXIT_ALL_FAILED, EXIT_BAD_INPUT, EXIT_PARTIAL = 0, 1, 2, 3
 
@@ -145,6 +149,20 @@ def print_flare(found: FlareAnalysis) -> None:
         print(f"  dust MJD {d['mjd']:.1f}: T_obs {d['t_obs_k']:.0f} +- {d['t_obs_err_k']:.0f} K{rest}")
 
 
+def with_simbad_redshift(state: ViewState, observed: Observed, sky: SkyContext) -> ViewState:
+    """A flare search without a redshift takes the one SIMBAD gives for the object at the target
+    (``sky/identify.simbad_redshift``), said on stderr; the bundle's view then records it (its
+    link's ``z``), so the bundle says which redshift its rest frame used and where it came from."""
+    if not state.flare_search or state.redshift is not None:
+        return state
+    found = simbad_redshift(sky.rows("simbad"), observed.target.ra, observed.target.dec, SIMBAD_Z_RADIUS_ARCSEC)
+    if found is None:
+        return state
+    print(f"{found.said()}: used for the flare's rest frame (give --z, or z= in --url, to choose another)",
+          file=sys.stderr)
+    return replace(state, redshift=found.z)
+
+
 def bundle_command(settings: Settings, args: argparse.Namespace) -> int:
     """The bundle of a target, or (``--url``) of exactly the view a page link shows: the same
     bytes as ``/bundle.zip?QUERY`` on a server with the same data."""
@@ -171,6 +189,8 @@ def bundle_command(settings: Settings, args: argparse.Namespace) -> int:
             print(line, file=sys.stderr)
         return EXIT_ALL_FAILED
     sky = sky_context(observed, band, settings)
+    state = with_simbad_redshift(state, observed, sky)
+    params = to_params(state)
     shown = view(observed, with_sky(params, sky))
     evidence = bundle_evidence(shown, state.visit_frames, state.visit, state.reference_visit, settings)
     data = build_bundle(shown, settings, sky, page_view(state), evidence)

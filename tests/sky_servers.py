@@ -36,14 +36,15 @@ from servers import LocalHttp, send
 PIXEL_ARCSEC = 1.375
 SIA2_STANDARD_ID = "ivo://ivoa.net/std/SIA#query-2.0"
 _CIRCLE = re.compile(r"CIRCLE\('ICRS', (?P<ra>[-+\d.]+), (?P<dec>[-+\d.]+), (?P<r>[-+\d.eE]+)\)\)=1")
-_SIMBAD = re.compile(r"^SELECT TOP \d+ main_id, otype, ra, dec FROM basic WHERE CONTAINS\(POINT\('ICRS', ra, dec\), ")
+_SIMBAD = re.compile(r"^SELECT TOP \d+ main_id, otype, ra, dec, rvz_redshift, rvz_bibcode FROM basic WHERE "
+                     r"CONTAINS\(POINT\('ICRS', ra, dec\), ")
 _GAIA = re.compile(r"^SELECT TOP \d+ g\.source_id, .+ FROM gaiadr3\.gaia_source AS g LEFT OUTER JOIN "
                    r"gaiadr3\.allwise_best_neighbour AS n ON n\.source_id = g\.source_id "
                    r"WHERE CONTAINS\(POINT\('ICRS', g\.ra, g\.dec\), ")
 GAIA_DTYPES = {"source_id": "i8", "ra": "f8", "dec": "f8", "ref_epoch": "f8", "phot_g_mean_mag": "f8", "bp_rp": "f8",
                "parallax": "f8", "parallax_error": "f8", "pmra": "f8", "pmdec": "f8", "ruwe": "f8",
                "original_ext_source_id": "U", "angular_distance": "f8"}
-SIMBAD_DTYPES = {"main_id": "U", "otype": "U", "ra": "f8", "dec": "f8"}
+SIMBAD_DTYPES = {"main_id": "U", "otype": "U", "ra": "f8", "dec": "f8", "rvz_redshift": "f8", "rvz_bibcode": "U"}
 SIA_DTYPES = {"access_url": "U", "energy_bandpassname": "U", "dataproduct_subtype": "U", "obs_collection": "U",
               "s_ra": "f8", "s_dec": "f8", "dataproduct_type": "U"}
 

@@ -1072,3 +1072,4 @@ def test_offline_the_visit_and_sky_panels_say_one_thing_and_show_no_empty_box(pa
     assert not page.locator("#sky-body").is_visible()
     assert page.locator("#sky-messages a.linkout").count() > 0  # the link-outs stay
     assert page.locator("#sky-panel .js-plotly-plot:visible").count() == 0
+

@@ -397,3 +397,51 @@ def test_reject_table_rows_are_drawn_apart_from_catalog_sources(sky, sky_setting
     assert "AllWISE reject" in names and "selected" not in names
     trace = next(t for t in fig["data"] if t.get("name") == "AllWISE reject")
     assert trace["text"] == ["reject-table row J004000.00+300001.5 (not a catalog source)"]
+
+
+def test_simbads_redshift_is_the_nearest_object_with_one_within_the_radius():
+    """CONSTRUCTED SIMBAD rows: the nearest object that has a redshift, within the radius; an
+    object without one is passed over; a reply from before the column (cached) gives none."""
+    import pandas as pd
+
+    from dashboard.sky.identify import simbad_redshift
+
+    rows = pd.DataFrame([
+        {"main_id": "star", "otype": "*", "ra": CONE.ra, "dec": CONE.dec, "rvz_redshift": None, "rvz_bibcode": None},
+        {"main_id": "host", "otype": "G", "ra": CONE.ra, "dec": CONE.dec + 1 / 3600, "rvz_redshift": 0.0512,
+         "rvz_bibcode": "2021NatAs...5..510S"},
+        {"main_id": "far", "otype": "G", "ra": CONE.ra, "dec": CONE.dec + 9 / 3600, "rvz_redshift": 0.2,
+         "rvz_bibcode": ""}])
+    found = simbad_redshift(rows, CONE.ra, CONE.dec, 3.0)
+    assert found is not None and (found.z, found.main_id) == (0.0512, "host")
+    assert found.separation_arcsec == pytest.approx(1.0, abs=1e-6) and "2021NatAs" in found.said()
+    assert simbad_redshift(rows, CONE.ra, CONE.dec, 0.5) is None  # the star has none, the host is too far
+    assert simbad_redshift(rows.drop(columns=["rvz_redshift"]), CONE.ra, CONE.dec, 3.0) is None
+
+
+
+def test_a_flare_bundle_without_z_takes_simbads_and_records_it(sky, sky_settings, tap, tmp_path, monkeypatch,
+                                                               capsys):
+    """Issue 43: `bundle` of a flare search without a redshift takes the one SIMBAD gives for the
+    object at the target (a CONSTRUCTED SIMBAD row with AT2019dsg's published z = 0.0512, Stein et
+    al. 2021), says so, and the bundle's view records it (its link's z): the rest-frame dust
+    temperatures, radii and luminosities are computed with it. A given --z is kept."""
+    from dashboard.__main__ import main
+
+    target = observe("AT2019dsg", 2.5, sky_settings).target
+    sky.simbad_rows = pd.DataFrame([{"main_id": "AT 2019dsg", "otype": "TDE", "ra": target.ra,
+                                     "dec": target.dec + 0.4 / 3600, "rvz_redshift": 0.0512,
+                                     "rvz_bibcode": "2021NatAs...5..510S"}])
+    env = {"WISE_TAP_URL": tap.url, "WISE_CACHE_DIR": str(sky_settings.cache_dir), "WISE_RESOLVE_NAMES_ONLINE": "0",
+           "WISE_SIA_URL": sky.sia_url, "WISE_SIMBAD_TAP_URL": sky.simbad_url, "WISE_GAIA_TAP_URL": sky.gaia_url}
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    out = tmp_path / "b.zip"
+    assert main(["bundle", "--url", "target=AT2019dsg&r=2.5&flare=1", "-o", str(out)]) == 0
+    said = capsys.readouterr().err
+    assert "z = 0.0512 from SIMBAD (AT 2019dsg, 2021NatAs...5..510S" in said
+    manifest = json.loads(zipfile.ZipFile(out).read("manifest.json"))
+    assert "z=0.0512" in manifest["view"]["query"] and manifest["flare"]["redshift"] == 0.0512
+    assert main(["bundle", "--url", "target=AT2019dsg&r=2.5&flare=1&z=0.1", "-o", str(out)]) == 0
+    assert "from SIMBAD" not in capsys.readouterr().err
+    assert json.loads(zipfile.ZipFile(out).read("manifest.json"))["flare"]["redshift"] == 0.1

@@ -9,6 +9,8 @@ for, not an identification).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
@@ -68,3 +70,42 @@ def simbad_table(simbad: pd.DataFrame, ra: float, dec: float) -> pd.DataFrame:
         if name not in rows.columns:
             rows[name] = None
     return rows[columns]
+
+
+#: How near the target a SIMBAD object's redshift is taken from (arcsec): a host galaxy's SIMBAD
+#: position and a transient's may differ by about an arcsecond.
+SIMBAD_Z_RADIUS_ARCSEC = 3.0
+
+
+@dataclass(frozen=True)
+class SimbadRedshift:
+    """A redshift SIMBAD gives for the object at the source's position."""
+
+    z: float
+    main_id: str
+    separation_arcsec: float
+    bibcode: str
+
+    def said(self) -> str:
+        ref = f", {self.bibcode}" if self.bibcode else ""
+        return f"z = {self.z:g} from SIMBAD ({self.main_id}{ref}, {self.separation_arcsec:.2f}″ away)"
+
+
+def simbad_redshift(simbad: pd.DataFrame | None, ra: float, dec: float,
+                    radius_arcsec: float) -> SimbadRedshift | None:
+    """The redshift of the nearest SIMBAD object within ``radius_arcsec`` of (ra, dec) that has one
+    (``rvz_redshift``); None when none does (or SIMBAD's reply predates the column). A redshift is
+    a distance only for an extragalactic object: the flare panel says where it came from, and the
+    link then holds it (URL ``z``), so a reader can see and change it."""
+    if simbad is None or simbad.empty or "rvz_redshift" not in simbad:
+        return None
+    rows = with_separation(simbad, ra, dec)
+    z = pd.to_numeric(rows["rvz_redshift"], errors="coerce")
+    near = rows[(rows["separation_arcsec"] <= radius_arcsec) & z.notna() & (z > 0)]
+    if near.empty:
+        return None
+    best = near.sort_values("separation_arcsec", kind="stable").iloc[0]
+    bibcode = best.get("rvz_bibcode")
+    return SimbadRedshift(z=round(float(best["rvz_redshift"]), 6), main_id=str(best["main_id"]),
+                          separation_arcsec=float(best["separation_arcsec"]),
+                          bibcode=str(bibcode) if isinstance(bibcode, str) else "")
