@@ -43,6 +43,24 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
       }
       return window.dash_clientside.no_update;
     },
+    /* SIMBAD's redshift (the sky job's "simbad_z", ui/callbacks/sky.py) for a flare search whose
+       link has no z: the link gains it as a followed link would (pushState and Dash's own
+       "_dashprivate_pushstate" event, as dcc.Link does), so the view state, the panels and the
+       address all take it by the one path a link takes. A server callback's output would not do:
+       measured, neither the address nor a store written from the sky job's chain set the view-state
+       callback off again (that chain began with it), while a followed link does. */
+    simbadRedshift: function (sky, fetched) {
+      const found = sky && sky.simbad_z;
+      const search = window.location.search;
+      if (!found || !fetched || sky.fetch_id !== fetched.fetch_id || !/[?&]flare=1(&|$)/.test(search)
+          || /[?&]z=/.test(search)) {
+        return window.dash_clientside.no_update;
+      }
+      window.history.pushState(window.history.state, "", search + "&z=" + encodeURIComponent(String(found.z))
+                               + window.location.hash);
+      window.dispatchEvent(new CustomEvent("_dashprivate_pushstate"));
+      return window.dash_clientside.no_update;
+    },
   },
 });
 

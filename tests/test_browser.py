@@ -1073,3 +1073,31 @@ def test_offline_the_visit_and_sky_panels_say_one_thing_and_show_no_empty_box(pa
     assert page.locator("#sky-messages a.linkout").count() > 0  # the link-outs stay
     assert page.locator("#sky-panel .js-plotly-plot:visible").count() == 0
 
+
+
+def test_a_flare_search_takes_simbads_redshift_into_the_link(page, sky_app):
+    """Issue 43: a flare search without z takes the redshift SIMBAD gives for the object at the
+    target (``rvz_redshift``; the SIMBAD row is CONSTRUCTED with AT2019dsg's published z = 0.0512,
+    Stein et al. 2021), writes it into the link (so the link holds the whole view), and the flare
+    panel says where it came from; a link that has a z keeps its own."""
+    import pandas as pd
+
+    url, sky = sky_app
+    before = sky.simbad_rows
+    row = before.iloc[0].to_dict() | {"rvz_redshift": 0.0512, "rvz_bibcode": "2021NatAs...5..510S"}
+    sky.simbad_rows = pd.DataFrame([row])
+    try:
+        page.goto(url + "/?target=AT2019dsg&r=2.6&flare=1")  # a cone no other test asked SIMBAD for
+        page.wait_for_function("() => (document.querySelector('#share-url') || {}).value?.includes('z=0.0512')",
+                               timeout=60_000)
+        page.wait_for_function("() => document.querySelector('#flare-summary').textContent.includes('SIMBAD')",
+                               timeout=30_000)
+        summary = page.inner_text("#flare-summary")
+        assert "z = 0.0512 from SIMBAD (AT 2019dsg <i>, 2021NatAs...5..510S" in summary
+        page.wait_for_function("() => location.search.includes('z=0.0512')", timeout=10_000)
+        page.goto(url + "/?target=AT2019dsg&r=2.6&flare=1&z=0.1")
+        wait_rendered(page, target="AT2019dsg")
+        page.wait_for_timeout(3000)  # the sky context has come by now (same cone: cached)
+        assert "z=0.1" in page.input_value("#share-url") and "0.0512" not in page.input_value("#share-url")
+    finally:
+        sky.simbad_rows = before

@@ -68,6 +68,9 @@ def _register_state(app: dash.Dash, settings: Settings) -> None:
     # The address bar shows the clean link of the view (replaced in place, assets/wise.js).
     app.clientside_callback(ClientsideFunction("wise", "replaceAddress"), Output("address", "data"),
                             Input("canonical", "data"), prevent_initial_call=True)
+    # SIMBAD's redshift into the link of a flare search without z (assets/wise.js, ui/callbacks/sky.py)
+    app.clientside_callback(ClientsideFunction("wise", "simbadRedshift"), Output("simbad-z", "data"),
+                            Input("sky", "data"), State("fetched", "data"), prevent_initial_call=True)
 
     # A zoom writes the address (its own callback: plot events never race the inputs above). The
     # browser writes the "zoom" store from plotly's own event (assets/wise.js), not from

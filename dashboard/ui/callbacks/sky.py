@@ -14,6 +14,7 @@ from dash import Input, Output, no_update
 from dashboard.config import Settings
 from dashboard.pipeline import view
 from dashboard.sky.context import fetch_context
+from dashboard.sky.identify import SIMBAD_Z_RADIUS_ARCSEC, simbad_redshift
 from dashboard.ui import sky
 from dashboard.ui.callbacks.panel_job import register_panel_job
 from dashboard.ui.callbacks.rendering import (
@@ -62,7 +63,8 @@ def fetch_sky(settings: Settings, set_progress: Callable[[str], None], asked: di
     context = fetch_context(observed.cone, asked["band"], settings, progress=progress)
     sky_id = uuid.uuid4().hex
     handover(settings).put_sky(sky_id, context)
-    return {"sky_id": sky_id, **asked}
+    found = simbad_redshift(context.rows("simbad"), observed.target.ra, observed.target.dec, SIMBAD_Z_RADIUS_ARCSEC)
+    return {"sky_id": sky_id, **asked, **({"simbad_z": {"z": found.z}} if found is not None else {})}
 
 
 SKY_NAMES = {"image": "image", "simbad": "SIMBAD", "gaia": "Gaia"}
