@@ -36,7 +36,8 @@ from servers import LocalHttp, send
 PIXEL_ARCSEC = 1.375
 SIA2_STANDARD_ID = "ivo://ivoa.net/std/SIA#query-2.0"
 _CIRCLE = re.compile(r"CIRCLE\('ICRS', (?P<ra>[-+\d.]+), (?P<dec>[-+\d.]+), (?P<r>[-+\d.eE]+)\)\)=1")
-_SIMBAD = re.compile(r"^SELECT TOP \d+ main_id, otype, ra, dec, rvz_redshift, rvz_bibcode FROM basic WHERE "
+_SIMBAD = re.compile(r"^SELECT TOP \d+ main_id, otype, ra, dec, rvz_redshift, rvz_bibcode, rvz_type, rvz_qual "
+                     r"FROM basic WHERE "
                      r"CONTAINS\(POINT\('ICRS', ra, dec\), ")
 _GAIA = re.compile(r"^SELECT TOP \d+ g\.source_id, .+ FROM gaiadr3\.gaia_source AS g LEFT OUTER JOIN "
                    r"gaiadr3\.allwise_best_neighbour AS n ON n\.source_id = g\.source_id "
@@ -44,7 +45,8 @@ _GAIA = re.compile(r"^SELECT TOP \d+ g\.source_id, .+ FROM gaiadr3\.gaia_source 
 GAIA_DTYPES = {"source_id": "i8", "ra": "f8", "dec": "f8", "ref_epoch": "f8", "phot_g_mean_mag": "f8", "bp_rp": "f8",
                "parallax": "f8", "parallax_error": "f8", "pmra": "f8", "pmdec": "f8", "ruwe": "f8",
                "original_ext_source_id": "U", "angular_distance": "f8"}
-SIMBAD_DTYPES = {"main_id": "U", "otype": "U", "ra": "f8", "dec": "f8", "rvz_redshift": "f8", "rvz_bibcode": "U"}
+SIMBAD_DTYPES = {"main_id": "U", "otype": "U", "ra": "f8", "dec": "f8", "rvz_redshift": "f8", "rvz_bibcode": "U",
+                 "rvz_type": "U", "rvz_qual": "U"}
 SIA_DTYPES = {"access_url": "U", "energy_bandpassname": "U", "dataproduct_subtype": "U", "obs_collection": "U",
               "s_ra": "f8", "s_dec": "f8", "dataproduct_type": "U"}
 

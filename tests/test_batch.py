@@ -546,3 +546,13 @@ def test_a_batch_where_every_table_failed_still_has_a_row_per_target(batch_setti
     assert all("allwise_p3as_psd" in reason for reason in result.table["reason"])
     data = build_batch_bundle(result.run, targets.bad, result.table, batch_settings)
     assert zipfile.ZipFile(io.BytesIO(data)).read("summary.csv").count(b"\n") == 3
+
+
+def test_an_offline_batch_says_where_a_recording_covers_less_than_the_cone(offline_settings):
+    """Issue 41 item 8: offline, a batch line's cone larger than its recording gave "ok" with no
+    word, where the single view warns. HD 73108's real catalog row is recorded within 5″."""
+    targets = service.read("HD 73108\n", offline_settings, radius=10.0)
+    row = service.run(targets, offline_settings).table.iloc[0]
+    assert row["status"] == "ok" and "covers only 5 arcsec of this 10 arcsec cone" in row["reason"]
+    inside = service.run(service.read("HD 73108\n", offline_settings, radius=4.0), offline_settings).table.iloc[0]
+    assert inside["status"] == "ok" and not inside["reason"]

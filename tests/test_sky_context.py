@@ -431,7 +431,7 @@ def test_a_flare_bundle_without_z_takes_simbads_and_records_it(sky, sky_settings
     target = observe("AT2019dsg", 2.5, sky_settings).target
     sky.simbad_rows = pd.DataFrame([{"main_id": "AT 2019dsg", "otype": "TDE", "ra": target.ra,
                                      "dec": target.dec + 0.4 / 3600, "rvz_redshift": 0.0512,
-                                     "rvz_bibcode": "2021NatAs...5..510S"}])
+                                     "rvz_bibcode": "2021NatAs...5..510S", "rvz_type": "z", "rvz_qual": "B"}])
     env = {"WISE_TAP_URL": tap.url, "WISE_CACHE_DIR": str(sky_settings.cache_dir), "WISE_RESOLVE_NAMES_ONLINE": "0",
            "WISE_SIA_URL": sky.sia_url, "WISE_SIMBAD_TAP_URL": sky.simbad_url, "WISE_GAIA_TAP_URL": sky.gaia_url}
     for name, value in env.items():
@@ -442,6 +442,9 @@ def test_a_flare_bundle_without_z_takes_simbads_and_records_it(sky, sky_settings
     assert "z = 0.0512 from SIMBAD (AT 2019dsg, 2021NatAs...5..510S" in said
     manifest = json.loads(zipfile.ZipFile(out).read("manifest.json"))
     assert "z=0.0512" in manifest["view"]["query"] and manifest["flare"]["redshift"] == 0.0512
+    source = manifest["flare"]["redshift_from"]  # the manifest says where the z came from, with its type and grade
+    assert [source[k] for k in ("main_id", "otype", "rvz_type", "rvz_qual")] == ["AT 2019dsg", "TDE", "z", "B"]
     assert main(["bundle", "--url", "target=AT2019dsg&r=2.5&flare=1&z=0.1", "-o", str(out)]) == 0
     assert "from SIMBAD" not in capsys.readouterr().err
-    assert json.loads(zipfile.ZipFile(out).read("manifest.json"))["flare"]["redshift"] == 0.1
+    chosen = json.loads(zipfile.ZipFile(out).read("manifest.json"))["flare"]
+    assert chosen["redshift"] == 0.1 and "redshift_from" not in chosen

@@ -63,8 +63,9 @@ def _cone_numbers(cone: Cone) -> tuple[float, float, float]:
 #: checked numbers. SIMBAD's ``basic`` table (Wenger et al. 2000); Gaia DR3's ``gaia_source`` with
 #: the archive's precomputed AllWISE cross-match (``allwise_best_neighbour``) joined on ``source_id``.
 #: SIMBAD's ``basic`` table: identifier, type, position, and the object's redshift with its
-#: reference (``rvz_redshift``, ``rvz_bibcode``: a flare's rest frame, ``sky/identify.simbad_redshift``).
-SIMBAD_COLUMNS = ("main_id", "otype", "ra", "dec", "rvz_redshift", "rvz_bibcode")
+#: reference, type (z or v) and quality grade (``rvz_redshift``, ``rvz_bibcode``, ``rvz_type``,
+#: ``rvz_qual``: a flare's rest frame, ``sky/identify.simbad_redshift``).
+SIMBAD_COLUMNS = ("main_id", "otype", "ra", "dec", "rvz_redshift", "rvz_bibcode", "rvz_type", "rvz_qual")
 GAIA_COLUMNS = ("source_id", "ra", "dec", "ref_epoch", "phot_g_mean_mag", "bp_rp", "parallax", "parallax_error",
                 "pmra", "pmdec", "ruwe")
 GAIA_NEIGHBOUR_COLUMNS = ("original_ext_source_id", "angular_distance")

@@ -91,7 +91,7 @@ def _statuses(out: pd.DataFrame, chunk: list[BatchTarget], found: np.ndarray,
         out["status"] = "failed"
         out["reason"] = "; ".join(f"{t}: {e}" for t, e in failed.items())
     for uid, reason in uncatalogued.items():
-        if not found[uid] and not failed:
+        if not failed:  # no source: why; a source: that the recording covers less than the cone
             out.loc[uid, "reason"] = reason
     for uid, reason in unanswered.items():
         out.loc[uid, ["status", "reason"]] = ["failed", reason]

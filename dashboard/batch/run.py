@@ -60,7 +60,8 @@ class ChunkReport:
     upload_sha256: str
     tables: dict[str, str] = field(default_factory=dict)  # table -> "done (N rows, from cache)" / "failed: …"
     attempts: dict[str, int] = field(default_factory=dict)
-    uncatalogued: dict[int, str] = field(default_factory=dict)  # upload_id -> why no catalog rows (offline)
+    uncatalogued: dict[int, str] = field(default_factory=dict)  # upload_id -> why its catalog rows are missing or
+    # fewer than IRSA's (offline: not recorded, or recorded in a smaller cone)
     rows: dict[str, int] = field(default_factory=dict)  # table -> rows of its reply (however it was delivered)
     failed: dict[str, str] = field(default_factory=dict)  # table -> what failed (the data's words)
 
@@ -262,6 +263,11 @@ def offline_replies(chunk: list[BatchTarget], replies: dict[str, TapReply | Wise
                     report.uncatalogued[uid] = "the AllWISE catalog of this cone is not in the offline archive"
                 continue
             covered.add(uid)
+            footprint = result.provenance.footprint
+            if table == PSD.name and footprint is not None and footprint.radius_arcsec < item.radius_arcsec - 1e-6:
+                # said in the target's summary row, as the single view says it (archive/offline.py)
+                report.uncatalogued[uid] = (f"the offline archive covers only {footprint.radius_arcsec:g} arcsec "
+                                            f"of this {item.radius_arcsec:g} arcsec cone: IRSA may hold more rows")
             retrieved.add(result.provenance.retrieved_utc)
             # integer columns nullable before they meet a recording without them: int64 filled with
             # NaN would turn float, and a 19-digit cntr would lose its last digits

@@ -32,6 +32,7 @@ from dashboard.science.lightcurve import COLOUR_COLUMNS, EPOCH_COLUMNS, VISIT_CO
 from dashboard.science.periodogram import Periodogram
 from dashboard.sky.context import SkyContext
 from dashboard.sky.evidence import VisitEvidence
+from dashboard.sky.identify import SIMBAD_Z_RADIUS_ARCSEC, SimbadRedshift, simbad_redshift
 
 SED_COLUMNS = ["band", "wavelength_um", "mag", "mag_err", "flux_jy", "flux_err_jy", "upper_limit", "ph_qual",
                "cc_flag", "nu_fnu", "nu_fnu_err", "passed", "reasons", "note", "sat", "saturated", "phot",
@@ -205,6 +206,13 @@ def _periodogram_csv(result: Periodogram) -> bytes:
     return frame.to_csv(index=False, float_format="%.9g", lineterminator="\n").encode()
 
 
+def _simbad_z(view: View, sky: SkyContext) -> SimbadRedshift | None:
+    """SIMBAD's redshift for the target when it is the one the view's flare search used."""
+    found = simbad_redshift(sky.rows("simbad"), view.target.ra, view.target.dec, SIMBAD_Z_RADIUS_ARCSEC)
+    used = view.params.flare.redshift if view.params.flare is not None else None
+    return found if found is not None and used == found.z else None
+
+
 def failures_text(observations: Observations, sky: SkyContext | None = None,
                   evidence: VisitEvidence | None = None) -> str:
     """The ``FAILURES.txt`` of a partial bundle: one line per piece the view asked for and did not
@@ -246,6 +254,8 @@ def build_bundle(view: View, settings: Settings, sky: SkyContext | None = None,
         "query": None, "parameters": None, "note": "made without a page link (the command line with a target)"}
     if sky is not None:
         entry["sky_context"] = sky_bundle.manifest_entry(sky, view)
+        if "flare" in entry and (found := _simbad_z(view, sky)) is not None:
+            entry["flare"]["redshift_from"] = found.manifest_entry()  # the link's z is SIMBAD's
         entry["citations"] = entry["citations"] + entry["sky_context"]["citations"]  # a list of its own
     if evidence is not None:
         entry["visit_frames"] = frames_bundle.manifest_entry(evidence)

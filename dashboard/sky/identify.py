@@ -85,10 +85,21 @@ class SimbadRedshift:
     main_id: str
     separation_arcsec: float
     bibcode: str
+    otype: str = ""  # the object's SIMBAD type (a redshift is a distance for a galaxy, not a star)
+    kind: str = ""  # rvz_type: z (a redshift) or v (a velocity, given as z)
+    quality: str = ""  # rvz_qual: SIMBAD's grade, A (best) to E
 
     def said(self) -> str:
         ref = f", {self.bibcode}" if self.bibcode else ""
-        return f"z = {self.z:g} from SIMBAD ({self.main_id}{ref}, {self.separation_arcsec:.2f}″ away)"
+        what = ", ".join(x for x in (f"type {self.otype}" if self.otype else "",
+                                      f"quality {self.quality}" if self.quality else "") if x)
+        return (f"z = {self.z:g} from SIMBAD ({self.main_id}{ref}, {self.separation_arcsec:.2f}″ away"
+                + (f"; {what}" if what else "") + ")")
+
+    def manifest_entry(self) -> dict[str, object]:
+        return {"service": "SIMBAD (CDS) TAP, table basic: rvz_redshift", "main_id": self.main_id,
+                "otype": self.otype, "rvz_type": self.kind, "rvz_qual": self.quality, "rvz_bibcode": self.bibcode,
+                "separation_arcsec": round(self.separation_arcsec, 3)}
 
 
 def simbad_redshift(simbad: pd.DataFrame | None, ra: float, dec: float,
@@ -105,7 +116,10 @@ def simbad_redshift(simbad: pd.DataFrame | None, ra: float, dec: float,
     if near.empty:
         return None
     best = near.sort_values("separation_arcsec", kind="stable").iloc[0]
-    bibcode = best.get("rvz_bibcode")
+    def text(column: str) -> str:
+        value = best.get(column)
+        return str(value).strip() if isinstance(value, str) else ""
+
     return SimbadRedshift(z=round(float(best["rvz_redshift"]), 6), main_id=str(best["main_id"]),
-                          separation_arcsec=float(best["separation_arcsec"]),
-                          bibcode=str(bibcode) if isinstance(bibcode, str) else "")
+                          separation_arcsec=float(best["separation_arcsec"]), bibcode=text("rvz_bibcode"),
+                          otype=text("otype"), kind=text("rvz_type"), quality=text("rvz_qual"))
