@@ -295,8 +295,14 @@ def test_bundle_url_with_frames_is_the_routes_bundle_byte_for_byte(frame_setting
                         "WISE_RESOLVE_NAMES_ONLINE": "0", "WISE_IBE_URL": ibe.url, "WISE_TIMEOUT_IBE_S": "5",
                         "WISE_MAX_FRAMES": "40", "WISE_TIMEOUT_CONNECT_S": "2"}.items():
         monkeypatch.setenv(name, value)
+    from dashboard import config
+
+    config.load.cache_clear()  # the CLI reads the settings once per process: read them from this env
     path = tmp_path / "cli.zip"
-    assert main(["bundle", "--url", query, "-o", str(path)]) == 0
+    try:
+        assert main(["bundle", "--url", query, "-o", str(path)]) == 0
+    finally:
+        config.load.cache_clear()
     names = zipfile.ZipFile(path).namelist()
     assert "frames.csv" in names and f"frames/visit_{chosen}_w1.fits" in names
     assert path.read_bytes() == routed.data

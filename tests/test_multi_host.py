@@ -95,7 +95,7 @@ def test_page_renders_with_background_fetch_on_celery(cluster):
         page.goto(cluster["hosts"][1] + "/?target=192.06346+17.77402&r=2.5")
         page.wait_for_function("(t) => (document.querySelector('#share-url') || {}).value?.includes(t)",
                                arg="target=192.06346", timeout=60_000)
-        assert page.locator("#sed-graph .scatterlayer .point").count() == 4
+        assert page.locator("#sed-graph .scatterlayer .point").count() == 4 + 3  # WISE and its 2MASS association
         assert page.locator("#lc-graph .scatterlayer .point").count() > 100
         browser.close()
     assert len(list(client.scan_iter("celery-task-meta-*"))) > before  # the fetch ran as a Celery task

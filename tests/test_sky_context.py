@@ -436,6 +436,10 @@ def test_a_flare_bundle_without_z_takes_simbads_and_records_it(sky, sky_settings
            "WISE_SIA_URL": sky.sia_url, "WISE_SIMBAD_TAP_URL": sky.simbad_url, "WISE_GAIA_TAP_URL": sky.gaia_url}
     for name, value in env.items():
         monkeypatch.setenv(name, value)
+    from dashboard import config
+
+    config.load.cache_clear()  # the CLI reads the settings once per process: read them from this env
+    request_cleanup = config.load.cache_clear  # and again after, for the tests that follow
     out = tmp_path / "b.zip"
     assert main(["bundle", "--url", "target=AT2019dsg&r=2.5&flare=1", "-o", str(out)]) == 0
     said = capsys.readouterr().err
@@ -448,3 +452,4 @@ def test_a_flare_bundle_without_z_takes_simbads_and_records_it(sky, sky_settings
     assert "from SIMBAD" not in capsys.readouterr().err
     chosen = json.loads(zipfile.ZipFile(out).read("manifest.json"))["flare"]
     assert chosen["redshift"] == 0.1 and "redshift_from" not in chosen
+    request_cleanup()
