@@ -556,3 +556,29 @@ def test_an_offline_batch_says_where_a_recording_covers_less_than_the_cone(offli
     assert row["status"] == "ok" and "covers only 5 arcsec of this 10 arcsec cone" in row["reason"]
     inside = service.run(service.read("HD 73108\n", offline_settings, radius=4.0), offline_settings).table.iloc[0]
     assert inside["status"] == "ok" and not inside["reason"]
+
+
+def test_the_batch_page_can_search_every_target_for_a_flare(offline_settings):
+    """Issue 43 item 5 on the page's route: a batch started with the flare search analyses every
+    target with it (AT2019dsg's real visits: the flare found, as the single view finds it) and the
+    page's table shows the flare columns."""
+    import time
+
+    from dashboard.ui.batch import columns
+    from dashboard.web.batches import Batches
+
+    batches = Batches(offline_settings)
+    ident = batches.start("AT2019dsg\n", "2.5", "10.0.0.5", "tap", flare=True)
+    deadline = time.monotonic() + 120
+    while batches.get(ident).status == "running" and time.monotonic() < deadline:
+        time.sleep(0.2)
+    state = batches.get(ident)
+    assert state.status == "done" and state.flare
+    row = state.rows[0]
+    assert row["flare"] is True and row["peak_significance_w1"] > 5 and row["flare_start_mjd"] > 58400
+    fields = [c["field"] for c in columns(with_id=False, flare=True)]
+    assert fields[1:4] == ["status", "input", "flare"]
+    plain = Batches(offline_settings).start("AT2019dsg\n", "2.5", "10.0.0.6", "tap")
+    while Batches(offline_settings).get(plain).status == "running" and time.monotonic() < deadline + 60:
+        time.sleep(0.2)
+    assert not Batches(offline_settings).get(plain).flare

@@ -31,10 +31,18 @@ _PROBABILITY = {"valueFormatter": {"function": f"params.value == null ? '' : par
                                                f"? '< {SMALLEST_PROBABILITY:.0e}' : params.value.toPrecision(2)"}}
 
 
-def columns(with_id: bool = True) -> list[dict[str, Any]]:
+#: Shown after status and input when the batch searched for flares (science/flares.py).
+FLARE_SHOWN = ["flare", "flare_start_mjd", "peak_significance_w1", "peak_significance_w2", "t_dust_k_at_peak",
+               "redshift"]
+
+
+def columns(with_id: bool = True, flare: bool = False) -> list[dict[str, Any]]:
     """The table's columns: the view link pinned, then status and input first (what a phone shows),
-    narrow enough for several at 420 px. ``id`` only when the list gave ids (else it repeats ``line``)."""
+    narrow enough for several at 420 px. ``id`` only when the list gave ids (else it repeats ``line``);
+    the flare columns when the batch searched for flares."""
     shown = [c for c in SHOWN if with_id or c != "id"]
+    if flare:
+        shown = shown[:2] + FLARE_SHOWN + shown[2:]
     return [{"field": "view", "headerName": "view", "cellRenderer": "markdown", "pinned": "left", "width": 64,
              "sortable": False, "filter": False}] + [
         {"field": c, "headerName": c, "sortable": True, "filter": True, "resizable": True,
@@ -64,6 +72,9 @@ def section() -> html.Section:
                 id="batch-service", value="tap", inline=True, className="batch-service",
                 options=[{"label": "IRSA TAP uploads", "value": "tap"},
                          {"label": "IRSA's Parquet catalogs (this server's Dask cluster)", "value": "parquet"}])),
+            dcc.Checklist(id="batch-flare", value=[], className="batch-service", options=[
+                {"label": "search each target for an infrared flare (a list's z column gives the rest frame)",
+                 "value": "on"}]),
             html.Button("Run batch", id="batch-run", n_clicks=0, className="go"),
             html.Button("Cancel batch", id="batch-cancel", n_clicks=0, className="cancel", style={"display": "none"}),
         ]),
@@ -140,7 +151,7 @@ def poll(settings: Settings, pathname: str | None, shown: str | None = None) -> 
     rows = no_update if shown == table_key else [r | {"view": view_link(r)} for r in state.rows]
     ids = any(str(r.get("id")) != str(r.get("line")) for r in state.rows)
     return {"progress": [html.Div(head), *[html.Div(line) for line in lines]], "rows": rows, "shown": table_key,
-            "columns": no_update if shown == table_key else columns(with_id=ids),
+            "columns": no_update if shown == table_key else columns(with_id=ids, flare=state.flare),
             **downloads(ident, table=finished and bool(state.rows), bundle=ready, parquet=state.service == "parquet"),
             "poll": not busy,
             "cancel": {"display": "inline-block"} if state.status == "running" else {"display": "none"},
@@ -149,7 +160,7 @@ def poll(settings: Settings, pathname: str | None, shown: str | None = None) -> 
 
 
 def start(batches: Batches, text: str | None, contents: str | None, radius: str | None,
-          client: str, service: str | None = "tap") -> tuple[Any, Any]:
+          client: str, service: str | None = "tap", *, flare: bool = False) -> tuple[Any, Any]:
     """Run the typed or dropped list: the batch's address to go to, or why not (and no move)."""
     if contents:
         try:
@@ -157,7 +168,7 @@ def start(batches: Batches, text: str | None, contents: str | None, radius: str 
         except (ValueError, IndexError):
             return no_update, "The file could not be read; give a UTF-8 text, CSV or ECSV file."
     try:
-        ident = batches.start(text or "", radius, client, service or "tap")
+        ident = batches.start(text or "", radius, client, service or "tap", flare=flare)
     except BatchAlreadyRunning as exc:  # the running batch, one click away
         return no_update, ["You already have a batch running: ",
                            html.A("open it", href=f"/batch/{exc.running}"), "; wait for it or cancel it there."]
@@ -181,9 +192,11 @@ def register(app: dash.Dash, settings: Settings) -> None:
 
     @app.callback(Output("url", "pathname"), Output("batch-message", "children", allow_duplicate=True),
                   Input("batch-run", "n_clicks"), State("batch-text", "value"), State("batch-file", "contents"),
-                  State("batch-radius", "value"), State("batch-service", "value"), prevent_initial_call=True)
-    def run(_: int, text: str | None, contents: str | None, radius: str | None, service: str | None) -> tuple[Any, Any]:
-        return start(batches, text, contents, radius, client_address(), service)
+                  State("batch-radius", "value"), State("batch-service", "value"), State("batch-flare", "value"),
+                  prevent_initial_call=True)
+    def run(_: int, text: str | None, contents: str | None, radius: str | None, service: str | None,
+            flare: list[str] | None) -> tuple[Any, Any]:
+        return start(batches, text, contents, radius, client_address(), service, flare=bool(flare))
 
     @app.callback(
         output={"progress": Output("batch-progress", "children"), "rows": Output("batch-table", "rowData"),

@@ -33,6 +33,8 @@ from dashboard.batch.upload import delete_job
 from dashboard.config import Settings
 from dashboard.core.errors import WiseError
 from dashboard.core.targets import TargetError
+from dashboard.science.analysis import AnalysisParams
+from dashboard.science.flares import FlareParams
 from dashboard.web.ratelimit import rate_limiter
 
 log = logging.getLogger(__name__)
@@ -65,6 +67,11 @@ class BatchState:
     jobs_cleaned: bool = False
     created: float = field(default_factory=time.time)
     service: str = "tap"  # or "parquet": IRSA's Parquet catalogs on the server's Dask cluster (no bundle)
+    flare: bool = False  # each target's infrared flare search (science/flares.py; a list's z column used)
+
+    def params(self) -> AnalysisParams:
+        """The view every target is analysed with: the page's default, and the flare search if asked."""
+        return AnalysisParams(flare=FlareParams() if self.flare else None)
 
 
 class BatchRefused(WiseError):
@@ -151,7 +158,7 @@ class Batches:
         state = self.get(batch_id)
         return path if state and state.service == "parquet" and path.exists() else None
 
-    def start(self, text: str, radius: object, client: str, service: str = "tap") -> str:
+    def start(self, text: str, radius: object, client: str, service: str = "tap", flare: bool = False) -> str:
         """Refuse at once what cannot run (a bad radius, too many or no lines, a batch already
         running, the Parquet route without a Dask cluster); read the lines (names resolved: the
         network) and run them in a thread, never in the page's request. Bad lines are kept."""
@@ -183,7 +190,7 @@ class Batches:
         if lines == 0:
             raise BatchRefused("The list is empty: give one target per line (a name, coordinates or a designation).")
         state = BatchState(id=uuid.uuid4().hex, client=client, chunks_total=-(-lines // self.settings.batch_chunk),
-                           service=service)
+                           service=service, flare=bool(flare))
         self.store.set(f"batch-alive:{state.id}", True, expire=HEARTBEAT_S * 3)
         self.store.set(f"batch-running:{client}", state.id, expire=HEARTBEAT_S * 3)
         self._save(state)
@@ -209,14 +216,13 @@ class Batches:
         from dashboard.batch.cluster import dask_client
         from dashboard.batch.outputs import OutDir
         from dashboard.batch.survey import Counter, identity, run_survey
-        from dashboard.science.analysis import AnalysisParams
 
         def progress(counter: Counter) -> None:
             with lock:
                 state.progress["targets"] = counter.line()
                 self._save(state)
 
-        params = AnalysisParams()
+        params = state.params()
         with dask_client(self.settings.dask_scheduler, timeout_s=self.settings.dask_timeout_s) as client:
             out = OutDir(self.folder(state.id), identity(targets.targets, self.settings, params))
             run = run_survey(targets, self.settings, out, client, params=params, progress=progress,
@@ -301,7 +307,7 @@ class RunningBatch:
         """The TAP route: the table first (all targets at once, seconds); the bundle, which makes
         each target's full single view, after it: the page shows the table while it is prepared."""
         state = self.state
-        result = service.run(targets, self.settings, progress=self.progress, on_job=self.on_job,
+        result = service.run(targets, self.settings, params=state.params(), progress=self.progress, on_job=self.on_job,
                              before_chunk=self.before_chunk, cancelled=self.cancelled)
         self.batches._table(state, targets, result.table, self.lock)
         with self.lock:
