@@ -20,16 +20,22 @@
       });
     document.querySelectorAll(".modebar-group").forEach((group) => {
       const bar = group.closest(".modebar");
-      if (!bar || bar.dataset.keyboard) return;
+      if (!bar) return;
+      const buttons = () => Array.from(bar.querySelectorAll(".modebar-btn"));
+      // Plotly rebuilds a toolbar's buttons inside the same bar when a figure is redrawn: the
+      // buttons are repaired each time, the bar's key handler is attached once
+      const all = buttons();
+      const stop = all.find((b) => b.getAttribute("tabindex") === "0") || all[0];
+      all.forEach((b) => {
+        if (b.getAttribute("role") === "button" && b.hasAttribute("tabindex")) return;
+        b.setAttribute("role", "button");
+        b.setAttribute("tabindex", b === stop ? "0" : "-1");
+        if (!b.getAttribute("aria-label")) b.setAttribute("aria-label", b.getAttribute("data-title") || "plot tool");
+      });
+      if (bar.dataset.keyboard) return;
       bar.dataset.keyboard = "1";
       bar.setAttribute("role", "toolbar");
       bar.setAttribute("aria-label", "plot tools");
-      const buttons = () => Array.from(bar.querySelectorAll(".modebar-btn"));
-      buttons().forEach((b, i) => {
-        b.setAttribute("role", "button");
-        b.setAttribute("tabindex", i === 0 ? "0" : "-1");
-        if (!b.getAttribute("aria-label")) b.setAttribute("aria-label", b.getAttribute("data-title") || "plot tool");
-      });
       bar.addEventListener("keydown", (event) => {
         const all = buttons();
         const at = all.indexOf(document.activeElement);
