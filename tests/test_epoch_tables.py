@@ -1,12 +1,12 @@
 """The epoch and visit tables' speed path (``science/epoch_tables.py``) equals the plain pandas it
-replaces, on the real NEOWISE-R epochs of the timewise TDE sample (32 objects, 9,073 exposures)
-and on Arp 220's real AllWISE multi-epoch rows (``ph_qual`` strings with missing values)."""
+replaces, on the real NEOWISE-R epochs of the timewise TDE sample (32 objects, 9,073 exposures;
+``test_stacking.sample``) and on AT2019dsg's real ``ph_qual`` strings."""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import pytest
+from test_stacking import sample  # noqa: F401, F811  (the fixture: the timewise sample's real rows)
 
 from conftest import DATA
 from dashboard.core.tables import NEOWISE
@@ -21,17 +21,8 @@ from dashboard.science.epoch_tables import (
 from dashboard.science.lightcurve import band_epochs, bin_visits, epochs_from_table
 from dashboard.science.stacking import Binning
 
-RENAME = {"W1_mag": "w1mpro", "W1_mag_error": "w1sigmpro", "W2_mag": "w2mpro", "W2_mag_error": "w2sigmpro",
-          "W1_flux": "w1flux", "W1_flux_error": "w1sigflux", "W2_flux": "w2flux", "W2_flux_error": "w2sigflux"}
 
-
-@pytest.fixture(scope="module")
-def sample():
-    rows = pd.read_csv(DATA / "timewise" / "neowiser_p1bs_psd__tde_sample.csv", index_col=0).rename(columns=RENAME)
-    return rows.assign(object=rows["orig_id"].astype(np.int64))
-
-
-def test_the_epoch_frame_equals_concat_and_take(sample):
+def test_the_epoch_frame_equals_concat_and_take(sample):  # noqa: F811
     parts = band_epochs(sample, NEOWISE, Binning(), label="neowiser_p1bs_psd")
     assert len(parts) == 2 and all(len(p["mjd"]) == len(sample) for p in parts)
     not_w1 = np.concatenate([np.full(len(p["mjd"]), p["band"][0] != "W1") for p in parts])
@@ -58,7 +49,7 @@ def test_ph_qual_letters_equal_pandas_str_on_real_strings_and_missing_values():
         assert list(second.astype(str)) == list(plain_ph_qual_letters(ph_qual, 1))
 
 
-def test_the_colour_join_equals_the_pandas_merge(sample):
+def test_the_colour_join_equals_the_pandas_merge(sample):  # noqa: F811
     epochs = epochs_from_table(sample, NEOWISE, Binning())
     _, visits = bin_visits(epochs, Binning())
     fast = colour_join(visits)
