@@ -24,7 +24,6 @@ from dashboard.science.flares import FlareAnalysis, FlareParams, flare_row
 from dashboard.science.photometry import SedOptions
 from dashboard.science.variability import describe
 from dashboard.sky.context import SkyContext
-from dashboard.sky.identify import SIMBAD_Z_RADIUS_ARCSEC, simbad_redshift
 
 if TYPE_CHECKING:
     from dashboard.batch.targets import TargetList
@@ -155,7 +154,7 @@ def with_simbad_redshift(state: ViewState, observed: Observed, sky: SkyContext) 
     link's ``z``), so the bundle says which redshift its rest frame used and where it came from."""
     if not state.flare_search or state.redshift is not None:
         return state
-    found = simbad_redshift(sky.rows("simbad"), observed.target.ra, observed.target.dec, SIMBAD_Z_RADIUS_ARCSEC)
+    found = sky.redshift_at(observed.target.ra, observed.target.dec)
     if found is None:
         return state
     print(f"{found.said()}: used for the flare's rest frame (give --z, or z= in --url, to choose another)",

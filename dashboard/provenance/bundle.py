@@ -32,7 +32,7 @@ from dashboard.science.lightcurve import COLOUR_COLUMNS, EPOCH_COLUMNS, VISIT_CO
 from dashboard.science.periodogram import Periodogram
 from dashboard.sky.context import SkyContext
 from dashboard.sky.evidence import VisitEvidence
-from dashboard.sky.identify import SIMBAD_Z_RADIUS_ARCSEC, SimbadRedshift, simbad_redshift
+from dashboard.sky.identify import SimbadRedshift
 
 SED_COLUMNS = ["band", "wavelength_um", "mag", "mag_err", "flux_jy", "flux_err_jy", "upper_limit", "ph_qual",
                "cc_flag", "nu_fnu", "nu_fnu_err", "passed", "reasons", "note", "sat", "saturated", "phot",
@@ -208,7 +208,7 @@ def _periodogram_csv(result: Periodogram) -> bytes:
 
 def _simbad_z(view: View, sky: SkyContext) -> SimbadRedshift | None:
     """SIMBAD's redshift for the target when it is the one the view's flare search used."""
-    found = simbad_redshift(sky.rows("simbad"), view.target.ra, view.target.dec, SIMBAD_Z_RADIUS_ARCSEC)
+    found = sky.redshift_at(view.target.ra, view.target.dec)
     used = view.params.flare.redshift if view.params.flare is not None else None
     return found if found is not None and used == found.z else None
 

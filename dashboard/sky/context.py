@@ -25,6 +25,7 @@ from dashboard.core.geometry import separation_arcsec
 from dashboard.core.model import Cone
 from dashboard.sky.blending import BEAM_ARCSEC
 from dashboard.sky.clients import SCIENCE_SUBTYPE, CatalogTap, ImageService, Reply, cutout_url
+from dashboard.sky.identify import SIMBAD_Z_RADIUS_ARCSEC, SimbadRedshift, simbad_redshift
 from dashboard.sky.image import Cutout, read_cutout
 
 log = logging.getLogger(__name__)
@@ -59,6 +60,11 @@ class SkyContext:
     def rows(self, service: str):  # pandas.DataFrame | None
         reply = self.replies.get(service)
         return reply.rows if reply is not None else None
+
+    def redshift_at(self, ra: float, dec: float) -> SimbadRedshift | None:
+        """SIMBAD's redshift of the object at (ra, dec), the target (``identify.simbad_redshift``):
+        the one lookup the page, the bundle and the command line share."""
+        return simbad_redshift(self.rows("simbad"), ra, dec, SIMBAD_Z_RADIUS_ARCSEC)
 
 
 def search_cone(cone: Cone) -> Cone:

@@ -15,7 +15,6 @@ from dashboard.pipeline import view, with_sky
 from dashboard.science.analysis import AnalysisParams, binning_note
 from dashboard.science.apertures import RESOLVED_LIGHTCURVE_NOTE
 from dashboard.science.variability import describe
-from dashboard.sky.identify import SIMBAD_Z_RADIUS_ARCSEC, simbad_redshift
 from dashboard.ui import figures, panels
 from dashboard.ui.urlstate import ViewState, from_store, to_params, to_query
 from dashboard.web.handover import handover
@@ -78,8 +77,7 @@ def _panels_of(settings: Settings, fetch_id: str, state: ViewState, share_base: 
         raise _Expired(fetch_id)
     out = build_panels(observed, state, share_base, params_with_sky(settings, state, sky_id))
     context = handover(settings).get_sky(sky_id) if sky_id and state.flare_search else None
-    found = simbad_redshift(context.rows("simbad"), observed.target.ra, observed.target.dec,
-                            SIMBAD_Z_RADIUS_ARCSEC) if context is not None else None
+    found = context.redshift_at(observed.target.ra, observed.target.dec) if context is not None else None
     if found is not None and state.redshift == found.z:  # where the link's z came from
         out["flare_summary"] = f"{out['flare_summary']} · {found.said()}"
     return out

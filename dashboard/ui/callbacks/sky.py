@@ -14,7 +14,6 @@ from dash import Input, Output, no_update
 from dashboard.config import Settings
 from dashboard.pipeline import view
 from dashboard.sky.context import fetch_context
-from dashboard.sky.identify import SIMBAD_Z_RADIUS_ARCSEC, simbad_redshift
 from dashboard.ui import sky
 from dashboard.ui.callbacks.panel_job import register_panel_job
 from dashboard.ui.callbacks.rendering import (
@@ -63,7 +62,7 @@ def fetch_sky(settings: Settings, set_progress: Callable[[str], None], asked: di
     context = fetch_context(observed.cone, asked["band"], settings, progress=progress)
     sky_id = uuid.uuid4().hex
     handover(settings).put_sky(sky_id, context)
-    found = simbad_redshift(context.rows("simbad"), observed.target.ra, observed.target.dec, SIMBAD_Z_RADIUS_ARCSEC)
+    found = context.redshift_at(observed.target.ra, observed.target.dec)
     return {"sky_id": sky_id, **asked, **({"simbad_z": {"z": found.z}} if found is not None else {})}
 
 
