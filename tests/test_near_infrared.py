@@ -60,3 +60,9 @@ def test_old_bundles_without_2mass_columns_reproduce(offline_view):
     sed = offline_view("AT2019dsg", 2.5).sed
     row = {c: None for c in ("tmass_key", "j_m_2mass")}
     assert two_mass_rows(row) == [] and len(sed) == 4 + 3
+
+
+def test_the_index_names_its_range_blue_to_red(offline_view):
+    """Served and looked at: with 2MASS rows after W4 in the table, the note said "W1–Ks"."""
+    line = " ".join(offline_view("AT2019dsg", 2.5).sed_shape().lines())
+    assert "(Ks–W3: Ks, W1, W2, W3)" in line and "W1–Ks" not in line

@@ -59,8 +59,9 @@ class Points:
                     & (flux > 0) & np.isfinite(err) & (err > 0))
         if "passed" in sed:
             keep &= sed["passed"].to_numpy(bool)
-        return cls(sed["band"].to_numpy(object)[keep], sed["wavelength_um"].to_numpy(float)[keep], flux[keep],
-                   err[keep])
+        wavelength = sed["wavelength_um"].to_numpy(float)
+        order = np.flatnonzero(keep)[np.argsort(wavelength[keep], kind="stable")]  # blue to red: "Ks–W3", never "W1–Ks"
+        return cls(sed["band"].to_numpy(object)[order], wavelength[order], flux[order], err[order])
 
     def only(self, bands: tuple[str, ...] | None) -> Points:
         if bands is None:

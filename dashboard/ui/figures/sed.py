@@ -88,7 +88,7 @@ def _note(r: dict[Any, Any]) -> str:
 def _x_axis(sed: pd.DataFrame) -> dict[str, Any]:
     """Log wavelength: 2.7–27 µm for WISE alone, from 1.1 µm when 2MASS points are drawn."""
     near = bool((sed["measured"] & (_column(sed, "catalog", "") == TWO_MASS)).any())
-    ticks = ([1.2, 1.6, 2.2] if near else []) + [3, 4, 5, 7, 10, 15, 20, 25]
+    ticks = [1.2, 2.2, 3, 5, 10, 20] if near else [3, 4, 5, 7, 10, 15, 20, 25]  # fewer when wider: level on a phone
     return dict(AXIS, type="log", title=dict(text="wavelength (µm)"), tickvals=ticks,
                 range=[math.log10(1.1 if near else 2.7), math.log10(27)])
 
