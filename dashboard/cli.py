@@ -85,6 +85,8 @@ def fetch_command(settings: Settings, args: argparse.Namespace) -> int:
             print(f"SED shape: {line}")
     for match in shown.deeper:
         print(f"{match.catalog}: {match.note}" + (f" (motion: {match.motion})" if match.motion else ""))
+    if shown.gaia is not None:
+        print(shown.gaia.note)
     if shown.rejects is not None:
         print(f"AllWISE Reject Table rows in the cone (not catalog sources, never selected): {len(shown.rejects)}")
     if shown.resolved:

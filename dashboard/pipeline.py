@@ -15,6 +15,7 @@ from dashboard.core.model import Cone, Observations, Target
 from dashboard.core.tables import tables_for
 from dashboard.core.targets import parse_radius, parse_target
 from dashboard.science.analysis import AnalysisParams, View, analyze
+from dashboard.science.gaia_photometry import GaiaPhotometry
 from dashboard.sky.context import SkyContext, fetch_context
 from dashboard.sky.evidence import VisitEvidence, gather
 from dashboard.sky.identify import motions
@@ -73,9 +74,14 @@ def sky_context(observed: Observed, band: str, settings: Settings) -> SkyContext
 
 
 def with_sky(params: AnalysisParams, context: SkyContext | None) -> AnalysisParams:
-    """``params`` with the Gaia astrometry of the sky context (the epoch match may use it)."""
-    gaia = context.rows("gaia") if context is not None else None
-    return replace(params, counterparts=motions(gaia)) if gaia is not None else params
+    """``params`` with what the sky context's Gaia reply gives the view: the astrometry the epoch
+    match may use, and the photometry of the selected source's counterpart (or why there is none)."""
+    if context is None:
+        return params
+    gaia = context.rows("gaia")
+    failure = context.failures.get("gaia")
+    photometry = GaiaPhotometry.from_rows(gaia, failure.data_message if failure else "")
+    return replace(params, gaia=photometry, counterparts=motions(gaia) if gaia is not None else params.counterparts)
 
 
 def bundle_evidence(shown: View, asked: bool, visit: int | None, reference: int | None,

@@ -143,3 +143,26 @@ def browser():
                                      args=args)
         yield chromium
         chromium.close()
+
+
+@pytest.fixture(scope="module")
+def sky_server():
+    """The local SIA2, SIMBAD and Gaia stand-ins (``sky_servers.py``), one per test module."""
+    from sky_servers import LocalSky
+
+    server = LocalSky().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def sky(sky_server):
+    sky_server.reset()
+    yield sky_server
+    sky_server.reset()
+
+
+@pytest.fixture
+def sky_settings(settings, sky):
+    return replace(settings, sia_url=sky.sia_url, simbad_tap_url=sky.simbad_url, gaia_tap_url=sky.gaia_url,
+                   sia_timeout_s=1.0, simbad_timeout_s=1.0, gaia_timeout_s=1.0, connect_timeout_s=1.0)

@@ -44,6 +44,8 @@ _GAIA = re.compile(r"^SELECT TOP \d+ g\.source_id, .+ FROM gaiadr3\.gaia_source 
                    r"WHERE CONTAINS\(POINT\('ICRS', g\.ra, g\.dec\), ")
 GAIA_DTYPES = {"source_id": "i8", "ra": "f8", "dec": "f8", "ref_epoch": "f8", "phot_g_mean_mag": "f8", "bp_rp": "f8",
                "parallax": "f8", "parallax_error": "f8", "pmra": "f8", "pmdec": "f8", "ruwe": "f8",
+               "phot_bp_mean_mag": "f8", "phot_rp_mean_mag": "f8",
+               **{f"phot_{b}_mean_{c}": "f8" for b in ("g", "bp", "rp") for c in ("flux", "flux_error")},
                "original_ext_source_id": "U", "angular_distance": "f8"}
 SIMBAD_DTYPES = {"main_id": "U", "otype": "U", "ra": "f8", "dec": "f8", "rvz_redshift": "f8", "rvz_bibcode": "U",
                  "rvz_type": "U", "rvz_qual": "U"}
@@ -207,3 +209,12 @@ class LocalSky(LocalHttp):
             do_POST = _serve
 
         return Handler
+
+
+def gaia_row(source_id: int, ra: float, dec: float, **extra) -> dict:
+    """A CONSTRUCTED Gaia DR3 row for the stand-in's reply: astrometry of a G = 15 star with no
+    photometry fluxes unless ``extra`` gives them, paired with no AllWISE source unless it says."""
+    row = {"source_id": source_id, "ra": ra, "dec": dec, "ref_epoch": 2016.0, "phot_g_mean_mag": 15.0,
+           "bp_rp": 1.0, "parallax": 1.0, "parallax_error": 0.1, "pmra": 2.0, "pmdec": -1.0, "ruwe": 1.0,
+           "original_ext_source_id": None, "angular_distance": None}
+    return row | extra

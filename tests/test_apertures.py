@@ -127,7 +127,8 @@ def test_a_point_source_keeps_todays_sed_and_the_bundle_gains_only_the_new_colum
     made = zipfile.ZipFile(io.BytesIO(build_bundle(shown, Settings())))
     old = zipfile.ZipFile(ROOT / "tests/data/bundles/made-by-0.9.0_HD73108.zip")
     now, before = (pd.read_csv(io.BytesIO(z.read("sed.csv"))) for z in (made, old))
-    assert [c for c in now.columns if c not in before.columns] == ["phot", "phot_reason", "lower_limit", "catalog"]
+    assert [c for c in now.columns if c not in before.columns] == ["phot", "phot_reason", "lower_limit", "catalog",
+                                                                   "survey", "source_id"]  # 0.12: the latter two
     assert list(now["band"]) == ["W1", "W2", "W3", "W4", "J", "H", "Ks"]  # 0.12: the 2MASS association's rows after
     pd.testing.assert_frame_equal(now[list(before.columns)].head(4), before, check_dtype=False)
     manifest = json.loads(made.read("manifest.json"))

@@ -744,7 +744,7 @@ def sky_app(tmp_path_factory, tap_server):
     """The app on the local TAP server and the sky-context stand-ins (tests/sky_servers.py:
     CONSTRUCTED cutout, SIMBAD and Gaia rows around AT2019dsg's real AllWISE source)."""
     import pandas as pd
-    from sky_servers import LocalSky
+    from sky_servers import LocalSky, gaia_row
 
     from dashboard.archive import offline as archive
     from dashboard.core.model import Cone
@@ -757,7 +757,12 @@ def sky_app(tmp_path_factory, tap_server):
     sky.gaia_rows = pd.DataFrame([{"source_id": 1816065554890870656, "ra": ra - 4 / 3600, "dec": dec + 3 / 3600,
                                    "ref_epoch": 2016.0, "phot_g_mean_mag": 19.1, "bp_rp": 1.1, "parallax": 0.2,
                                    "parallax_error": 0.3, "pmra": -1.0, "pmdec": -2.0, "ruwe": 1.02,
-                                   "original_ext_source_id": None, "angular_distance": None}])
+                                   "original_ext_source_id": None, "angular_distance": None},
+                                  gaia_row(1816065554890870657, ra, dec, original_ext_source_id=psd["designation"],
+                                           phot_g_mean_flux=2.0e4, phot_g_mean_flux_error=30.0,
+                                           phot_bp_mean_flux=9.0e3, phot_bp_mean_flux_error=60.0,
+                                           phot_rp_mean_flux=1.6e4, phot_rp_mean_flux_error=50.0, parallax=0.1,
+                                           parallax_error=0.3)])  # the counterpart: its G, BP, RP in the SED
     url, proc = _start_app(tmp_path_factory, tap_server.url, WISE_SIA_URL=sky.sia_url,
                            WISE_SIMBAD_TAP_URL=sky.simbad_url, WISE_GAIA_TAP_URL=sky.gaia_url,
                            WISE_TIMEOUT_SIMBAD_S="2")
@@ -765,6 +770,24 @@ def sky_app(tmp_path_factory, tap_server):
     proc.terminate()
     proc.wait(10)
     sky.stop()
+
+
+def test_the_sed_gains_the_gaia_counterpart_once_the_sky_context_has_come(sized_page, sky_app):
+    """The SED is drawn first without Gaia; when the sky context comes, the panels are drawn again
+    with the counterpart's G, BP, RP (CONSTRUCTED Gaia reply, real AllWISE and 2MASS rows)."""
+    url, _ = sky_app
+    page = sized_page
+    page.goto(url + "/?target=AT2019dsg&r=2.5")
+    wait_rendered(page, target="AT2019dsg")
+    page.wait_for_function("() => [...document.querySelectorAll('#sed-graph .legendtext')]"
+                           ".some((e) => e.textContent.startsWith('Gaia DR3'))", timeout=40_000)
+    note = page.locator("#sed-phot-note").inner_text()
+    assert "Gaia DR3 1816065554890870657 (the archive's AllWISE best neighbour): BP, G, RP" in note
+    ticks = page.locator("#sed-graph .xtick text").all_text_contents()
+    assert ticks[0] == "0.5"  # the axis widens to the optical
+    page.wait_for_timeout(300)
+    page.locator("#sed-panel").screenshot(path=str(SHOTS / f"sed_gaia_{page.width}.png"))  # type: ignore[attr-defined]
+    assert not page.console_errors  # type: ignore[attr-defined]
 
 
 def wait_sky(page, timeout: float = 40_000) -> None:

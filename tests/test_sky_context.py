@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 from astropy.io import fits
 from astropy.wcs import WCS
-from sky_servers import Fault, LocalSky
+from sky_servers import Fault, gaia_row
 
 from conftest import constructed_multi_source
 from dashboard.archive.adql import gaia_cone_query
@@ -43,33 +43,6 @@ from dashboard.ui import figures
 from dashboard.ui.urlstate import parse_query, to_query
 
 CONE = Cone(10.0, 20.0, 10.0)
-
-
-@pytest.fixture(scope="module")
-def sky_server():
-    server = LocalSky().start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def sky(sky_server):
-    sky_server.reset()
-    yield sky_server
-    sky_server.reset()
-
-
-@pytest.fixture
-def sky_settings(settings, sky):
-    return replace(settings, sia_url=sky.sia_url, simbad_tap_url=sky.simbad_url, gaia_tap_url=sky.gaia_url,
-                   sia_timeout_s=1.0, simbad_timeout_s=1.0, gaia_timeout_s=1.0, connect_timeout_s=1.0)
-
-
-def gaia_row(source_id: int, ra: float, dec: float, **extra) -> dict:
-    row = {"source_id": source_id, "ra": ra, "dec": dec, "ref_epoch": 2016.0, "phot_g_mean_mag": 15.0,
-           "bp_rp": 1.0, "parallax": 1.0, "parallax_error": 0.1, "pmra": 2.0, "pmdec": -1.0, "ruwe": 1.0,
-           "original_ext_source_id": None, "angular_distance": None}
-    return row | extra
 
 
 def test_sia2_query_then_cutout_in_irsas_form_with_a_real_wcs(sky, sky_settings):
@@ -315,10 +288,12 @@ def test_gaia_motions_are_taken_only_where_astrometry_exists():
     assert separation_arcsec(np.array([10.0]), np.array([20.0]), 10.0, 20.0)[0] == 0.0
 
 
-def test_the_page_renders_again_only_when_the_sky_brings_a_moving_counterpart(offline_settings, tmp_path):
-    """The callbacks (no browser): a Gaia answer with a fast counterpart re-renders the WISE
-    panels with the epoch match it implies; one without leaves them alone. CONSTRUCTED motion on
-    the real recorded epochs (``moved``); the Gaia reply is built from its astrometry."""
+def test_the_page_renders_again_when_the_sky_answers_and_a_moving_counterpart_moves_the_match(offline_settings,
+                                                                                              tmp_path):
+    """The callbacks (no browser): a Gaia answer re-renders the WISE panels of a view with a
+    source (its SED then says what Gaia gave); a fast counterpart also changes the epoch match,
+    an unmatched Gaia source does not. CONSTRUCTED motion on the real recorded epochs
+    (``moved``); the Gaia reply is built from its astrometry."""
     import uuid
 
     from dashboard.sky.clients import Reply
@@ -346,14 +321,17 @@ def test_the_page_renders_again_only_when_the_sky_brings_a_moving_counterpart(of
         handover(settings).put_sky(sky_id, context)
         return {"sky_id": sky_id, "fetch_id": fetch_id, "band": "W1"}
 
-    still = sky_with([gaia_row(1, sel.ra + 20 / 3600, sel.dec)])  # no counterpart: nothing to redo
-    assert not callbacks.moves(settings, still, fetched, state_data)
+    still = sky_with([gaia_row(1, sel.ra + 20 / 3600, sel.dec)])  # no counterpart: the SED says so
+    assert callbacks.changes_view(settings, still, fetched, state_data)
     moving = sky_with([gaia_row(99, motion.ra, motion.dec, pmra=900.0, pmdec=-800.0, parallax=5.0)])
-    assert callbacks.moves(settings, moving, fetched, state_data)
+    assert callbacks.changes_view(settings, moving, fetched, state_data)
     before = callbacks.render(settings, fetched, state_data, "http://host/")
+    unmatched = callbacks.render(settings, fetched, state_data, "http://host/", sky_data=still)
     after = callbacks.render(settings, fetched, state_data, "http://host/", sky_data=moving)
     assert "Proper motion applied" not in before["stats"] and "Proper motion applied" in after["stats"]
+    assert unmatched["stats"] == before["stats"]  # a Gaia source that is no counterpart moves nothing
     assert "(253 recovered)" in after["stats"]
+    assert "Gaia DR3: not asked" in before["phot_note"] and "Gaia DR3: no counterpart" in unmatched["phot_note"]
 
 
 def test_the_elliptical_aperture_of_the_sed_is_drawn_on_the_image(sky, sky_settings, tap):

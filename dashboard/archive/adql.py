@@ -66,8 +66,11 @@ def _cone_numbers(cone: Cone) -> tuple[float, float, float]:
 #: reference, type (z or v) and quality grade (``rvz_redshift``, ``rvz_bibcode``, ``rvz_type``,
 #: ``rvz_qual``: a flare's rest frame, ``sky/identify.simbad_redshift``).
 SIMBAD_COLUMNS = ("main_id", "otype", "ra", "dec", "rvz_redshift", "rvz_bibcode", "rvz_type", "rvz_qual")
+#: Gaia's photometry: G, BP, RP mean fluxes (e-/s) with their errors and Vega magnitudes, for the
+#: SED's optical points (``science/gaia_photometry.py``).
 GAIA_COLUMNS = ("source_id", "ra", "dec", "ref_epoch", "phot_g_mean_mag", "bp_rp", "parallax", "parallax_error",
-                "pmra", "pmdec", "ruwe")
+                "pmra", "pmdec", "ruwe", "phot_bp_mean_mag", "phot_rp_mean_mag",
+                *(f"phot_{b}_mean_{c}" for b in ("g", "bp", "rp") for c in ("flux", "flux_error")))
 GAIA_NEIGHBOUR_COLUMNS = ("original_ext_source_id", "angular_distance")
 SKY_ROW_LIMIT = 500
 

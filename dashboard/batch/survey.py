@@ -27,7 +27,7 @@ import hashlib
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import numpy as np
@@ -165,7 +165,7 @@ def identity(targets: list[BatchTarget], settings: Settings, params: AnalysisPar
 
 
 def _params(params: AnalysisParams) -> dict[str, Any]:
-    return {k: v for k, v in asdict(params).items() if k != "counterparts"}
+    return params.recorded()
 
 
 def multi_epoch_by_tap(settings: Settings) -> tuple[MultiEpoch, BatchRun]:

@@ -36,7 +36,7 @@ from dashboard.sky.identify import SimbadRedshift
 
 SED_COLUMNS = ["band", "wavelength_um", "mag", "mag_err", "flux_jy", "flux_err_jy", "upper_limit", "ph_qual",
                "cc_flag", "nu_fnu", "nu_fnu_err", "passed", "reasons", "note", "sat", "saturated", "phot",
-               "phot_reason", "lower_limit", "catalog"]
+               "phot_reason", "lower_limit", "catalog", "survey", "source_id"]
 
 
 
@@ -180,7 +180,8 @@ def _table(view: View, name: str) -> tuple[pd.DataFrame, list[str], str]:
     if name == "sources":
         return view.sources, source_columns(view.sources), SOURCES_TEXT
     if name == "sed":
-        return view.sed, SED_COLUMNS, "the selected source's W1-W4 spectral energy distribution"
+        return view.sed, SED_COLUMNS, ("the selected source's spectral energy distribution: WISE W1-W4, with 2MASS "
+                                       "J, H, Ks and Gaia DR3 G, BP, RP where the catalogs pair them with it")
     if name == "rejects":  # asked for (add=psr): the reject table's rows, never mixed with the catalog's
         assert view.rejects is not None
         return (view.rejects, [c for c in TABLES["allwise_p3as_psd"].columns if c in view.rejects]

@@ -130,6 +130,19 @@ USE_CITATIONS = {
   journal = {AJ}, year = 2003, volume = 126, pages = {1090}
 }
 """),
+    "gaia": ("Riello2021", "Riello et al. 2021, A&A 649, A3: Gaia (E)DR3 photometry, its zero points and passbands "
+             "(the SED's G, BP, RP); the counterpart from Marrese et al. 2019, A&A 621, A144 (allwise_best_neighbour)",
+             r"""@ARTICLE{Riello2021,
+  author = {{Riello}, M. and others},
+  title = "{Gaia Early Data Release 3. Photometric content and validation}",
+  journal = {A\&A}, year = 2021, volume = 649, pages = {A3}
+}
+@ARTICLE{Marrese2019,
+  author = {{Marrese}, P.~M. and {Marinoni}, S. and {Fabrizio}, M. and {Altavilla}, G.},
+  title = "{Gaia Data Release 2. Cross-match with external catalogues: algorithms and results}",
+  journal = {A\&A}, year = 2019, volume = 621, pages = {A144}
+}
+"""),
 }
 #: The 2MASS acknowledgement its data policy asks for, added where a view shows 2MASS photometry.
 TWO_MASS_ACKNOWLEDGEMENT = (

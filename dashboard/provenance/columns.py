@@ -36,8 +36,9 @@ COLUMNS: dict[str, tuple[str | None, str]] = {
     "var_flg": (None, "variability flag per band (0 to 9; n: too few measurements)"),
     "nb": (None, "number of blend components used in the profile fit"),
     "na": (None, "active deblending flag"), "moon_lev": (None, "scattered moonlight contamination level per band"),
-    "band": (None, "WISE band (W1 3.4, W2 4.6, W3 12, W4 22 um)"),
-    "wavelength_um": ("um", "isophotal wavelength of the band (Jarrett et al. 2011)"),
+    "band": (None, "band: WISE W1-W4 (3.4, 4.6, 12, 22 um), 2MASS J, H, Ks or Gaia DR3 G, BP, RP"),
+    "wavelength_um": ("um", "the band's wavelength: isophotal for WISE (Jarrett et al. 2011) and 2MASS (Cohen et al. "
+                            "2003), the passband's pivot for Gaia (Riello et al. 2021)"),
     "mag": (_MAG, "Vega magnitude of the photometry named in phot; for an upper limit, the 95% limit"),
     "mag_err": (_MAG, "1-sigma uncertainty of mag"),
     "flux_jy": ("Jy", "flux density from mag with the band's zero point (Jarrett et al. 2011)"),
@@ -59,7 +60,10 @@ COLUMNS: dict[str, tuple[str | None, str]] = {
     "phot": (None, "the photometry used: profile (w?mpro), elliptical (w?gmag) or aperture (w?mag)"),
     "phot_reason": (None, "why this photometry was used for the band (science/apertures.py rule)"),
     "lower_limit": (None, "True: a standard aperture smaller than the resolved source, a lower limit on its flux"),
-    "catalog": (None, "the IRSA table the SED row came from"),
+    "catalog": (None, "the table the SED row came from (IRSA's, or the Gaia archive's gaiadr3.gaia_source)"),
+    "survey": (None, "the survey whose measurement the SED row is: WISE, 2MASS or Gaia DR3"),
+    "source_id": (None, "the row's source in its own catalog: AllWISE or CatWISE2020 name, 2MASS tmass_key, "
+                        "Gaia DR3 source_id"),
     "xscprox": ("arcsec", "distance to the associated 2MASS Extended Source Catalog source"),
     "frequency_per_day": ("1 / d", "frequency of the periodogram grid"),
     "power": (None, "Lomb-Scargle power (standard normalization)"),

@@ -7,7 +7,7 @@ import functools
 import hashlib
 import json
 import math
-from dataclasses import asdict, replace
+from dataclasses import asdict
 from importlib import metadata
 from typing import Any
 
@@ -27,6 +27,7 @@ from dashboard.science.apertures import REFERENCES as PHOT_REFERENCES
 from dashboard.science.colours import METHOD_ENTRY as COLOUR_METHOD
 from dashboard.science.colours import manifest_entry as colour_classes_entry
 from dashboard.science.flares import manifest_entry as flare_entry
+from dashboard.science.gaia_photometry import GaiaMatch
 from dashboard.science.photometry import BANDS, ZP_SOURCE
 from dashboard.science.quality import EPOCH_CUTS, SATURATION_CUT
 from dashboard.science.saturation import CATALOG_ONSET_MAG, SATURATED_FRACTION, saturation_keeps
@@ -128,7 +129,7 @@ def manifest(view: View, settings: Settings, files: dict[str, bytes]) -> dict:
     sel = view.selection
     params = view.params
     return {
-        **_fixed_sections(replace(params, counterparts=())),
+        **_fixed_sections(params.without_sky()),
         "release": "; ".join(str(t["release"]) for t in tables),
         "tables": tables,
         "failures": {t: {"kind": e.kind, "message": e.data_message} for t, e in obs.failures.items()},
@@ -151,6 +152,7 @@ def manifest(view: View, settings: Settings, files: dict[str, bytes]) -> dict:
         "filters": [f.as_dict() for f in view.filters],
         "photometry": _photometry_entry(view),
         **({"near_infrared": near_infrared.manifest_entry()} if shows_two_mass(view) else {}),
+        "gaia_photometry": (view.gaia or GaiaMatch(None, "no source selected")).manifest_entry(),
         "binning": {"method": "timewise stack_visits (Necker et al. 2025): median per visit, outliers at "
                               "threshold x quantile of |f - median| on flux, error max(t-corrected SDOM, combined)",
                     "mode": view.lightcurve.visit_mode, "window_days": params.binning.window_days,
@@ -175,7 +177,7 @@ def _fixed_sections(params: AnalysisParams) -> dict[str, Any]:
         "mission": "WISE (Wide-field Infrared Survey Explorer) and NEOWISE-R",
         "time_system": {"mjd": "modified Julian date in UTC (NEOWISE Explanatory Supplement sec. III.1.c "
                                "gives mjd 57196.47882488 as 2015-06-23 11:29:30.47 UTC; AllWISE ES sec. II.3.c)"},
-        "params": {k: v for k, v in asdict(params).items() if k != "counterparts"},
+        "params": params.recorded(),
         "variability_method": "chi2 about the weighted mean of the visit fluxes; p_constant its survival "
                               "function; fvar, fvar_err: Vaughan et al. 2003, MNRAS 345, 1271, eq. 10 and B2; "
                               "error_floor_mag: extra variance in quadrature that makes the chi2 of exposures "
@@ -273,6 +275,8 @@ def used_citations(view: View) -> list[tuple[str, str, str]]:
         keys.append("apertures")
     if (phot == "2mass").any():
         keys.append("2mass")
+    if (phot == "gaia").any():
+        keys.append("gaia")
     return [USE_CITATIONS[k] for k in keys]
 
 
@@ -283,7 +287,8 @@ def shows_two_mass(view: View) -> bool:
 
 def _photometry_entry(view: View) -> dict[str, Any]:
     """Which photometry each SED band used and why (``science/apertures.py``)."""
-    sed = view.sed[view.sed["phot"] != "2mass"] if "phot" in view.sed else view.sed  # near_infrared: its own entry
+    # 2MASS and Gaia DR3 have their own entries ("near_infrared", "gaia_photometry")
+    sed = view.sed[~view.sed["phot"].isin(["2mass", "gaia"])] if "phot" in view.sed else view.sed
     bands = [] if sed.empty else [  # columns read whole: a frame's to_dict costs ~2 ms, whatever its rows
         {"band": band, "phot": phot, "reason": reason, "lower_limit": bool(lower), "catalog": catalog}
         for band, phot, reason, lower, catalog in zip(*(sed[c].tolist() for c in ("band", "phot", "phot_reason",

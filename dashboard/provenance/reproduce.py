@@ -32,6 +32,7 @@ from dashboard.runtime import configure
 from dashboard.science.analysis import AnalysisParams, analyze
 from dashboard.science.colours import CLASS_COLUMN, CRITERIA
 from dashboard.science.flares import FlareParams
+from dashboard.science.gaia_photometry import GaiaPhotometry, GaiaSource
 from dashboard.science.motion import Motion
 from dashboard.science.photometry import SedOptions
 from dashboard.science.quality import CatalogCuts, EpochCuts
@@ -62,6 +63,16 @@ def flare_params(entry: dict[str, Any] | None) -> FlareParams | None:
         return None
     window = entry.get("baseline_window")
     return FlareParams(**{**entry, "baseline_window": tuple(window) if window else None})
+
+
+def gaia_from_manifest(entry: dict[str, Any] | None) -> GaiaPhotometry | None:
+    """The Gaia DR3 photometry the view's SED used: its counterpart, or an answer without one
+    (whatever the reason, no Gaia row is then in the SED). None: a bundle from before 0.12."""
+    if entry is None:
+        return None
+    found = entry.get("counterpart")
+    return GaiaPhotometry(sources=(GaiaSource.from_dict(found),)) if found else GaiaPhotometry(
+        unavailable=str(entry.get("note", "")))
 
 
 @functools.lru_cache(maxsize=8)
@@ -99,7 +110,8 @@ def recompute(folder: Path) -> dict[str, bytes]:
     """The bundle's CSVs, recomputed from its raw VOTables with its recorded parameters."""
     manifest = json.loads((folder / "manifest.json").read_text())
     target = Target(**manifest["target"])
-    params = params_from_manifest(manifest["params"], manifest.get("proper_motion"))
+    params = replace(params_from_manifest(manifest["params"], manifest.get("proper_motion")),
+                     gaia=gaia_from_manifest(manifest.get("gaia_photometry")))
     matched_with = [m["gaia_motion"] for m in (manifest.get("added_tables") or {}).values() if m.get("gaia_motion")]
     if matched_with:  # the Gaia astrometry the CatWISE2020 match used
         params = replace(params, counterparts=params.counterparts + tuple(Motion.from_dict(m) for m in matched_with))
@@ -112,7 +124,8 @@ def recompute(folder: Path) -> dict[str, bytes]:
 #: the columns they have (0.9: the saturation columns of sed.csv).
 LATER_SECTIONS = {"saturation": ("sat", "saturated"),
                   "photometry": ("phot", "phot_reason", "lower_limit", "catalog"),
-                  "colour_classes": (*(c.column for c in CRITERIA), CLASS_COLUMN)}
+                  "colour_classes": (*(c.column for c in CRITERIA), CLASS_COLUMN),
+                  "gaia_photometry": ("survey", "source_id")}
 
 
 def _read_table(data: bytes, ecsv: bool) -> pd.DataFrame:

@@ -4,8 +4,8 @@ CLI and the bundle (through ``pipeline.view``), so a download is exactly what wa
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import asdict, dataclass, field, replace
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
@@ -21,6 +21,8 @@ from dashboard.science.colours_table import with_colour_classes
 from dashboard.science.deeper import DeeperMatch, catwise_rows, unwise_rows
 from dashboard.science.flares import FlareAnalysis, FlareParams
 from dashboard.science.flares import analyse as analyse_flare
+from dashboard.science.gaia_photometry import GaiaMatch, GaiaPhotometry, gaia_sed
+from dashboard.science.infrared_excess import Star, infrared_excess
 from dashboard.science.lightcurve import LightCurve, build_lightcurve
 from dashboard.science.motion import Motion, MotionUse, moving_counterpart
 from dashboard.science.near_infrared import two_mass_rows
@@ -34,7 +36,7 @@ from dashboard.science.quality import (
     catalog_band_reasons,
 )
 from dashboard.science.saturation import SATURATED_FRACTION, saturation_keeps
-from dashboard.science.sed_fit import SedShape, sed_shape
+from dashboard.science.sed_fit import Points, SedShape, sed_shape
 from dashboard.science.select import Selection, match_epochs, selected_row, sources_table
 from dashboard.science.stacking import Binning
 
@@ -57,6 +59,21 @@ class AnalysisParams:
     #: Gaia DR3 astrometry of the sources in the cone (from the sky context, or the manifest when
     #: replayed): the selected source's counterpart, if it moves, is matched epoch by epoch.
     counterparts: tuple[Motion, ...] = ()
+    #: Gaia DR3's photometry of the cone's sources that the archive pairs with AllWISE ones (the
+    #: sky context, or the manifest when replayed): the selected source's G, BP, RP in the SED.
+    #: None: Gaia was not asked (a batch; the page before the sky context has come).
+    gaia: GaiaPhotometry | None = None
+
+    #: The fields a view takes from its sky context: per target, each recorded in a manifest
+    #: section of its own ("proper_motion", "gaia_photometry"), never in "params".
+    FROM_SKY: ClassVar[tuple[str, ...]] = ("counterparts", "gaia")
+
+    def without_sky(self) -> AnalysisParams:
+        return replace(self, counterparts=(), gaia=None)
+
+    def recorded(self) -> dict[str, Any]:
+        """The manifest's "params": every choice of the view, without what the sky context gave."""
+        return {k: v for k, v in asdict(self).items() if k not in self.FROM_SKY}
 
 
 @dataclass
@@ -95,6 +112,8 @@ class View:
     colours: list[Verdict] | None = None
     #: the flare and dust-echo search, when asked for (``params.flare``)
     flare: FlareAnalysis | None = None
+    #: what the SED took from Gaia DR3 (``gaia_photometry.py``), or why nothing
+    gaia: GaiaMatch | None = None
     _sed_shape: SedShape | None = field(default=None, repr=False, compare=False)
 
     def best_period(self, band: str) -> tuple[float | None, bool]:
@@ -110,8 +129,21 @@ class View:
         """The SED's spectral index (both ranges) and blackbody fit (``sed_fit.py``), made once
         (the figure, the note and the manifest read it)."""
         if self._sed_shape is None:
-            self._sed_shape = sed_shape(self.sed, self.params.fit_bands)
+            star = self.star()
+            unsaturated = self.sed[~self.sed["saturated"].to_numpy(bool)] if "saturated" in self.sed else self.sed
+            self._sed_shape = replace(sed_shape(self.sed, self.params.fit_bands),
+                                      excess=infrared_excess(Points.of(unsaturated), star), star=not star.why_not())
         return self._sed_shape
+
+    def star(self) -> Star:
+        """What says whether the selected source is a star: its Gaia counterpart's parallax/error
+        and its ``ext_flg`` (``infrared_excess.Star``)."""
+        found = self.gaia.source if self.gaia is not None else None
+        ext = None
+        if self.selection is not None and not self.sources.empty and "ext_flg" in self.sources:
+            hit = self.sources.loc[self.sources["key"].to_numpy(object) == self.selection.key, "ext_flg"]
+            ext = int(hit.iloc[0]) if len(hit) and pd.notna(hit.iloc[0]) else None
+        return Star(found.parallax_snr() if found is not None else None, ext)
 
 
 @dataclass
@@ -127,6 +159,8 @@ class CatalogPart:
     filters: list[CutReport]
     #: the selected source's verdict per colour criterion (``colours.classify``)
     colours: list[Verdict] | None = None
+    #: what the SED took from Gaia DR3, or why nothing (None: no source selected)
+    gaia: GaiaMatch | None = None
 
 
 def catalog_part(target: Target, observations: Observations, params: AnalysisParams,
@@ -143,7 +177,8 @@ def catalog_part(target: Target, observations: Observations, params: AnalysisPar
     rows = _sed_rows(source, params, catalog_table(observations.results)) if source is not None else []
     # resolved: read from the catalog row and the SED's saturation per band (before added catalogs)
     resolved = source is not None and bool(rows) and is_resolved(source, {r["band"]: r["saturated"] for r in rows})
-    sed_table, deeper = _with_deeper(pd.DataFrame(rows), observations, selection, params)
+    optical, gaia = gaia_sed(params.gaia, selection.designation) if selection is not None else ([], None)
+    sed_table, deeper = _with_deeper(pd.DataFrame(rows + optical), observations, selection, params)
     filters: list[CutReport] = []
     if not sed_table.empty:
         c = params.catalog_cuts
@@ -154,7 +189,7 @@ def catalog_part(target: Target, observations: Observations, params: AnalysisPar
             "ph_qual,cc_flags,ext_flg,w?snr", int(failed.sum()),
             int((sed_table["ph_qual"].to_numpy(object) == "not recorded").sum()), "applied per band to the SED"))
     verdicts = classify(source) if source is not None else None
-    return CatalogPart(sources, selection, sed_table, resolved, deeper, filters, verdicts)
+    return CatalogPart(sources, selection, sed_table, resolved, deeper, filters, verdicts, gaia)
 
 
 def analyze(target: Target, observations: Observations, params: AnalysisParams) -> View:
@@ -214,7 +249,7 @@ def assemble(target: Target, observations: Observations, params: AnalysisParams,
                 filters=catalog.filters + epoch_filters, match_counts=match_counts,
                 periodograms=periodograms or {}, periodogram_failure=periodogram_failure,
                 colour_track=colour_track(lightcurve.colour(), lightcurve.visits), motion=motion,
-                resolved=catalog.resolved, deeper=catalog.deeper, colours=catalog.colours,
+                resolved=catalog.resolved, deeper=catalog.deeper, colours=catalog.colours, gaia=catalog.gaia,
                 flare=analyse_flare(lightcurve.visits, params.binning.enabled, params.flare) if params.flare else None,
                 rejects=sources_table(observations.rows(PSR.name), target) if PSR.name in observations.results
                 else None)

@@ -30,7 +30,7 @@ from dashboard.core.geometry import separation_arcsec
 from dashboard.core.measurement import finite_number
 from dashboard.core.tables import CATWISE, UNWISE
 from dashboard.science.motion import ALLWISE_EPOCH_MJD, Motion, counterpart_of
-from dashboard.science.photometry import BANDS, MAG_TO_FLUX_ERR, mag_err_to_jy, mag_to_jy, nu_fnu
+from dashboard.science.photometry import BANDS, MAG_TO_FLUX_ERR, SURVEY, mag_err_to_jy, mag_to_jy, nu_fnu
 from dashboard.science.select import Selection
 
 #: The standard epoch of CatWISE2020 motion-fit positions (Marocco et al. 2021).
@@ -61,7 +61,8 @@ class DeeperMatch:
                 "gaia_motion": self.gaia.as_dict() if self.gaia is not None else None}
 
 
-def _row(catalog: str, band: str, mag: float | None, err: float | None, reason: str) -> dict[str, object]:
+def _row(catalog: str, band: str, mag: float | None, err: float | None, reason: str,
+         source_id: str = "") -> dict[str, object]:
     info = BANDS[band]
     measured = mag is not None
     flux = float(mag_to_jy(mag, band)) if mag is not None else math.nan
@@ -72,6 +73,7 @@ def _row(catalog: str, band: str, mag: float | None, err: float | None, reason: 
             "nu_fnu_err": float(nu_fnu(flux_err, info.wavelength_um)),
             "upper_limit": False, "lower_limit": False, "measured": measured, "ph_qual": "n/a", "cc_flag": "n/a",
             "sat": math.nan, "saturated": False, "phot": "profile", "phot_reason": reason, "catalog": catalog,
+            "survey": SURVEY, "source_id": source_id,
             "note": reason if measured else f"no {band} magnitude in {catalog}", "reasons": "", "passed": measured}
 
 
@@ -108,8 +110,9 @@ def catwise_rows(rows: pd.DataFrame, selection: Selection, radius_arcsec: float,
                                                     "selected source.", motion=motion, gaia=gaia)
     row = rows.iloc[best]
     reason = f"CatWISE2020 PSF fit (w?mpro), {sep[best]:.2f}″ from the AllWISE source"
+    name = str(row.get("source_name") or "")
     out = [_row(CATWISE.name, band, finite_number(row.get(f"{band.lower()}mpro")),
-                finite_number(row.get(f"{band.lower()}sigmpro")), reason.replace("w?", band.lower()))
+                finite_number(row.get(f"{band.lower()}sigmpro")), reason.replace("w?", band.lower()), name)
            for band in ("W1", "W2")]
     return out, DeeperMatch(CATWISE.name, True, reason, round(float(sep[best]), 3), motion, gaia)
 

@@ -57,14 +57,23 @@ def two_mass_rows(source: SourceRow) -> list[dict[str, Any]]:
     if all(finite_number(source.get(f"{band.column}_m_2mass")) is None for band in ZERO_POINTS.values()):
         return []
     distance = finite_number(source.get("r_2mass"))
-    key = source.get("tmass_key")
-    said = f"2MASS PSC source {key}" if key is not None and str(key) not in ("", "nan", "<NA>") else "2MASS PSC source"
+    ident = _key_text(source.get("tmass_key"))
+    said = f"2MASS PSC source {ident}" if ident else "2MASS PSC source"
     said += f", {distance:.2f}″ from the AllWISE source" if distance is not None else ""
     return [_row(band, finite_number(source.get(f"{band.column}_m_2mass")),
-                 finite_number(source.get(f"{band.column}_msig_2mass")), said) for band in ZERO_POINTS.values()]
+                 finite_number(source.get(f"{band.column}_msig_2mass")), said, ident)
+            for band in ZERO_POINTS.values()]
 
 
-def _row(band: TwoMassBand, mag: float | None, err: float | None, said: str) -> dict[str, Any]:
+def _key_text(key: object) -> str:
+    """``tmass_key`` as text: an integer (a column with nulls reads as float), or "" when absent."""
+    number = finite_number(key)
+    if number is not None and float(number).is_integer():
+        return str(int(number))
+    return "" if key is None or str(key) in ("", "nan", "<NA>", "None") else str(key)
+
+
+def _row(band: TwoMassBand, mag: float | None, err: float | None, said: str, ident: str) -> dict[str, Any]:
     measured = mag is not None
     upper = measured and err is None
     flux = band.zero_point_jy * 10 ** (-0.4 * mag) if mag is not None else math.nan
@@ -77,7 +86,7 @@ def _row(band: TwoMassBand, mag: float | None, err: float | None, said: str) -> 
             "upper_limit": bool(upper), "lower_limit": False, "measured": measured, "ph_qual": "n/a",
             "cc_flag": "n/a", "sat": math.nan, "saturated": False, "phot": "2mass",
             "phot_reason": f"2MASS PSC default magnitude ({REFERENCE} zero point)", "catalog": CATALOG,
-            "note": note, "reasons": "", "passed": measured}
+            "survey": "2MASS", "source_id": ident, "note": note, "reasons": "", "passed": measured}
 
 
 def manifest_entry() -> dict[str, Any]:

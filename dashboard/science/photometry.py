@@ -125,11 +125,18 @@ def sed(source: SourceRow, options: SedOptions = SedOptions(), catalog: str = "a
     return pd.DataFrame(sed_rows(source, options, catalog))
 
 
+#: The ``survey`` of a WISE row of the SED (AllWISE, and the deeper W1/W2 of CatWISE2020 and unWISE):
+#: the mission whose measurement it is. 2MASS and Gaia DR3 rows say theirs; ``source_id`` is the
+#: row's source in its own catalog.
+SURVEY = "WISE"
+
+
 def sed_rows(source: SourceRow, options: SedOptions = SedOptions(),
              catalog: str = "allwise_p3as_psd") -> list[dict[str, Any]]:
     """``sed``'s rows as dicts, without the frame (the batch reads thousands of sources)."""
     ph_qual = _flag_string(source.get("ph_qual"))
     cc_flags = _flag_string(source.get("cc_flags"))
+    designation = str(source.get("designation") or "")
     rows = []
     saturated_in = saturated_bands(source)
     names = [band.name.lower() for band in BANDS.values()]
@@ -176,7 +183,7 @@ def sed_rows(source: SourceRow, options: SedOptions = SedOptions(),
             "cc_flag": cc if cc is not None else "not recorded",
             "sat": sat if sat is not None else math.nan, "saturated": bool(saturated),
             "phot": choice.kind, "phot_reason": choice.reason, "catalog": catalog,
-            "note": note,
+            "survey": SURVEY, "source_id": designation, "note": note,
         })
     return rows
 

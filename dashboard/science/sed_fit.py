@@ -23,12 +23,16 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from dashboard.science.blackbody import planck_nu
 from dashboard.science.blackbody_table import correction_grid
+
+if TYPE_CHECKING:
+    from dashboard.science.infrared_excess import InfraredExcess
 
 C_UM_HZ = 2.99792458e14
 #: Greene et al. 1994's class boundaries in α.
@@ -183,23 +187,34 @@ def _t_error(log_t: np.ndarray, chi2: np.ndarray, best_log_t: float, best_chi2: 
 
 @dataclass(frozen=True)
 class SedShape:
-    """What the page, the manifest and ``fetch`` say of the SED's shape: each a result or why none."""
+    """What the page, the manifest and ``fetch`` say of the SED's shape: each a result or why none.
+    ``excess``: a star's infrared excess (``infrared_excess.py``), or why it was not tested."""
 
     index: SpectralIndex | str
     index_wide: SpectralIndex | str
     blackbody: BlackbodyFit | str
     fit_bands: tuple[str, ...] | None
+    excess: InfraredExcess | str | None = None
+    #: the source is a star by ``infrared_excess.Star``'s rule (then the excess line is shown)
+    star: bool = False
 
     def lines(self) -> list[str]:
-        return [x if isinstance(x, str) else x.text() for x in (self.index, self.index_wide, self.blackbody)]
+        shown: list[SpectralIndex | BlackbodyFit | InfraredExcess | str] = [self.index, self.index_wide,
+                                                                           self.blackbody]
+        if self.star and self.excess:
+            shown.append(self.excess)
+        return [x if isinstance(x, str) else x.text() for x in shown]
 
     def manifest_entry(self) -> dict[str, object]:
         def entry(x: SpectralIndex | BlackbodyFit | str) -> object:
             return {"none": x} if isinstance(x, str) else {**x.__dict__, "bands": list(x.bands)}
 
+        excess = {"none": self.excess} if isinstance(self.excess, str) or self.excess is None else \
+            self.excess.manifest_entry()
         return {"spectral_index": entry(self.index), "spectral_index_wide": entry(self.index_wide),
-                "blackbody": entry(self.blackbody), "fit_bands": list(self.fit_bands) if self.fit_bands else "every "
-                "detection", "method": "alpha = d log(lambda F_lambda) / d log lambda by weighted least squares over "
+                "blackbody": entry(self.blackbody), "infrared_excess": excess,
+                "fit_bands": list(self.fit_bands) if self.fit_bands else "every detection",
+                "method": "alpha = d log(lambda F_lambda) / d log lambda by weighted least squares over "
                 "detections (Greene et al. 1994 classes); blackbody F_nu = Omega B_nu(T) f_c(T) by least squares "
                 "(WISE colour corrections for a blackbody, Wright et al. 2010 response curves)"}
 

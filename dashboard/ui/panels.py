@@ -265,7 +265,7 @@ def photometry_note(view: View) -> str:
         return ""
     choices = [(r["band"], r["phot"], r["phot_reason"]) for r in sed.to_dict("records")
                if r["catalog"] not in ADDED_TABLE_NAMES and r["band"] in WISE_BANDS]
-    deeper = "".join(f" · {m.catalog}: {m.note}" for m in view.deeper)
+    deeper = "".join(f" · {m.catalog}: {m.note}" for m in view.deeper) + (f" · {view.gaia.note}" if view.gaia else "")
     asked_other = view.params.sed_options.phot in ("elliptical", "aperture")  # its fallback is said band by band
     saturated = [str(r["band"]) for r in sed.to_dict("records")
                  if r["catalog"] not in ADDED_TABLE_NAMES and r.get("saturated")]

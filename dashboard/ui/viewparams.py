@@ -146,7 +146,7 @@ VIEW_PARAMETERS: tuple[ViewParameter, ...] = (
                   "`tax=t0`.", ("light curve",)),
     ViewParameter("time_axis", "tax", Choice(("mjd", "date", "t0"), "tax is mjd, date or t0 (needs t0)"), "mjd",
                   "The light curve's time axis: MJD, calendar date, or days since `t0`.", ("light curve",)),
-    ViewParameter("fit_bands", "fit", Tokens(("W1", "W2", "W3", "W4")), (),
+    ViewParameter("fit_bands", "fit", Tokens(("BP", "G", "RP", "J", "H", "Ks", "W1", "W2", "W3", "W4")), (),
                   "The SED bands the blackbody is fitted to (absent: every detection; at least three).",
                   ("SED", "manifest sed_shape")),
     ViewParameter("flare_search", "flare", Flag(), False, "Search the visits for an infrared flare and measure the "

@@ -19,11 +19,12 @@ from dashboard.ui import batch
 from dashboard.ui.callbacks.fetching import fetch
 from dashboard.ui.callbacks.frames import register_frames
 from dashboard.ui.callbacks.rendering import PANELS, panel_outputs, render
-from dashboard.ui.callbacks.sky import moves, register_sky
+from dashboard.ui.callbacks.sky import changes_view, register_sky
 from dashboard.ui.callbacks.urlsync import CONTROLS, controls_of, sync_state, zoom_search
 from dashboard.web.ratelimit import client_address
 
-__all__ = ["CONTROLS", "PANELS", "controls_of", "fetch", "moves", "register", "render", "sync_state", "zoom_search"]
+__all__ = ["CONTROLS", "PANELS", "changes_view", "controls_of", "fetch", "register", "render", "sync_state",
+           "zoom_search"]
 
 log = logging.getLogger(__name__)
 
@@ -121,8 +122,8 @@ def _register_render(app: dash.Dash, settings: Settings) -> None:
         return render(settings, fetched, state, href, query=query, cancelled=cancelled, sky_data=sky_data)
 
     # The sky context is read as State: an Input would make Dash hold this render until the sky
-    # job (a slow Gaia, say) has finished. When it brings a moving counterpart, ``on_motion`` below
-    # renders again with the epoch match it implies.
+    # job (a slow Gaia, say) has finished. When it changes the view (the SED's Gaia points, a
+    # moving counterpart's epoch match), ``on_motion`` below renders again.
     app.callback(
         output=panel_outputs(duplicate=False),
         inputs={"fetched": Input("fetched", "data"), "state": Input("view-state", "data"),
@@ -131,12 +132,13 @@ def _register_render(app: dash.Dash, settings: Settings) -> None:
         prevent_initial_call="initial_duplicate",
     )(on_render)
 
-    # A moving Gaia counterpart changes the epoch match: the panels are drawn again, in two steps.
+    # The sky context changes the SED (Gaia) and perhaps the epoch match: the panels are drawn
+    # again, in two steps.
     # ``moving`` (waiting on the sky job) writes only a small store; a callback writing the panels
     # while it waits would keep them "loading" and Dash would drop the plot's zoom events meanwhile.
     app.callback(Output("motion", "data"), Input("sky", "data"), State("fetched", "data"),
                  State("view-state", "data"), prevent_initial_call=True)(
-        lambda sky_data, fetched, state: sky_data if moves(settings, sky_data, fetched, state) else no_update)
+        lambda sky_data, fetched, state: sky_data if changes_view(settings, sky_data, fetched, state) else no_update)
 
     def on_motion(motion: dict | None, fetched: dict | None, state: dict | None, cancelled: dict | None,
                   query: dict | None, href: str | None) -> dict:

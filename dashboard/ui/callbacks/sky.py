@@ -25,9 +25,10 @@ from dashboard.web.handover import handover
 log = logging.getLogger(__name__)
 
 
-def moves(settings: Settings, sky_data: dict | None, fetched: dict | None, state_data: dict | None) -> bool:
-    """Whether the sky context just handed over changes this view's epoch match (a fast-moving
-    Gaia counterpart): only then are the WISE panels rendered again."""
+def changes_view(settings: Settings, sky_data: dict | None, fetched: dict | None, state_data: dict | None) -> bool:
+    """Whether the sky context just handed over changes this view's WISE panels: a selected
+    source's SED then has its Gaia answer (G, BP, RP of the counterpart, or why none), and a
+    fast-moving counterpart changes the epoch match. A view without a source is left alone."""
     fetch_id = (fetched or {}).get("fetch_id")
     if not fetch_id or not state_data or (sky_data or {}).get("fetch_id") != fetch_id or not sky_data.get("sky_id"):  # type: ignore[union-attr]
         return False
@@ -35,7 +36,7 @@ def moves(settings: Settings, sky_data: dict | None, fetched: dict | None, state
     if observed is None:
         return False
     shown = view(observed, params_with_sky(settings, from_store(state_data), sky_data["sky_id"]))  # type: ignore[index]
-    return shown.motion is not None
+    return shown.motion is not None or shown.selection is not None
 
 
 def sky_query(fetched: dict | None, state_data: dict | None, current: dict | None) -> Any:

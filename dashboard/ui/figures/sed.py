@@ -9,6 +9,8 @@ import numpy as np
 import pandas as pd
 
 from dashboard.science.analysis import View
+from dashboard.science.gaia_photometry import CATALOG as GAIA
+from dashboard.science.gaia_photometry import TITLE as GAIA_TITLE
 from dashboard.science.near_infrared import CATALOG as TWO_MASS
 from dashboard.science.near_infrared import TITLE as TWO_MASS_TITLE
 from dashboard.science.photometry import nu_fnu
@@ -28,9 +30,13 @@ from dashboard.ui.figures.style import (
 TITLE_CHARS = 26
 #: The deeper catalogs' W1/W2 points (``science/deeper.py``), each with its own marker.
 ADDED_MARKERS = {"catwise_2020": ("CatWISE2020 (W1, W2)", "star"), "unwise_2019": ("unWISE (W1, W2)", "pentagon"),
-                 TWO_MASS: ("2MASS J, H, Ks (AllWISE's association)", "diamond")}
+                 TWO_MASS: ("2MASS J, H, Ks (AllWISE's association)", "diamond"),
+                 GAIA: ("Gaia DR3 G, BP, RP (best neighbour)", "square")}
+#: Each other survey's name in the hover text.
+TITLES = {TWO_MASS: TWO_MASS_TITLE, GAIA: GAIA_TITLE}
 PHOT_LABELS = {"profile": "profile fit (w?mpro)", "elliptical": "elliptical aperture (w?gmag)",
-               "aperture": "standard aperture (w?mag)", "2mass": "default magnitude (j/h/k_m_2mass)"}
+               "aperture": "standard aperture (w?mag)", "2mass": "default magnitude (j/h/k_m_2mass)",
+               "gaia": "mean flux (phot_*_mean_flux), AB zero point"}
 
 
 def _column(sed: pd.DataFrame, name: str, default: object) -> pd.Series:
@@ -43,7 +49,8 @@ def _blackbody_trace(view: View, nufnu: bool) -> list[dict[str, Any]]:
     fit = view.sed_shape().blackbody
     if isinstance(fit, str):
         return []
-    lam = np.geomspace(2.7, 27.0, 80)
+    low, high = _x_range(view.sed)
+    lam = np.geomspace(low, high, 80)
     flux = fit.model_jy(lam)
     y = nu_fnu(flux, 1.0) / lam if nufnu else flux  # nu F_nu at each wavelength
     return [dict(type="scatter", mode="lines", x=lam.round(4).tolist(), y=[float(f"{v:.6g}") for v in y],
@@ -85,12 +92,18 @@ def _note(r: dict[Any, Any]) -> str:
     return "; ".join(parts)
 
 
+def _x_range(sed: pd.DataFrame) -> tuple[float, float]:
+    """The wavelengths drawn (µm): 2.7–27 for WISE alone, from 1.1 with 2MASS, from 0.45 with Gaia."""
+    drawn = set(_column(sed, "catalog", "")[sed["measured"]]) if not sed.empty else set()
+    return (0.45 if GAIA in drawn else 1.1 if TWO_MASS in drawn else 2.7), 27.0
+
+
 def _x_axis(sed: pd.DataFrame) -> dict[str, Any]:
-    """Log wavelength: 2.7–27 µm for WISE alone, from 1.1 µm when 2MASS points are drawn."""
-    near = bool((sed["measured"] & (_column(sed, "catalog", "") == TWO_MASS)).any())
-    ticks = [1.2, 2.2, 3, 5, 10, 20] if near else [3, 4, 5, 7, 10, 15, 20, 25]  # fewer when wider: level on a phone
+    """Log wavelength over ``_x_range``, with fewer ticks when it is wider (level on a phone)."""
+    low, high = _x_range(sed)
+    ticks = {0.45: [0.5, 1, 2, 5, 10, 20], 1.1: [1.2, 2.2, 3, 5, 10, 20]}.get(low, [3, 4, 5, 7, 10, 15, 20, 25])
     return dict(AXIS, type="log", title=dict(text="wavelength (µm)"), tickvals=ticks,
-                range=[math.log10(1.1 if near else 2.7), math.log10(27)])
+                range=[math.log10(low), math.log10(high)])
 
 
 def _hover(r: dict[Any, Any], nufnu: bool = False) -> str:
@@ -105,7 +118,7 @@ def _hover(r: dict[Any, Any], nufnu: bool = False) -> str:
             + (" (95% upper limit)" if r["upper_limit"] and not r.get("saturated") else "")
             + (" (flagged U by the catalog: a saturated fit, not a limit)" if r["upper_limit"] and r.get("saturated")
                else "")
-            + f"<br>{escape(TWO_MASS_TITLE if r.get('catalog') == TWO_MASS else str(r.get('catalog', '')))}: "
+            + f"<br>{escape(TITLES.get(str(r.get('catalog')), str(r.get('catalog', ''))))}: "
             + PHOT_LABELS.get(str(r.get("phot", "profile")), "profile fit")
             + (f"<br>{_flags(r)}" if _flags(r) else "")
             + (f"<br>{escape(str(r['reasons']))}" if r["reasons"] else "")

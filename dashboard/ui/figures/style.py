@@ -27,7 +27,8 @@ Figure = dict[str, Any]
 
 
 BAND_COLOURS = {"W1": "#1f77b4", "W2": "#d62728", "W3": "#2ca02c", "W4": "#9467bd",
-                "J": "#8c564b", "H": "#e377c2", "Ks": "#7f7f7f"}  # 2MASS beside WISE
+                "J": "#8c564b", "H": "#e377c2", "Ks": "#7f7f7f",  # 2MASS beside WISE
+                "BP": "#17becf", "G": "#bcbd22", "RP": "#ff7f0e"}  # Gaia DR3
 
 
 REJECTED = "#b0b0b0"
