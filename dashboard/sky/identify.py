@@ -54,7 +54,8 @@ def gaia_table(gaia: pd.DataFrame, ra: float, dec: float) -> pd.DataFrame:
     """The Gaia rows the page and the bundle show: separation, G, BP−RP, parallax, proper motion, RUWE."""
     rows = with_separation(gaia, ra, dec)
     columns = ["source_id", "separation_arcsec", "phot_g_mean_mag", "bp_rp", "parallax", "parallax_error", "pmra",
-               "pmdec", "ruwe", "ref_epoch", "ra", "dec", "original_ext_source_id"]
+               "pmdec", "ruwe", "ref_epoch", "ra", "dec", "original_ext_source_id", "phot_bp_mean_mag",
+               "phot_rp_mean_mag"]
     for name in columns:
         if name not in rows.columns:
             rows[name] = np.nan
