@@ -222,14 +222,20 @@ def partition_files(fs: pafs.FileSystem, base: str, dataset: ParquetDataset, pix
 
 
 def read_cones(root: ParquetRoot, dataset: ParquetDataset, pixel: int, cones: Cones, schema: pa.Schema,
-               batch_rows: int = 131_072) -> pd.DataFrame:
+               batch_rows: int = 131_072, filesystem: pafs.FileSystem | None = None) -> pd.DataFrame:
     """The rows of ``dataset`` in ``pixel`` inside each of ``cones``, as an upload join answers:
     one row per (target, row) pair, the target's number in ``upload_id``, the table's columns
     (``core/tables.py``) as the TAP client's frames hold them. Memory: one batch of
-    ``batch_rows`` projected rows, plus the matched rows."""
+    ``batch_rows`` projected rows, plus the matched rows.
+
+    The plain path, in one pass (pixel, boxes, cones above). The survey route reads through
+    ``parquet_two_pass.read_cones``, which gives the same rows and decodes only the coordinates of
+    rows that match no cone. ``filesystem``: the one to read through instead of the root's own
+    (a counting wrapper, in tests and benchmarks)."""
     spec = TABLES[dataset.table]
     fs, base = root.open()
     files = partition_files(fs, base, dataset, pixel)
+    fs = filesystem or fs
     parts: list[pa.Table] = []
     if files and len(cones):
         keys = pa.schema([(c, pa.int64()) for c in PARTITION_COLUMNS])
@@ -250,9 +256,14 @@ def read_cones(root: ParquetRoot, dataset: ParquetDataset, pixel: int, cones: Co
         except (OSError, pa.ArrowException) as exc:
             raise ParquetError(f"cannot read {dataset.label} pixel {pixel} ({exc})") from None
     if not parts:
-        return pd.DataFrame({"upload_id": pd.Series(dtype=np.int64)} | {c: pd.Series(dtype=_dtype(k))
-                                                                         for c, k in spec.columns.items()})
+        return empty_reply(spec.columns)
     return arrow_to_frame(pa.concat_tables(parts), spec.columns)
+
+
+def empty_reply(columns: dict[str, str]) -> pd.DataFrame:
+    """A read without a matched row: ``upload_id`` and the table's columns, typed, no row."""
+    return pd.DataFrame({"upload_id": pd.Series(dtype=np.int64)} | {c: pd.Series(dtype=_dtype(k))
+                                                                     for c, k in columns.items()})
 
 
 def _dtype(kind: str) -> str:

@@ -4,7 +4,8 @@ The graph, per HEALPix order-5 pixel holding targets (a *unit*):
 
 * one **read** task per (pixel, dataset) for every pixel the unit's cones touch: the AllWISE
   catalog and each NEOWISE-R year, each file read once for all the targets whose cones touch
-  that pixel (``parquet.read_cones``: hive key, ra/dec boxes, exact cone);
+  that pixel (``parquet_two_pass.read_cones``: row groups by their ra/dec statistics, then the
+  coordinates, the exact cones, and the other columns of matched rows only);
 * one **analysis** task that takes those reads and the unit's AllWISE multi-epoch rows and runs
   the batch's own chunk analysis (``analysis.analyze_chunk``: the single view's selection, cuts,
   stacking, statistics and SED choice, vectorised across targets; no copy of any of it).
@@ -42,9 +43,9 @@ from dashboard.archive.parquet import (
     ParquetRoot,
     cone_pixels,
     home_pixels,
-    read_cones,
     read_schema,
 )
+from dashboard.archive.parquet_two_pass import read_cones
 from dashboard.archive.tap import TapReply
 from dashboard.batch.analysis import VISITS, ChunkAnalysis, analyze_chunk
 from dashboard.batch.outputs import OutDir, typed

@@ -1,0 +1,120 @@
+"""The survey route's two-pass read (``archive/parquet_two_pass.py``) against the plain one-pass
+read it replaces, on a mirror at a scaled-down real density (``dense_mirror.py``: SYNTHETIC other
+rows around the real AT2019dsg exposures, several row groups per file) in every row order."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pyarrow.parquet as pq
+import pytest
+from counting_fs import counting_filesystem
+from dense_mirror import build
+
+from dashboard.archive import offline as archive
+from dashboard.archive import parquet, parquet_two_pass
+from dashboard.archive.parquet import Cones, ParquetRoot, neowise_dataset, read_schema
+from dashboard.core.model import Cone
+
+YEARS = ("year1", "year6")
+
+
+@pytest.fixture(scope="module")
+def real_rows():
+    return archive.query("neowiser_p1bs_psd", Cone(314.26238, 14.20441, 2.5)).rows
+
+
+@pytest.fixture(scope="module", params=["time", "random", "spatial"])
+def mirror(request, tmp_path_factory, real_rows):
+    return build(tmp_path_factory.mktemp(f"dense-{request.param}"), rows_per_pixel_year=30_000, targets_per_pixel=8,
+                 pixels=2, order=request.param, row_group_rows=2_000, real=real_rows, years=YEARS)
+
+
+def cones_of(targets: pd.DataFrame, radius_arcsec: float = 2.5) -> Cones:
+    return Cones(targets["line"].to_numpy(np.int64), targets["ra"].to_numpy(float), targets["dec"].to_numpy(float),
+                 np.full(len(targets), radius_arcsec))
+
+
+def canonical(rows: pd.DataFrame) -> pd.DataFrame:
+    return rows.sort_values(["upload_id", "mjd", "ra"], kind="stable").reset_index(drop=True)
+
+
+def test_two_passes_give_the_one_pass_rows_in_every_order(mirror):
+    """Every year and pixel: the same (target, row) pairs with every column, in the upload join's
+    order (by target, then file row); each target's own exposures are all found."""
+    root = ParquetRoot(str(mirror.root))
+    total = 0
+    for year in YEARS:
+        dataset = neowise_dataset(year)
+        schema = read_schema(root, dataset)
+        for pixel in mirror.pixels:
+            cones = cones_of(mirror.targets[mirror.targets["pixel"] == pixel])
+            plain = parquet.read_cones(root, dataset, pixel, cones, schema, batch_rows=4_096)
+            two = parquet_two_pass.read_cones(root, dataset, pixel, cones, schema)
+            pd.testing.assert_frame_equal(canonical(two), canonical(plain))
+            assert list(two.columns) == list(plain.columns)
+            assert (np.diff(two["upload_id"].to_numpy()) >= 0).all()  # by target, as an upload join answers
+            total += len(two)
+    assert total >= 8 * 2 * 20  # the targets' real exposures (~24 a year each) were found
+
+
+def test_a_row_group_without_a_match_is_read_no_further_than_its_coordinates(mirror):
+    """Counted at a wrapped filesystem: in a row group no cone matches, no byte of any column but
+    ``ra`` and ``dec`` is read (the footer's read at the file's end aside); in one that matches,
+    the other columns are read."""
+    root = ParquetRoot(str(mirror.root))
+    dataset = neowise_dataset("year1")
+    pixel = mirror.pixels[1]
+    cones = cones_of(mirror.targets[mirror.targets["pixel"] == pixel].head(2))
+    fs, reads = counting_filesystem()
+    rows = parquet_two_pass.read_cones(root, dataset, pixel, cones, read_schema(root, dataset), filesystem=fs)
+    assert len(rows)
+    path = next(p for p in reads.sizes)
+    meta = pq.read_metadata(path)
+    matched_groups = groups_holding(meta, path, rows)
+    touched = [(o, o + n) for p, o, n in reads.log if p == path and o + n < reads.sizes[path] - 70_000]
+    for group in range(meta.num_row_groups):
+        others = [chunk_range(meta, group, c) for c in range(meta.num_columns)
+                  if meta.schema.column(c).name not in ("ra", "dec")]
+        hit = any(lo < end and start < hi for lo, hi in others for start, end in touched)
+        assert hit == (group in matched_groups), group
+    assert 0 < len(matched_groups) < meta.num_row_groups
+
+
+def chunk_range(meta: pq.FileMetaData, group: int, column: int) -> tuple[int, int]:
+    chunk = meta.row_group(group).column(column)
+    start = chunk.dictionary_page_offset if chunk.has_dictionary_page else chunk.data_page_offset
+    return start, start + chunk.total_compressed_size
+
+
+def groups_holding(meta: pq.FileMetaData, path: str, rows: pd.DataFrame) -> set[int]:
+    """The row groups of ``path`` that hold one of ``rows`` (by its mjd and position: the targets
+    carry copies of the same exposures, so the time alone is not enough)."""
+    found = set()
+    table = pq.read_table(path, columns=["mjd", "ra", "dec"])
+    mjd, ra, dec = (table.column(c).to_numpy() for c in ("mjd", "ra", "dec"))
+    bounds = np.cumsum([0] + [meta.row_group(g).num_rows for g in range(meta.num_row_groups)])
+    for t, r, d in zip(rows["mjd"], rows["ra"], rows["dec"], strict=True):
+        at = int(np.flatnonzero((mjd == t) & (ra == r) & (dec == d))[0])
+        found.add(int(np.searchsorted(bounds, at, side="right") - 1))
+    return found
+
+
+def test_row_group_statistics_skip_groups_outside_every_box(tmp_path, real_rows):
+    """In spatial order most row groups cover a patch away from the targets: their coordinates
+    are never read (no read inside their ra or dec column chunk)."""
+    mirror = build(tmp_path, rows_per_pixel_year=30_000, targets_per_pixel=2, pixels=1, order="spatial",
+                   row_group_rows=1_000, real=real_rows, years=("year1",))
+    root = ParquetRoot(str(mirror.root))
+    dataset = neowise_dataset("year1")
+    fs, reads = counting_filesystem()
+    parquet_two_pass.read_cones(root, dataset, mirror.pixels[0], cones_of(mirror.targets), read_schema(root, dataset),
+                                filesystem=fs)
+    path = next(p for p in reads.sizes)
+    meta = pq.read_metadata(path)
+    ra = [meta.schema.column(c).name for c in range(meta.num_columns)].index("ra")
+    touched = [(o, o + n) for p, o, n in reads.log if p == path and o + n < reads.sizes[path] - 70_000]
+    read_groups = {g for g in range(meta.num_row_groups)
+                   if any(chunk_range(meta, g, ra)[0] < end and start < chunk_range(meta, g, ra)[1]
+                          for start, end in touched)}
+    assert 0 < len(read_groups) <= meta.num_row_groups // 4, (len(read_groups), meta.num_row_groups)
