@@ -16,6 +16,9 @@ holding ``POLE_FACTOR`` times more (WISE saw the poles on every orbit).
   the recording lacks (``w?flux``, ``w?sigflux``, ``w?sat``, ``qi_fact``, ``saa_sep``,
   ``moon_masked``, ``sso_flg``) are filled with values of their kind (the flux from the magnitude
   with a 20.5 mag zero point); SYNTHETIC, never read as science.
+* **The AllWISE catalog** (the survey route reads it; the tutorial does not): ``CATALOG_ROWS_PER_PIXEL``
+  rows per pixel, each target's being the real AT2019dsg catalog row moved to it, the others
+  copies of it at random positions (SYNTHETIC).
 * **Order of rows in a file** (``order``): ``time`` (by mjd: the assumption until the opt-in
   footer test reads IRSA's), ``random``, or ``spatial`` (by an order-12 nested pixel, so a row
   group covers a small patch). ``row_group_rows`` rows per row group.
@@ -36,10 +39,10 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
-from parquet_mirror import ARROW, YEAR1_MJD, neowise_year, schema_of
+from parquet_mirror import ARROW, YEAR1_MJD, arrow_rows, neowise_year, schema_of
 
-from dashboard.archive.parquet import NEOWISE_YEARS, neowise_dataset
-from dashboard.core.tables import NEOWISE, TABLES
+from dashboard.archive.parquet import ALLWISE, NEOWISE_YEARS, neowise_dataset
+from dashboard.core.tables import NEOWISE, PSD, TABLES
 
 PIXELS_ON_SKY = 12 * 4**5
 #: The north ecliptic pole (RA 270°, Dec +66.56°, J2000) and how many times more rows its pixel holds.
@@ -47,6 +50,8 @@ POLE = (270.0, 66.560708)
 POLE_FACTOR = 3
 SPATIAL_NSIDE = 2**12
 DEFAULT_ROWS_PER_PIXEL_YEAR = 1_450_000
+#: AllWISE: 747,634,026 sources over 12,288 pixels (Cutri et al. 2013).
+CATALOG_ROWS_PER_PIXEL = 61_000
 
 
 @dataclass(frozen=True)
@@ -149,30 +154,51 @@ def ordered(table: pa.Table, order: str, rng: np.random.Generator) -> pa.Table:
     return table.take(pa.array(index))
 
 
+def write_catalog(root: Path, frame: pd.DataFrame, catalog: pd.DataFrame, rows_per_pixel: int,
+                  rng: np.random.Generator) -> None:
+    """The AllWISE dataset: per pixel, the targets' real catalog row moved to each, and copies of
+    it elsewhere in the pixel (module docstring)."""
+    base = root / ALLWISE.path
+    base.mkdir(parents=True, exist_ok=True)
+    pq.write_metadata(schema_of(PSD.name), base / "_common_metadata")
+    row = catalog.iloc[[0]]
+    for pixel, mine in frame.groupby("pixel"):
+        ra, dec = positions_in(int(pixel), max(0, rows_per_pixel - len(mine)), rng)
+        ra, dec = np.concatenate([mine["ra"], ra]), np.concatenate([mine["dec"], dec])
+        rows = row.loc[row.index.repeat(len(ra))].assign(ra=ra, dec=dec).reset_index(drop=True)
+        where = base / f"healpix_k0={int(pixel) // 1024}" / f"healpix_k5={int(pixel)}"
+        where.mkdir(parents=True, exist_ok=True)
+        pq.write_table(arrow_rows(rows, PSD.name), where / "part0.snappy.parquet", compression="snappy")
+
+
 def build(root: Path, *, rows_per_pixel_year: int = DEFAULT_ROWS_PER_PIXEL_YEAR, targets_per_pixel: int = 80,
           pixels: int = 4, order: str = "time", row_group_rows: int = 131_072, seed: int = 44,
-          real: pd.DataFrame, years: tuple[str, ...] = NEOWISE_YEARS, metadata: str = "data") -> DenseMirror:
+          real: pd.DataFrame, years: tuple[str, ...] = NEOWISE_YEARS, metadata: str = "data",
+          catalog: pd.DataFrame | None = None) -> DenseMirror:
     """The mirror under ``root`` (module docstring); ``real``: the recorded exposures to place.
-    ``metadata``: each year's ``_metadata`` covers the pixels with data (``data``), or, for the
+    ``catalog``: the real AllWISE row to place (None: no AllWISE dataset). ``metadata``: each
+    year's ``_metadata`` covers the pixels with data (``data``), or, for the
     first year, the whole sky too (``sky``, in ``_metadata_sky``: opening it is measured on its
     own; every year's would need ~12 times what one year's costs)."""
     rng = np.random.default_rng(seed)
     chosen = choose_pixels(pixels, rng)
     real = _filled(real)
-    years = neowise_year(real["mjd"].to_numpy(float))
+    real_years = neowise_year(real["mjd"].to_numpy(float))
     targets = []
     for pixel in chosen:
         ra, dec = positions_in(pixel, targets_per_pixel, rng)
         targets.append(pd.DataFrame({"ra": ra, "dec": dec, "pixel": pixel}))
     frame = pd.concat(targets, ignore_index=True)
     frame.insert(0, "line", np.arange(1, len(frame) + 1))
+    if catalog is not None:
+        write_catalog(root, frame, catalog, CATALOG_ROWS_PER_PIXEL, rng)
     footers: dict[str, list[pq.FileMetaData]] = {}
     centre = (float(real["ra"].median()), float(real["dec"].median()))
     for number, year in enumerate(NEOWISE_YEARS, start=1):
         if year not in years:
             continue
         dataset = neowise_dataset(year)
-        own = real[years == year]
+        own = real[real_years == year]
         for pixel in chosen:
             mine = frame[frame["pixel"] == pixel]
             moved = [own.assign(ra=(own["ra"] - centre[0] + r) % 360, dec=own["dec"] - centre[1] + d)
