@@ -66,6 +66,11 @@ def _parser() -> argparse.ArgumentParser:
                             "z column gives each target's redshift)")
     batch.add_argument("--offline", action="store_true",
                        help="answer from the offline archive only (targets not in it: failed, with the reason)")
+    notes = sub.add_parser("notes", help="the group's notes (the server's database, read directly): backups")
+    what = notes.add_subparsers(dest="notes_command", required=True)
+    what.add_parser("export", help="every note version as JSON lines, to stdout")
+    imported = what.add_parser("import", help="add the versions of a JSON-lines file (twice: nothing more)")
+    imported.add_argument("file", help="a file `notes export` wrote ('-': stdin)")
     return parser
 
 
@@ -79,9 +84,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if command == "serve":
             return _serve(settings, args)
-        from dashboard.cli import batch_command, bundle_command, fetch_command
+        from dashboard.cli import batch_command, bundle_command, fetch_command, notes_command
 
-        runner = {"fetch": fetch_command, "bundle": bundle_command, "batch": batch_command}[command]
+        runner = {"fetch": fetch_command, "bundle": bundle_command, "batch": batch_command,
+                  "notes": notes_command}[command]
         return runner(settings, args)
     except KeyboardInterrupt:
         return 130

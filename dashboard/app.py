@@ -30,7 +30,9 @@ from dashboard.ui import callbacks
 from dashboard.ui.layout import make_layout
 from dashboard.ui.urlstate import bundle_filename, page_view
 from dashboard.vo_routes import ExactView, exact_view, text
+from dashboard.web.auth import Auth, require_member
 from dashboard.web.batches import Batches, start_clean_up
+from dashboard.web.group_routes import group_routes, with_notes
 from dashboard.web.jobs import ThreadJobManager
 from dashboard.web.memo import Memo
 from dashboard.web.ratelimit import rate_limiter
@@ -91,7 +93,7 @@ def create_app(settings: Settings | None = None, *, production: bool = False) ->
     which signs Dash's background-job handles and must be the same on every worker and host."""
     configure()
     settings = settings or config.load()
-    problem = settings.production_problem() if production else None
+    problem = settings.production_problem() if production else settings.auth_problem()
     if problem:
         raise SystemExit(problem)
     settings.cache_dir.mkdir(parents=True, exist_ok=True)
@@ -115,11 +117,13 @@ def create_app(settings: Settings | None = None, *, production: bool = False) ->
         from werkzeug.middleware.proxy_fix import ProxyFix
 
         server.wsgi_app = ProxyFix(server.wsgi_app, x_for=settings.proxy_hops)  # type: ignore[method-assign]
+    Auth(settings).install(server)  # identities first: every route and callback below reads them
     _limit_new_lookups(server, settings)
     app.layout = make_layout()
     callbacks.register(app, settings)
     _routes(server, settings, manager)
     _batch_routes(server, settings)
+    group_routes(server, settings)
     vo_routes.register(server, settings)
     start_clean_up(settings)
     _security_headers(app)
@@ -246,12 +250,18 @@ def _routes(server: Flask, settings: Settings, manager: object) -> None:
         if isinstance(exact, Response):
             return exact
         page = page_view(exact.state)  # recorded in the manifest: which view this is, zoom and fold included
+        if exact.state.group_notes:  # a member's own download, never from the cache nor into it
+            who = require_member()
+            built = _bundle(exact, page, with_notes(settings, who.email))
+            return Response(built[0], mimetype="application/zip", headers={**_bundle_headers(exact, built[1]),
+                                                                           "Cache-Control": "private, no-store"})
         built = bundles.get(exact.key(), lambda: _bundle(exact, page))  # built once
         return Response(built[0], mimetype="application/zip", headers=_bundle_headers(exact, built[1]))
 
-    def _bundle(exact: ExactView, page: dict[str, Any]) -> tuple[bytes, VisitEvidence | None]:
+    def _bundle(exact: ExactView, page: dict[str, Any], notes: Any = None) -> tuple[bytes, VisitEvidence | None]:
         evidence = exact.evidence(settings)
-        return build_bundle(view(exact.observed, exact.params), settings, exact.sky, page, evidence), evidence
+        shown = view(exact.observed, exact.params)
+        return build_bundle(shown, settings, exact.sky, page, evidence, notes(shown) if notes else None), evidence
 
     _error_handlers(server)
 

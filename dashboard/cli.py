@@ -299,3 +299,25 @@ def _survey(settings: Settings, args: argparse.Namespace, targets: TargetList, p
     print(f"wrote {args.out_dir}/ (summary.parquet, summary.csv, visits.parquet, manifest.json)"
           + ("; cancelled: rerun into the same folder to go on" if run.cancelled else ""))
     return run.summary
+
+
+def notes_command(settings: Settings, args: argparse.Namespace) -> int:
+    """``notes export`` (JSON lines to stdout) and ``notes import FILE`` (``group/backup.py``), on
+    the database the server uses (``WISE_DATABASE_URL``, else SQLite in ``WISE_DATA_DIR``)."""
+    from dashboard.group import db
+    from dashboard.group.backup import export_lines, import_lines
+
+    made = db.engine(db.database_url(settings.database_url, settings.data_dir))
+    if args.notes_command == "export":
+        for line in export_lines(made):
+            print(line)
+        return 0
+    source = sys.stdin if args.file == "-" else open(args.file, encoding="utf-8")  # noqa: SIM115
+    with source:
+        try:
+            added, known = import_lines(made, source)
+        except ValueError as exc:
+            print(f"error: {exc}; nothing was imported", file=sys.stderr)
+            return 2
+    print(f"imported {added} note version(s); {known} already there")
+    return 0

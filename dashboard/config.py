@@ -48,6 +48,12 @@ def _default_cache_dir() -> Path:
     return Path(tempfile.gettempdir()) / "wise-explorer-cache"
 
 
+def _default_data_dir() -> Path:
+    """A persistent per-user folder (XDG's data home), never the temporary cache folder."""
+    home = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(home) / "wise-explorer"
+
+
 def _default_timeouts() -> dict[str, float]:
     return {name: seconds for name, (_, seconds) in TABLE_TIMEOUTS.items()}
 
@@ -111,6 +117,25 @@ class Settings:
     max_requests: int = setting("WISE_MAX_REQUESTS", 0, "recycle a worker after N requests (+0-10 %); 0: off")
     worker_max_rss_mb: float = setting("WISE_WORKER_MAX_RSS_MB", 1024.0, "recycle a worker past this RSS")
     access_log: str | None = setting("WISE_ACCESS_LOG", None, "gunicorn access log ('-' for stdout)")
+    # The group's notes, tags and lists (dashboard/group; docs: "Running it for a group")
+    auth: str = setting("WISE_AUTH", "none", "sign-in: none (nothing stored or shown), oidc, or proxy")
+    oidc_issuer: str | None = setting("WISE_OIDC_ISSUER", None, "OpenID Connect issuer URL (WISE_AUTH=oidc)")
+    oidc_client_id: str | None = setting("WISE_OIDC_CLIENT_ID", None, "the client id registered at the issuer")
+    oidc_client_secret: str | None = setting("WISE_OIDC_CLIENT_SECRET", None, "its client secret")
+    oidc_scopes: str = setting("WISE_OIDC_SCOPES", "openid email profile", "scopes asked (add e.g. `groups`)")
+    trusted_proxies: str = setting("WISE_TRUSTED_PROXIES", "", "addresses/CIDRs whose X-Forwarded-User/Email "
+                                   "headers are believed (WISE_AUTH=proxy; required there)")
+    members: str = setting("WISE_MEMBERS", "", "the group: e-mail addresses and @domains, comma-separated")
+    group_claim: str | None = setting("WISE_GROUP_CLAIM", None, "or a claim:value the issuer gives members, "
+                                      "e.g. groups:tde-team")
+    tags: str = setting("WISE_TAGS", "dust echo,AGN,artefact,needs spectrum", "the tags a note may carry")
+    data_dir: Path = setting("WISE_DATA_DIR", lambda: _default_data_dir(), "persistent data (the notes' SQLite "
+                             "database); never the cache folder")
+    database_url: str | None = setting("WISE_DATABASE_URL", None, "the notes' database for several hosts "
+                                       "(postgresql+psycopg://…); default SQLite in WISE_DATA_DIR")
+    insecure_cookies: bool = setting("WISE_DEV_INSECURE_COOKIES", False, "session cookies without Secure, for "
+                                     "http://127.0.0.1 in development and tests; refused in production")
+    note_writes_per_minute: int = setting("WISE_NOTE_WRITES_PER_MINUTE", 30, "note and list writes per member/min")
 
     def read_timeout(self, table: str) -> float:
         return self.read_timeouts_s[table]
@@ -123,6 +148,24 @@ class Settings:
                     "print(secrets.token_hex(32))'`.")
         if self.debug:
             return "WISE_DEBUG must not be on in production."
+        if self.insecure_cookies:
+            return "WISE_DEV_INSECURE_COOKIES is for development on http://127.0.0.1; production cookies are Secure."
+        return self.auth_problem()
+
+    def auth_problem(self) -> str | None:
+        """Why the sign-in settings cannot work (any server refuses to start), or None."""
+        if self.auth not in ("none", "oidc", "proxy"):
+            return f"WISE_AUTH is none, oidc or proxy, not {self.auth!r}."
+        if self.auth == "proxy" and not self.trusted_proxies.strip():
+            return ("WISE_AUTH=proxy needs WISE_TRUSTED_PROXIES (the proxy's addresses or CIDRs): without it any "
+                    "client could send X-Forwarded-User and be believed.")
+        if self.auth == "oidc":
+            missing = [n for n, v in (("SECRET_KEY", self.secret_key), ("WISE_OIDC_ISSUER", self.oidc_issuer),
+                                      ("WISE_OIDC_CLIENT_ID", self.oidc_client_id)) if not (v or "").strip()]
+            if missing:
+                return f"WISE_AUTH=oidc needs {', '.join(missing)} (the session cookie is signed with SECRET_KEY)."
+        if self.auth != "none" and not self.members.strip() and not (self.group_claim or "").strip():
+            return "sign-in is on but nobody is a member: set WISE_MEMBERS and/or WISE_GROUP_CLAIM."
         return None
 
 

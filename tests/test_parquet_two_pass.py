@@ -118,3 +118,28 @@ def test_row_group_statistics_skip_groups_outside_every_box(tmp_path, real_rows)
                    if any(chunk_range(meta, g, ra)[0] < end and start < chunk_range(meta, g, ra)[1]
                           for start, end in touched)}
     assert 0 < len(read_groups) <= meta.num_row_groups // 4, (len(read_groups), meta.num_row_groups)
+
+
+@pytest.mark.remote_data
+def test_irsas_files_footers_row_groups_and_ordering():
+    """Opt-in (--remote-data; never in CI): a few of IRSA's NEOWISE-R files' footers (metadata
+    only), printed: row groups per file, rows per group, and whether the row groups' ra, dec and
+    mjd ranges are ordered (sorted by their minimum and not overlapping). The benchmark assumes
+    time order (``dense_mirror.py``) until this has been run; the docs' survey page says so."""
+    root = ParquetRoot("s3://nasa-irsa-wise")
+    fs, base = root.open()
+    for year, pixel in (("year1", 4010), ("year5", 6000), ("year9", 9000)):
+        files = parquet.partition_files(fs, base, neowise_dataset(year), pixel)
+        assert files, (year, pixel)
+        with fs.open_input_file(files[0]) as handle:
+            meta = pq.ParquetFile(handle).metadata
+        names = [meta.schema.column(i).name for i in range(meta.num_columns)]
+        groups = [meta.row_group(g) for g in range(meta.num_row_groups)]
+        print(f"\n{year} pixel {pixel}: {len(files)} file(s); {meta.num_rows:,} rows in {meta.num_row_groups} row "
+              f"groups of {[g.num_rows for g in groups][:6]}…; {meta.num_columns} columns")
+        for column in ("ra", "dec", "mjd"):
+            stats = [g.column(names.index(column)).statistics for g in groups]
+            ranges = [(s.min, s.max) for s in stats if s is not None and s.has_min_max]
+            ordered = all(a[1] <= b[0] for a, b in zip(ranges, ranges[1:], strict=False))
+            print(f"  {column}: statistics in {len(ranges)}/{len(groups)} groups; ordered, not overlapping: {ordered}")
+        assert meta.num_rows > 0

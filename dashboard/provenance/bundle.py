@@ -9,6 +9,7 @@ is serialised with sorted keys.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -230,12 +231,14 @@ def failures_text(observations: Observations, sky: SkyContext | None = None,
 
 
 def build_bundle(view: View, settings: Settings, sky: SkyContext | None = None,
-                 page: Mapping[str, Any] | None = None, evidence: VisitEvidence | None = None) -> bytes:
+                 page: Mapping[str, Any] | None = None, evidence: VisitEvidence | None = None,
+                 notes: Mapping[str, Any] | None = None) -> bytes:
     """The zip of ``view`` as bytes: exactly what is on screen, with its sky context when given.
     ``page``: the view as the page's link holds it (its canonical query and every parameter,
     defaults included; ``ui.urlstate.page_view``), recorded even where no file depends on it (a
     fold, a zoom, the plot unit), so the bundle says which view it is. ``evidence``: a visit's
-    frames (URL ``frames=1``), added with ``provenance/frames.py``."""
+    frames (URL ``frames=1``), added with ``provenance/frames.py``. ``notes``: the group's notes
+    of the view (URL ``notes=1``, a member's download), as ``group_notes.json``."""
     files = {**_raw_votables(view.observations), **data_files(view)}
     files["CITATION.bib"] = (BIBTEX + "".join(bib for _, _, bib in used_citations(view))
                              + (sky_bundle.bibtex(sky) if sky is not None else "")).encode()
@@ -243,6 +246,8 @@ def build_bundle(view: View, settings: Settings, sky: SkyContext | None = None,
         files |= sky_bundle.files(sky)
     if evidence is not None:
         files |= frames_bundle.files(evidence)
+    if notes is not None:
+        files["group_notes.json"] = (json.dumps(dict(notes), indent=1, ensure_ascii=False) + "\n").encode()
     acknowledged = [*ACKNOWLEDGEMENTS.values(), *([TWO_MASS_ACKNOWLEDGEMENT] if shows_two_mass(view) else [])]
     files["ACKNOWLEDGEMENTS.txt"] = ("\n\n".join(acknowledged) + "\n").encode()
     files["README.txt"] = README.encode()
@@ -260,5 +265,8 @@ def build_bundle(view: View, settings: Settings, sky: SkyContext | None = None,
         entry["citations"] = entry["citations"] + entry["sky_context"]["citations"]  # a list of its own
     if evidence is not None:
         entry["visit_frames"] = frames_bundle.manifest_entry(evidence)
+    if notes is not None:
+        entry["group_notes"] = {"file": "group_notes.json", "count": len(notes.get("notes", [])),
+                                "exported_by": notes.get("exported_by"), "note": notes.get("note")}
     files["manifest.json"] = manifest_bytes(entry)
     return zip_files(files, zip_time(r.provenance.retrieved_utc for r in view.observations.results.values()))

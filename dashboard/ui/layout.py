@@ -10,6 +10,7 @@ from dash import dcc, html
 from dashboard.archive import offline as archive
 from dashboard.science.photometry import COLOUR_CORRECTIONS, W4_RED_FACTOR
 from dashboard.science.quality import EPOCH_CUTS, SATURATION_CUT, SATURATION_LABEL
+from dashboard.ui import notes
 from dashboard.ui.batch import ONE_TAB_STOP
 from dashboard.ui.batch import section as batch_section
 from dashboard.ui.figures import message_figure
@@ -268,7 +269,7 @@ def _main(state: ViewState) -> html.Main:
     """The panels of a view (mounted once there is one: see ``make_layout``)."""
     return html.Main(id="main", className="grid", children=[
         _sources_panel(), _sed_panel(), _lightcurve_panel(), _controls(state), _colours_panel(),
-        _periodogram_panel(), _flare_panel(), _sky_panel(), _frames_panel(),
+        _periodogram_panel(), _flare_panel(), _sky_panel(), _frames_panel(), notes.panel(),
     ])
 
 
@@ -392,7 +393,8 @@ def _header(state: ViewState) -> html.Header:
         html.Div(className="brand", children=[html.H1("WISE Explorer"),
                                               html.Span("AllWISE sources · W1–W4 SED · NEOWISE light curve",
                                                         className="muted"),
-                                              html.A("many targets (batch)", href="/batch", className="nav")]),
+                                              html.A("many targets (batch)", href="/batch", className="nav"),
+                                              html.Span(id="who", className="who")]),
         html.Div(className="search", children=[
             # debounce off: Dash 4's Input with debounce=True puts the caret back where it was a
             # keystroke ago (a setTimeout per keystroke), so fast typing scrambled the text

@@ -70,6 +70,7 @@ class ViewState:
     flare_search: bool = _default("flare_search")
     redshift: float | None = _default("redshift")
     baseline_window: tuple[float, float] | None = _default("baseline_window")
+    group_notes: bool = _default("group_notes")
     notices: tuple[str, ...] = field(default=(), compare=False)
 
     @property

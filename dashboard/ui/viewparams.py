@@ -159,6 +159,9 @@ VIEW_PARAMETERS: tuple[ViewParameter, ...] = (
                                                   "80000 (the baseline's window)", ".9g"), None,
                   "The flare search's baseline set by hand: the visits between two MJDs (at least two).",
                   ("flare & dust", "flare.csv", "dust.csv")),
+    ViewParameter("group_notes", "notes", Flag(), False, "The bundle adds the group's notes of this view "
+                  "(signed-in members only: anyone else's download is refused, 403).", ("group_notes.json",),
+                  "absent"),
 )
 
 BY_KEY = {p.key: p for p in VIEW_PARAMETERS}

@@ -14,14 +14,16 @@ from typing import Any
 import dash
 from dash import ClientsideFunction, Input, Output, State, ctx, no_update
 
+from dashboard.archive.service import shared_store
 from dashboard.config import Settings
 from dashboard.ui import batch
 from dashboard.ui.callbacks.fetching import fetch
 from dashboard.ui.callbacks.frames import register_frames
+from dashboard.ui.callbacks.notes import register_notes
 from dashboard.ui.callbacks.rendering import PANELS, panel_outputs, render
 from dashboard.ui.callbacks.sky import changes_view, register_sky
 from dashboard.ui.callbacks.urlsync import CONTROLS, controls_of, sync_state, zoom_search
-from dashboard.web.ratelimit import client_address
+from dashboard.web.ratelimit import RateLimiter, client_address
 
 __all__ = ["CONTROLS", "PANELS", "changes_view", "controls_of", "fetch", "register", "render", "sync_state",
            "zoom_search"]
@@ -38,6 +40,7 @@ def register(app: dash.Dash, settings: Settings) -> None:
     register_sky(app, settings)
     register_frames(app, settings)
     batch.register(app, settings)
+    register_notes(app, settings, RateLimiter(shared_store(settings), settings.note_writes_per_minute))
 
 
 def _register_state(app: dash.Dash, settings: Settings) -> None:
