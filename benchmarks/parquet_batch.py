@@ -21,6 +21,8 @@ Methods, each in a fresh process of its own, on ``--workers`` cores:
   (``sky _metadata``) and its cost is added to the tutorial's start-up in the extrapolation.
 * **reads only** (one process, through a counting filesystem, ``tests/counting_fs.py``): the
   two-pass read, the plain one-pass read, and the tutorial's read of one pixel-year at a time.
+  Their bytes are exact; their seconds include the counting wrapper's Python-level file calls,
+  which cost the tutorial's many small reads most: compare its bytes, and its time in the full run.
 
 Figures: seconds, targets/s, rows scanned/s (the rows of every data pixel and year), bytes read
 (the reads-only rows: at the counting filesystem; the full runs: ``read_chars`` of every process of

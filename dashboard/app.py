@@ -174,8 +174,15 @@ def _batch_routes(server: Flask, settings: Settings) -> None:
     (the Parquet route) ``/batch/<id>/visits.parquet``."""
     batches = Batches(settings)
 
+    def members_only(batch_id: str) -> None:
+        """A batch that carries the group's tags is for its members (401/403 for anyone else)."""
+        state = batches.get(batch_id)
+        if state is not None and state.tags:
+            require_member()
+
     @server.get("/batch/<batch_id>/bundle.zip")
     def batch_bundle(batch_id: str) -> Response:
+        members_only(batch_id)
         state = batches.get(batch_id)
         data = batches.bundle(batch_id) if state else None
         if data is None and state is not None and state.bundle == "preparing":
@@ -187,6 +194,7 @@ def _batch_routes(server: Flask, settings: Settings) -> None:
 
     @server.get("/batch/<batch_id>/summary.csv")
     def batch_summary(batch_id: str) -> Response:
+        members_only(batch_id)
         data = batches.summary_csv(batch_id) if batches.get(batch_id) else None
         if data is None:
             return _text("No finished batch with this id here (or the cache no longer keeps it).", 404)
@@ -194,6 +202,7 @@ def _batch_routes(server: Flask, settings: Settings) -> None:
 
     @server.get("/batch/<batch_id>/visits.parquet")
     def batch_visits(batch_id: str) -> Response:
+        members_only(batch_id)
         path = batches.visits(batch_id)
         if path is None:
             return _text("No finished Parquet-route batch with this id on this host.", 404)

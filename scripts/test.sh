@@ -2,15 +2,18 @@
 # Install everything the tests need on a fresh machine, then run every test.
 # Python packages go into .venv (works on Debian's own python3). Browser: Debian's chromium +
 # chromium-driver (never a browser download); redis-server for the multi-host tests; STILTS
-# (votlint) for the VOTables the product writes.
+# (votlint) for the VOTables the product writes; postgresql for the group store's tests (they
+# start a throwaway cluster as the `postgres` user: initdb never runs as root).
 # Extra arguments go to pytest, e.g. `bash scripts/test.sh -m "not browser and not cluster"`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if ! command -v chromium >/dev/null 2>&1 || ! command -v redis-server >/dev/null 2>&1 || ! command -v stilts >/dev/null 2>&1; then
+if ! command -v chromium >/dev/null 2>&1 || ! command -v redis-server >/dev/null 2>&1 || ! command -v stilts >/dev/null 2>&1 \
+   || ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
   $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium chromium-driver redis-server stilts >/dev/null
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium chromium-driver redis-server stilts \
+    postgresql >/dev/null
 fi
 # The app as a user installs it: requirements.txt alone (tests/test_new_user.py serves and
 # drives it), so a runtime import that only the dev list brings in fails here, not at a user's.

@@ -24,9 +24,10 @@ holding ``POLE_FACTOR`` times more (WISE saw the poles on every orbit).
   group covers a small patch). ``row_group_rows`` rows per row group.
 * **The tutorial's ``_metadata``**: IRSA's covers all 12,288 pixels of a year. Opening one such
   file here (``metadata="sky"``: the pixels without data carry a typical pixel's footer under
-  their own path) takes ~7 GB and ~15 s for one year of 27 columns; twelve years would not fit in
-  this machine's 24 GB. So each year's ``_metadata`` covers the data pixels, and the sky-wide
-  open is measured once, on its own, as the start-up a user of that method pays.
+  their own path) took 8.1 GB and 17.9 s here for one year of 27 columns (0.62 GiB, measured by
+  ``benchmarks/parquet_batch.py``); twelve years would not fit in this machine's 24 GB. So each
+  year's ``_metadata`` covers the data pixels, and the sky-wide open is measured once, on its own,
+  as the start-up a user of that method pays.
 """
 
 from __future__ import annotations

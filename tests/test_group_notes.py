@@ -80,8 +80,10 @@ class Client:
     def open_page(self) -> None:
         self.request("GET", "/?target=AT2019dsg&r=2.5")  # the page sets the CSRF cookie
 
-    def callback(self, output_has: str, values: dict[str, object], **kwargs: object) -> tuple[int, dict]:
-        dep = next(d for d in self.server["deps"] if output_has in d["output"])
+    def callback(self, output_has: str, values: dict[str, object], *, trigger: str | None = None,
+                 **kwargs: object) -> tuple[int, dict]:
+        dep = next(d for d in self.server["deps"] if output_has in d["output"]
+                   and (trigger is None or d["inputs"][0]["id"] == trigger))
         body = {"output": dep["output"], "outputs": _outputs(dep["output"]),
                 "inputs": [{**i, "value": values.get(f"{i['id']}.{i['property']}")} for i in dep["inputs"]],
                 "state": [{**s, "value": values.get(f"{s['id']}.{s['property']}")} for s in dep["state"]],
@@ -202,3 +204,37 @@ def test_settings_that_cannot_be_safe_are_refused_at_start():
     insecure = replace(Settings(), secret_key="s", insecure_cookies=True)
     assert "WISE_DEV_INSECURE_COOKIES" in insecure.production_problem()
     assert urlparse("http://127.0.0.1").hostname == "127.0.0.1"
+
+
+def test_a_tagged_batch_is_for_members_only(server):
+    """A member runs a batch whose summary carries the group's tags (the offline demo's
+    AT2019dsg); its summary and page are refused to an outsider, an anonymous visitor and forged
+    headers; an outsider cannot start one."""
+    import time
+
+    ana = Client(server, ANA)
+    ana.open_page()
+    add(ana, server, "tagged for the batch", ["needs spectrum"])
+    values = {"batch-run.n_clicks": 1, "batch-text.value": "AT2019dsg", "batch-radius.value": "2.5",
+              "batch-service.value": "tap", "batch-flare.value": [], "batch-tags.value": ["on"]}
+    status, reply = ana.callback("url.pathname", values, trigger="batch-run")
+    assert status == 200, reply
+    path = reply["response"]["url"]["pathname"]
+    assert path.startswith("/batch/")
+    for _ in range(120):
+        status, _, body = ana.request("GET", path + "/summary.csv")
+        if status == 200:
+            break
+        time.sleep(0.5)
+    assert status == 200 and "tags" in body.decode().splitlines()[0] and "needs spectrum" in body.decode()
+    eve, anonymous, forged = Client(server, EVE), Client(server, None), Client(server, ANA, source="127.0.0.2")
+    assert eve.request("GET", path + "/summary.csv")[0] == 403
+    assert anonymous.request("GET", path + "/summary.csv")[0] == 401
+    assert forged.request("GET", path + "/summary.csv")[0] == 401
+    eve.open_page()
+    status, reply = eve.callback("batch-progress.children", {"url.pathname": path, "batch-poll.n_intervals": 1,
+                                                             "batch-shown.data": None}, trigger="url")
+    assert "tagged for the batch" not in json.dumps(reply) and "needs spectrum" not in json.dumps(reply)
+    assert "sign in as a member" in json.dumps(reply)
+    status, reply = eve.callback("url.pathname", values, trigger="batch-run")
+    assert "signed-in members" in json.dumps(reply)

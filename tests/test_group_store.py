@@ -92,7 +92,7 @@ def test_lists_and_their_csv_never_run_as_formulas(url):
     lists.add("TDE hosts", "=cmd|' /C calc'!A0", 10.0, 20.0, "bo@example.org")
     items = lists.items("TDE hosts")
     assert [i.target for i in items] == ["AT2019dsg", "=cmd|' /C calc'!A0"] and lists.names() == ["TDE hosts"]
-    assert batch_text(items).splitlines()[0] == "314.2623881 +14.2044267"
+    assert batch_text(items).splitlines()[:2] == ["target,id", "314.2623881 +14.2044267,AT2019dsg"]
     exported = export_csv(items, [["dust echo"], []])
     assert "\n'=cmd|' /C calc'!A0," in exported and csv_cell("-1+1") == "'-1+1" and csv_cell("a,b") == '"a,b"'
     with pytest.raises(NoteRefused, match="1 to 100 characters"):

@@ -89,6 +89,12 @@ def test_members_share_a_note_and_an_outsider_sees_none(browser, app):
     bo.set_viewport_size({"width": 420, "height": 900})
     bo.wait_for_timeout(300)
     bo.locator("#notes-panel").screenshot(path=str(SHOTS / "notes_panel_420.png"))
+    bo.set_viewport_size({"width": 1440, "height": 900})
+    bo.goto(app + "/batch?list=TDE%20hosts")  # the list as a batch: its targets in the box
+    bo.wait_for_function("() => (document.querySelector('#batch-text') || {}).value?.startsWith('target,id')",
+                         timeout=20_000)
+    assert bo.locator("#batch-tags").is_visible()
+    bo.locator("#batch-section").screenshot(path=str(SHOTS / "list_as_batch_1440.png"))
     eve_context, eve = signed_in(browser, app, "eve")
     eve.wait_for_function("() => (document.querySelector('#who') || {}).textContent?.includes('not a member')",
                           timeout=40_000)

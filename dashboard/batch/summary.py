@@ -35,7 +35,7 @@ def assemble(rows: list[pd.DataFrame], not_run: list[BatchTarget], reason: str, 
 
 
 #: Columns that hold what a user typed (or echo it): never run as a formula by a spreadsheet.
-TYPED = ("id", "input", "reason")
+TYPED = ("id", "input", "reason", "tags")
 #: First characters a spreadsheet reads as a formula (OWASP, "CSV Injection").
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 

@@ -66,8 +66,9 @@ class ListStore:
 
 
 def batch_text(items: list[Item]) -> str:
-    """The list as a batch list (``batch/targets.py``: one target a line, its coordinates)."""
-    return "".join(f"{i.ra:.7f} {i.dec:+.7f}\n" for i in items)
+    """The list as a batch list (``batch/targets.py``'s CSV form): each target's coordinates as the
+    position, its name in the list as the id (so the summary names it)."""
+    return "target,id\n" + "".join(f"{i.ra:.7f} {i.dec:+.7f},{csv_cell(i.target)}\n" for i in items)
 
 
 def csv_cell(value: object) -> str:

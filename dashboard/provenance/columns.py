@@ -69,7 +69,9 @@ COLUMNS: dict[str, tuple[str | None, str]] = {
     "power": (None, "Lomb-Scargle power (standard normalization)"),
 }
 COLUMNS |= {  # the batch summary (summary.csv): one row per target
-    "line": (None, "line of the target in the list"), "id": (None, "the target's id in the list"),
+    "line": (None, "line of the target in the list"),
+    "tags": (None, "the group's tags on the target's notes, ';'-separated (a tagged batch: members only)"),
+    "id": (None, "the target's id in the list"),
     "input": (None, "the target as typed"), "n_epochs_passed": (None, "epochs kept by the cuts"),
     "n_epochs_rejected": (None, "epochs rejected by the cuts"), "w1_w2_median": (_MAG, "median W1 - W2 over visits"),
     "status": (None, "ok, no_source, failed or bad_input"), "reason": (None, "why the status is not ok"),

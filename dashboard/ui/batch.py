@@ -7,14 +7,17 @@ from __future__ import annotations
 
 import base64
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import parse_qs, urlencode
 
 import dash
 import dash_ag_grid as dag
 from dash import Input, Output, State, dcc, html, no_update
 
 from dashboard.config import Settings
+from dashboard.group.lists import batch_text
+from dashboard.group.service import group
 from dashboard.science.variability import SMALLEST_PROBABILITY
+from dashboard.web.auth import caller
 from dashboard.web.batches import BatchAlreadyRunning, Batches, BatchRefused
 from dashboard.web.ratelimit import client_address
 
@@ -36,11 +39,13 @@ FLARE_SHOWN = ["flare", "flare_start_mjd", "peak_significance_w1", "peak_signifi
                "redshift"]
 
 
-def columns(with_id: bool = True, flare: bool = False) -> list[dict[str, Any]]:
+def columns(with_id: bool = True, flare: bool = False, tags: bool = False) -> list[dict[str, Any]]:
     """The table's columns: the view link pinned, then status and input first (what a phone shows),
     narrow enough for several at 420 px. ``id`` only when the list gave ids (else it repeats ``line``);
-    the flare columns when the batch searched for flares."""
+    the flare columns when the batch searched for flares; the group's tags in a tagged batch."""
     shown = [c for c in SHOWN if with_id or c != "id"]
+    if tags:
+        shown = shown[:2] + ["tags"] + shown[2:]
     if flare:
         shown = shown[:2] + FLARE_SHOWN + shown[2:]
     return [{"field": "view", "headerName": "view", "cellRenderer": "markdown", "pinned": "left", "width": 64,
@@ -74,6 +79,9 @@ def section() -> html.Section:
                          {"label": "IRSA's Parquet catalogs (this server's Dask cluster)", "value": "parquet"}])),
             dcc.Checklist(id="batch-flare", value=[], className="batch-service", options=[
                 {"label": "search each target for an infrared flare (a list's z column gives the rest frame)",
+                 "value": "on"}]),
+            dcc.Checklist(id="batch-tags", value=[], className="batch-service", style={"display": "none"}, options=[
+                {"label": "add the group's tags to the summary (the batch is then for members only)",
                  "value": "on"}]),
             html.Button("Run batch", id="batch-run", n_clicks=0, className="go"),
             html.Button("Cancel batch", id="batch-cancel", n_clicks=0, className="cancel", style={"display": "none"}),
@@ -130,6 +138,10 @@ def poll(settings: Settings, pathname: str | None, shown: str | None = None) -> 
         return {"progress": "", "rows": [], "poll": True, "cancel": {"display": "none"}, "message": no_update,
                 "shown": None, "columns": no_update, **downloads(ident, table=False, bundle=False)}
     state = Batches(settings).get(ident)
+    if state is not None and state.tags and not caller().member:  # the group's tags: its members only
+        return {"progress": "", "rows": [], "poll": True, "shown": None, "columns": no_update,
+                **downloads(ident, table=False, bundle=False), "cancel": {"display": "none"},
+                "message": "This batch carries the group's tags: sign in as a member of the group to see it."}
     if state is None:
         return {"progress": "", "rows": [], "poll": True, "shown": None, "columns": no_update,
                 **downloads(ident, table=False, bundle=False),
@@ -151,7 +163,7 @@ def poll(settings: Settings, pathname: str | None, shown: str | None = None) -> 
     rows = no_update if shown == table_key else [r | {"view": view_link(r)} for r in state.rows]
     ids = any(str(r.get("id")) != str(r.get("line")) for r in state.rows)
     return {"progress": [html.Div(head), *[html.Div(line) for line in lines]], "rows": rows, "shown": table_key,
-            "columns": no_update if shown == table_key else columns(with_id=ids, flare=state.flare),
+            "columns": no_update if shown == table_key else columns(with_id=ids, flare=state.flare, tags=state.tags),
             **downloads(ident, table=finished and bool(state.rows), bundle=ready, parquet=state.service == "parquet"),
             "poll": not busy,
             "cancel": {"display": "inline-block"} if state.status == "running" else {"display": "none"},
@@ -160,15 +172,17 @@ def poll(settings: Settings, pathname: str | None, shown: str | None = None) -> 
 
 
 def start(batches: Batches, text: str | None, contents: str | None, radius: str | None,
-          client: str, service: str | None = "tap", *, flare: bool = False) -> tuple[Any, Any]:
+          client: str, service: str | None = "tap", *, flare: bool = False, tags: bool = False) -> tuple[Any, Any]:
     """Run the typed or dropped list: the batch's address to go to, or why not (and no move)."""
+    if tags and not caller().member:
+        return no_update, "The group's tags are for its signed-in members."
     if contents:
         try:
             text = base64.b64decode(contents.split(",", 1)[1]).decode("utf-8", "replace")
         except (ValueError, IndexError):
             return no_update, "The file could not be read; give a UTF-8 text, CSV or ECSV file."
     try:
-        ident = batches.start(text or "", radius, client, service or "tap", flare=flare)
+        ident = batches.start(text or "", radius, client, service or "tap", flare=flare, tags=tags)
     except BatchAlreadyRunning as exc:  # the running batch, one click away
         return no_update, ["You already have a batch running: ",
                            html.A("open it", href=f"/batch/{exc.running}"), "; wait for it or cancel it there."]
@@ -193,10 +207,19 @@ def register(app: dash.Dash, settings: Settings) -> None:
     @app.callback(Output("url", "pathname"), Output("batch-message", "children", allow_duplicate=True),
                   Input("batch-run", "n_clicks"), State("batch-text", "value"), State("batch-file", "contents"),
                   State("batch-radius", "value"), State("batch-service", "value"), State("batch-flare", "value"),
-                  prevent_initial_call=True)
+                  State("batch-tags", "value"), prevent_initial_call=True)
     def run(_: int, text: str | None, contents: str | None, radius: str | None, service: str | None,
-            flare: list[str] | None) -> tuple[Any, Any]:
-        return start(batches, text, contents, radius, client_address(), service, flare=bool(flare))
+            flare: list[str] | None, tags: list[str] | None) -> tuple[Any, Any]:
+        return start(batches, text, contents, radius, client_address(), service, flare=bool(flare), tags=bool(tags))
+
+    @app.callback(Output("batch-tags", "style"), Output("batch-text", "value"), Input("url", "search"))
+    def group_list(search: str | None) -> tuple[dict, Any]:
+        """For a member: the tags choice, and ``?list=NAME`` (a group list) as the batch's lines."""
+        if settings.auth == "none" or not caller().member:
+            return {"display": "none"}, no_update
+        name = parse_qs((search or "").lstrip("?")).get("list", [""])[0]
+        items = group(settings).lists.items(name) if name else []
+        return {}, (batch_text(items) if items else no_update)
 
     @app.callback(
         output={"progress": Output("batch-progress", "children"), "rows": Output("batch-table", "rowData"),

@@ -33,6 +33,7 @@ from dashboard.batch.upload import delete_job
 from dashboard.config import Settings
 from dashboard.core.errors import WiseError
 from dashboard.core.targets import TargetError
+from dashboard.group.service import group
 from dashboard.science.analysis import AnalysisParams
 from dashboard.science.flares import FlareParams
 from dashboard.web.ratelimit import rate_limiter
@@ -40,6 +41,8 @@ from dashboard.web.ratelimit import rate_limiter
 log = logging.getLogger(__name__)
 
 HEARTBEAT_S = 10.0
+#: A target's notes in a list, a tagged batch: within the default match radius of a view (3″).
+LIST_MATCH_ARCSEC = 3.0
 CLEAN_UP_S = 60.0
 INDEX = "batch:index"
 
@@ -68,6 +71,8 @@ class BatchState:
     created: float = field(default_factory=time.time)
     service: str = "tap"  # or "parquet": IRSA's Parquet catalogs on the server's Dask cluster (no bundle)
     flare: bool = False  # each target's infrared flare search (science/flares.py; a list's z column used)
+    #: the summary carries the group's tags of each target (group/notes.py): then members only
+    tags: bool = False
 
     def params(self) -> AnalysisParams:
         """The view every target is analysed with: the page's default, and the flare search if asked."""
@@ -158,7 +163,8 @@ class Batches:
         state = self.get(batch_id)
         return path if state and state.service == "parquet" and path.exists() else None
 
-    def start(self, text: str, radius: object, client: str, service: str = "tap", flare: bool = False) -> str:
+    def start(self, text: str, radius: object, client: str, service: str = "tap", flare: bool = False,
+              tags: bool = False) -> str:
         """Refuse at once what cannot run (a bad radius, too many or no lines, a batch already
         running, the Parquet route without a Dask cluster); read the lines (names resolved: the
         network) and run them in a thread, never in the page's request. Bad lines are kept."""
@@ -190,7 +196,7 @@ class Batches:
         if lines == 0:
             raise BatchRefused("The list is empty: give one target per line (a name, coordinates or a designation).")
         state = BatchState(id=uuid.uuid4().hex, client=client, chunks_total=-(-lines // self.settings.batch_chunk),
-                           service=service, flare=bool(flare))
+                           service=service, flare=bool(flare), tags=bool(tags))
         self.store.set(f"batch-alive:{state.id}", True, expire=HEARTBEAT_S * 3)
         self.store.set(f"batch-running:{client}", state.id, expire=HEARTBEAT_S * 3)
         self._save(state)
@@ -203,6 +209,11 @@ class Batches:
 
     def _table(self, state: BatchState, targets: TargetList, table: pd.DataFrame, lock: threading.Lock) -> None:
         """The finished table: summary.csv in the store, the rows on the page (each with its cone)."""
+        if state.tags:  # the group's tags of each target (its notes within the default match radius)
+            notes = group(self.settings).notes
+            table = table.assign(tags=["; ".join(notes.tags_at(ra, dec, LIST_MATCH_ARCSEC))
+                                       if pd.notna(ra) and pd.notna(dec) else ""
+                                       for ra, dec in zip(table["ra"], table["dec"], strict=True)])
         self.store.set(f"batch-summary:{state.id}", summary_csv(table), expire=self.ttl_s)
         radii = {t.line: t.radius_arcsec for t in targets.targets}  # for each row's link to its view
         with lock:

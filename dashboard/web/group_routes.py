@@ -14,9 +14,8 @@ from dashboard.group.notes import Place
 from dashboard.group.service import group
 from dashboard.science.analysis import View
 from dashboard.web.auth import require_member
+from dashboard.web.batches import LIST_MATCH_ARCSEC
 
-#: A list's target and its notes: within the default match radius of the view (3″).
-LIST_MATCH_ARCSEC = 3.0
 PRIVATE = {"Cache-Control": "private, no-store", "X-Content-Type-Options": "nosniff"}
 
 
@@ -29,9 +28,9 @@ def group_routes(server: Flask, settings: Settings) -> None:
         return Response(export_csv(items, tags), mimetype="text/csv", headers={
             **PRIVATE, "Content-Disposition": "attachment; filename=target_list.csv"})
 
-    @server.get("/group/lists/<name>/targets.txt")
+    @server.get("/group/lists/<name>/targets.csv")
     def list_targets(name: str) -> Response:
-        return Response(batch_text(_items(settings, name)), mimetype="text/plain", headers=PRIVATE)
+        return Response(batch_text(_items(settings, name)), mimetype="text/csv", headers=PRIVATE)
 
 
 def _items(settings: Settings, name: str) -> list[Any]:

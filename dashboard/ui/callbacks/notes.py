@@ -61,7 +61,8 @@ def show(settings: Settings, fetched: dict | None, state_data: dict | None, path
     where = (f"on {place.designation} and within {radius:g}″ of it" if place.designation
              else f"within {radius:g}″ of {place.ra:.5f} {place.dec:+.5f}")
     lists = [html.Li([html.Span(name + ": "), html.A("CSV", href=f"/group/lists/{quote(name, safe='')}.csv"), " · ",
-                      html.A("targets for a batch", href=f"/group/lists/{quote(name, safe='')}/targets.txt")])
+                      html.A("open as a batch", href=f"/batch?list={quote(name, safe='')}"), " · ",
+                      html.A("batch list", href=f"/group/lists/{quote(name, safe='')}/targets.csv")])
              for name in stores.lists.names()]
     return {"style": SHOWN, "list": html.Ul(items) if items else html.P("No note here yet.", className="muted"),
             "where": where, "tags": [{"label": t, "value": t} for t in stores.tags], "who": header, "lists": lists}
