@@ -44,7 +44,16 @@ def _parser() -> argparse.ArgumentParser:
             cmd.add_argument("-o", "--output", required=True, help="the zip file to write")
             cmd.add_argument("--url", default=None, metavar="QUERY_STRING",
                              help="the view of a page link (its part after '?'): the bytes /bundle.zip serves")
-    batch = sub.add_parser("batch", help="many targets: a list in, summary.csv and a batch bundle out")
+    _batch_parser(sub.add_parser("batch", help="many targets: a list in, summary.csv and a batch bundle out"))
+    notes = sub.add_parser("notes", help="the group's notes (the server's database, read directly): backups")
+    what = notes.add_subparsers(dest="notes_command", required=True)
+    what.add_parser("export", help="every note version as JSON lines, to stdout")
+    imported = what.add_parser("import", help="add the versions of a JSON-lines file (twice: nothing more)")
+    imported.add_argument("file", help="a file `notes export` wrote ('-': stdin)")
+    return parser
+
+
+def _batch_parser(batch: argparse.ArgumentParser) -> None:
     batch.add_argument("file", help="one target per line, or CSV/ECSV with a 'target' column ('-': stdin)")
     batch.add_argument("--radius", type=float, default=None, help="cone radius in arcsec where a line gives none")
     batch.add_argument("-o", "--output", default=None,
@@ -64,14 +73,11 @@ def _parser() -> argparse.ArgumentParser:
     batch.add_argument("--flare", action="store_true",
                        help="search each target's visits for an infrared flare (the summary's flare columns; a list's "
                             "z column gives each target's redshift)")
+    batch.add_argument("--tags", action="store_true",
+                       help="add the group's tags of each target to the summary (the server's notes database: "
+                            "WISE_DATABASE_URL or WISE_DATA_DIR; --service tap)")
     batch.add_argument("--offline", action="store_true",
                        help="answer from the offline archive only (targets not in it: failed, with the reason)")
-    notes = sub.add_parser("notes", help="the group's notes (the server's database, read directly): backups")
-    what = notes.add_subparsers(dest="notes_command", required=True)
-    what.add_parser("export", help="every note version as JSON lines, to stdout")
-    imported = what.add_parser("import", help="add the versions of a JSON-lines file (twice: nothing more)")
-    imported.add_argument("file", help="a file `notes export` wrote ('-': stdin)")
-    return parser
 
 
 def main(argv: list[str] | None = None) -> int:

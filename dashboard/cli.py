@@ -216,6 +216,8 @@ def batch_command(settings: Settings, args: argparse.Namespace) -> int:
 
     if not args.output and not args.out_dir:
         raise TargetError("give -o FILE.zip (a batch bundle) or --out-dir DIR (tables for big samples), or both")
+    if args.service == "parquet" and getattr(args, "tags", False):
+        raise TargetError("--tags is for --service tap (the Parquet route writes its summary pixel by pixel)")
     if args.service == "parquet" and args.output:
         raise TargetError("--service parquet writes --out-dir DIR (summary, visits, manifest); the batch bundle "
                           "(-o FILE.zip) is made by --service tap")
@@ -269,6 +271,11 @@ def _tap_batch(settings: Settings, args: argparse.Namespace, targets: TargetList
 
     result = service.run(targets, settings, progress=progress, params=params)
     _bar(f"{len(finished)}/{total} chunk-tables done", 1.0, final=True)
+    if getattr(args, "tags", False):  # the group's tags, from the server's database (its operator's run)
+        from dashboard.group.service import group
+
+        result = replace(result, table=result.table.assign(
+            tags=group(settings).notes.tags_column(result.table["ra"], result.table["dec"])))
     if args.output:
         data = build_batch_bundle(result.run, targets.bad, result.table, settings)
         Path(args.output).write_bytes(data)

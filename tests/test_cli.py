@@ -171,6 +171,7 @@ def test_every_readme_example_works_offline(tmp_path):
     assert len(commands) >= 7
     for args in commands:
         args = [str(tmp_path / a) if a.endswith(".zip") else a for a in args]
-        out = cli(*args, env={"WISE_CACHE_DIR": str(tmp_path / "cache")})  # IRSA unreachable (port 9)
+        # IRSA unreachable (port 9); the group's database (`batch --tags`) in the test's folder
+        out = cli(*args, env={"WISE_CACHE_DIR": str(tmp_path / "cache"), "WISE_DATA_DIR": str(tmp_path / "data")})
         assert out.returncode == 0, (args, out.stdout[-500:], out.stderr[-500:])
         assert "Traceback" not in out.stderr and "reaches beyond it" not in out.stdout, args

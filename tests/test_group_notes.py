@@ -227,6 +227,13 @@ def test_a_tagged_batch_is_for_members_only(server):
             break
         time.sleep(0.5)
     assert status == 200 and "tags" in body.decode().splitlines()[0] and "needs spectrum" in body.decode()
+    for _ in range(240):  # the bundle's own summary.csv carries the tags too
+        status, _, zipped = ana.request("GET", path + "/bundle.zip")
+        if status == 200:
+            break
+        time.sleep(0.5)
+    assert status == 200 and "needs spectrum" in zipfile.ZipFile(io.BytesIO(zipped)).read("summary.csv").decode()
+    assert Client(server, EVE).request("GET", path + "/bundle.zip")[0] == 403
     eve, anonymous, forged = Client(server, EVE), Client(server, None), Client(server, ANA, source="127.0.0.2")
     assert eve.request("GET", path + "/summary.csv")[0] == 403
     assert anonymous.request("GET", path + "/summary.csv")[0] == 401

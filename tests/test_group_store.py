@@ -172,3 +172,35 @@ def test_a_worker_killed_mid_write_loses_no_committed_note(url):
         path = Path(url.removeprefix("sqlite:///"))
         assert sqlite3.connect(path).execute("PRAGMA integrity_check").fetchone() == ("ok",)
         assert sqlite3.connect(path).execute("PRAGMA journal_mode").fetchone() == ("wal",)
+
+
+def test_the_command_line_reads_the_servers_database(tmp_path):
+    """Run by whoever runs the server, on its settings: ``notes export``, ``notes import`` (twice:
+    nothing more) and ``batch --tags`` (the offline demo's AT2019dsg, its summary with the tags)."""
+    import subprocess
+    import sys
+    import zipfile
+
+    data = tmp_path / "data"
+    env = os.environ | {"WISE_DATA_DIR": str(data), "WISE_CACHE_DIR": str(tmp_path / "cache"),
+                        "WISE_RESOLVE_NAMES_ONLINE": "0"}
+
+    def cli(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "dashboard", *args], env=env, capture_output=True, text=True,
+                              input=stdin, timeout=300)
+
+    NoteStore(db.engine(db.database_url(None, data)), TAGS).add(DSG, "ana@example.org", "echo", ["dust echo"])
+    db.forget_engines()
+    exported = cli("notes", "export")
+    assert exported.returncode == 0 and json.loads(exported.stdout.splitlines()[0])["text"] == "echo"
+    (tmp_path / "notes.jsonl").write_text(exported.stdout)
+    again = cli("notes", "import", str(tmp_path / "notes.jsonl"))
+    assert again.returncode == 0 and "imported 0 note version(s); 1 already there" in again.stdout
+    bad = cli("notes", "import", "-", stdin='{"target": "x"}\n')
+    assert bad.returncode == 2 and "nothing was imported" in bad.stderr
+    (tmp_path / "list.txt").write_text("AT2019dsg\n")
+    done = cli("batch", str(tmp_path / "list.txt"), "--radius", "2.5", "--offline", "--tags", "-o",
+               str(tmp_path / "b.zip"))
+    assert done.returncode == 0, done.stderr
+    summary = zipfile.ZipFile(tmp_path / "b.zip").read("summary.csv").decode()
+    assert summary.splitlines()[0].endswith(",tags") and summary.splitlines()[1].endswith(",dust echo")

@@ -27,6 +27,8 @@ from dashboard.group.models import NoteVersion
 
 MAX_TEXT = 10_000
 MAX_TAGS = 20
+#: A list's or a tagged batch's target and its notes: within the default match radius of a view (3″).
+LIST_MATCH_ARCSEC = 3.0
 
 
 class NoteRefused(ValueError):
@@ -180,6 +182,12 @@ class NoteStore:
                                    .order_by(NoteVersion.version)).all()
             return [{"version": r.version, "author": r.author, "text": r.text, "tags": json.loads(r.tags),
                      "created": r.created, "deleted": r.deleted, "based_on": r.based_on} for r in rows]
+
+    def tags_column(self, ra: Any, dec: Any, radius_arcsec: float = LIST_MATCH_ARCSEC) -> list[str]:
+        """A batch summary's ``tags``: each target's tags, ``; ``-joined ("" without a position)."""
+        return ["; ".join(self.tags_at(float(r), float(d), radius_arcsec))
+                if r is not None and d is not None and r == r and d == d else ""  # NaN != NaN: no position
+                for r, d in zip(ra, dec, strict=True)]
 
     def tags_at(self, ra: float, dec: float, radius_arcsec: float, designation: str | None = None) -> list[str]:
         """Every tag of the notes of a target (a batch summary's ``tags`` column)."""

@@ -41,8 +41,6 @@ from dashboard.web.ratelimit import rate_limiter
 log = logging.getLogger(__name__)
 
 HEARTBEAT_S = 10.0
-#: A target's notes in a list, a tagged batch: within the default match radius of a view (3″).
-LIST_MATCH_ARCSEC = 3.0
 CLEAN_UP_S = 60.0
 INDEX = "batch:index"
 
@@ -207,18 +205,18 @@ class Batches:
     def _run(self, state: BatchState, text: str, radius: float | None) -> None:
         RunningBatch(self, state).run(text, radius)
 
-    def _table(self, state: BatchState, targets: TargetList, table: pd.DataFrame, lock: threading.Lock) -> None:
-        """The finished table: summary.csv in the store, the rows on the page (each with its cone)."""
+    def _table(self, state: BatchState, targets: TargetList, table: pd.DataFrame,
+               lock: threading.Lock) -> pd.DataFrame:
+        """The finished table (with the group's tags in a tagged batch): summary.csv in the store,
+        the rows on the page (each with its cone); returned for the bundle's summary."""
         if state.tags:  # the group's tags of each target (its notes within the default match radius)
-            notes = group(self.settings).notes
-            table = table.assign(tags=["; ".join(notes.tags_at(ra, dec, LIST_MATCH_ARCSEC))
-                                       if pd.notna(ra) and pd.notna(dec) else ""
-                                       for ra, dec in zip(table["ra"], table["dec"], strict=True)])
+            table = table.assign(tags=group(self.settings).notes.tags_column(table["ra"], table["dec"]))
         self.store.set(f"batch-summary:{state.id}", summary_csv(table), expire=self.ttl_s)
         radii = {t.line: t.radius_arcsec for t in targets.targets}  # for each row's link to its view
         with lock:
             state.rows = [row | {"radius_arcsec": radii.get(row["line"])}
                           for row in table.replace({np.nan: None}).to_dict("records")]
+        return table
 
     def _run_survey(self, state: BatchState, targets: TargetList, lock: threading.Lock,
                     cancelled: Callable[[], bool]) -> None:
@@ -320,7 +318,7 @@ class RunningBatch:
         state = self.state
         result = service.run(targets, self.settings, params=state.params(), progress=self.progress, on_job=self.on_job,
                              before_chunk=self.before_chunk, cancelled=self.cancelled)
-        self.batches._table(state, targets, result.table, self.lock)
+        table = self.batches._table(state, targets, result.table, self.lock)
         with self.lock:
             state.status = "cancelled" if result.run.cancelled else "done"
             state.message = result.run.stopped
@@ -328,7 +326,7 @@ class RunningBatch:
             state.bundle = "preparing"
             self.batches._save(state)
         try:
-            bundle = build_batch_bundle(result.run, targets.bad, result.table, self.settings)
+            bundle = build_batch_bundle(result.run, targets.bad, table, self.settings)
         except Exception:
             log.exception("batch %s: the bundle failed", state.id)
             with self.lock:

@@ -10,11 +10,10 @@ from flask import Flask, Response, abort
 
 from dashboard.config import Settings
 from dashboard.group.lists import batch_text, export_csv
-from dashboard.group.notes import Place
+from dashboard.group.notes import LIST_MATCH_ARCSEC, Place
 from dashboard.group.service import group
 from dashboard.science.analysis import View
 from dashboard.web.auth import require_member
-from dashboard.web.batches import LIST_MATCH_ARCSEC
 
 PRIVATE = {"Cache-Control": "private, no-store", "X-Content-Type-Options": "nosniff"}
 
