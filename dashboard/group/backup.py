@@ -15,7 +15,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from dashboard.group.models import NoteVersion
-from dashboard.group.notes import MAX_TEXT, fingerprint
+from dashboard.group.notes import MAX_TEXT, version_fingerprint
 
 REQUIRED = ("target", "author", "text", "tags", "created")
 
@@ -43,8 +43,8 @@ def _row(line: str, number: int) -> NoteVersion:
     ra, dec = float(entry.get("ra", "nan")), float(entry.get("dec", "nan"))
     key = str(entry.get("target_key") or entry["target"])
     target = str(entry["target"])
-    print_key = fingerprint(target if version == 1 else f"{thread}:{version}", str(entry["author"]),
-                            str(entry["created"]), str(entry["text"]), tags)
+    print_key = version_fingerprint(thread, version, target, str(entry["author"]), str(entry["created"]),
+                                    str(entry["text"]), tags)
     return NoteVersion(thread=thread, version=version, target_key=key[:64], target=target[:200], ra=ra, dec=dec,
                        author=str(entry["author"]), text=str(entry["text"]), tags=json.dumps(tags),
                        created=str(entry["created"]), deleted=bool(entry.get("deleted", False)),

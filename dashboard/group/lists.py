@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from dashboard.group.models import ListItem, TargetList
@@ -43,7 +43,8 @@ class ListStore:
                 found = TargetList(name=name, created_by=author, created=now())
                 session.add(found)
                 session.flush()
-            if session.scalars(select(ListItem.id).where(ListItem.list_id == found.id)).all().__len__() >= MAX_ITEMS:
+            held = session.scalar(select(func.count()).select_from(ListItem).where(ListItem.list_id == found.id))
+            if (held or 0) >= MAX_ITEMS:
                 raise NoteRefused(f"a list holds at most {MAX_ITEMS:,} targets")
             if session.scalars(select(ListItem).where(ListItem.list_id == found.id,
                                                       ListItem.target == target)).first():

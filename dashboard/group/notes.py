@@ -80,6 +80,13 @@ def fingerprint(target: str, author: str, created: str, text: str, tags: list[st
     return hashlib.sha256(key.encode()).hexdigest()
 
 
+def version_fingerprint(thread: str, version: int, target: str, author: str, created: str, text: str,
+                        tags: list[str]) -> str:
+    """A version's unique key: a first version by its target, a later one by its thread and number
+    (the same rule for a write and an import, so a backup imported twice adds nothing)."""
+    return fingerprint(target if version == 1 else f"{thread}:{version}", author, created, text, tags)
+
+
 def checked(text: str, tags: list[str] | tuple[str, ...], allowed: tuple[str, ...]) -> tuple[str, list[str]]:
     if len(text) > MAX_TEXT:
         raise NoteRefused(f"a note is at most {MAX_TEXT:,} characters; this one has {len(text):,}")
@@ -153,9 +160,8 @@ class NoteStore:
             session.add(NoteVersion(thread=thread, version=version, target_key=key or place.key, target=place.target,
                                     ra=place.ra, dec=place.dec, author=author, text=text, tags=json.dumps(tags),
                                     created=created, deleted=deleted, based_on=based_on,
-                                    fingerprint=fingerprint(place.target, author, created, text, tags)
-                                    if version == 1 else fingerprint(f"{thread}:{version}", author, created, text,
-                                                                     tags)))
+                                    fingerprint=version_fingerprint(thread, version, place.target, author, created,
+                                                                    text, tags)))
 
     def near(self, place: Place, radius_arcsec: float, *, with_deleted: bool = False) -> list[Note]:
         """The notes of a view: on its designation, or within ``radius_arcsec`` of its position,

@@ -42,13 +42,19 @@ def _items(settings: Settings, name: str) -> list[Any]:
     return stores.lists.items(name)
 
 
+def view_place(shown: View, target: str) -> tuple[Place, float]:
+    """Where a view's notes attach (its selected source, else its target's position) and its
+    match radius: one rule for the panel and the bundle."""
+    sel = shown.selection
+    if sel is None:
+        return Place(target, shown.target.ra, shown.target.dec), shown.params.match_radius_arcsec
+    return Place(target, sel.ra, sel.dec, sel.designation), shown.params.match_radius_arcsec
+
+
 def with_notes(settings: Settings, email: str) -> Callable[[View], dict[str, Any]]:
     """What a member's bundle adds: the view's notes as the panel shows them (``notes=1``)."""
     def notes_of(shown: View) -> dict[str, Any]:
-        sel = shown.selection
-        place = Place(shown.target.input, sel.ra if sel else shown.target.ra, sel.dec if sel else shown.target.dec,
-                      sel.designation if sel else None)
-        radius = shown.params.match_radius_arcsec
+        place, radius = view_place(shown, shown.target.input)
         found = group(settings).notes.near(place, radius)
         return {"exported_by": email, "attached_to": place.key, "radius_arcsec": radius,
                 "note": "the group's notes on this view when it was downloaded (members only; not IRSA data)",

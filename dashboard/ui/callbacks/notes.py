@@ -20,6 +20,7 @@ from dashboard.ui import notes as panel
 from dashboard.ui.callbacks.rendering import params_with_sky
 from dashboard.ui.urlstate import from_store
 from dashboard.web.auth import caller
+from dashboard.web.group_routes import view_place
 from dashboard.web.handover import handover
 from dashboard.web.ratelimit import RateLimiter
 
@@ -37,12 +38,7 @@ def place_of(settings: Settings, fetched: dict | None, state_data: dict | None) 
     if observed is None or not state_data:
         return None
     state = from_store(state_data)
-    shown = view(observed, params_with_sky(settings, state, None))
-    sel = shown.selection
-    radius = shown.params.match_radius_arcsec
-    if sel is None:
-        return Place(state.target, observed.target.ra, observed.target.dec), radius
-    return Place(state.target, sel.ra, sel.dec, sel.designation), radius
+    return view_place(view(observed, params_with_sky(settings, state, None)), state.target)
 
 
 def show(settings: Settings, fetched: dict | None, state_data: dict | None, path: str | None) -> dict:
@@ -68,14 +64,20 @@ def show(settings: Settings, fetched: dict | None, state_data: dict | None, path
             "where": where, "tags": [{"label": t, "value": t} for t in stores.tags], "who": header, "lists": lists}
 
 
-def _writer(settings: Settings, limiter: RateLimiter) -> str:
-    """The member writing, or the request ends with why not (a message, nothing written)."""
+def _member(settings: Settings) -> str:
+    """The signed-in member asking, or why not (a message; nothing read or written)."""
     who = caller()
     if not who.member or settings.auth == "none":
         raise _Refused(MEMBERS_ONLY)
-    if not limiter.allow(f"note:{who.email}"):
-        raise _Refused(f"At most {limiter.per_minute} note and list writes a minute; wait a minute.")
     return who.email
+
+
+def _writer(settings: Settings, limiter: RateLimiter) -> str:
+    """The member writing, within the write limit, or why not."""
+    email = _member(settings)
+    if not limiter.allow(f"note:{email}"):
+        raise _Refused(f"At most {limiter.per_minute} note and list writes a minute; wait a minute.")
+    return email
 
 
 class _Refused(Exception):
@@ -110,7 +112,7 @@ def act(settings: Settings, limiter: RateLimiter, refresh: int) -> dict:
         raise PreventUpdate
     thread, action = str(trigger["thread"]), str(trigger["action"])
     try:
-        author = _writer(settings, limiter) if action != "edit" else _member_or_refuse(settings)
+        author = _writer(settings, limiter) if action != "edit" else _member(settings)
         stores = group(settings)
         if action == "edit":
             last = stores.notes.history(thread)[-1]
@@ -122,13 +124,6 @@ def act(settings: Settings, limiter: RateLimiter, refresh: int) -> dict:
         return {"text": no_update, "tags": no_update, "editing": no_update, "status": str(exc), "refresh": no_update}
     return {"text": no_update, "tags": no_update, "editing": no_update, "refresh": refresh + 1,
             "status": "Deleted (undo below)." if action == "delete" else "Restored."}
-
-
-def _member_or_refuse(settings: Settings) -> str:
-    who = caller()
-    if not who.member or settings.auth == "none":
-        raise _Refused(MEMBERS_ONLY)
-    return who.email
 
 
 def add_to_list(settings: Settings, limiter: RateLimiter, name: str | None, fetched: dict | None,
