@@ -186,7 +186,7 @@ def query(table: str, cone: Cone) -> TableResult:
         )
     if (rec.partial or rec.recorded_table != table) and rec.note:
         warnings.append(rec.note)
-    warnings += [f"{column}: {how}" for column, how in rec.derived_columns.items()]
+    warnings += derived_notes(rec.derived_columns)
     provenance = Provenance(
         table=rec.recorded_table, source="offline", rows=len(rows),
         retrieved_utc=rec.origin.get("retrieved_utc", "not recorded"), archive_file=rec.file,
@@ -194,3 +194,12 @@ def query(table: str, cone: Cone) -> TableResult:
         warnings=warnings,
     )
     return TableResult(rows=rows, provenance=provenance)
+
+
+def derived_notes(derived: dict[str, str]) -> list[str]:
+    """One note per way columns were derived, naming its columns (the 2MASS association's six
+    columns share one origin: said once, not six times)."""
+    by_how: dict[str, list[str]] = {}
+    for column, how in derived.items():
+        by_how.setdefault(how, []).append(column)
+    return [f"{', '.join(columns)}: {how}" for how, columns in by_how.items()]
