@@ -332,6 +332,15 @@ def test_the_page_renders_again_when_the_sky_answers_and_a_moving_counterpart_mo
     assert unmatched["stats"] == before["stats"]  # a Gaia source that is no counterpart moves nothing
     assert "(253 recovered)" in after["stats"]
     assert "Gaia DR3: not asked" in before["phot_note"] and "Gaia DR3: no counterpart" in unmatched["phot_note"]
+    # what the second render sends: only what the sky changed (an unmatched Gaia source: the
+    # SED's note; a moving one: the light curve as well); the rest stays as drawn
+    from dash import no_update
+    sent = callbacks.what_changed(before, unmatched)
+    assert sent["lc"] is no_update and sent["rows"] is no_update and sent["stats"] is no_update
+    assert sent["phot_note"] == unmatched["phot_note"]
+    moved_sent = callbacks.what_changed(before, after)
+    assert moved_sent["lc"] is not no_update and moved_sent["stats"] == after["stats"]
+    assert {k for k, v in sent.items() if v is not no_update} < {k for k, v in moved_sent.items() if v is not no_update}
 
 
 def test_the_elliptical_aperture_of_the_sed_is_drawn_on_the_image(sky, sky_settings, tap):

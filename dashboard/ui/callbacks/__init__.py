@@ -20,13 +20,13 @@ from dashboard.ui import batch
 from dashboard.ui.callbacks.fetching import fetch
 from dashboard.ui.callbacks.frames import register_frames
 from dashboard.ui.callbacks.notes import register_notes
-from dashboard.ui.callbacks.rendering import PANELS, panel_outputs, render
+from dashboard.ui.callbacks.rendering import PANELS, panel_outputs, render, what_changed
 from dashboard.ui.callbacks.sky import changes_view, register_sky
 from dashboard.ui.callbacks.urlsync import CONTROLS, controls_of, sync_state, zoom_search
 from dashboard.web.ratelimit import RateLimiter, client_address
 
 __all__ = ["CONTROLS", "PANELS", "changes_view", "controls_of", "fetch", "register", "render", "sync_state",
-           "zoom_search"]
+           "what_changed", "zoom_search"]
 
 log = logging.getLogger(__name__)
 
@@ -145,7 +145,9 @@ def _register_render(app: dash.Dash, settings: Settings) -> None:
 
     def on_motion(motion: dict | None, fetched: dict | None, state: dict | None, cancelled: dict | None,
                   query: dict | None, href: str | None) -> dict:
-        return render(settings, fetched, state, href, query=query, cancelled=cancelled, sky_data=motion)
+        before = render(settings, fetched, state, href, query=query, cancelled=cancelled)
+        return what_changed(before, render(settings, fetched, state, href, query=query, cancelled=cancelled,
+                                           sky_data=motion))
 
     app.callback(
         output=panel_outputs(duplicate=True),

@@ -63,6 +63,26 @@ def render(settings: Settings, fetched: dict | None, state_data: dict | None, hr
         return placeholder("Something went wrong building this view; the error was logged.", welcome=False)
 
 
+def what_changed(before: dict, after: dict) -> dict:
+    """``after`` with every output equal to ``before``'s left as it is on the page (``no_update``):
+    when the sky context comes, the SED gains its Gaia points but the light curve is not drawn
+    again (a redraw would lose nothing, but flickers and briefly removes the plot's titles)."""
+    def kept(old: Any, new: Any) -> Any:
+        return no_update if _same(old, new) else new
+
+    several = {key for key, out in panel_outputs(duplicate=True).items() if isinstance(out, list)}
+    return {key: [kept(o, n) for o, n in zip(before[key], value, strict=True)]
+            if key in several and isinstance(before.get(key), list) else kept(before.get(key), value)
+            for key, value in after.items()}
+
+
+def _same(old: Any, new: Any) -> bool:
+    try:
+        return bool(old == new)
+    except ValueError:  # an array compared elementwise: not worth telling apart here
+        return False
+
+
 class _Expired(LookupError):
     """The handed-over data of a fetch id is gone (not kept: the next render asks again)."""
 
