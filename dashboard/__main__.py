@@ -75,7 +75,7 @@ def _batch_parser(batch: argparse.ArgumentParser) -> None:
                             "z column gives each target's redshift)")
     batch.add_argument("--tags", action="store_true",
                        help="add the group's tags of each target to the summary (the server's notes database: "
-                            "WISE_DATABASE_URL or WISE_DATA_DIR; --service tap)")
+                            "WISE_DATABASE_URL or WISE_DATA_DIR; either service)")
     batch.add_argument("--offline", action="store_true",
                        help="answer from the offline archive only (targets not in it: failed, with the reason)")
 

@@ -216,8 +216,6 @@ def batch_command(settings: Settings, args: argparse.Namespace) -> int:
 
     if not args.output and not args.out_dir:
         raise TargetError("give -o FILE.zip (a batch bundle) or --out-dir DIR (tables for big samples), or both")
-    if args.service == "parquet" and getattr(args, "tags", False):
-        raise TargetError("--tags is for --service tap (the Parquet route writes its summary pixel by pixel)")
     if args.service == "parquet" and args.output:
         raise TargetError("--service parquet writes --out-dir DIR (summary, visits, manifest); the batch bundle "
                           "(-o FILE.zip) is made by --service tap")
@@ -271,11 +269,8 @@ def _tap_batch(settings: Settings, args: argparse.Namespace, targets: TargetList
 
     result = service.run(targets, settings, progress=progress, params=params)
     _bar(f"{len(finished)}/{total} chunk-tables done", 1.0, final=True)
-    if getattr(args, "tags", False):  # the group's tags, from the server's database (its operator's run)
-        from dashboard.group.service import group
-
-        result = replace(result, table=result.table.assign(
-            tags=group(settings).notes.tags_column(result.table["ra"], result.table["dec"])))
+    if getattr(args, "tags", False):
+        result = replace(result, table=_with_tags(settings, result.table))
     if args.output:
         data = build_batch_bundle(result.run, targets.bad, result.table, settings)
         Path(args.output).write_bytes(data)
@@ -284,6 +279,14 @@ def _tap_batch(settings: Settings, args: argparse.Namespace, targets: TargetList
         folder = service.write_folder(Path(args.out_dir), result, settings, params)
         print(f"wrote {folder}/ (summary.parquet, summary.csv, visits.parquet, manifest.json)")
     return result.table
+
+
+def _with_tags(settings: Settings, table: Any) -> Any:
+    """The summary with the group's tags of each target, from the server's database (``--tags``:
+    run by whoever runs the server, on its settings)."""
+    from dashboard.group.service import group
+
+    return group(settings).notes.with_tags(table)
 
 
 def _survey(settings: Settings, args: argparse.Namespace, targets: TargetList, params: AnalysisParams) -> Any:
@@ -302,7 +305,8 @@ def _survey(settings: Settings, args: argparse.Namespace, targets: TargetList, p
     with dask_client(scheduler, workers=args.workers or settings.dask_workers, memory_limit=settings.dask_worker_memory,
                      timeout_s=settings.dask_timeout_s) as client:
         out = OutDir(Path(args.out_dir), identity(targets.targets, settings, params))
-        run = run_survey(targets, settings, out, client, params=params, progress=progress)
+        run = run_survey(targets, settings, out, client, params=params, progress=progress,
+                         annotate=(lambda table: _with_tags(settings, table)) if getattr(args, "tags", False) else None)
     print(f"wrote {args.out_dir}/ (summary.parquet, summary.csv, visits.parquet, manifest.json)"
           + ("; cancelled: rerun into the same folder to go on" if run.cancelled else ""))
     return run.summary

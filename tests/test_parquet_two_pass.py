@@ -100,6 +100,25 @@ def groups_holding(meta: pq.FileMetaData, path: str, rows: pd.DataFrame) -> set[
     return found
 
 
+def test_the_boxes_strip_search_finds_the_rows_a_test_of_every_row_against_every_box_finds():
+    """``Boxes.holds`` (declination strips by search) against the plain test of each row against
+    each box, on CONSTRUCTED rows: clustered around the boxes, on their edges, NaN, around RA 0."""
+    rng = np.random.default_rng(5)
+    centres = np.column_stack([rng.uniform(0, 360, 80), rng.uniform(-60, 60, 80)])
+    centres[:3] = [[0.0002, 10.0], [359.9999, -5.0], [180.0, 89.9995]]  # boxes split at RA 0; a pole
+    cones = Cones(np.arange(80), centres[:, 0], centres[:, 1], np.full(80, 6.0))
+    found = parquet_two_pass.Boxes.of(cones)
+    near = np.repeat(centres, 500, axis=0) + rng.normal(0, 6 / 3600, (40_000, 2))
+    ra = np.concatenate([near[:, 0] % 360, rng.uniform(0, 360, 20_000), found.ra_lo, found.ra_hi, [np.nan, 1.0]])
+    dec = np.concatenate([near[:, 1], rng.uniform(-90, 90, 20_000), found.dec_lo, found.dec_hi, [1.0, np.nan]])
+    plain = np.zeros(len(ra), bool)
+    for lo, hi, d_lo, d_hi in zip(found.ra_lo, found.ra_hi, found.dec_lo, found.dec_hi, strict=True):
+        plain |= (ra >= lo) & (ra <= hi) & (dec >= d_lo) & (dec <= d_hi)
+    got = found.holds(ra, dec)
+    assert 1_000 < plain.sum() < len(ra) - 20_000  # the case tests something: rows in and out of boxes
+    assert np.array_equal(got, plain)
+
+
 def test_row_group_statistics_skip_groups_outside_every_box(tmp_path, real_rows):
     """In spatial order most row groups cover a patch away from the targets: their coordinates
     are never read (no read inside their ra or dec column chunk)."""

@@ -262,23 +262,35 @@ def test_read_cones_answers_as_an_upload_join(mirror):
 
 
 def test_the_command_line_writes_a_folder_by_either_service_and_refuses_a_huge_zip(tap, mirror, tmp_path):
+    """Both services, each with the group's tags (``--tags``: a note tagged on AT2019dsg in the
+    server's database, none on ASASSN-14li): the same summary.csv bytes."""
+    from dashboard.group import db
+    from dashboard.group.notes import NoteStore, Place
+
     listing = tmp_path / "list.txt"
     listing.write_text("AT2019dsg\nASASSN-14li\nnot a target !!\n")
     env = {**os.environ, "WISE_TAP_URL": tap.url, "WISE_CACHE_DIR": str(tmp_path / "c"),
-           "WISE_RESOLVE_NAMES_ONLINE": "0", "WISE_DEFAULT_RADIUS_ARCSEC": "5"}
+           "WISE_RESOLVE_NAMES_ONLINE": "0", "WISE_DEFAULT_RADIUS_ARCSEC": "5", "WISE_DATA_DIR": str(tmp_path / "d")}
+    NoteStore(db.engine(db.database_url(None, tmp_path / "d")), ("dust echo", "AGN")).add(
+        Place("AT2019dsg", 314.2623881, 14.2044267, "WISEA J205702.96+141216.2"), "ana@example.org", "echo",
+        ["dust echo", "AGN"])
+    db.forget_engines()
 
     def cli(*args, **more):
         return subprocess.run([sys.executable, "-m", "dashboard", "batch", str(listing), *args], capture_output=True,
                               text=True, timeout=180, cwd=ROOT, env={**env, **more})
 
     parquet = cli("--service", "parquet", "--parquet-root", str(mirror), "--workers", "1", "--out-dir",
-                  str(tmp_path / "p"))
+                  str(tmp_path / "p"), "--tags")
     assert parquet.returncode == 3, parquet.stderr  # a bad line
     assert "2 ok, 0 no_source, 0 failed, 1 bad_input" in parquet.stdout
     assert "2/2 targets" in parquet.stderr  # the progress line (not a terminal: its last state)
-    by_tap = cli("--out-dir", str(tmp_path / "t"))
+    by_tap = cli("--out-dir", str(tmp_path / "t"), "--tags")
     assert by_tap.returncode == 3, by_tap.stderr
     assert (tmp_path / "p" / "summary.csv").read_bytes() == (tmp_path / "t" / "summary.csv").read_bytes()
+    tagged = pd.read_csv(tmp_path / "p" / "summary.csv", keep_default_na=False)
+    assert tagged["tags"].tolist() == ["AGN; dust echo", "", ""]  # AT2019dsg, ASASSN-14li, the bad line
+    assert pd.read_parquet(tmp_path / "p" / "summary.parquet")["tags"].iloc[0] == "AGN; dust echo"
     huge = cli("-o", str(tmp_path / "x.zip"), WISE_BATCH_ZIP_MAX_TARGETS="1")
     assert huge.returncode == 2 and "use --out-dir DIR" in huge.stderr and not (tmp_path / "x.zip").exists()
     neither = cli()

@@ -13,7 +13,8 @@ the ~30 columns of every row inside the boxes of every batch. Here, per file and
 1. the row group's ra/dec statistics (min, max) skip it when its box misses every target's box
    (``parquet.boxes``): nothing of it is read;
 2. ``ra`` and ``dec`` alone are read, and the exact cones matched (``parquet.match``, after the
-   boxes narrow the candidates);
+   boxes narrow the candidates: one box per cone, never merged as the plain path's filter
+   expression must be, each searched in its own declination strip);
 3. only a row group holding a match has its other columns read, and only the matched rows kept.
 
 Memory per read: one row group's coordinates and the matched rows. The rows come in the order of
@@ -58,7 +59,7 @@ class Boxes:
 
     @classmethod
     def of(cls, cones: Cones) -> Boxes:
-        found = np.array(boxes(cones), float).reshape(-1, 4)
+        found = np.array(boxes(cones, max_boxes=len(cones) * 2), float).reshape(-1, 4)  # one per cone: never merged
         return cls(found[:, 0], found[:, 1], found[:, 2], found[:, 3])
 
     def overlap(self, ra_min: float, ra_max: float, dec_min: float, dec_max: float) -> bool:
@@ -67,10 +68,18 @@ class Boxes:
                      & (self.dec_hi >= dec_min) & (self.dec_lo <= dec_max)).any())
 
     def holds(self, ra: np.ndarray, dec: np.ndarray) -> np.ndarray:
-        """The rows inside any box (the candidates the exact test then decides)."""
+        """The rows inside any box (the candidates the exact test then decides). The rows are
+        sorted by declination once, so each box looks only at its own declination strip (a
+        search) instead of testing every row against every box: 80 boxes over a row group of
+        131,072 rows were 42 million comparisons."""
+        order = np.argsort(dec)  # any order of equal declinations: the answer is a mask
+        by_dec = dec[order]
+        first = np.searchsorted(by_dec, self.dec_lo, side="left")
+        last = np.searchsorted(by_dec, self.dec_hi, side="right")
         inside = np.zeros(len(ra), bool)
-        for lo, hi, d_lo, d_hi in zip(self.ra_lo, self.ra_hi, self.dec_lo, self.dec_hi, strict=True):
-            inside |= (ra >= lo) & (ra <= hi) & (dec >= d_lo) & (dec <= d_hi)
+        for start, stop, lo, hi in zip(first, last, self.ra_lo, self.ra_hi, strict=True):
+            strip = order[start:stop]
+            inside[strip[(ra[strip] >= lo) & (ra[strip] <= hi)]] = True
         return inside
 
 

@@ -186,8 +186,10 @@ def multi_epoch_by_tap(settings: Settings) -> tuple[MultiEpoch, BatchRun]:
 def run_survey(targets: TargetList, settings: Settings, out: OutDir, client: Any, *,
                params: AnalysisParams | None = None, multi_epoch: MultiEpoch | None = None,
                progress: Callable[[Counter], None] = lambda counter: None,
-               cancelled: Callable[[], bool] = lambda: False, in_flight: int | None = None) -> SurveyRun:
-    """Run ``targets`` on the Dask ``client`` into ``out``; see the module's docstring."""
+               cancelled: Callable[[], bool] = lambda: False, in_flight: int | None = None,
+               annotate: Callable[[pd.DataFrame], pd.DataFrame] | None = None) -> SurveyRun:
+    """Run ``targets`` on the Dask ``client`` into ``out``; see the module's docstring.
+    ``annotate`` adds columns to the finished summary before it is written (the group's tags)."""
     params = params or AnalysisParams()
     root = ParquetRoot(settings.parquet_root, settings.parquet_region)
     datasets: list[ParquetDataset] = [d for group in DATASETS.values() for d in group]
@@ -215,7 +217,7 @@ def run_survey(targets: TargetList, settings: Settings, out: OutDir, client: Any
             work.submit_ready(sorted(u for u in units_here if last_chunk[u] == index))
     work.finish(cancelled)
     return _finish(targets, layout, out, work.failed, work.state == "cancelled", root, datasets, by_tap, settings,
-                   params, client)
+                   params, client, annotate)
 
 
 @dataclass(frozen=True)
@@ -348,7 +350,8 @@ def _rows_of(parts: list[pd.DataFrame]) -> TapReply:
 
 def _finish(targets: TargetList, layout: Plan, out: OutDir, failed: dict[int, str], cancelled: bool,
             root: ParquetRoot, datasets: list[ParquetDataset], by_tap: BatchRun | None, settings: Settings,
-            params: AnalysisParams, client: Any) -> SurveyRun:
+            params: AnalysisParams, client: Any,
+            annotate: Callable[[pd.DataFrame], pd.DataFrame] | None = None) -> SurveyRun:
     written = out.summaries()
     ran = {int(line) for frame in written for line in frame["line"]}
     rows = list(written)
@@ -357,6 +360,8 @@ def _finish(targets: TargetList, layout: Plan, out: OutDir, failed: dict[int, st
         ran.update(layout.targets[i].line for i in layout.units[unit])
     reason = "cancelled before its pixel ran" if cancelled else "not run"
     table = typed(assemble(rows, [t for t in layout.targets if t.line not in ran], reason, targets.bad))
+    if annotate is not None:
+        table = annotate(table)
     counts = table["status"].value_counts()
     info = client.scheduler_info() if client is not None else {}
     manifest = {

@@ -189,6 +189,10 @@ class NoteStore:
             return [{"version": r.version, "author": r.author, "text": r.text, "tags": json.loads(r.tags),
                      "created": r.created, "deleted": r.deleted, "based_on": r.based_on} for r in rows]
 
+    def with_tags(self, summary: Any) -> Any:
+        """A batch summary (a frame with ``ra``, ``dec``) with its ``tags`` column added."""
+        return summary.assign(tags=self.tags_column(summary["ra"], summary["dec"]))
+
     def tags_column(self, ra: Any, dec: Any, radius_arcsec: float = LIST_MATCH_ARCSEC) -> list[str]:
         """A batch summary's ``tags``: each target's tags, ``; ``-joined ("" without a position)."""
         return ["; ".join(self.tags_at(float(r), float(d), radius_arcsec))

@@ -210,7 +210,7 @@ class Batches:
         """The finished table (with the group's tags in a tagged batch): summary.csv in the store,
         the rows on the page (each with its cone); returned for the bundle's summary."""
         if state.tags:  # the group's tags of each target (its notes within the default match radius)
-            table = table.assign(tags=group(self.settings).notes.tags_column(table["ra"], table["dec"]))
+            table = group(self.settings).notes.with_tags(table)
         self.store.set(f"batch-summary:{state.id}", summary_csv(table), expire=self.ttl_s)
         radii = {t.line: t.radius_arcsec for t in targets.targets}  # for each row's link to its view
         with lock:
