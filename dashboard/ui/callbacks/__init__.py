@@ -135,8 +135,8 @@ def _register_render(app: dash.Dash, settings: Settings) -> None:
         prevent_initial_call="initial_duplicate",
     )(on_render)
 
-    # The sky context changes the SED (Gaia) and perhaps the epoch match: the panels are drawn
-    # again, in two steps.
+    # The sky context changes the SED (Gaia) and perhaps the epoch match: the panels it changes
+    # are drawn again (``what_changed``: the others stay as drawn), in two steps.
     # ``moving`` (waiting on the sky job) writes only a small store; a callback writing the panels
     # while it waits would keep them "loading" and Dash would drop the plot's zoom events meanwhile.
     app.callback(Output("motion", "data"), Input("sky", "data"), State("fetched", "data"),
