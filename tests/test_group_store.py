@@ -12,6 +12,7 @@ import signal
 import sqlite3
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import create_engine, inspect, text
@@ -172,6 +173,31 @@ def test_a_worker_killed_mid_write_loses_no_committed_note(url):
         path = Path(url.removeprefix("sqlite:///"))
         assert sqlite3.connect(path).execute("PRAGMA integrity_check").fetchone() == ("ok",)
         assert sqlite3.connect(path).execute("PRAGMA journal_mode").fetchone() == ("wal",)
+
+
+def _first_use(url: str, start: Any, answers: multiprocessing.Queue, who: int) -> None:  # noqa: ANN001
+    start.wait(60)  # every process opens the fresh database at the same moment
+    try:
+        NoteStore(db.engine(url), TAGS).add(DSG, f"w{who}@example.org", f"from worker {who}", [])
+        answers.put("ok")
+    except Exception as exc:  # noqa: BLE001  (the answer the test reads)
+        answers.put(f"{type(exc).__name__}: {exc}"[:300])
+
+
+def test_workers_opening_a_fresh_database_at_once_all_find_its_schema(url):
+    """gunicorn's workers each open the database on their first request: four processes released
+    together on a database nobody has opened yet (found by a group run: the second upgrade made
+    Alembic's version table again and that worker's first page failed)."""
+    context = multiprocessing.get_context("spawn")
+    start, answers = context.Barrier(4), context.Queue()
+    workers = [context.Process(target=_first_use, args=(url, start, answers, i)) for i in range(4)]
+    for worker in workers:
+        worker.start()
+    got = [answers.get(timeout=120) for _ in workers]
+    for worker in workers:
+        worker.join(30)
+    assert got == ["ok"] * 4, got
+    assert len(NoteStore(db.engine(url), TAGS).near(DSG, 3.0)) == 4
 
 
 def test_the_command_line_reads_the_servers_database(tmp_path):

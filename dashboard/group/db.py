@@ -11,8 +11,15 @@ none is kept across a fork (gunicorn's workers each open their own after they st
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+
+try:
+    import fcntl
+except ImportError:  # not POSIX: one process upgrades at a time only by luck (run one worker first)
+    fcntl = None  # type: ignore[assignment]
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
@@ -30,12 +37,14 @@ def database_url(database_url: str | None, data_dir: Path) -> str:
 
 
 def engine(url: str) -> Engine:
-    """One engine per URL and process, its schema at head (made on first use)."""
+    """One engine per URL and process, its schema at head (made on first use; kept only once the
+    schema is there, so a failed upgrade is tried again by the next use)."""
     with _lock:
         found = _engines.get(url)
         if found is None:
-            found = _engines[url] = _new_engine(url)
+            found = _new_engine(url)
             upgrade(found)
+            _engines[url] = found
         return found
 
 
@@ -63,14 +72,40 @@ def alembic_config(url: str) -> Any:
     return config
 
 
+#: The PostgreSQL advisory lock key the schema upgrade holds (any constant the app uses once).
+UPGRADE_LOCK_KEY = 0x5749_5345  # "WISE"
+
+
 def upgrade(made: Engine, revision: str = "head") -> None:
-    """The schema brought to ``revision`` on ``made``'s database (Alembic, in one transaction)."""
+    """The schema brought to ``revision`` on ``made``'s database (Alembic, in one transaction),
+    one process at a time: every gunicorn worker opens the database on its first request, and two
+    upgrading a fresh database at once would both create Alembic's version table (the second
+    fails). SQLite: a lock file beside the database (one host); PostgreSQL: a transaction-scoped
+    advisory lock, so the second upgrade starts after the first has committed and finds head."""
     from alembic import command
 
     config = alembic_config(made.url.render_as_string(hide_password=False))
-    with made.begin() as connection:
+    with _one_upgrader(made), made.begin() as connection:
+        if made.dialect.name == "postgresql":
+            connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({UPGRADE_LOCK_KEY})")
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
+
+
+@contextmanager
+def _one_upgrader(made: Engine) -> Iterator[None]:
+    """An exclusive lock on ``<database>.upgrade.lock`` for a SQLite file (held across the
+    commit); nothing for other databases (their lock is taken inside the transaction)."""
+    path = made.url.database if made.dialect.name == "sqlite" else None
+    if not path or path == ":memory:" or fcntl is None:
+        yield
+        return
+    with open(f"{path}.upgrade.lock", "a+b") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def forget_engines() -> None:
