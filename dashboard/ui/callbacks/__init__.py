@@ -21,7 +21,7 @@ from dashboard.ui.callbacks.fetching import fetch
 from dashboard.ui.callbacks.frames import register_frames
 from dashboard.ui.callbacks.notes import register_notes
 from dashboard.ui.callbacks.rendering import PANELS, panel_outputs, render, what_changed
-from dashboard.ui.callbacks.sky import changes_view, register_sky
+from dashboard.ui.callbacks.sky import changes_view, drawn_with, redraws, register_sky
 from dashboard.ui.callbacks.urlsync import CONTROLS, controls_of, sync_state, zoom_search
 from dashboard.web.ratelimit import RateLimiter, client_address
 
@@ -119,16 +119,17 @@ def _register_fetch(app: dash.Dash, settings: Settings) -> None:
 
 
 def _register_render(app: dash.Dash, settings: Settings) -> None:
-    """The panels drawn from the fetched data and the state; again when a moving counterpart arrives."""
+    """The panels drawn from the fetched data and the state; again when the sky context changes them."""
     def on_render(fetched: dict | None, state: dict | None, cancelled: dict | None, sky_data: dict | None,
                   query: dict | None, href: str | None) -> dict:
-        return render(settings, fetched, state, href, query=query, cancelled=cancelled, sky_data=sky_data)
+        return {**render(settings, fetched, state, href, query=query, cancelled=cancelled, sky_data=sky_data),
+                "drawn_with": drawn_with(fetched, sky_data)}
 
     # The sky context is read as State: an Input would make Dash hold this render until the sky
     # job (a slow Gaia, say) has finished. When it changes the view (the SED's Gaia points, a
     # moving counterpart's epoch match), ``on_motion`` below renders again.
     app.callback(
-        output=panel_outputs(duplicate=False),
+        output={**panel_outputs(duplicate=False), "drawn_with": Output("rendered", "data")},
         inputs={"fetched": Input("fetched", "data"), "state": Input("view-state", "data"),
                 "cancelled": Input("cancelled", "data")},
         state={"query": State("query", "data"), "href": State("url", "href"), "sky_data": State("sky", "data")},
@@ -137,20 +138,24 @@ def _register_render(app: dash.Dash, settings: Settings) -> None:
 
     # The sky context changes the SED (Gaia) and perhaps the epoch match: the panels it changes
     # are drawn again (``what_changed``: the others stay as drawn), in two steps.
-    # ``moving`` (waiting on the sky job) writes only a small store; a callback writing the panels
+    # ``motion`` (waiting on the sky job) writes only a small store; a callback writing the panels
     # while it waits would keep them "loading" and Dash would drop the plot's zoom events meanwhile.
-    app.callback(Output("motion", "data"), Input("sky", "data"), State("fetched", "data"),
-                 State("view-state", "data"), prevent_initial_call=True)(
-        lambda sky_data, fetched, state: sky_data if changes_view(settings, sky_data, fetched, state) else no_update)
+    # It also takes ``rendered`` (what the panels on the page were drawn with) as an Input: Dash
+    # then holds it while a render is under way, so a render begun before the sky came can never
+    # answer after, and draw over, the one with the sky.
+    app.callback(Output("motion", "data"), Input("sky", "data"), Input("rendered", "data"),
+                 State("fetched", "data"), State("view-state", "data"), prevent_initial_call=True)(
+        lambda sky_data, rendered, fetched, state: sky_data if redraws(settings, sky_data, rendered, fetched, state)
+        else no_update)
 
     def on_motion(motion: dict | None, fetched: dict | None, state: dict | None, cancelled: dict | None,
                   query: dict | None, href: str | None) -> dict:
         before = render(settings, fetched, state, href, query=query, cancelled=cancelled)
-        return what_changed(before, render(settings, fetched, state, href, query=query, cancelled=cancelled,
-                                           sky_data=motion))
+        after = render(settings, fetched, state, href, query=query, cancelled=cancelled, sky_data=motion)
+        return {**what_changed(before, after), "drawn_with": drawn_with(fetched, motion)}
 
     app.callback(
-        output=panel_outputs(duplicate=True),
+        output={**panel_outputs(duplicate=True), "drawn_with": Output("rendered", "data", allow_duplicate=True)},
         inputs={"motion": Input("motion", "data")},
         state={"fetched": State("fetched", "data"), "state": State("view-state", "data"),
                "cancelled": State("cancelled", "data"), "query": State("query", "data"), "href": State("url", "href")},

@@ -39,6 +39,23 @@ def changes_view(settings: Settings, sky_data: dict | None, fetched: dict | None
     return shown.motion is not None or shown.selection is not None
 
 
+def drawn_with(fetched: dict | None, sky_data: dict | None) -> dict:
+    """What the panels on the page were drawn with: the fetch and the sky context of that fetch
+    (None before it has come)."""
+    fetch_id = (fetched or {}).get("fetch_id")
+    sky_id = (sky_data or {}).get("sky_id") if fetch_id and (sky_data or {}).get("fetch_id") == fetch_id else None
+    return {"fetch_id": fetch_id, "sky_id": sky_id}
+
+
+def redraws(settings: Settings, sky_data: dict | None, rendered: dict | None, fetched: dict | None,
+            state_data: dict | None) -> bool:
+    """Whether the panels are drawn again for the sky context: it has come, the panels on the page
+    were drawn without it, and it changes them (``changes_view``)."""
+    sky_id = (sky_data or {}).get("sky_id")
+    return bool(sky_id) and (rendered or {}).get("sky_id") != sky_id and changes_view(
+        settings, sky_data, fetched, state_data)
+
+
 def sky_query(fetched: dict | None, state_data: dict | None, current: dict | None) -> Any:
     """What the sky context is asked for: the fetched cone (by fetch id) and the image band."""
     fetch_id = (fetched or {}).get("fetch_id")
