@@ -33,8 +33,29 @@ document.addEventListener("click", async (event) => {
   }
 });
 
+/* Whether two values read from JSON are the same (objects compared key by key, in any order). */
+function sameJson(a, b) {
+  if (a === b) return true;
+  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null
+      || Array.isArray(a) !== Array.isArray(b)) return false;
+  const keys = Object.keys(a);
+  return keys.length === Object.keys(b).length
+    && keys.every((k) => Object.prototype.hasOwnProperty.call(b, k) && sameJson(a[k], b[k]));
+}
+
 window.dash_clientside = Object.assign({}, window.dash_clientside, {
   wise: {
+    /* The panels drawn again for the sky context (ui/callbacks/rendering.py redraw_of): put on
+       the page only if the view is still the one they were drawn for. A redraw answering after
+       the user changed the view is dropped; that view's own render had the sky context already. */
+    applyRedraw: function (redraw, state) {
+      const keep = window.dash_clientside.no_update;
+      const values = (redraw && redraw.values) || [];
+      if (!redraw || !sameJson(redraw.state, state)) {
+        return values.map(() => keep);
+      }
+      return values.map((v) => (v && v.unchanged === true && Object.keys(v).length === 1 ? keep : v));
+    },
     /* Replace (not push) the address with the view's canonical query: a garbage or partial link
        is corrected in the address bar without a history entry to go back to. */
     replaceAddress: function (canonical) {

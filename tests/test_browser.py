@@ -83,7 +83,7 @@ def sized_page(browser, request):
     context.close()
 
 
-def wait_rendered(page, timeout: float = 40_000, target: str | None = None) -> None:
+def wait_rendered(page, timeout: float = 60_000, target: str | None = None) -> None:
     if target:  # the share link is written only when a view of this target has been rendered
         page.wait_for_function("(t) => (document.querySelector('#share-url') || {}).value?.includes(t)",
                                arg=target, timeout=timeout)
@@ -829,6 +829,43 @@ def test_a_render_answering_after_the_sky_context_does_not_draw_over_its_gaia_po
     page.wait_for_timeout(2_000)  # nothing later takes them away
     legend = page.locator("#sed-graph .legendtext").all_text_contents()
     assert any(text.startswith("Gaia DR3") for text in legend), legend
+    assert not page.console_errors  # type: ignore[attr-defined]
+
+
+def test_a_view_changed_while_the_sky_redraw_is_under_way_ends_as_the_new_view(page, sky_app):
+    """The other order: the redraw for the sky (begun for the view as it was) answers after a
+    render of the view the user has since changed (here the SED's axis, F_nu to nu F_nu). Its
+    answer is held back in the browser until the new view is drawn; the page must end showing
+    the new view, with its Gaia points."""
+    url, _ = sky_app
+    held: list = []
+
+    def hold_the_redraw(route) -> None:
+        body = route.request.post_data_json or {}
+        if body.get("changedPropIds") == ["motion.data"] and body.get("output") == "redraw.data" and not held:
+            held.append((route, route.fetch()))
+        else:
+            route.continue_()
+
+    page.route("**/_dash-update-component*", hold_the_redraw)
+    page.goto(url + "/?target=AT2019dsg&r=2.5&sed=fnu")
+    wait_rendered(page, target="AT2019dsg")
+    page.wait_for_function("() => [...document.querySelectorAll('#sky-graph .legendtext')]"
+                           ".some((e) => e.textContent === 'Gaia DR3')", timeout=40_000)
+    page.wait_for_timeout(1_000)
+    assert len(held) == 1  # the redraw for the sky, not answered yet
+    page.locator("#sed-axis label").filter(has_text="erg").click()
+    page.wait_for_function("() => location.search.includes('sed=nufnu')", timeout=20_000)
+    page.wait_for_timeout(3_000)  # time for the new view's render to answer first
+    route, response = held[0]
+    route.fulfill(response=response)
+    page.wait_for_function("() => { const t = document.querySelector('#sed-graph .ytitle');"
+                           " return t && t.textContent.includes('erg'); }", timeout=40_000)
+    page.wait_for_function("() => [...document.querySelectorAll('#sed-graph .legendtext')]"
+                           ".some((e) => e.textContent.startsWith('Gaia DR3'))", timeout=40_000)
+    page.wait_for_timeout(2_000)  # nothing later draws the old view back
+    assert "erg" in (page.locator("#sed-graph .ytitle").text_content() or "")
+    assert any(t.startswith("Gaia DR3") for t in page.locator("#sed-graph .legendtext").all_text_contents())
     assert not page.console_errors  # type: ignore[attr-defined]
 
 

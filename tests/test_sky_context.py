@@ -341,6 +341,16 @@ def test_the_page_renders_again_when_the_sky_answers_and_a_moving_counterpart_mo
     moved_sent = callbacks.what_changed(before, after)
     assert moved_sent["lc"] is not no_update and moved_sent["stats"] == after["stats"]
     assert {k for k, v in sent.items() if v is not no_update} < {k for k, v in moved_sent.items() if v is not no_update}
+    # as the page takes it (ui/callbacks/rendering.redraw_of): one value per output, in their
+    # order, "unchanged" where a panel stays as drawn, and the view state it was drawn for
+    from dashboard.ui.callbacks.rendering import UNCHANGED, redraw_of, redraw_outputs
+    outputs = [str(o) for o in redraw_outputs()]
+    redraw = redraw_of({"target": "x"}, {**sent, "drawn_with": {"sky_id": "s"}})
+    assert redraw["state"] == {"target": "x"} and len(redraw["values"]) == len(outputs)
+    by_output = dict(zip(outputs, redraw["values"], strict=True))
+    assert by_output["lc-graph.figure"] == UNCHANGED and by_output["sources.rowData"] == UNCHANGED
+    assert by_output["sed-phot-note.children"] == unmatched["phot_note"]
+    assert by_output["rendered.data"] == {"sky_id": "s"}
 
 
 def test_the_elliptical_aperture_of_the_sed_is_drawn_on_the_image(sky, sky_settings, tap):

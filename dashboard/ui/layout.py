@@ -423,6 +423,7 @@ def make_layout() -> html.Div:
         dcc.Store(id="query"), dcc.Store(id="fetched"), dcc.Store(id="view-state"), dcc.Store(id="cancelled"),
         dcc.Store(id="canonical"), dcc.Store(id="address"), dcc.Store(id="zoom"),
         dcc.Store(id="sky-query"), dcc.Store(id="sky"), dcc.Store(id="motion"), dcc.Store(id="rendered"),
+        dcc.Store(id="redraw"),
         dcc.Store(id="simbad-z"),
         dcc.Store(id="frames-query"), dcc.Store(id="frames"),
         _skip_links(),

@@ -20,7 +20,7 @@ from dashboard.ui import batch
 from dashboard.ui.callbacks.fetching import fetch
 from dashboard.ui.callbacks.frames import register_frames
 from dashboard.ui.callbacks.notes import register_notes
-from dashboard.ui.callbacks.rendering import PANELS, panel_outputs, render, what_changed
+from dashboard.ui.callbacks.rendering import PANELS, panel_outputs, redraw_of, redraw_outputs, render, what_changed
 from dashboard.ui.callbacks.sky import changes_view, drawn_with, redraws, register_sky
 from dashboard.ui.callbacks.urlsync import CONTROLS, controls_of, sync_state, zoom_search
 from dashboard.web.ratelimit import RateLimiter, client_address
@@ -148,16 +148,19 @@ def _register_render(app: dash.Dash, settings: Settings) -> None:
         lambda sky_data, rendered, fetched, state: sky_data if redraws(settings, sky_data, rendered, fetched, state)
         else no_update)
 
-    def on_motion(motion: dict | None, fetched: dict | None, state: dict | None, cancelled: dict | None,
+    def on_motion(motion: dict, fetched: dict | None, state: dict | None, cancelled: dict | None,
                   query: dict | None, href: str | None) -> dict:
         before = render(settings, fetched, state, href, query=query, cancelled=cancelled)
         after = render(settings, fetched, state, href, query=query, cancelled=cancelled, sky_data=motion)
-        return {**what_changed(before, after), "drawn_with": drawn_with(fetched, motion)}
+        return redraw_of(state, {**what_changed(before, after), "drawn_with": drawn_with(fetched, motion)})
 
     app.callback(
-        output={**panel_outputs(duplicate=True), "drawn_with": Output("rendered", "data", allow_duplicate=True)},
-        inputs={"motion": Input("motion", "data")},
-        state={"fetched": State("fetched", "data"), "state": State("view-state", "data"),
-               "cancelled": State("cancelled", "data"), "query": State("query", "data"), "href": State("url", "href")},
-        prevent_initial_call=True,
+        Output("redraw", "data"), Input("motion", "data"),
+        State("fetched", "data"), State("view-state", "data"), State("cancelled", "data"), State("query", "data"),
+        State("url", "href"), prevent_initial_call=True,
     )(on_motion)
+    # The redraw goes on the page only if the view is still the one it was drawn for: one that
+    # answers after the user changed the view is dropped in the browser (assets/wise.js), as that
+    # view's own render already had the sky context.
+    app.clientside_callback(ClientsideFunction("wise", "applyRedraw"), redraw_outputs(),
+                            Input("redraw", "data"), State("view-state", "data"), prevent_initial_call=True)

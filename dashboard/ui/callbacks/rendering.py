@@ -224,6 +224,30 @@ def panel_outputs(*, duplicate: bool) -> dict[str, Any]:
             "rejects": out("rejects", "children")}
 
 
+#: A redraw's value for an output it leaves as drawn (``no_update`` cannot travel in a store).
+UNCHANGED = {"unchanged": True}
+
+
+def redraw_outputs() -> list[Output]:
+    """The panels' outputs in one flat list, then ``rendered``: the page's redraw for the sky
+    context (``redraw_of``; applied by assets/wise.js ``applyRedraw``)."""
+    return [*(o for out in panel_outputs(duplicate=True).values() for o in (out if isinstance(out, list) else [out])),
+            Output("rendered", "data", allow_duplicate=True)]
+
+
+def redraw_of(state_data: dict | None, panels: dict) -> dict:
+    """A redraw as the page takes it: the view state it was drawn for, and one value per output
+    of ``redraw_outputs`` (``UNCHANGED`` where it is left as drawn)."""
+    def each(key: str, out: Any) -> list:
+        value = panels[key]
+        if isinstance(out, list):
+            return [no_update] * len(out) if value is no_update else list(value)
+        return [value]
+
+    values = [*(v for key, out in panel_outputs(duplicate=True).items() for v in each(key, out)), panels["drawn_with"]]
+    return {"state": state_data, "values": [UNCHANGED if v is no_update else v for v in values]}
+
+
 FLARE_HINT = ("Tick 'search for an infrared flare': a baseline per band (Bayesian blocks), each visit's excess, the "
               "flare, and the dust's temperature per visit (with z: its radius and luminosity).")
 
