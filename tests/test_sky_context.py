@@ -332,25 +332,25 @@ def test_the_page_renders_again_when_the_sky_answers_and_a_moving_counterpart_mo
     assert unmatched["stats"] == before["stats"]  # a Gaia source that is no counterpart moves nothing
     assert "(253 recovered)" in after["stats"]
     assert "Gaia DR3: not asked" in before["phot_note"] and "Gaia DR3: no counterpart" in unmatched["phot_note"]
-    # what the second render sends: only what the sky changed (an unmatched Gaia source: the
-    # SED's note; a moving one: the light curve as well); the rest stays as drawn
-    from dash import no_update
-    sent = callbacks.what_changed(before, unmatched)
-    assert sent["lc"] is no_update and sent["rows"] is no_update and sent["stats"] is no_update
-    assert sent["phot_note"] == unmatched["phot_note"]
-    moved_sent = callbacks.what_changed(before, after)
-    assert moved_sent["lc"] is not no_update and moved_sent["stats"] == after["stats"]
-    assert {k for k, v in sent.items() if v is not no_update} < {k for k, v in moved_sent.items() if v is not no_update}
-    # as the page takes it (ui/callbacks/rendering.redraw_of): one value per output, in their
-    # order, "unchanged" where a panel stays as drawn, and the view state it was drawn for
-    from dashboard.ui.callbacks.rendering import UNCHANGED, redraw_of, redraw_outputs
+    # what the second render sends, as the page takes it (rendering.redraw_of): one value per
+    # output in their order, only what the sky changed (an unmatched Gaia source: the SED's note;
+    # a moving one: the light curve as well), the rest "unchanged"; and the view state it was for
+    from dashboard.ui.callbacks.rendering import UNCHANGED, redraw_outputs
     outputs = [str(o) for o in redraw_outputs()]
-    redraw = redraw_of({"target": "x"}, {**sent, "drawn_with": {"sky_id": "s"}})
-    assert redraw["state"] == {"target": "x"} and len(redraw["values"]) == len(outputs)
-    by_output = dict(zip(outputs, redraw["values"], strict=True))
-    assert by_output["lc-graph.figure"] == UNCHANGED and by_output["sources.rowData"] == UNCHANGED
-    assert by_output["sed-phot-note.children"] == unmatched["phot_note"]
-    assert by_output["rendered.data"] == {"sky_id": "s"}
+
+    def sent_by_output(redraw: dict) -> dict:
+        assert len(redraw["values"]) == len(outputs)
+        return dict(zip(outputs, redraw["values"], strict=True))
+
+    redraw = callbacks.redraw_of(state_data, before, unmatched, {"sky_id": "s"})
+    sent = sent_by_output(redraw)
+    assert redraw["state"] == state_data and sent["rendered.data"] == {"sky_id": "s"}
+    assert sent["lc-graph.figure"] == UNCHANGED and sent["sources.rowData"] == UNCHANGED
+    assert sent["lc-stats.children"] == UNCHANGED
+    assert sent["sed-phot-note.children"] == unmatched["phot_note"]
+    moved_sent = sent_by_output(callbacks.redraw_of(state_data, before, after, {"sky_id": "s"}))
+    assert moved_sent["lc-graph.figure"] != UNCHANGED and moved_sent["lc-stats.children"] == after["stats"]
+    assert {k for k, v in sent.items() if v != UNCHANGED} < {k for k, v in moved_sent.items() if v != UNCHANGED}
 
 
 def test_the_elliptical_aperture_of_the_sed_is_drawn_on_the_image(sky, sky_settings, tap):

@@ -20,13 +20,13 @@ from dashboard.ui import batch
 from dashboard.ui.callbacks.fetching import fetch
 from dashboard.ui.callbacks.frames import register_frames
 from dashboard.ui.callbacks.notes import register_notes
-from dashboard.ui.callbacks.rendering import PANELS, panel_outputs, redraw_of, redraw_outputs, render, what_changed
+from dashboard.ui.callbacks.rendering import PANELS, panel_outputs, redraw_of, redraw_outputs, render
 from dashboard.ui.callbacks.sky import changes_view, drawn_with, redraws, register_sky
 from dashboard.ui.callbacks.urlsync import CONTROLS, controls_of, sync_state, zoom_search
 from dashboard.web.ratelimit import RateLimiter, client_address
 
-__all__ = ["CONTROLS", "PANELS", "changes_view", "controls_of", "fetch", "register", "render", "sync_state",
-           "what_changed", "zoom_search"]
+__all__ = ["CONTROLS", "PANELS", "changes_view", "controls_of", "fetch", "redraw_of", "register", "render",
+           "sync_state", "zoom_search"]
 
 log = logging.getLogger(__name__)
 
@@ -137,7 +137,7 @@ def _register_render(app: dash.Dash, settings: Settings) -> None:
     )(on_render)
 
     # The sky context changes the SED (Gaia) and perhaps the epoch match: the panels it changes
-    # are drawn again (``what_changed``: the others stay as drawn), in two steps.
+    # are drawn again (``redraw_of``: the others stay as drawn), in two steps.
     # ``motion`` (waiting on the sky job) writes only a small store; a callback writing the panels
     # while it waits would keep them "loading" and Dash would drop the plot's zoom events meanwhile.
     # It also takes ``rendered`` (what the panels on the page were drawn with) as an Input: Dash
@@ -152,7 +152,7 @@ def _register_render(app: dash.Dash, settings: Settings) -> None:
                   query: dict | None, href: str | None) -> dict:
         before = render(settings, fetched, state, href, query=query, cancelled=cancelled)
         after = render(settings, fetched, state, href, query=query, cancelled=cancelled, sky_data=motion)
-        return redraw_of(state, {**what_changed(before, after), "drawn_with": drawn_with(fetched, motion)})
+        return redraw_of(state, before, after, drawn_with(fetched, motion))
 
     app.callback(
         Output("redraw", "data"), Input("motion", "data"),

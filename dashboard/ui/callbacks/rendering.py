@@ -63,19 +63,6 @@ def render(settings: Settings, fetched: dict | None, state_data: dict | None, hr
         return placeholder("Something went wrong building this view; the error was logged.", welcome=False)
 
 
-def what_changed(before: dict, after: dict) -> dict:
-    """``after`` with every output equal to ``before``'s left as it is on the page (``no_update``):
-    when the sky context comes, the SED gains its Gaia points but the light curve is not drawn
-    again (a redraw would lose nothing, but flickers and briefly removes the plot's titles)."""
-    def kept(old: Any, new: Any) -> Any:
-        return no_update if _same(old, new) else new
-
-    several = {key for key, out in panel_outputs(duplicate=True).items() if isinstance(out, list)}
-    return {key: [kept(o, n) for o, n in zip(before[key], value, strict=True)]
-            if key in several and isinstance(before.get(key), list) else kept(before.get(key), value)
-            for key, value in after.items()}
-
-
 def _same(old: Any, new: Any) -> bool:
     try:
         return bool(old == new)
@@ -235,17 +222,21 @@ def redraw_outputs() -> list[Output]:
             Output("rendered", "data", allow_duplicate=True)]
 
 
-def redraw_of(state_data: dict | None, panels: dict) -> dict:
-    """A redraw as the page takes it: the view state it was drawn for, and one value per output
-    of ``redraw_outputs`` (``UNCHANGED`` where it is left as drawn)."""
-    def each(key: str, out: Any) -> list:
-        value = panels[key]
-        if isinstance(out, list):
-            return [no_update] * len(out) if value is no_update else list(value)
-        return [value]
+def redraw_of(state_data: dict | None, before: dict, after: dict, drawn_with: dict) -> dict:
+    """The redraw when the sky context comes, as the page takes it: the view state it was drawn
+    for, and one value per output of ``redraw_outputs``. Only what the sky changed is sent (the
+    SED's Gaia points and note; the light curve only when a moving counterpart shifts the epoch
+    match); the rest is ``UNCHANGED`` and stays as drawn: a redraw would lose nothing, but
+    flickers and briefly removes a plot's titles."""
+    values = [UNCHANGED if new is no_update or _same(old, new) else new
+              for old, new in zip(_flat(before), _flat(after), strict=True)]
+    return {"state": state_data, "values": [*values, drawn_with]}
 
-    values = [*(v for key, out in panel_outputs(duplicate=True).items() for v in each(key, out)), panels["drawn_with"]]
-    return {"state": state_data, "values": [UNCHANGED if v is no_update else v for v in values]}
+
+def _flat(panels: dict) -> list:
+    """A panels dict's values in the order of ``redraw_outputs`` (a list output's one by one)."""
+    return [v for key, out in panel_outputs(duplicate=True).items()
+            for v in (panels[key] if isinstance(out, list) else [panels[key]])]
 
 
 FLARE_HINT = ("Tick 'search for an infrared flare': a baseline per band (Bayesian blocks), each visit's excess, the "
