@@ -103,7 +103,8 @@ def wait_sky_in_sed(page, timeout: float = 40_000) -> None:
     """The SED has been drawn again with the sky context's Gaia answer (points, or why none):
     until then its note says Gaia was not asked yet."""
     page.wait_for_function("() => { const n = document.querySelector('#sed-phot-note');"
-                           " return n && n.textContent.includes('Gaia DR3') && !n.textContent.includes('not asked'); }",
+                           " return n && n.textContent.includes('Gaia DR3')"
+                           " && !n.textContent.includes('Gaia DR3: not asked'); }",
                            timeout=timeout)
     page.wait_for_function("() => !document.querySelector('[data-dash-is-loading=\"true\"]')", timeout=timeout)
 
