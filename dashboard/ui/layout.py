@@ -62,7 +62,7 @@ def _source_columns() -> list[dict]:
         {"field": "designation", "headerName": "designation",
          "headerTooltip": "the catalog's designation (AllWISE: WISEA J…; the panel title names the catalog)"},
         {"field": "sep", "headerName": "sep. (″)", "headerTooltip": "separation from the target (arcsec)",
-         "sort": "asc", "minWidth": 112, **number},  # autoSize alone fits "0.4" and breaks the header
+         "sort": "asc", "minWidth": 104, **number},  # autoSize alone fits "0.4" and breaks the header
         {"field": "colour_class", "headerName": "colour class", "tooltipField": "colour_class_tip", "minWidth": 92,
          "headerTooltip": "published WISE colour criteria the source meets (yes only; hover for every verdict: "
                           "yes, no, undetermined by a limit, n/a); the criteria and papers are in the docs"},
